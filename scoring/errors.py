@@ -1,0 +1,48 @@
+"""Errors the engine raises: each carries located, human-readable messages in Chinese."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SchemeError(ValueError):
+    """A scheme file that cannot be used. `messages` are 'key.path: reason' lines."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad input cell: where it is and what is wrong."""
+
+    message: str
+    unit: str | None = None
+    code: str | None = None
+    period: str | None = None
+    assessor: str | None = None
+
+    def __str__(self) -> str:
+        where = " ".join(
+            part
+            for part in (
+                f"期间 {self.period}" if self.period else "",
+                f"单位「{self.unit}」" if self.unit else "",
+                f"指标 {self.code}" if self.code else "",
+                f"考核人 {self.assessor}" if self.assessor else "",
+            )
+            if part
+        )
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ScoringInputError(ValueError):
+    """Values that cannot be scored. Every problem found is reported, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        head = [str(p) for p in problems[:50]]
+        if len(problems) > 50:
+            head.append(f"……另有 {len(problems) - 50} 个问题")
+        super().__init__("\n".join(head))

@@ -1,0 +1,141 @@
+"""Human-readable traces (in Chinese) of how each leaf's points were reached.
+
+Traces are built on demand for the rows being looked at, not for millions of rows at once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from scoring.methods import round_half_up
+from scoring.scheme import Leaf, TargetLeaf
+
+if TYPE_CHECKING:
+    from scoring.engine import Results
+
+_MODE_NAMES = {
+    "all_or_nothing": "达标得满分，否则不得分",
+    "proportional": "按完成比例得分",
+    "linear": "起评值到目标值之间按线性得分",
+    "bands": "按档次得分",
+    "per_shortfall": "每差一定幅度扣分",
+}
+
+
+def fmt(x: float, decimals: int = 2) -> str:
+    """A number as displayed: rounded half up, trailing zeros dropped."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    text = f"{round_half_up(float(x), decimals):.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _cmp(leaf: TargetLeaf) -> str:
+    if leaf.direction == "higher":
+        return "≥" if leaf.inclusive else ">"
+    return "≤" if leaf.inclusive else "<"
+
+
+def rule_text(leaf: Leaf) -> str:
+    """The rule of a leaf in one sentence, as shown next to its points."""
+    m = leaf.method
+    if m == "direct":
+        return f"直接评分，0–{fmt(leaf.points)} 分"
+    if m == "target":
+        u = leaf.unit
+        text = f"目标 {_cmp(leaf)} {fmt(leaf.target, leaf.decimals)}{u}，{_MODE_NAMES[leaf.mode]}"
+        if leaf.mode == "linear":
+            text += f"（起评值 {fmt(leaf.floor, leaf.decimals)}{u}）"
+        elif leaf.mode == "bands":
+            text += (
+                "（" + "，".join(f"{_cmp(leaf)}{fmt(b.threshold)}{u} 得 {fmt(b.points)} 分" for b in leaf.bands) + "）"
+            )
+        elif leaf.mode == "per_shortfall":
+            text += f"（每差 {fmt(leaf.step)}{u} 扣 {fmt(leaf.loss_per_step)} 分）"
+        if leaf.stretch:
+            text += (
+                f"；力争 {_cmp(leaf)} {fmt(leaf.stretch.target, leaf.decimals)}{u} 另加 {fmt(leaf.stretch.points)} 分"
+            )
+        return text
+    if m == "checklist":
+        return "任务清单：" + "，".join(f"{t.name} {fmt(t.points)} 分" for t in leaf.tasks)
+    if m == "deduction":
+        return f"每发生一次扣 {fmt(leaf.per_occurrence)} 分，扣完 {fmt(leaf.points)} 分为止"
+    if m == "bonus":
+        return f"每次加 {fmt(leaf.per_occurrence)} 分，本项最多加 {fmt(leaf.cap)} 分"
+    return "发生即一票否决：评为最低等级，不得评先评优"
+
+
+def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str]) -> str:
+    if not row["applicable"]:
+        return f"不适用：本项 {fmt(leaf.points)} 分不计入，总分按适用分值折算"
+    e, p = fmt(row["earned"]), fmt(leaf.points)
+    v = row["value"]
+    if leaf.method == "direct":
+        return f"考核组评分 {fmt(v)} 分（满分 {p}）"
+    if leaf.method == "target":
+        u, d = leaf.unit, leaf.decimals
+        a = fmt(v, d)
+        state = "达标" if row["met"] == 1 else "未达标"
+        head = f"实际 {a}{u}，目标 {_cmp(leaf)} {fmt(leaf.target, d)}{u}，{state}"
+        if leaf.mode == "proportional" and row["met"] != 1:
+            ratio = f"{a}/{fmt(leaf.target, d)}" if leaf.direction == "higher" else f"{fmt(leaf.target, d)}/{a}"
+            return f"{head}；按比例 {p} × {ratio} = {e} 分"
+        if leaf.mode == "linear" and row["met"] != 1:
+            return f"{head}；在起评值 {fmt(leaf.floor, d)}{u} 与目标之间线性计分，得 {e} 分"
+        if leaf.mode == "per_shortfall" and row["met"] != 1:
+            return f"{head}；每差 {fmt(leaf.step)}{u} 扣 {fmt(leaf.loss_per_step)} 分，得 {e} 分"
+        return f"{head}；{_MODE_NAMES[leaf.mode]}，得 {e} 分"
+    if leaf.method == "checklist":
+        done = [t.name for t in leaf.tasks if t.code in done_tasks]
+        undone = [t.name for t in leaf.tasks if t.code not in done_tasks]
+        text = f"完成 {len(done)}/{len(leaf.tasks)} 项，得 {e} 分"
+        return text + (f"；未完成：{'、'.join(undone)}" if undone else "")
+    if leaf.method == "deduction":
+        n = 0 if math.isnan(v) else v
+        return f"发生 {fmt(n)} 次 × {fmt(leaf.per_occurrence)} 分 = 扣 {fmt(n * leaf.per_occurrence)} 分（本项最多扣 {p} 分），得 {e} 分"
+    if leaf.method == "bonus":
+        n = 0 if math.isnan(v) else v
+        return f"发生 {fmt(n)} 次 × {fmt(leaf.per_occurrence)} 分，加 {e} 分（本项最多 {fmt(leaf.cap)} 分，全方案加分合计另有上限）"
+    return "发生一票否决事项" if (not math.isnan(v) and v > 0) else "未发生"
+
+
+def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.DataFrame:
+    """One row per leaf (base, bonus and veto) with code, name, points, earned, lost and trace."""
+    scheme = results.scheme
+    lv = results.leaves
+    sel = lv["unit"].astype(str) == unit
+    if period is not None:
+        sel &= lv["period"].astype(str) == period
+    rows = lv[sel].set_index(lv[sel]["leaf"].astype(str))
+    if rows.empty:
+        raise KeyError(f"没有单位「{unit}」{'在 ' + period if period else ''}的结果")
+    tk = results.tasks
+    done = set(tk.loc[(tk["unit"] == unit) & tk["done"] & ((tk["period"] == period) if period else True), "task"])
+    paths = scheme.leaf_paths()
+    out = []
+    for leaf in scheme.leaves:
+        path = paths[leaf.code]
+        record = {
+            "code": leaf.code,
+            "name": leaf.name,
+            "dimension": path[0].name,
+            "group": path[-1].name if len(path) > 1 else "",
+            "method": leaf.method,
+            "rule": rule_text(leaf),
+        }
+        r = rows.loc[leaf.code]
+        record |= {
+            "points": leaf.points,
+            "earned": r["earned"],
+            "lost": r["lost"],
+            "value": r["value"],
+            "applicable": bool(r["applicable"]),
+            "met": r["met"],
+            "trace": _trace(leaf, r, done),
+        }
+        out.append(record)
+    return pd.DataFrame(out)

@@ -1,0 +1,280 @@
+"""Assessment scheme (考核方案) models.
+
+A scheme is data: a tree of criteria whose leaves each carry one scoring method. The models
+validate a scheme completely on load, so the engine can trust every number it reads.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PeriodType = Literal["month", "quarter", "year"]
+Direction = Literal["higher", "lower"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Grade(_Model):
+    """A grade band: totals >= min earn this grade (优秀 ≥ 90 …)."""
+
+    name: str = Field(min_length=1)
+    min: float = Field(ge=0)
+
+
+class BottomRule(_Model):
+    """The bottom-ranking rule (末位). Any configured criterion flags a unit, or all of them."""
+
+    threshold: float | None = 80
+    lowest_n: int | None = Field(default=None, ge=1)
+    lowest_pct: float | None = Field(default=None, gt=0, le=100)
+    combine: Literal["any", "all"] = "any"
+    consequence: str = ""
+
+
+class Band(_Model):
+    threshold: float
+    points: float = Field(ge=0)
+
+
+class Stretch(_Model):
+    """A striving target (力争): meeting it earns extra points, counted as bonus."""
+
+    target: float
+    points: float = Field(gt=0)
+
+
+class Task(_Model):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    points: float = Field(gt=0)
+
+
+class _LeafBase(_Model):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    points: float = Field(default=0, ge=0)
+    description: str = ""
+    allow_na: bool = False
+    # Failing this leaf (earning less than its points) removes award eligibility, with this reason.
+    ineligible_if_unmet: str | None = None
+
+
+class DirectLeaf(_LeafBase):
+    method: Literal["direct"]
+    points: float = Field(gt=0)
+
+
+class TargetLeaf(_LeafBase):
+    method: Literal["target"]
+    points: float = Field(gt=0)
+    mode: Literal["all_or_nothing", "proportional", "linear", "bands", "per_shortfall"]
+    direction: Direction = "higher"
+    target: float
+    inclusive: bool = True
+    decimals: int = Field(default=2, ge=0, le=6)
+    unit: str = ""
+    floor: float | None = None
+    bands: list[Band] = []
+    loss_per_step: float | None = Field(default=None, gt=0)
+    step: float = Field(default=1, gt=0)
+    whole_steps: bool = False
+    stretch: Stretch | None = None
+    valid_min: float | None = None
+    valid_max: float | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _target_positive(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError("必须大于 0")
+        return v
+
+    @model_validator(mode="after")
+    def _mode_parameters(self) -> TargetLeaf:
+        higher = self.direction == "higher"
+        if self.mode == "linear":
+            if self.floor is None:
+                raise ValueError("linear 模式需要 floor（起评值）")
+            if (self.floor >= self.target) if higher else (self.floor <= self.target):
+                raise ValueError("floor 必须比 target 更差（越高越好时小于 target，越低越好时大于 target）")
+        if self.mode == "bands":
+            if not self.bands:
+                raise ValueError("bands 模式需要至少一个档次")
+            if max(b.points for b in self.bands) > self.points:
+                raise ValueError("档次分值不能超过本项分值")
+        if self.mode == "per_shortfall" and self.loss_per_step is None:
+            raise ValueError("per_shortfall 模式需要 loss_per_step（每差一个 step 扣的分）")
+        if self.stretch is not None:
+            beyond = self.stretch.target > self.target if higher else self.stretch.target < self.target
+            if not beyond:
+                raise ValueError("stretch.target 必须比 target 更高（越低越好时更低）")
+        if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
+            raise ValueError("valid_min 不能大于 valid_max")
+        return self
+
+
+class ChecklistLeaf(_LeafBase):
+    method: Literal["checklist"]
+    tasks: list[Task] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tasks_add_up(self) -> ChecklistLeaf:
+        total = sum(t.points for t in self.tasks)
+        if not math.isclose(total, self.points, abs_tol=1e-9):
+            raise ValueError(f"任务分值合计 {total:g} 与本项分值 {self.points:g} 不一致")
+        return self
+
+
+class DeductionLeaf(_LeafBase):
+    method: Literal["deduction"]
+    points: float = Field(gt=0)
+    per_occurrence: float = Field(gt=0)
+
+
+class BonusLeaf(_LeafBase):
+    method: Literal["bonus"]
+    per_occurrence: float = Field(gt=0)
+    cap: float = Field(gt=0)
+
+    @field_validator("points")
+    @classmethod
+    def _no_base_points(cls, v: float) -> float:
+        if v != 0:
+            raise ValueError("加分项不计入基础分，points 应为 0（用 cap 设上限）")
+        return v
+
+
+class VetoLeaf(_LeafBase):
+    method: Literal["veto"]
+
+    @field_validator("points")
+    @classmethod
+    def _no_base_points(cls, v: float) -> float:
+        if v != 0:
+            raise ValueError("否决项不计分，points 应为 0")
+        return v
+
+
+Leaf = Annotated[
+    DirectLeaf | TargetLeaf | ChecklistLeaf | DeductionLeaf | BonusLeaf | VetoLeaf,
+    Field(discriminator="method"),
+]
+BASE_METHODS = ("direct", "target", "checklist", "deduction")
+
+
+class Criterion(_Model):
+    """一级指标 or 二级指标: holds leaves, sub-criteria, or both."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    children: list[Criterion] = []
+    items: list[Leaf] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Criterion:
+        if not self.children and not self.items:
+            raise ValueError("指标下至少要有一个子指标或评分细则")
+        return self
+
+
+class Scheme(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    categories: list[str] = []
+    period_type: PeriodType
+    total: float = Field(default=100, gt=0)
+    decimals: int = Field(default=2, ge=0, le=4)
+    grades: list[Grade] = Field(
+        default_factory=lambda: [
+            Grade(name="优秀", min=90),
+            Grade(name="良好", min=80),
+            Grade(name="合格", min=60),
+            Grade(name="不合格", min=0),
+        ]
+    )
+    bottom: BottomRule = BottomRule()
+    bonus_cap: float = Field(default=0, ge=0)
+    combine: Literal["mean", "trimmed_mean"] = "mean"
+    missing: Literal["error", "zero", "not_applicable"] = "error"
+    criteria: list[Criterion] = Field(min_length=1)
+
+    @field_validator("grades")
+    @classmethod
+    def _grades_ordered(cls, grades: list[Grade]) -> list[Grade]:
+        if not grades:
+            raise ValueError("至少需要一个等级")
+        mins = [g.min for g in grades]
+        if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            raise ValueError("等级须按下限从高到低排列，且下限互不相同")
+        if mins[-1] != 0:
+            raise ValueError("最低等级的下限必须为 0")
+        return grades
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scheme:
+        codes: set[str] = set()
+        for code in [c.code for c in self.walk_criteria()] + [x for leaf in self.leaves for x in _codes_of(leaf)]:
+            if code in codes:
+                raise ValueError(f"编码 {code} 重复")
+            codes.add(code)
+        base = sum(leaf.points for leaf in self.leaves)
+        if not math.isclose(base, self.total, abs_tol=1e-6):
+            raise ValueError(f"评分细则分值合计 {base:g}，与方案总分 {self.total:g} 不一致")
+        if (
+            any(leaf.method == "bonus" for leaf in self.leaves)
+            or any(getattr(leaf, "stretch", None) for leaf in self.leaves)
+        ) and self.bonus_cap <= 0:
+            raise ValueError("方案含加分项或力争目标，须设置 bonus_cap（加分上限）")
+        return self
+
+    # -- navigation -----------------------------------------------------------------------------
+    def walk_criteria(self) -> list[Criterion]:
+        out: list[Criterion] = []
+
+        def visit(c: Criterion) -> None:
+            out.append(c)
+            for child in c.children:
+                visit(child)
+
+        for c in self.criteria:
+            visit(c)
+        return out
+
+    @property
+    def leaves(self) -> list[Leaf]:
+        return [leaf for c in self.walk_criteria() for leaf in c.items]
+
+    def leaf(self, code: str) -> Leaf:
+        for leaf in self.leaves:
+            if leaf.code == code:
+                return leaf
+        raise KeyError(code)
+
+    def leaf_paths(self) -> dict[str, tuple[Criterion, ...]]:
+        """Leaf code -> the criteria above it, top level first (for subtotals and display)."""
+        paths: dict[str, tuple[Criterion, ...]] = {}
+
+        def visit(c: Criterion, above: tuple[Criterion, ...]) -> None:
+            here = above + (c,)
+            for leaf in c.items:
+                paths[leaf.code] = here
+            for child in c.children:
+                visit(child, here)
+
+        for c in self.criteria:
+            visit(c, ())
+        return paths
+
+    @property
+    def lowest_grade(self) -> str:
+        return self.grades[-1].name
+
+
+def _codes_of(leaf: Leaf) -> list[str]:
+    return [leaf.code] + [t.code for t in getattr(leaf, "tasks", [])]
