@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -15,20 +16,39 @@ from scoring.scheme import BASE_METHODS, Scheme
 
 
 @dataclass
+class LeafScores:
+    """Dense per-leaf outcome, one row per entity (unit and period), one column per leaf."""
+
+    earned: np.ndarray
+    applicable: np.ndarray
+    met: np.ndarray  # 1/0 for targets and checklists, NaN otherwise
+    done: dict[str, np.ndarray]  # checklist leaf code -> entity × task, True when done
+
+
 class Results:
     """Scored results of one scheme version.
 
     `units`: one row per unit and period (total, grade, rank, flags, changes).
-    `leaves`: one row per unit, period and leaf (input, earned, lost, met).
+    `leaves`: one row per unit, period and leaf (input, earned, lost, met) — built on first use,
+    since at province scale it has tens of millions of rows and most callers need only `units`.
     `tasks`: one row per unit, period and checklist task (done or not).
     `notes`: the assessors' notes that came with the values.
     """
 
-    scheme: Scheme
-    units: pd.DataFrame
-    leaves: pd.DataFrame
-    tasks: pd.DataFrame
-    notes: pd.DataFrame
+    def __init__(self, scheme: Scheme, units: pd.DataFrame, matrix: CellMatrix, scores: LeafScores):
+        self.scheme = scheme
+        self.units = units
+        self.notes = matrix.notes
+        self._matrix = matrix
+        self._scores = scores
+
+    @cached_property
+    def leaves(self) -> pd.DataFrame:
+        return _leaf_frame(self.scheme, self._matrix, self._scores)
+
+    @cached_property
+    def tasks(self) -> pd.DataFrame:
+        return _task_frame(self.scheme, self._matrix, self._scores)
 
     def explain(self, unit: str, period: str | None = None) -> pd.DataFrame:
         """Every leaf of one unit with the trace of how its points were reached."""
@@ -52,7 +72,7 @@ def score(
     matrix, problems = build_matrix(scheme, values, categories)
     if problems or matrix is None:
         raise ScoringInputError(problems)
-    units, leaves, tasks = _score_matrix(scheme, matrix)
+    units, scores = _score_matrix(scheme, matrix)
     empty = units["applicable_points"] <= 0
     if empty.any():
         raise ScoringInputError(
@@ -61,28 +81,32 @@ def score(
                 for u, p in zip(units.loc[empty, "unit"], units.loc[empty, "period"])
             ]
         )
-    units = apply_ranking(scheme, units, previous)
-    return Results(scheme, units, leaves, tasks, matrix.notes)
+    return Results(scheme, apply_ranking(scheme, units, previous), matrix, scores)
 
 
-def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _append(texts: np.ndarray, hit: np.ndarray, text: str) -> None:
+    """Append `text` to the reasons of the rows hit, '；'-separated (touches only those rows)."""
+    for i in np.flatnonzero(hit):
+        texts[i] = f"{texts[i]}；{text}" if texts[i] else text
+
+
+def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScores]:
     n_ent = len(m.units)
     col_of = {c.code: j for j, c in enumerate(m.columns)}
     leaves = scheme.leaves
     n_leaf = len(leaves)
     earned = np.zeros((n_ent, n_leaf))
-    applicable = np.ones((n_ent, n_leaf), dtype=bool)
-    met = np.full((n_ent, n_leaf), np.nan)  # 1/0 for targets and checklists, NaN otherwise
+    applicable = ~m.na[:, [col_of[leaf.code] for leaf in leaves]]
+    met = np.full((n_ent, n_leaf), np.nan)
     extra = np.zeros(n_ent)
     veto = np.zeros(n_ent, dtype=bool)
     veto_reason = np.full(n_ent, "", dtype=object)
-    ineligible: list[tuple[np.ndarray, str]] = []
-    task_frames: list[pd.DataFrame] = []
+    award_reason = np.full(n_ent, "", dtype=object)
+    done_by_leaf: dict[str, np.ndarray] = {}
 
     for k, leaf in enumerate(leaves):
         j = col_of[leaf.code]
         v = m.value[:, j]
-        applicable[:, k] = ~m.na[:, j]
         if leaf.method == "direct":
             e = methods.score_direct(leaf, v)
         elif leaf.method == "target":
@@ -90,38 +114,37 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, pd.DataF
             e, met[:, k] = out.earned, out.met
             extra += np.where(applicable[:, k], out.extra, 0.0)
         elif leaf.method == "checklist":
-            tj = [col_of[t.code] for t in leaf.tasks]
-            done = np.nan_to_num(m.value[:, tj]) >= 0.5  # majority of assessors
+            done = np.nan_to_num(m.value[:, [col_of[t.code] for t in leaf.tasks]]) >= 0.5  # majority
             e = methods.score_checklist(leaf, done.astype(float))
             met[:, k] = done.all(axis=1)
-            task_frames.append(_task_frame(m, leaf, done, applicable[:, k]))
+            done_by_leaf[leaf.code] = done
         elif leaf.method == "deduction":
             e = methods.score_deduction(leaf, np.nan_to_num(v))
         elif leaf.method == "bonus":
             e = methods.score_bonus(leaf, np.nan_to_num(v))
         else:  # veto: reported by any assessor counts
-            hit = np.nan_to_num(m.vmax[:, j]) >= 0.5
+            hit = np.nan_to_num((m.value if m.vmax is None else m.vmax)[:, j]) >= 0.5
             veto |= hit
-            veto_reason = np.where(hit, veto_reason + np.where(veto_reason == "", "", "；") + leaf.name, veto_reason)
+            _append(veto_reason, hit, leaf.name)
             e = np.zeros(n_ent)
         earned[:, k] = np.where(applicable[:, k], np.nan_to_num(e), 0.0)
-        if leaf.ineligible_if_unmet:
-            unmet = applicable[:, k] & (earned[:, k] < leaf.points - 1e-9)
-            ineligible.append((unmet, leaf.ineligible_if_unmet))
+        met[~applicable[:, k], k] = np.nan
 
     is_base = np.array([leaf.method in BASE_METHODS for leaf in leaves])
     is_bonus = np.array([leaf.method == "bonus" for leaf in leaves])
     bonus = np.minimum(scheme.bonus_cap, earned[:, is_bonus].sum(axis=1) + extra)
     points = np.array([leaf.points for leaf in leaves])
-    applicable_points = (applicable * points).sum(axis=1)
+    applicable_points = applicable @ points
     earned_base = earned[:, is_base].sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(applicable_points > 0, earned_base * scheme.total / applicable_points, np.nan)
     total = methods.round_half_up(scaled + bonus, scheme.decimals)
 
-    award_reason = np.where(veto, "一票否决：" + veto_reason.astype(str), "").astype(object)
-    for unmet, reason in ineligible:
-        award_reason = np.where(unmet, award_reason + np.where(award_reason == "", "", "；") + reason, award_reason)
+    for i in np.flatnonzero(veto):
+        award_reason[i] = f"一票否决：{veto_reason[i]}"
+    for k, leaf in enumerate(leaves):
+        if leaf.ineligible_if_unmet:
+            _append(award_reason, applicable[:, k] & (earned[:, k] < leaf.points - 1e-9), leaf.ineligible_if_unmet)
 
     units = pd.DataFrame(
         {
@@ -135,64 +158,68 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, pd.DataF
             "score_rate": total / scheme.total,
             "lost": np.round(applicable_points - earned_base, 6),
             "veto": veto,
-            "veto_reason": veto_reason.astype(str),
+            "veto_reason": pd.Categorical(veto_reason),
             "award_eligible": award_reason == "",
-            "award_reason": award_reason.astype(str),
-            "unmet_targets": np.nansum(met == 0, axis=1).astype(int),
+            "award_reason": pd.Categorical(award_reason),
+            "unmet_targets": (met == 0).sum(axis=1),
         }
     )
-    leaf_frame = _leaf_frame(m, leaves, earned, applicable, met, col_of)
-    tasks = (
-        pd.concat(task_frames, ignore_index=True)
-        if task_frames
-        else pd.DataFrame(columns=["period", "unit", "leaf", "task", "done"])
-    )
-    return units, leaf_frame, tasks
+    return units, LeafScores(earned, applicable, met, done_by_leaf)
 
 
-def _leaf_frame(
-    m: CellMatrix,
-    base: list,
-    earned: np.ndarray,
-    applicable: np.ndarray,
-    met: np.ndarray,
-    col_of: dict[str, int],
-) -> pd.DataFrame:
+def _leaf_frame(scheme: Scheme, m: CellMatrix, sc: LeafScores) -> pd.DataFrame:
     """Long frame, entity-major: built from codes so it stays cheap at millions of rows."""
-    n_ent, n_base = earned.shape
-    ent = np.repeat(np.arange(n_ent), n_base)
-    leaf_idx = np.tile(np.arange(n_base), n_ent)
-    codes = [leaf.code for leaf in base]
-    points = np.array([leaf.points for leaf in base])
-    value = m.value[:, [col_of[c] for c in codes]]
+    leaves = scheme.leaves
+    n_ent, n_leaf = sc.earned.shape
+    ent = np.repeat(np.arange(n_ent), n_leaf)
+    leaf_idx = np.tile(np.arange(n_leaf), n_ent)
+    col_of = {c.code: j for j, c in enumerate(m.columns)}
+    cols = [col_of[leaf.code] for leaf in leaves]
+    points = np.array([leaf.points for leaf in leaves])
+    is_veto = np.array([leaf.method == "veto" for leaf in leaves])
+    value = m.value[:, cols]
+    if m.vmax is not None:  # a veto reported by any assessor shows
+        value = np.where(is_veto, m.vmax[:, cols], value)
+    assessors = (~np.isnan(value)).astype(np.int32) if m.assessors is None else m.assessors[:, cols]
     period_cat = pd.Categorical(m.periods)
     unit_cat = pd.Categorical(m.units)
-    app = applicable.ravel()
+    app = sc.applicable.ravel()
+    earned = sc.earned.ravel()
     return pd.DataFrame(
         {
             "period": pd.Categorical.from_codes(period_cat.codes[ent], period_cat.categories),
             "unit": pd.Categorical.from_codes(unit_cat.codes[ent], unit_cat.categories),
-            "leaf": pd.Categorical.from_codes(leaf_idx, codes),
+            "leaf": pd.Categorical.from_codes(leaf_idx, [leaf.code for leaf in leaves]),
             "value": value.ravel(),
             "applicable": app,
             "points": np.where(app, points[leaf_idx], 0.0),
-            "earned": earned.ravel(),
-            "lost": np.where(app & (points[leaf_idx] > 0), points[leaf_idx] - earned.ravel(), 0.0),
-            "met": met.ravel(),
-            "assessors": m.assessors[:, [col_of[c] for c in codes]].ravel(),
+            "earned": earned,
+            "lost": np.where(app & (points[leaf_idx] > 0), points[leaf_idx] - earned, 0.0),
+            "met": sc.met.ravel(),
+            "assessors": assessors.ravel(),
         }
     )
 
 
-def _task_frame(m: CellMatrix, leaf, done: np.ndarray, applicable: np.ndarray) -> pd.DataFrame:
-    n_ent, n_task = done.shape
-    rows = np.repeat(applicable, n_task)
-    return pd.DataFrame(
-        {
-            "period": np.repeat(m.periods, n_task)[rows],
-            "unit": np.repeat(m.units, n_task)[rows],
-            "leaf": leaf.code,
-            "task": np.tile([t.code for t in leaf.tasks], n_ent)[rows],
-            "done": done.ravel()[rows],
-        }
-    )
+def _task_frame(scheme: Scheme, m: CellMatrix, sc: LeafScores) -> pd.DataFrame:
+    frames = []
+    for k, leaf in enumerate(scheme.leaves):
+        done = sc.done.get(leaf.code)
+        if done is None:
+            continue
+        n_ent, n_task = done.shape
+        rows = np.repeat(sc.applicable[:, k], n_task)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "period": np.repeat(m.periods, n_task)[rows],
+                    "unit": np.repeat(m.units, n_task)[rows],
+                    "leaf": leaf.code,
+                    "task": np.tile([t.code for t in leaf.tasks], n_ent)[rows],
+                    "done": done.ravel()[rows],
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["period", "unit", "leaf", "task", "done"])
+    return pd.concat(frames, ignore_index=True)

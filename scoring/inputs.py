@@ -72,28 +72,68 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
 class CellMatrix:
     """Combined inputs: `value[e, c]` (NaN where blank) and `na[e, c]` for 不适用."""
 
-    periods: np.ndarray  # entity -> period label
+    periods: pd.Categorical  # entity -> period label
     units: np.ndarray  # entity -> unit label
-    categories: np.ndarray  # entity -> category label
+    categories: pd.Categorical  # entity -> category label (peer group)
     columns: list[InputColumn]
     value: np.ndarray
     na: np.ndarray
-    vmax: np.ndarray  # highest assessor value (a veto reported by anyone counts)
-    assessors: np.ndarray  # number of assessors who gave a value
+    vmax: np.ndarray | None  # highest assessor value (a veto reported by anyone counts); None: = value
+    assessors: np.ndarray | None  # how many assessors gave a value; None: one wherever there is a value
     notes: pd.DataFrame  # period, unit, code, assessor, note — rows that carried a note
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes and labels, reusing a categorical's codes when the column already has them."""
+    """Integer codes and labels, reusing a categorical's codes when the column already has them.
+
+    Unused categories are harmless: only codes that occur become entities or columns.
+    """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        cat = series.cat.remove_unused_categories()
-        return cat.cat.codes.to_numpy(dtype=np.int64), cat.cat.categories.astype(str).to_numpy()
-    codes, labels = pd.factorize(series.astype(str), sort=False)
-    return codes.astype(np.int64), np.asarray(labels, dtype=object)
+        codes = series.cat.codes.to_numpy(dtype=np.int64)
+        labels = series.cat.categories.to_numpy(dtype=object).astype(str)
+        if (codes < 0).any():  # NaN in a categorical: give it its own "" label
+            codes = np.where(codes < 0, len(labels), codes)
+            labels = np.append(labels, "")
+        return codes, labels
+    codes, labels = pd.factorize(series.fillna("").astype(str), sort=False)
+    return codes.astype(np.int64), np.asarray(labels, dtype=object).astype(str)
 
 
-def _label(labels: np.ndarray, codes: np.ndarray) -> list[str]:
-    return [str(x) for x in labels[codes]]
+def _compact(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Map keys to 0..k-1 in sorted key order; also return the distinct keys. O(n + space)."""
+    if space <= 50_000_000:
+        present = np.bincount(key, minlength=space) > 0
+        remap = np.cumsum(present) - 1
+        return remap[key], np.flatnonzero(present)
+    codes, uniques = pd.factorize(key, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+
+
+def _combine(
+    scheme: Scheme, cell: np.ndarray, value: np.ndarray, size: int, multi: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Per cell: the assessors' combined value, the highest value, and how many gave one.
+
+    Cells with one row are placed directly; only rows of multi-assessor cells (`multi`) are
+    aggregated. With none, the highest value is the value and the count is 0/1, so both are
+    left as None rather than spending memory on them.
+    """
+    combined = np.full(size, np.nan)
+    combined[cell] = value
+    if multi is None or not multi.any():
+        return combined, None, None
+    g = pd.DataFrame({"cell": cell[multi], "v": value[multi]}).groupby("cell")["v"].agg(["sum", "count", "max", "min"])
+    idx = g.index.to_numpy()
+    total, n, hi, lo = (g[c].to_numpy() for c in ("sum", "count", "max", "min"))
+    count = (~np.isnan(combined)).astype(np.int32)
+    count[idx] = n
+    vmax = combined.copy()
+    vmax[idx] = hi
+    combined[idx] = total / n
+    if scheme.combine == "trimmed_mean":
+        trim = n >= 3
+        combined[idx[trim]] = (total[trim] - hi[trim] - lo[trim]) / (n[trim] - 2)
+    return combined, vmax, count
 
 
 def build_matrix(
@@ -107,142 +147,134 @@ def build_matrix(
     if n == 0:
         return None, [Problem("没有任何评分数据")]
 
-    period_s = values["period"] if "period" in values.columns else pd.Series("", index=values.index)
-    p_codes, p_labels = _codes(period_s.fillna(""))
+    if "period" in values.columns:
+        p_codes, p_labels = _codes(values["period"])
+    else:
+        p_codes, p_labels = np.zeros(n, np.int64), np.array([""], dtype=object)
     u_codes, u_labels = _codes(values["unit"])
     c_codes_raw, c_labels = _codes(values["code"])
-    value = pd.to_numeric(values["value"], errors="coerce").to_numpy(dtype=float)
+    raw = values["value"]
+    numeric = pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype)
+    value = raw.to_numpy(dtype=float, na_value=np.nan) if numeric else pd.to_numeric(raw, errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)
     na = values["na"].fillna(False).to_numpy(dtype=bool) if "na" in values.columns else np.zeros(n, bool)
-    value = np.where(na, np.nan, value)
+    if na.any():
+        value = np.where(na, np.nan, value)
 
     columns = input_columns(scheme)
     col_index = {c.code: i for i, c in enumerate(columns)}
     label_to_col = np.array([col_index.get(str(lbl), -1) for lbl in c_labels], dtype=np.int64)
     col = label_to_col[c_codes_raw]
-    for bad in np.flatnonzero(label_to_col < 0):
+    used = np.bincount(c_codes_raw, minlength=len(c_labels)) > 0
+    for bad in np.flatnonzero((label_to_col < 0) & used):
         problems.append(Problem(f"指标编码「{c_labels[bad]}」不在方案 {scheme.id} v{scheme.version} 中"))
-
-    # Entities: the (period, unit) pairs that occur, in first-seen order.
-    pair = p_codes * len(u_labels) + u_codes
-    ent_codes, ent_pairs = pd.factorize(pair, sort=False)
-    ent_codes = ent_codes.astype(np.int64)
-    ent_pairs = np.asarray(ent_pairs, dtype=np.int64)
-    ent_period = p_labels[ent_pairs // len(u_labels)].astype(str)
-    ent_unit = u_labels[ent_pairs % len(u_labels)].astype(str)
-    ent_category = _entity_categories(values, ent_codes, ent_unit, categories, problems)
-
-    a_codes, a_labels = (
-        _codes(values["assessor"].fillna(""))
-        if "assessor" in values.columns
-        else (np.zeros(n, np.int64), np.array([""]))
-    )
-
-    def assessor_of(i):
-        return str(a_labels[a_codes[i]]) or None
-
-    def row_period(i):
-        return str(p_labels[p_codes[i]]) or None
-
     ok = col >= 0
+    all_ok = bool(ok.all())
+    safe_col = col if all_ok else np.where(ok, col, 0)
+
+    # Entities: the (period, unit) pairs that occur, sorted by period then unit code.
+    n_units = len(u_labels)
+    pair = u_codes if len(p_labels) == 1 else p_codes * n_units + u_codes
+    ent_codes, ent_pairs = _compact(pair, len(p_labels) * n_units)
+    ent_period = pd.Categorical.from_codes(ent_pairs // n_units, p_labels) if len(set(p_labels)) == len(
+        p_labels) else pd.Categorical(p_labels[ent_pairs // n_units])
+    ent_unit = u_labels[ent_pairs % n_units]
+    ent_category = _entity_categories(values, ent_codes, ent_unit, categories, problems)
+    period_of = np.asarray(ent_period.astype(str))
+
+    if "assessor" in values.columns:
+        a_codes, a_labels = _codes(values["assessor"])
+    else:
+        a_codes, a_labels = np.zeros(n, np.int64), np.array([""], dtype=object)
+
+    def where(i: int, code: str | None = None) -> dict:
+        return {"unit": ent_unit[ent_codes[i]], "code": code or columns[col[i]].code,
+                "period": p_labels[p_codes[i]] or None, "assessor": a_labels[a_codes[i]] or None}
+
     n_cols, n_ent = len(columns), len(ent_pairs)
 
     # Row-level checks: range, integer counts, yes/no cells, 不适用 where not allowed.
-    lo = np.array([c.lo for c in columns])[np.where(ok, col, 0)]
-    hi = np.array([c.hi for c in columns])[np.where(ok, col, 0)]
-    integer = np.array([c.integer for c in columns])[np.where(ok, col, 0)]
-    binary = np.array([c.binary for c in columns])[np.where(ok, col, 0)]
-    allow_na = np.array([c.allow_na for c in columns])[np.where(ok, col, 0)]
     has = ~np.isnan(value)
-    raw = values["value"]
-    if pd.api.types.is_numeric_dtype(raw.dtype):
+    lo = np.array([c.lo for c in columns])
+    hi = np.array([c.hi for c in columns])
+    bad = (value < lo[safe_col]) | (value > hi[safe_col]) | np.isinf(value)
+    for flag, test in (("integer", lambda v: v != np.floor(v)), ("binary", lambda v: (v != 0) & (v != 1))):
+        rule_cols = np.array([getattr(c, flag) for c in columns])
+        if rule_cols.any():
+            idx = np.flatnonzero(rule_cols[safe_col] & has)
+            bad[idx[test(value[idx])]] = True
+    bad_na = na & ~np.array([c.allow_na for c in columns])[safe_col] if na.any() else np.zeros(n, bool)
+    if numeric:
         non_numeric = np.zeros(n, dtype=bool)
     else:  # text that did not parse as a number (the parsers upstream already mapped 是/否, % …)
         text = raw.astype(str).str.strip()
         non_numeric = (~has) & (~na) & raw.notna().to_numpy() & (text != "").to_numpy()
-    bad_range = has & ((value < lo) | (value > hi))
-    bad_int = has & integer & (np.abs(value - np.round(value)) > 1e-9)
-    bad_bin = has & binary & ~np.isin(value, (0.0, 1.0))
-    bad_inf = has & ~np.isfinite(value)
-    bad_na = na & ~allow_na
-    for i in np.flatnonzero(ok & (non_numeric | bad_range | bad_int | bad_bin | bad_inf | bad_na)):
+    invalid_row = ok & (bad | bad_na | non_numeric)
+    for i in np.flatnonzero(invalid_row):
         c = columns[col[i]]
         if non_numeric[i]:
             msg = f"'{raw.iloc[i]}' 不是数字"
         elif bad_na[i]:
             msg = "该指标不允许填写「不适用」"
-        elif bad_bin[i]:
+        elif c.binary and value[i] not in (0.0, 1.0) and c.lo == 0 and value[i] <= 1:
             msg = f"'{value[i]:g}' 应为 1（是/完成）或 0（否/未完成）"
-        elif bad_int[i]:
-            msg = f"'{value[i]:g}' 应为整数次数"
-        elif bad_inf[i]:
+        elif not np.isfinite(value[i]):
             msg = f"'{value[i]}' 不是有限数字"
-        else:
+        elif value[i] < c.lo or value[i] > c.hi:
             msg = f"'{value[i]:g}' 超出范围 {_range_text(c.lo, c.hi)}"
-        problems.append(Problem(msg, ent_unit[ent_codes[i]], c.code, row_period(i), assessor_of(i)))
+        elif c.binary:
+            msg = f"'{value[i]:g}' 应为 1（是/完成）或 0（否/未完成）"
+        else:
+            msg = f"'{value[i]:g}' 应为整数次数"
+        problems.append(Problem(msg, **where(i)))
 
-    # The same cell written twice by one assessor.
-    cell = ent_codes * n_cols + np.where(ok, col, 0)
-    dup_key = cell * len(a_labels) + a_codes
-    dup = pd.Series(dup_key[ok]).duplicated().to_numpy()
-    for i in np.flatnonzero(ok)[dup]:
-        problems.append(
-            Problem(
-                "同一考核人对同一单位同一指标填写了两次",
-                ent_unit[ent_codes[i]],
-                columns[col[i]].code,
-                row_period(i),
-                assessor_of(i),
-            )
-        )
-
-    use = ok & has & ~(bad_range | bad_int | bad_bin | bad_inf)
+    # Cells are numbered column-major so that each input column is contiguous in the matrix.
+    cell = safe_col * n_ent + ent_codes
     size = n_ent * n_cols
-    count = np.bincount(cell[use], minlength=size).astype(float)
-    total = np.bincount(cell[use], weights=value[use], minlength=size)
-    na_count = np.bincount(cell[ok & na], minlength=size)
-    vmax = np.full(size, np.nan)
-    combined = np.divide(total, count, out=np.full(size, np.nan), where=count > 0)
+    # Rows that share a cell: several assessors, or the same one twice (an error).
+    rows_per_cell = np.bincount(cell if all_ok else cell[ok], minlength=size)
+    multi = None
+    if rows_per_cell.max(initial=0) > 1:
+        multi = (rows_per_cell[cell] > 1) & ok
+        shared = np.flatnonzero(multi)
+        dup = pd.DataFrame({"cell": cell[shared], "a": a_codes[shared]}).duplicated().to_numpy()
+        for i in shared[dup]:
+            problems.append(Problem("同一考核人对同一单位同一指标填写了两次", **where(i)))
+    del rows_per_cell
 
-    multi = count[cell] >= 2
-    sel = use & multi
-    if sel.any():
-        g = pd.DataFrame({"cell": cell[sel], "v": value[sel]}).groupby("cell")["v"].agg(["max", "min"])
-        idx = g.index.to_numpy()
-        vmax[idx] = g["max"].to_numpy()
-        if scheme.combine == "trimmed_mean":
-            trim = idx[count[idx] >= 3]
-            gt = g.loc[trim]
-            combined[trim] = (total[trim] - gt["max"].to_numpy() - gt["min"].to_numpy()) / (count[trim] - 2)
-    single = count == 1
-    vmax[single] = combined[single]
+    use = ok & has & ~bad
+    every = bool(use.all())
+    combined, vmax, count = _combine(
+        scheme,
+        cell if every else cell[use],
+        value if every else value[use],
+        size,
+        None if multi is None else (multi if every else multi[use]),
+    )
 
-    conflict = np.flatnonzero((na_count > 0) & (count > 0))
-    for c in conflict:
-        problems.append(
-            Problem(
-                "考核人意见不一致：有人填「不适用」，有人填了数值",
-                ent_unit[c // n_cols],
-                columns[c % n_cols].code,
-                ent_period[c // n_cols] or None,
-            )
-        )
+    na_cells = np.zeros(size, dtype=bool)
+    if na.any():
+        na_count = np.bincount(cell[ok & na], minlength=size)
+        na_cells = na_count > 0
+        for c in np.flatnonzero(na_cells & ~np.isnan(combined)):
+            problems.append(Problem("考核人意见不一致：有人填「不适用」，有人填了数值",
+                                    ent_unit[c % n_ent], columns[c // n_ent].code, period_of[c % n_ent] or None))
 
-    notes = _notes(values, ok)
     matrix = CellMatrix(
         periods=ent_period,
         units=ent_unit,
         categories=ent_category,
         columns=columns,
-        value=combined.reshape(n_ent, n_cols),
-        na=(na_count > 0).reshape(n_ent, n_cols),
-        vmax=vmax.reshape(n_ent, n_cols),
-        assessors=count.reshape(n_ent, n_cols).astype(np.int32),
-        notes=notes,
+        value=combined.reshape(n_cols, n_ent).T,
+        na=na_cells.reshape(n_cols, n_ent).T,
+        vmax=None if vmax is None else vmax.reshape(n_cols, n_ent).T,
+        assessors=None if count is None else count.reshape(n_cols, n_ent).T,
+        notes=_notes(values, ok),
     )
-    seen = np.bincount(cell[ok & ~has & ~na & non_numeric], minlength=size) + np.bincount(
-        cell[ok & has & ~use], minlength=size
-    )
-    problems += _missing_problems(scheme, matrix, (seen > 0).reshape(n_ent, n_cols))
+    invalid = np.zeros(size, dtype=bool)
+    if invalid_row.any():
+        invalid[cell[invalid_row]] = True
+    problems += _missing_problems(scheme, matrix, invalid.reshape(n_cols, n_ent).T)
     return matrix, problems
 
 
@@ -268,13 +300,13 @@ def _entity_categories(
         mapped = pd.Series(ent_unit).map(categories.astype(str))
         for unit in sorted(set(ent_unit[mapped.isna().to_numpy()])):
             problems.append(Problem("单位不在单位清单中，无法确定类别", unit))
-        return mapped.fillna("").to_numpy(dtype=object).astype(str)
+        return pd.Categorical(mapped.fillna(""))
     if "category" in values.columns:
         first = np.full(len(ent_unit), -1, dtype=np.int64)
         rows = np.arange(len(ent_codes))
         first[ent_codes[::-1]] = rows[::-1]  # the first row of each entity
-        return values["category"].astype(str).to_numpy()[first].astype(str)
-    return np.full(len(ent_unit), "全部", dtype=object).astype(str)
+        return pd.Categorical(values["category"].iloc[first].astype(str))
+    return pd.Categorical.from_codes(np.zeros(len(ent_unit), dtype=np.int8), ["全部"])
 
 
 def _notes(values: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:

@@ -13,11 +13,13 @@ from scoring.scheme import Scheme
 _VETO_PENALTY = 1e9
 
 
-def grade_of(scheme: Scheme, totals: np.ndarray, veto: np.ndarray) -> np.ndarray:
+def grade_of(scheme: Scheme, totals: np.ndarray, veto: np.ndarray) -> pd.Categorical:
+    """Grade names as an ordered categorical, best grade first."""
     mins = np.array([g.min for g in scheme.grades])[::-1]  # ascending
-    names = np.array([g.name for g in scheme.grades])[::-1]
     idx = np.searchsorted(mins, totals + 1e-9, side="right") - 1
-    return np.where(veto, scheme.lowest_grade, names[np.clip(idx, 0, len(names) - 1)])
+    best_first = len(mins) - 1 - np.clip(idx, 0, len(mins) - 1)
+    codes = np.where(veto, len(mins) - 1, best_first)
+    return pd.Categorical.from_codes(codes, [g.name for g in scheme.grades], ordered=True)
 
 
 def gap_to_next_grade(scheme: Scheme, totals: np.ndarray, veto: np.ndarray) -> np.ndarray:
@@ -28,26 +30,32 @@ def gap_to_next_grade(scheme: Scheme, totals: np.ndarray, veto: np.ndarray) -> n
     return np.where(veto, np.nan, np.round(nxt - totals, scheme.decimals))
 
 
+def _group_codes(units: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """One integer per row identifying its group: grouping on ints is far cheaper than on text."""
+    key = np.zeros(len(units), dtype=np.int64)
+    for col in by:
+        codes, uniques = pd.factorize(units[col], sort=False)
+        key = key * max(len(uniques), 1) + codes
+    return key
+
+
+def _rank(units: pd.DataFrame, group: np.ndarray, ascending: bool, method: str = "min") -> np.ndarray:
+    key = units["total"].to_numpy(dtype=float) - units["veto"].to_numpy(dtype=float) * _VETO_PENALTY
+    return pd.Series(key).groupby(group, sort=False).rank(method=method, ascending=ascending).to_numpy()
+
+
 def rank_within_peer_group(units: pd.DataFrame, by: list[str]) -> pd.Series:
     """Competition ranking (1, 2, 2, 4) on the displayed total; vetoed units come last."""
-    key = units["total"] - units["veto"].astype(float) * _VETO_PENALTY
-    return (
-        key.groupby([units[c] for c in by], observed=True, sort=False).rank(method="min", ascending=False).astype(int)
-    )
+    return pd.Series(_rank(units, _group_codes(units, by), ascending=False).astype(int), index=units.index)
 
 
-def _bottom(scheme: Scheme, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _bottom(scheme: Scheme, units: pd.DataFrame, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rule = scheme.bottom
     tests: list[tuple[np.ndarray, str]] = []
     if rule.threshold is not None:
         tests.append(((units["total"] < rule.threshold).to_numpy(), f"低于 {rule.threshold:g} 分"))
     if rule.lowest_n is not None or rule.lowest_pct is not None:
-        key = units["total"] - units["veto"].astype(float) * _VETO_PENALTY
-        from_bottom = (
-            key.groupby([units["period"], units["category"]], observed=True, sort=False)
-            .rank(method="min", ascending=True)
-            .to_numpy()
-        )  # ties at the boundary are all flagged
+        from_bottom = _rank(units, group, ascending=True)  # ties at the boundary are all flagged
         size = units["group_size"].to_numpy()
         if rule.lowest_n is not None:
             tests.append((from_bottom <= rule.lowest_n, f"同类末 {rule.lowest_n} 名"))
@@ -55,25 +63,28 @@ def _bottom(scheme: Scheme, units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray
             n = np.ceil(size * rule.lowest_pct / 100 - 1e-9)
             tests.append((from_bottom <= n, f"同类后 {rule.lowest_pct:g}%"))
     if not tests:
-        return np.zeros(len(units), bool), np.full(len(units), "")
+        return np.zeros(len(units), bool), pd.Categorical.from_codes(np.zeros(len(units), np.int8), [""])
     hits = np.vstack([t for t, _ in tests])
     flagged = hits.any(axis=0) if rule.combine == "any" else hits.all(axis=0)
-    reasons = np.full(len(units), "", dtype=object)
-    for hit, text in tests:
-        reasons = np.where(hit, reasons + np.where(reasons == "", "", "，") + text, reasons)
-    return flagged, np.where(flagged, reasons, "").astype(str)
+    # Each row's reason text is looked up by which tests it hit (a bit mask), not built per row.
+    mask = (hits.astype(np.int64) << np.arange(len(tests))[:, None]).sum(axis=0) * flagged
+    table = np.array(["，".join(t for b, (_, t) in enumerate(tests) if m >> b & 1) for m in range(1 << len(tests))],
+                     dtype=object)
+    return flagged, pd.Categorical.from_codes(mask, table)
 
 
 def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add grade, ranks, bottom flag, gaps and change since the previous period."""
-    out = units.copy()
+    out = units.reset_index(drop=True)
     totals, veto = out["total"].to_numpy(dtype=float), out["veto"].to_numpy(dtype=bool)
+    peer = _group_codes(out, ["period", "category"])
     out["grade"] = grade_of(scheme, totals, veto)
-    out["rank"] = rank_within_peer_group(out, ["period", "category"])
-    out["rank_overall"] = rank_within_peer_group(out, ["period"])
-    out["group_size"] = out.groupby(["period", "category"], observed=True)["unit"].transform("size")
-    out["bottom"], out["bottom_reason"] = _bottom(scheme, out)
-    out["consequence"] = np.where(out["bottom"], scheme.bottom.consequence, "")
+    out["rank"] = _rank(out, peer, ascending=False).astype(int)
+    out["rank_overall"] = _rank(out, _group_codes(out, ["period"]), ascending=False).astype(int)
+    out["group_size"] = np.bincount(peer)[peer]
+    out["bottom"], out["bottom_reason"] = _bottom(scheme, out, peer)
+    text = scheme.bottom.consequence
+    out["consequence"] = pd.Categorical.from_codes(out["bottom"].to_numpy().astype(np.int8), ["", text]) if text else ""
     out["gap_next_grade"] = gap_to_next_grade(scheme, totals, veto)
     threshold = scheme.bottom.threshold
     out["gap_bottom_line"] = np.round(totals - threshold, scheme.decimals) if threshold is not None else math.nan
@@ -85,14 +96,16 @@ def with_changes(units: pd.DataFrame, previous: pd.DataFrame | None = None) -> p
 
     Δ rank is positive when a unit moved up (its rank number fell).
     """
-    cols = ["period", "unit", "total", "rank"]
-    history = units[cols] if previous is None else pd.concat([previous[cols], units[cols]], ignore_index=True)
-    history = history.drop_duplicates(["period", "unit"], keep="last")
-    order = sorted(history["period"].astype(str).unique())
-    prev_of = dict(zip(order[1:], order[:-1]))
-    before = history.assign(period=history["period"].astype(str).map({v: k for k, v in prev_of.items()}))
-    before = before.dropna(subset=["period"]).rename(columns={"total": "prev_total", "rank": "prev_rank"})
     out = units.drop(columns=["prev_total", "prev_rank", "delta_total", "delta_rank"], errors="ignore")
+    cols = ["period", "unit", "total", "rank"]
+    history = out[cols] if previous is None else pd.concat([previous[cols], out[cols]], ignore_index=True)
+    order = sorted(pd.unique(history["period"].astype(str)))
+    if len(order) < 2:
+        return out.assign(prev_total=np.nan, prev_rank=np.nan, delta_total=np.nan, delta_rank=np.nan)
+    history = history.drop_duplicates(["period", "unit"], keep="last")
+    next_of = dict(zip(order[:-1], order[1:]))
+    before = history.assign(period=history["period"].astype(str).map(next_of))
+    before = before.dropna(subset=["period"]).rename(columns={"total": "prev_total", "rank": "prev_rank"})
     out = out.assign(period=out["period"].astype(str)).merge(before, on=["period", "unit"], how="left")
     out["delta_total"] = out["total"] - out["prev_total"]
     out["delta_rank"] = out["prev_rank"] - out["rank"]

@@ -1,0 +1,103 @@
+"""Scoring + ranking speed against a bare pandas groupby-sum of the same frame.
+
+    python benchmarks/bench_scoring.py [--rows 1000000 10000000]
+
+Each size builds a long frame (unit, code, value as categoricals/floats, as the loaders
+produce), times `scoring.score` and `frame.groupby("unit").value.sum()` in the same run, and
+prints rows/s and the ratio. Target (issue 2): ratio ≤ 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scoring import scheme_from_dict, score  # noqa: E402
+
+N_LEAVES = 40
+
+
+def bench_scheme() -> dict:
+    """40 leaves worth 2.5 points each, covering every base method and target mode."""
+    modes = ["all_or_nothing", "proportional", "linear", "bands", "per_shortfall"]
+    items = []
+    for i in range(N_LEAVES):
+        code = f"L{i:02d}"
+        kind = i % 4
+        if kind == 0:
+            items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": 2.5})
+        elif kind == 1:
+            mode = modes[(i // 4) % len(modes)]
+            leaf = {"code": code, "name": f"目标{i}", "method": "target", "points": 2.5, "mode": mode,
+                    "target": 60, "unit": "%", "direction": "higher" if i % 8 == 1 else "lower"}
+            if mode == "linear":
+                leaf["floor"] = 30 if leaf["direction"] == "higher" else 90
+            if mode == "bands":
+                leaf["bands"] = [{"threshold": 60, "points": 2.5}, {"threshold": 50 if leaf["direction"] == "higher" else 70, "points": 1}]
+            if mode == "per_shortfall":
+                leaf["loss_per_step"] = 0.5
+            items.append(leaf)
+        elif kind == 2:
+            items.append({"code": code, "name": f"扣分{i}", "method": "deduction", "points": 2.5, "per_occurrence": 0.5})
+        else:
+            items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": 2.5, "allow_na": True})
+    return {
+        "id": "bench", "name": "基准方案", "version": "1", "period_type": "month",
+        "bottom": {"threshold": 80, "lowest_pct": 10},
+        "criteria": [{"code": f"D{d}", "name": f"维度{d}", "items": items[d * 10:(d + 1) * 10]} for d in range(4)],
+    }
+
+
+def bench_frame(rows: int, seed: int = 1) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    n_units = rows // N_LEAVES
+    units = np.array([f"U{i:07d}" for i in range(n_units)])
+    codes = np.array([f"L{i:02d}" for i in range(N_LEAVES)])
+    unit_idx = np.repeat(np.arange(n_units), N_LEAVES)
+    leaf_idx = np.tile(np.arange(N_LEAVES), n_units)
+    kind = leaf_idx % 4
+    value = np.where(kind == 0, rng.uniform(0, 2.5, rows), 0.0)
+    value = np.where(kind == 1, rng.uniform(20, 100, rows), value)
+    value = np.where(kind == 2, rng.integers(0, 4, rows).astype(float), value)
+    value = np.where(kind == 3, np.round(rng.uniform(0, 2.5, rows), 1), value)
+    frame = pd.DataFrame({
+        "unit": pd.Categorical.from_codes(unit_idx, units),
+        "code": pd.Categorical.from_codes(leaf_idx, codes),
+        "value": value,
+    })
+    categories = pd.Series(np.array(["甲类", "乙类", "丙类", "丁类"])[np.arange(n_units) % 4], index=units)
+    return frame, categories
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    args = parser.parse_args()
+    scheme = scheme_from_dict(bench_scheme())
+    print(f"{'rows':>12} {'score s':>9} {'rows/s':>12} {'groupby s':>10} {'ratio':>6}")
+    for rows in args.rows:
+        frame, categories = bench_frame(rows)
+        repeat = 3 if rows <= 2_000_000 else 2  # the first run pays for fresh memory pages
+        t_score = best_of(lambda f=frame, c=categories: score(scheme, f, categories=c), repeat)
+        t_base = best_of(lambda f=frame: f.groupby("unit", observed=True)["value"].sum(), repeat)
+        print(f"{rows:>12,} {t_score:>9.3f} {rows / t_score:>12,.0f} {t_base:>10.3f} {t_score / t_base:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()
