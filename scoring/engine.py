@@ -90,15 +90,28 @@ def _append(texts: np.ndarray, hit: np.ndarray, text: str) -> None:
         texts[i] = f"{texts[i]}；{text}" if texts[i] else text
 
 
+def _sparse_categorical(texts: np.ndarray) -> pd.Categorical:
+    """A mostly-empty text column as a categorical, factorising only the rows that have text."""
+    codes = np.zeros(len(texts), dtype=np.int32)
+    rows = np.flatnonzero(texts != "")
+    sub_codes, uniques = pd.factorize(texts[rows])
+    codes[rows] = sub_codes + 1
+    return pd.Categorical.from_codes(codes, ["", *uniques])
+
+
 def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScores]:
+    """Score each leaf column over all entities at once; columns are contiguous (Fortran order)."""
     n_ent = len(m.units)
     col_of = {c.code: j for j, c in enumerate(m.columns)}
     leaves = scheme.leaves
     n_leaf = len(leaves)
-    earned = np.zeros((n_ent, n_leaf))
-    applicable = ~m.na[:, [col_of[leaf.code] for leaf in leaves]]
-    met = np.full((n_ent, n_leaf), np.nan)
-    extra = np.zeros(n_ent)
+    earned = np.zeros((n_ent, n_leaf), order="F")
+    applicable = np.ones((n_ent, n_leaf), dtype=bool, order="F")
+    met = np.full((n_ent, n_leaf), np.nan, order="F")
+    earned_base = np.zeros(n_ent)
+    applicable_points = np.zeros(n_ent)
+    unmet = np.zeros(n_ent, dtype=np.int32)
+    bonus = np.zeros(n_ent)
     veto = np.zeros(n_ent, dtype=bool)
     veto_reason = np.full(n_ent, "", dtype=object)
     award_reason = np.full(n_ent, "", dtype=object)
@@ -107,16 +120,19 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
     for k, leaf in enumerate(leaves):
         j = col_of[leaf.code]
         v = m.value[:, j]
+        app = ~m.na[:, j]
+        applicable[:, k] = app
         if leaf.method == "direct":
             e = methods.score_direct(leaf, v)
         elif leaf.method == "target":
             out = methods.score_target(leaf, v)
-            e, met[:, k] = out.earned, out.met
-            extra += np.where(applicable[:, k], out.extra, 0.0)
+            e = out.earned
+            met[:, k] = np.where(app, out.met, np.nan)
+            bonus += np.where(app, out.extra, 0.0)
         elif leaf.method == "checklist":
             done = np.nan_to_num(m.value[:, [col_of[t.code] for t in leaf.tasks]]) >= 0.5  # majority
             e = methods.score_checklist(leaf, done.astype(float))
-            met[:, k] = done.all(axis=1)
+            met[:, k] = np.where(app, done.all(axis=1), np.nan)
             done_by_leaf[leaf.code] = done
         elif leaf.method == "deduction":
             e = methods.score_deduction(leaf, np.nan_to_num(v))
@@ -127,29 +143,28 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             veto |= hit
             _append(veto_reason, hit, leaf.name)
             e = np.zeros(n_ent)
-        earned[:, k] = np.where(applicable[:, k], np.nan_to_num(e), 0.0)
-        met[~applicable[:, k], k] = np.nan
+        e = np.where(app, np.nan_to_num(e), 0.0)
+        earned[:, k] = e
+        if leaf.method in BASE_METHODS:
+            earned_base += e
+            applicable_points += app * leaf.points
+            unmet += met[:, k] == 0
+        elif leaf.method == "bonus":
+            bonus += e
+        if leaf.ineligible_if_unmet:
+            _append(award_reason, app & (e < leaf.points - 1e-9), leaf.ineligible_if_unmet)
 
-    is_base = np.array([leaf.method in BASE_METHODS for leaf in leaves])
-    is_bonus = np.array([leaf.method == "bonus" for leaf in leaves])
-    bonus = np.minimum(scheme.bonus_cap, earned[:, is_bonus].sum(axis=1) + extra)
-    points = np.array([leaf.points for leaf in leaves])
-    applicable_points = applicable @ points
-    earned_base = earned[:, is_base].sum(axis=1)
+    bonus = np.minimum(scheme.bonus_cap, bonus)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(applicable_points > 0, earned_base * scheme.total / applicable_points, np.nan)
     total = methods.round_half_up(scaled + bonus, scheme.decimals)
-
-    for i in np.flatnonzero(veto):
-        award_reason[i] = f"一票否决：{veto_reason[i]}"
-    for k, leaf in enumerate(leaves):
-        if leaf.ineligible_if_unmet:
-            _append(award_reason, applicable[:, k] & (earned[:, k] < leaf.points - 1e-9), leaf.ineligible_if_unmet)
+    for i in np.flatnonzero(veto):  # the veto is named first, before other grounds
+        award_reason[i] = f"一票否决：{veto_reason[i]}" + (f"；{award_reason[i]}" if award_reason[i] else "")
 
     units = pd.DataFrame(
         {
             "period": m.periods,
-            "unit": m.units,
+            "unit": m.unit_codes,
             "category": m.categories,
             "earned_base": earned_base,
             "applicable_points": applicable_points,
@@ -158,10 +173,10 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             "score_rate": total / scheme.total,
             "lost": np.round(applicable_points - earned_base, 6),
             "veto": veto,
-            "veto_reason": pd.Categorical(veto_reason),
+            "veto_reason": _sparse_categorical(veto_reason),
             "award_eligible": award_reason == "",
-            "award_reason": pd.Categorical(award_reason),
-            "unmet_targets": (met == 0).sum(axis=1),
+            "award_reason": _sparse_categorical(award_reason),
+            "unmet_targets": unmet,
         }
     )
     return units, LeafScores(earned, applicable, met, done_by_leaf)

@@ -74,6 +74,7 @@ class CellMatrix:
 
     periods: pd.Categorical  # entity -> period label
     units: np.ndarray  # entity -> unit label
+    unit_codes: pd.Categorical  # the same, as a categorical for result frames
     categories: pd.Categorical  # entity -> category label (peer group)
     columns: list[InputColumn]
     value: np.ndarray
@@ -84,29 +85,64 @@ class CellMatrix:
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes and labels, reusing a categorical's codes when the column already has them.
+    """Integer codes and unique labels (an object array), reusing a categorical's codes.
 
     Unused categories are harmless: only codes that occur become entities or columns.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy(dtype=np.int64)
-        labels = series.cat.categories.to_numpy(dtype=object).astype(str)
-        if (codes < 0).any():  # NaN in a categorical: give it its own "" label
-            codes = np.where(codes < 0, len(labels), codes)
-            labels = np.append(labels, "")
-        return codes, labels
+        codes = series.cat.codes.to_numpy()
+        labels = np.asarray(series.cat.categories.astype(str), dtype=object)
+        if (codes < 0).any():  # NaN in a categorical reads as blank
+            blank = np.flatnonzero(labels == "")
+            if len(blank) == 0:
+                labels = np.append(labels, "")
+                blank = [len(labels) - 1]
+            codes = np.where(codes < 0, blank[0], codes)
+        return codes.astype(np.int64, copy=False), labels
     codes, labels = pd.factorize(series.fillna("").astype(str), sort=False)
-    return codes.astype(np.int64), np.asarray(labels, dtype=object).astype(str)
+    return codes.astype(np.int64, copy=False), np.asarray(labels, dtype=object)
 
 
 def _compact(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     """Map keys to 0..k-1 in sorted key order; also return the distinct keys. O(n + space)."""
     if space <= 50_000_000:
         present = np.bincount(key, minlength=space) > 0
+        if present.all():  # every key occurs: they already are 0..k-1
+            return key, np.arange(space)
         remap = np.cumsum(present) - 1
         return remap[key], np.flatnonzero(present)
     codes, uniques = pd.factorize(key, sort=True)
     return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+
+
+def _bad_cells(columns: list[InputColumn], placed: np.ndarray) -> np.ndarray:
+    """Cells (input column × entity) whose value breaks its column's rule."""
+    out = np.zeros(placed.shape, dtype=bool)
+    for j, c in enumerate(columns):
+        v = placed[j]
+        with np.errstate(invalid="ignore"):
+            bad = (v < c.lo) | (v > c.hi) | np.isinf(v)
+            if c.integer:
+                bad |= v != np.floor(v)
+            if c.binary:
+                bad |= (v != 0) & (v != 1)
+        out[j] = bad & ~np.isnan(v)
+    return out
+
+
+def _bad_values(columns: list[InputColumn], col: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The same rules, row by row, for a (small) subset of rows."""
+    lo = np.array([c.lo for c in columns])[col]
+    hi = np.array([c.hi for c in columns])[col]
+    integer = np.array([c.integer for c in columns])[col]
+    binary = np.array([c.binary for c in columns])[col]
+    return (
+        (value < lo)
+        | (value > hi)
+        | np.isinf(value)
+        | (integer & (value != np.floor(value)))
+        | (binary & (value != 0) & (value != 1))
+    )
 
 
 def _combine(
@@ -176,11 +212,11 @@ def build_matrix(
     n_units = len(u_labels)
     pair = u_codes if len(p_labels) == 1 else p_codes * n_units + u_codes
     ent_codes, ent_pairs = _compact(pair, len(p_labels) * n_units)
-    ent_period = pd.Categorical.from_codes(ent_pairs // n_units, p_labels) if len(set(p_labels)) == len(
-        p_labels) else pd.Categorical(p_labels[ent_pairs // n_units])
+    ent_period = pd.Categorical.from_codes(ent_pairs // n_units, p_labels)
+    ent_unit_cat = pd.Categorical.from_codes(ent_pairs % n_units, u_labels)
     ent_unit = u_labels[ent_pairs % n_units]
-    ent_category = _entity_categories(values, ent_codes, ent_unit, categories, problems)
-    period_of = np.asarray(ent_period.astype(str))
+    ent_category = _entity_categories(values, ent_codes, ent_pairs % n_units, u_labels, categories, problems)
+    period_of = p_labels[ent_pairs // n_units]
 
     if "assessor" in values.columns:
         a_codes, a_labels = _codes(values["assessor"])
@@ -193,16 +229,39 @@ def build_matrix(
 
     n_cols, n_ent = len(columns), len(ent_pairs)
 
-    # Row-level checks: range, integer counts, yes/no cells, 不适用 where not allowed.
+    # Cells are numbered column-major so that each input column is contiguous in the matrix.
+    cell = safe_col * n_ent
+    cell += ent_codes
+    size = n_ent * n_cols
     has = ~np.isnan(value)
-    lo = np.array([c.lo for c in columns])
-    hi = np.array([c.hi for c in columns])
-    bad = (value < lo[safe_col]) | (value > hi[safe_col]) | np.isinf(value)
-    for flag, test in (("integer", lambda v: v != np.floor(v)), ("binary", lambda v: (v != 0) & (v != 1))):
-        rule_cols = np.array([getattr(c, flag) for c in columns])
-        if rule_cols.any():
-            idx = np.flatnonzero(rule_cols[safe_col] & has)
-            bad[idx[test(value[idx])]] = True
+    cand = ok & has
+    every = bool(cand.all())
+    placed = np.full(size, np.nan)
+    placed[cell if every else cell[cand]] = value if every else value[cand]
+
+    # Rows that share a cell: several assessors, or the same one twice (an error). When every
+    # value row filled a cell of its own there are none, and counting rows per cell is skipped.
+    multi = None
+    rows_per_cell = None
+    if np.count_nonzero(~np.isnan(placed)) < np.count_nonzero(cand) or np.count_nonzero(ok & ~has):
+        rows_per_cell = np.bincount(cell if all_ok else cell[ok], minlength=size)
+    if rows_per_cell is not None and rows_per_cell.max(initial=0) > 1:
+        multi = (rows_per_cell[cell] > 1) & ok
+        shared = np.flatnonzero(multi)
+        dup = pd.DataFrame({"cell": cell[shared], "a": a_codes[shared]}).duplicated().to_numpy()
+        for i in shared[dup]:
+            problems.append(Problem("同一考核人对同一单位同一指标填写了两次", **where(i)))
+    del rows_per_cell
+
+    # Values are screened column by column on the placed cells (contiguous, no gathers); only
+    # rows of suspicious or shared cells are then checked one by one.
+    suspicious = _bad_cells(columns, placed.reshape(n_cols, n_ent)).ravel()
+    check = cand & suspicious[cell]
+    if multi is not None:
+        check |= cand & multi
+    bad = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(check)
+    bad[rows] = _bad_values(columns, col[rows], value[rows])
     bad_na = na & ~np.array([c.allow_na for c in columns])[safe_col] if na.any() else np.zeros(n, bool)
     if numeric:
         non_numeric = np.zeros(n, dtype=bool)
@@ -228,29 +287,12 @@ def build_matrix(
             msg = f"'{value[i]:g}' 应为整数次数"
         problems.append(Problem(msg, **where(i)))
 
-    # Cells are numbered column-major so that each input column is contiguous in the matrix.
-    cell = safe_col * n_ent + ent_codes
-    size = n_ent * n_cols
-    # Rows that share a cell: several assessors, or the same one twice (an error).
-    rows_per_cell = np.bincount(cell if all_ok else cell[ok], minlength=size)
-    multi = None
-    if rows_per_cell.max(initial=0) > 1:
-        multi = (rows_per_cell[cell] > 1) & ok
-        shared = np.flatnonzero(multi)
-        dup = pd.DataFrame({"cell": cell[shared], "a": a_codes[shared]}).duplicated().to_numpy()
-        for i in shared[dup]:
-            problems.append(Problem("同一考核人对同一单位同一指标填写了两次", **where(i)))
-    del rows_per_cell
-
-    use = ok & has & ~bad
-    every = bool(use.all())
-    combined, vmax, count = _combine(
-        scheme,
-        cell if every else cell[use],
-        value if every else value[use],
-        size,
-        None if multi is None else (multi if every else multi[use]),
-    )
+    if not bad.any() and multi is None:
+        combined, vmax, count = placed, None, None
+    else:
+        use = cand & ~bad
+        combined, vmax, count = _combine(scheme, cell[use], value[use], size, None if multi is None else multi[use])
+    del placed
 
     na_cells = np.zeros(size, dtype=bool)
     if na.any():
@@ -263,6 +305,7 @@ def build_matrix(
     matrix = CellMatrix(
         periods=ent_period,
         units=ent_unit,
+        unit_codes=ent_unit_cat,
         categories=ent_category,
         columns=columns,
         value=combined.reshape(n_cols, n_ent).T,
@@ -291,22 +334,31 @@ def _range_text(lo: float, hi: float) -> str:
 def _entity_categories(
     values: pd.DataFrame,
     ent_codes: np.ndarray,
-    ent_unit: np.ndarray,
+    ent_unit_codes: np.ndarray,
+    u_labels: np.ndarray,
     categories: pd.Series | None,
     problems: list[Problem],
-) -> np.ndarray:
+) -> pd.Categorical:
     """Peer group of each entity: an explicit unit → category map, else a `category` column."""
     if categories is not None:
-        mapped = pd.Series(ent_unit).map(categories.astype(str))
-        for unit in sorted(set(ent_unit[mapped.isna().to_numpy()])):
-            problems.append(Problem("单位不在单位清单中，无法确定类别", unit))
-        return pd.Categorical(mapped.fillna(""))
+        # Look each distinct unit up once, then spread to entities by code.
+        index = categories.index.astype(str)
+        if len(index) == len(u_labels) and (index.to_numpy(dtype=object) == u_labels).all():
+            at = np.arange(len(u_labels))  # the map lists units in the frame's own order
+        else:
+            at = pd.Index(index).get_indexer(u_labels)
+        for u in np.unique(ent_unit_codes[at[ent_unit_codes] < 0]):
+            problems.append(Problem("单位不在单位清单中，无法确定类别", u_labels[u]))
+        cat_codes, cat_labels = pd.factorize(categories.astype(str))
+        labels = [*cat_labels, "（无类别）"]
+        label_code = np.where(at >= 0, cat_codes[np.maximum(at, 0)], len(cat_labels))
+        return pd.Categorical.from_codes(label_code[ent_unit_codes], labels)
     if "category" in values.columns:
-        first = np.full(len(ent_unit), -1, dtype=np.int64)
+        first = np.full(len(ent_unit_codes), -1, dtype=np.int64)
         rows = np.arange(len(ent_codes))
         first[ent_codes[::-1]] = rows[::-1]  # the first row of each entity
         return pd.Categorical(values["category"].iloc[first].astype(str))
-    return pd.Categorical.from_codes(np.zeros(len(ent_unit), dtype=np.int8), ["全部"])
+    return pd.Categorical.from_codes(np.zeros(len(ent_unit_codes), dtype=np.int8), ["全部"])
 
 
 def _notes(values: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
@@ -327,27 +379,30 @@ def _missing_problems(scheme: Scheme, m: CellMatrix, invalid: np.ndarray) -> lis
 
     `invalid` marks cells whose value was already reported as bad: not reported again as blank.
     """
-    need = np.array([c.method not in _BLANK_IS_ZERO and (c.is_task or c.method != "checklist") for c in m.columns])
-    blank = np.isnan(m.value) & ~m.na & need & ~invalid
-    # A checklist marked 不适用 as a whole needs no task values.
-    leaf_na = {c.code: j for j, c in enumerate(m.columns) if c.method == "checklist" and not c.is_task}
+    leaf_col = {c.code: j for j, c in enumerate(m.columns) if not c.is_task}
+    found: list[tuple[np.ndarray, int]] = []
     for j, c in enumerate(m.columns):
-        if c.is_task:
-            blank[:, j] &= ~m.na[:, leaf_na[c.leaf_code]]
-    if scheme.missing == "zero":
-        m.value[blank] = 0.0
-        return []
-    if scheme.missing == "not_applicable":
-        for j, c in enumerate(m.columns):
+        if c.method in _BLANK_IS_ZERO or (c.method == "checklist" and not c.is_task):
+            continue
+        blank = np.isnan(m.value[:, j]) & ~m.na[:, j] & ~invalid[:, j]
+        if c.is_task:  # a checklist marked 不适用 as a whole needs no task values
+            blank &= ~m.na[:, leaf_col[c.leaf_code]]
+        if not blank.any():
+            continue
+        if scheme.missing == "zero":
+            m.value[blank, j] = 0.0
+        elif scheme.missing == "not_applicable":
+            m.na[blank, j] = True
             if c.is_task:  # a blank task makes its whole checklist 不适用
-                k = leaf_na[c.leaf_code]
-                m.na[:, k] |= blank[:, j]
-        m.na[blank] = True
-        return []
-    e_idx, c_idx = np.nonzero(blank)
-    return [
-        Problem(
-            "缺少数值（空白不等于 0；如确不适用请填「不适用」）", m.units[e], m.columns[c].code, m.periods[e] or None
-        )
-        for e, c in zip(e_idx[:1000], c_idx[:1000])
-    ] + ([Problem(f"另有 {len(e_idx) - 1000} 个空白单元格")] if len(e_idx) > 1000 else [])
+                m.na[blank, leaf_col[c.leaf_code]] = True
+        else:
+            found.append((np.flatnonzero(blank), j))
+    problems: list[Problem] = []
+    for rows, j in found:
+        for e in rows:
+            if len(problems) == 1000:
+                total = sum(len(r) for r, _ in found)
+                return problems + [Problem(f"另有 {total - 1000} 个空白单元格")]
+            problems.append(Problem("缺少数值（空白不等于 0；如确不适用请填「不适用」）", m.units[e],
+                                    m.columns[j].code, m.periods[e] or None))
+    return problems

@@ -39,23 +39,47 @@ def _group_codes(units: pd.DataFrame, by: list[str]) -> np.ndarray:
     return key
 
 
-def _rank(units: pd.DataFrame, group: np.ndarray, ascending: bool, method: str = "min") -> np.ndarray:
-    key = units["total"].to_numpy(dtype=float) - units["veto"].to_numpy(dtype=float) * _VETO_PENALTY
-    return pd.Series(key).groupby(group, sort=False).rank(method=method, ascending=ascending).to_numpy()
+def _rank_key(units: pd.DataFrame) -> np.ndarray:
+    return units["total"].to_numpy(dtype=float) - units["veto"].to_numpy(dtype=float) * _VETO_PENALTY
+
+
+def _rank(key: np.ndarray, by_key: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Competition rank within each group (ties share the best rank).
+
+    `by_key` orders the rows best first; a stable sort by group (a radix sort on small ints)
+    keeps that order inside each group, so one float sort serves every ranking.
+    """
+    small = group.astype(np.int16) if group.max(initial=0) < 2**15 else group
+    order = by_key[np.argsort(small[by_key], kind="stable")]
+    g, k = group[order], key[order]
+    n = len(order)
+    pos = np.arange(n)
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = g[1:] != g[:-1]
+    new_value = new_group.copy()
+    new_value[1:] |= k[1:] != k[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    value_start = np.maximum.accumulate(np.where(new_value, pos, 0))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = value_start - group_start + 1
+    return rank
 
 
 def rank_within_peer_group(units: pd.DataFrame, by: list[str]) -> pd.Series:
     """Competition ranking (1, 2, 2, 4) on the displayed total; vetoed units come last."""
-    return pd.Series(_rank(units, _group_codes(units, by), ascending=False).astype(int), index=units.index)
+    key = _rank_key(units)
+    return pd.Series(_rank(key, np.argsort(-key, kind="stable"), _group_codes(units, by)), index=units.index)
 
 
-def _bottom(scheme: Scheme, units: pd.DataFrame, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _bottom(
+    scheme: Scheme, units: pd.DataFrame, group: np.ndarray, key: np.ndarray, worst_first: np.ndarray
+) -> tuple[np.ndarray, pd.Categorical]:
     rule = scheme.bottom
     tests: list[tuple[np.ndarray, str]] = []
     if rule.threshold is not None:
         tests.append(((units["total"] < rule.threshold).to_numpy(), f"低于 {rule.threshold:g} 分"))
     if rule.lowest_n is not None or rule.lowest_pct is not None:
-        from_bottom = _rank(units, group, ascending=True)  # ties at the boundary are all flagged
+        from_bottom = _rank(key, worst_first, group)  # ties at the boundary are all flagged
         size = units["group_size"].to_numpy()
         if rule.lowest_n is not None:
             tests.append((from_bottom <= rule.lowest_n, f"同类末 {rule.lowest_n} 名"))
@@ -79,10 +103,13 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
     totals, veto = out["total"].to_numpy(dtype=float), out["veto"].to_numpy(dtype=bool)
     peer = _group_codes(out, ["period", "category"])
     out["grade"] = grade_of(scheme, totals, veto)
-    out["rank"] = _rank(out, peer, ascending=False).astype(int)
-    out["rank_overall"] = _rank(out, _group_codes(out, ["period"]), ascending=False).astype(int)
+    key = _rank_key(out)
+    worst_first = np.argsort(key, kind="stable")
+    best_first = worst_first[::-1]
+    out["rank"] = _rank(key, best_first, peer)
+    out["rank_overall"] = _rank(key, best_first, _group_codes(out, ["period"]))
     out["group_size"] = np.bincount(peer)[peer]
-    out["bottom"], out["bottom_reason"] = _bottom(scheme, out, peer)
+    out["bottom"], out["bottom_reason"] = _bottom(scheme, out, peer, key, worst_first)
     text = scheme.bottom.consequence
     out["consequence"] = pd.Categorical.from_codes(out["bottom"].to_numpy().astype(np.int8), ["", text]) if text else ""
     out["gap_next_grade"] = gap_to_next_grade(scheme, totals, veto)
