@@ -130,7 +130,8 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             met[:, k] = np.where(app, out.met, np.nan)
             bonus += np.where(app, out.extra, 0.0)
         elif leaf.method == "checklist":
-            done = np.nan_to_num(m.value[:, [col_of[t.code] for t in leaf.tasks]]) >= 0.5  # majority
+            # Done when most assessors say so; a 1:1 split is not a majority.
+            done = np.nan_to_num(m.value[:, [col_of[t.code] for t in leaf.tasks]]) > 0.5
             e = methods.score_checklist(leaf, done.astype(float))
             met[:, k] = np.where(app, done.all(axis=1), np.nan)
             done_by_leaf[leaf.code] = done

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from scoring.methods import round_half_up
+from scoring.methods import reaches, round_half_up
 from scoring.scheme import Leaf, TargetLeaf
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def rule_text(leaf: Leaf) -> str:
                 "（" + "，".join(f"{_cmp(leaf)}{fmt(b.threshold)}{u} 得 {fmt(b.points)} 分" for b in leaf.bands) + "）"
             )
         elif leaf.mode == "per_shortfall":
-            text += f"（每差 {fmt(leaf.step)}{u} 扣 {fmt(leaf.loss_per_step)} 分）"
+            text += f"（每差 {_step(leaf)} 扣 {fmt(leaf.loss_per_step)} 分{'，不足一档按一档计' if leaf.whole_steps else ''}）"
         if leaf.stretch:
             text += (
                 f"；力争 {_cmp(leaf)} {fmt(leaf.stretch.target, leaf.decimals)}{u} 另加 {fmt(leaf.stretch.points)} 分"
@@ -67,6 +67,19 @@ def rule_text(leaf: Leaf) -> str:
     if m == "bonus":
         return f"每次加 {fmt(leaf.per_occurrence)} 分，本项最多加 {fmt(leaf.cap)} 分"
     return "发生即一票否决：评为最低等级，不得评先评优"
+
+
+def _step(leaf: TargetLeaf) -> str:
+    """'2 个百分点' for percentages (a 2% step means two points of percentage), else '2吨'."""
+    return f"{fmt(leaf.step)} 个百分点" if leaf.unit == "%" else f"{fmt(leaf.step)}{leaf.unit}"
+
+
+def _stretch_note(leaf: TargetLeaf, actual: float) -> str:
+    if leaf.stretch is None or math.isnan(actual):
+        return ""
+    if not reaches(leaf, round_half_up(actual, leaf.decimals), leaf.stretch.target):
+        return ""
+    return f"；达到力争目标 {fmt(leaf.stretch.target, leaf.decimals)}{leaf.unit}，另加 {fmt(leaf.stretch.points)} 分（计入加分）"
 
 
 def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str]) -> str:
@@ -87,8 +100,8 @@ def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str]) -> str:
         if leaf.mode == "linear" and row["met"] != 1:
             return f"{head}；在起评值 {fmt(leaf.floor, d)}{u} 与目标之间线性计分，得 {e} 分"
         if leaf.mode == "per_shortfall" and row["met"] != 1:
-            return f"{head}；每差 {fmt(leaf.step)}{u} 扣 {fmt(leaf.loss_per_step)} 分，得 {e} 分"
-        return f"{head}；{_MODE_NAMES[leaf.mode]}，得 {e} 分"
+            return f"{head}；每差 {_step(leaf)} 扣 {fmt(leaf.loss_per_step)} 分，得 {e} 分"
+        return f"{head}；{_MODE_NAMES[leaf.mode]}，得 {e} 分{_stretch_note(leaf, v)}"
     if leaf.method == "checklist":
         done = [t.name for t in leaf.tasks if t.code in done_tasks]
         undone = [t.name for t in leaf.tasks if t.code not in done_tasks]
@@ -113,6 +126,9 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
     rows = lv[sel].set_index(lv[sel]["leaf"].astype(str))
     if rows.empty:
         raise KeyError(f"没有单位「{unit}」{'在 ' + period if period else ''}的结果")
+    if rows.index.has_duplicates:  # several periods and none chosen: one trace per leaf is not defined
+        periods = "、".join(sorted(rows["period"].astype(str).unique()))
+        raise KeyError(f"单位「{unit}」有多个期间（{periods}）的结果，请指定期间")
     tk = results.tasks
     done = set(tk.loc[(tk["unit"] == unit) & tk["done"] & ((tk["period"] == period) if period else True), "task"])
     paths = scheme.leaf_paths()

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.errors import Problem
+from scoring.periods import period_type
 from scoring.scheme import ChecklistLeaf, Scheme
 
 REQUIRED_COLUMNS = ("unit", "code", "value")
@@ -201,10 +202,15 @@ def build_matrix(
     col_index = {c.code: i for i, c in enumerate(columns)}
     label_to_col = np.array([col_index.get(str(lbl), -1) for lbl in c_labels], dtype=np.int64)
     col = label_to_col[c_codes_raw]
-    used = np.bincount(c_codes_raw, minlength=len(c_labels)) > 0
-    for bad in np.flatnonzero((label_to_col < 0) & used):
-        problems.append(Problem(f"指标编码「{c_labels[bad]}」不在方案 {scheme.id} v{scheme.version} 中"))
     ok = col >= 0
+    unknown = np.flatnonzero(~ok)
+    if len(unknown):  # one problem per unknown code, naming the units that used it
+        pairs = pd.DataFrame({"c": c_codes_raw[unknown], "u": u_codes[unknown]}).drop_duplicates()
+        for c, us in pairs.groupby("c", sort=True)["u"]:
+            names = [str(u_labels[u]) for u in us.iloc[:3]]
+            where_units = "" if len(us) == 1 else f"（单位：{'、'.join(names)}{'' if len(us) <= 3 else f' 等 {len(us)} 个'}）"
+            problems.append(Problem(f"指标编码「{c_labels[c]}」不在方案 {scheme.id} v{scheme.version} 中{where_units}",
+                                    unit=names[0] if len(us) == 1 else None, code=str(c_labels[c])))
     all_ok = bool(ok.all())
     safe_col = col if all_ok else np.where(ok, col, 0)
 
@@ -217,6 +223,8 @@ def build_matrix(
     ent_unit = u_labels[ent_pairs % n_units]
     ent_category = _entity_categories(values, ent_codes, ent_pairs % n_units, u_labels, categories, problems)
     period_of = p_labels[ent_pairs // n_units]
+    problems += _scope_problems(scheme, p_labels, ent_unit, ent_category, explicit=categories is not None
+                                or "category" in values.columns)
 
     if "assessor" in values.columns:
         a_codes, a_labels = _codes(values["assessor"])
@@ -329,6 +337,26 @@ def _range_text(lo: float, hi: float) -> str:
     if np.isinf(lo):
         return f"（应 ≤ {hi:g}）"
     return f"（应在 {lo:g} 到 {hi:g} 之间）"
+
+
+_PERIOD_FORMS = {"month": ("月度", "2025-03"), "quarter": ("季度", "2025-Q1"), "year": ("年度", "2025")}
+
+
+def _scope_problems(
+    scheme: Scheme, periods: np.ndarray, units: np.ndarray, categories: pd.Categorical, explicit: bool
+) -> list[Problem]:
+    """Periods of another kind than the scheme's, and units of categories it does not cover."""
+    out = []
+    kind, example = _PERIOD_FORMS[scheme.period_type]
+    for label in periods:
+        if label and period_type(label) != scheme.period_type:
+            out.append(Problem(f"期间「{label}」不是{kind}期间：方案按{kind}考核，期间应写作 {example} 这样的格式",
+                               period=label))
+    if explicit and scheme.categories:
+        outside = ~np.isin(np.asarray(categories.astype(str)), scheme.categories)
+        for u in np.unique(units[outside]):
+            out.append(Problem(f"单位类别不在方案适用范围（{'、'.join(scheme.categories)}）内", u))
+    return out
 
 
 def _entity_categories(

@@ -36,6 +36,7 @@ _MESSAGES = {
     "union_tag_invalid": "method 必须是 {expected_tags} 之一",
     "union_tag_not_found": "缺少 method（评分方法）",
     "model_type": "必须是键值映射",
+    "model_attributes_type": "必须是键值映射",
     "dict_type": "必须是键值映射",
 }
 
@@ -57,8 +58,10 @@ def _message(err: dict[str, Any]) -> str:
     if template is None:
         msg = err["msg"]
         return msg.removeprefix("Value error, ")
+    # 0.0 reads as 0; pydantic lists literals as "'a', 'b' or 'c'": keep the message Chinese.
+    ctx = {k: f"{v:g}" if isinstance(v, float) else str(v).replace(" or ", ", ") for k, v in (err.get("ctx") or {}).items()}
     try:
-        return template.format(**(err.get("ctx") or {}))
+        return template.format(**ctx)
     except (KeyError, IndexError):
         return err["msg"]
 

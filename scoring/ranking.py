@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -114,7 +112,9 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
     out["consequence"] = pd.Categorical.from_codes(out["bottom"].to_numpy().astype(np.int8), ["", text]) if text else ""
     out["gap_next_grade"] = gap_to_next_grade(scheme, totals, veto)
     threshold = scheme.bottom.threshold
-    out["gap_bottom_line"] = np.round(totals - threshold, scheme.decimals) if threshold is not None else math.nan
+    # A vetoed unit has no meaningful distance to the line: its result is the lowest grade anyway.
+    gap = np.where(veto, np.nan, totals - threshold) if threshold is not None else np.full(len(out), np.nan)
+    out["gap_bottom_line"] = np.round(gap, scheme.decimals)
     return with_changes(out, previous)
 
 

@@ -28,11 +28,14 @@ class Part:
 def roll_up(scheme: Scheme, parts: list[Part], period: str, previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Combine parts into one result per unit for `period`, then grade and rank it.
 
-    A unit missing from a part is rolled up over the parts it has, with their weights
-    rescaled, and the missing part is named in `rollup_note` — never counted as zero.
+    Weights are relative: 40 and 60 mean the same as 0.4 and 0.6. A unit missing from a part is
+    rolled up over the parts it has, with their weights rescaled, and the missing part is named
+    in `rollup_note` — never counted as zero.
     """
     if not parts:
         raise ValueError("至少需要一个组成部分")
+    if any(not p.weight > 0 for p in parts):
+        raise ValueError("各组成部分的权重必须大于 0")
     frames = []
     for part in parts:
         u = part.units
@@ -61,8 +64,8 @@ def roll_up(scheme: Scheme, parts: list[Part], period: str, previous: pd.DataFra
         unmet_targets=("unmet_targets", "sum"),
         parts=("part", lambda s: set(s)),
     ).reset_index()
-    all_weight = sum(p.weight for p in parts)
-    out["total"] = round_half_up(out["weighted"].to_numpy() * all_weight / out["weight"].to_numpy(), scheme.decimals)
+    # Weights are relative (0.4/0.6 or 40/60 alike): normalised over the parts each unit has.
+    out["total"] = round_half_up(out["weighted"].to_numpy() / out["weight"].to_numpy(), scheme.decimals)
     names = [p.name for p in parts]
     out["rollup_note"] = [
         ""
