@@ -35,23 +35,39 @@ def bench_scheme() -> dict:
             items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": 2.5})
         elif kind == 1:
             mode = modes[(i // 4) % len(modes)]
-            leaf = {"code": code, "name": f"目标{i}", "method": "target", "points": 2.5, "mode": mode,
-                    "target": 60, "unit": "%", "direction": "higher" if i % 8 == 1 else "lower"}
+            leaf = {
+                "code": code,
+                "name": f"目标{i}",
+                "method": "target",
+                "points": 2.5,
+                "mode": mode,
+                "target": 60,
+                "unit": "%",
+                "direction": "higher" if i % 8 == 1 else "lower",
+            }
             if mode == "linear":
                 leaf["floor"] = 30 if leaf["direction"] == "higher" else 90
             if mode == "bands":
-                leaf["bands"] = [{"threshold": 60, "points": 2.5}, {"threshold": 50 if leaf["direction"] == "higher" else 70, "points": 1}]
+                leaf["bands"] = [
+                    {"threshold": 60, "points": 2.5},
+                    {"threshold": 50 if leaf["direction"] == "higher" else 70, "points": 1},
+                ]
             if mode == "per_shortfall":
                 leaf["loss_per_step"] = 0.5
             items.append(leaf)
         elif kind == 2:
-            items.append({"code": code, "name": f"扣分{i}", "method": "deduction", "points": 2.5, "per_occurrence": 0.5})
+            items.append(
+                {"code": code, "name": f"扣分{i}", "method": "deduction", "points": 2.5, "per_occurrence": 0.5}
+            )
         else:
             items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": 2.5, "allow_na": True})
     return {
-        "id": "bench", "name": "基准方案", "version": "1", "period_type": "month",
+        "id": "bench",
+        "name": "基准方案",
+        "version": "1",
+        "period_type": "month",
         "bottom": {"threshold": 80, "lowest_pct": 10},
-        "criteria": [{"code": f"D{d}", "name": f"维度{d}", "items": items[d * 10:(d + 1) * 10]} for d in range(4)],
+        "criteria": [{"code": f"D{d}", "name": f"维度{d}", "items": items[d * 10 : (d + 1) * 10]} for d in range(4)],
     }
 
 
@@ -67,11 +83,13 @@ def bench_frame(rows: int, seed: int = 1) -> tuple[pd.DataFrame, pd.Series]:
     value = np.where(kind == 1, rng.uniform(20, 100, rows), value)
     value = np.where(kind == 2, rng.integers(0, 4, rows).astype(float), value)
     value = np.where(kind == 3, np.round(rng.uniform(0, 2.5, rows), 1), value)
-    frame = pd.DataFrame({
-        "unit": pd.Categorical.from_codes(unit_idx, units),
-        "code": pd.Categorical.from_codes(leaf_idx, codes),
-        "value": value,
-    })
+    frame = pd.DataFrame(
+        {
+            "unit": pd.Categorical.from_codes(unit_idx, units),
+            "code": pd.Categorical.from_codes(leaf_idx, codes),
+            "value": value,
+        }
+    )
     categories = pd.Series(np.array(["甲类", "乙类", "丙类", "丁类"])[np.arange(n_units) % 4], index=units)
     return frame, categories
 

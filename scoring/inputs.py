@@ -192,8 +192,11 @@ def build_matrix(
     c_codes_raw, c_labels = _codes(values["code"])
     raw = values["value"]
     numeric = pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype)
-    value = raw.to_numpy(dtype=float, na_value=np.nan) if numeric else pd.to_numeric(raw, errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan)
+    value = (
+        raw.to_numpy(dtype=float, na_value=np.nan)
+        if numeric
+        else pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    )
     na = values["na"].fillna(False).to_numpy(dtype=bool) if "na" in values.columns else np.zeros(n, bool)
     if na.any():
         value = np.where(na, np.nan, value)
@@ -208,9 +211,16 @@ def build_matrix(
         pairs = pd.DataFrame({"c": c_codes_raw[unknown], "u": u_codes[unknown]}).drop_duplicates()
         for c, us in pairs.groupby("c", sort=True)["u"]:
             names = [str(u_labels[u]) for u in us.iloc[:3]]
-            where_units = "" if len(us) == 1 else f"（单位：{'、'.join(names)}{'' if len(us) <= 3 else f' 等 {len(us)} 个'}）"
-            problems.append(Problem(f"指标编码「{c_labels[c]}」不在方案 {scheme.id} v{scheme.version} 中{where_units}",
-                                    unit=names[0] if len(us) == 1 else None, code=str(c_labels[c])))
+            where_units = (
+                "" if len(us) == 1 else f"（单位：{'、'.join(names)}{'' if len(us) <= 3 else f' 等 {len(us)} 个'}）"
+            )
+            problems.append(
+                Problem(
+                    f"指标编码「{c_labels[c]}」不在方案 {scheme.id} v{scheme.version} 中{where_units}",
+                    unit=names[0] if len(us) == 1 else None,
+                    code=str(c_labels[c]),
+                )
+            )
     all_ok = bool(ok.all())
     safe_col = col if all_ok else np.where(ok, col, 0)
 
@@ -223,8 +233,9 @@ def build_matrix(
     ent_unit = u_labels[ent_pairs % n_units]
     ent_category = _entity_categories(values, ent_codes, ent_pairs % n_units, u_labels, categories, problems)
     period_of = p_labels[ent_pairs // n_units]
-    problems += _scope_problems(scheme, p_labels, ent_unit, ent_category, explicit=categories is not None
-                                or "category" in values.columns)
+    problems += _scope_problems(
+        scheme, p_labels, ent_unit, ent_category, explicit=categories is not None or "category" in values.columns
+    )
 
     if "assessor" in values.columns:
         a_codes, a_labels = _codes(values["assessor"])
@@ -232,8 +243,12 @@ def build_matrix(
         a_codes, a_labels = np.zeros(n, np.int64), np.array([""], dtype=object)
 
     def where(i: int, code: str | None = None) -> dict:
-        return {"unit": ent_unit[ent_codes[i]], "code": code or columns[col[i]].code,
-                "period": p_labels[p_codes[i]] or None, "assessor": a_labels[a_codes[i]] or None}
+        return {
+            "unit": ent_unit[ent_codes[i]],
+            "code": code or columns[col[i]].code,
+            "period": p_labels[p_codes[i]] or None,
+            "assessor": a_labels[a_codes[i]] or None,
+        }
 
     n_cols, n_ent = len(columns), len(ent_pairs)
 
@@ -307,8 +322,14 @@ def build_matrix(
         na_count = np.bincount(cell[ok & na], minlength=size)
         na_cells = na_count > 0
         for c in np.flatnonzero(na_cells & ~np.isnan(combined)):
-            problems.append(Problem("考核人意见不一致：有人填「不适用」，有人填了数值",
-                                    ent_unit[c % n_ent], columns[c // n_ent].code, period_of[c % n_ent] or None))
+            problems.append(
+                Problem(
+                    "考核人意见不一致：有人填「不适用」，有人填了数值",
+                    ent_unit[c % n_ent],
+                    columns[c // n_ent].code,
+                    period_of[c % n_ent] or None,
+                )
+            )
 
     matrix = CellMatrix(
         periods=ent_period,
@@ -350,8 +371,11 @@ def _scope_problems(
     kind, example = _PERIOD_FORMS[scheme.period_type]
     for label in periods:
         if label and period_type(label) != scheme.period_type:
-            out.append(Problem(f"期间「{label}」不是{kind}期间：方案按{kind}考核，期间应写作 {example} 这样的格式",
-                               period=label))
+            out.append(
+                Problem(
+                    f"期间「{label}」不是{kind}期间：方案按{kind}考核，期间应写作 {example} 这样的格式", period=label
+                )
+            )
     if explicit and scheme.categories:
         outside = ~np.isin(np.asarray(categories.astype(str)), scheme.categories)
         for u in np.unique(units[outside]):
@@ -431,6 +455,12 @@ def _missing_problems(scheme: Scheme, m: CellMatrix, invalid: np.ndarray) -> lis
             if len(problems) == 1000:
                 total = sum(len(r) for r, _ in found)
                 return problems + [Problem(f"另有 {total - 1000} 个空白单元格")]
-            problems.append(Problem("缺少数值（空白不等于 0；如确不适用请填「不适用」）", m.units[e],
-                                    m.columns[j].code, m.periods[e] or None))
+            problems.append(
+                Problem(
+                    "缺少数值（空白不等于 0；如确不适用请填「不适用」）",
+                    m.units[e],
+                    m.columns[j].code,
+                    m.periods[e] or None,
+                )
+            )
     return problems

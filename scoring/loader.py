@@ -59,7 +59,9 @@ def _message(err: dict[str, Any]) -> str:
         msg = err["msg"]
         return msg.removeprefix("Value error, ")
     # 0.0 reads as 0; pydantic lists literals as "'a', 'b' or 'c'": keep the message Chinese.
-    ctx = {k: f"{v:g}" if isinstance(v, float) else str(v).replace(" or ", ", ") for k, v in (err.get("ctx") or {}).items()}
+    ctx = {
+        k: f"{v:g}" if isinstance(v, float) else str(v).replace(" or ", ", ") for k, v in (err.get("ctx") or {}).items()
+    }
     try:
         return template.format(**ctx)
     except (KeyError, IndexError):

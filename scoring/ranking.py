@@ -90,8 +90,9 @@ def _bottom(
     flagged = hits.any(axis=0) if rule.combine == "any" else hits.all(axis=0)
     # Each row's reason text is looked up by which tests it hit (a bit mask), not built per row.
     mask = (hits.astype(np.int64) << np.arange(len(tests))[:, None]).sum(axis=0) * flagged
-    table = np.array(["，".join(t for b, (_, t) in enumerate(tests) if m >> b & 1) for m in range(1 << len(tests))],
-                     dtype=object)
+    table = np.array(
+        ["，".join(t for b, (_, t) in enumerate(tests) if m >> b & 1) for m in range(1 << len(tests))], dtype=object
+    )
     return flagged, pd.Categorical.from_codes(mask, table)
 
 
