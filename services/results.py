@@ -1,0 +1,318 @@
+"""Results of an assessment: stored values → `scoring.score` → cached, never stale.
+
+A cached result carries a fingerprint of everything it was computed from: the assessment's
+revision (bumped by every import and rollback), the scheme version's hash, the same for the
+previous period (changes are measured against it), the catalog counter (units and categories
+decide peer groups) and a hash of the engine's code. Reading the fingerprint is one small query,
+so every call checks it — in this process (memo) and across processes (the result_cache table,
+shared by every app replica on the same database).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, cached_property
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+import scoring
+from scoring import Results, Scheme, score
+from services._db import engine_or_default, read, write
+from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
+from services.errors import ServiceError
+from services.periods import previous_label
+from services.values import AssessmentRef, current_values_in, find_assessment, values_as_of_in
+from storage.models import ResultCache, SchemeVersion, Unit, UnitCategory
+from storage.sql import counter_value, upsert
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+_MEMO_SIZE = 128
+
+
+class StaleResults(ServiceError):
+    """The values changed between showing the totals and asking for their detail."""
+
+
+@cache
+def engine_code_hash() -> str:
+    """Results computed by other engine code are not reused (a rule fixed in a release)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(scoring.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# -- what a result depends on ----------------------------------------------------------------
+@dataclass(frozen=True)
+class _State:
+    ref: AssessmentRef
+    version: SchemeVersionInfo
+    previous: AssessmentRef | None
+    previous_sha: str | None
+    catalog: int
+
+    def base(self, ref: AssessmentRef, sha: str) -> str:
+        return f"a{ref.id}:{ref.revision}:{sha[:16]}|c{self.catalog}|e{engine_code_hash()}"
+
+    @property
+    def own_base(self) -> str:
+        return self.base(self.ref, self.version.sha256)
+
+    @property
+    def previous_base(self) -> str:
+        if self.previous is None or self.previous_sha is None:
+            return "none"
+        return self.base(self.previous, self.previous_sha)
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.own_base}|prev={self.previous_base}"
+
+
+def _state(session: Session, scheme_key: str, period: str) -> _State | None:
+    ref = find_assessment(session, scheme_key, period)
+    if ref is None or ref.scheme_version_id is None:
+        return None
+    version = version_info(session.get(SchemeVersion, ref.scheme_version_id))
+    prev = find_assessment(session, scheme_key, previous_label(period))
+    prev_sha = None
+    if prev is not None and prev.scheme_version_id is not None:
+        prev_sha = session.scalar(select(SchemeVersion.sha256).where(SchemeVersion.id == prev.scheme_version_id))
+    else:
+        prev = None
+    return _State(ref, version, prev, prev_sha, counter_value(session, CATALOG_COUNTER))
+
+
+# -- the result object -----------------------------------------------------------------------
+class AssessmentResults:
+    """Like `scoring.Results`, for one scheme and period, with unit names in `units`.
+
+    `units` is ready at once (from cache when possible). `leaves`, `tasks`, `notes` and
+    `explain()` need the full engine output: it is computed on first use from the same stored
+    values (StaleResults if they changed in between).
+    """
+
+    def __init__(
+        self,
+        version: SchemeVersionInfo,
+        period: str,
+        units: pd.DataFrame,
+        fingerprint: str,
+        from_cache: bool,
+        rescore: Callable[[], tuple[str, Results]] | None = None,
+        scored: Results | None = None,
+        as_of: datetime | None = None,
+    ):
+        self.version = version
+        self.scheme: Scheme = version.load()
+        self.period = period
+        self.units = units
+        self.fingerprint = fingerprint
+        self.from_cache = from_cache
+        self.as_of = as_of
+        self._rescore = rescore
+        if scored is not None:
+            self.__dict__["scored"] = scored
+
+    @cached_property
+    def scored(self) -> Results:
+        assert self._rescore is not None
+        fingerprint, results = self._rescore()
+        if fingerprint != self.fingerprint:
+            raise StaleResults(f"{self.period} 的数据刚刚有更新（导入或撤回），请刷新页面查看最新结果")
+        return results
+
+    @property
+    def leaves(self) -> pd.DataFrame:
+        return self.scored.leaves
+
+    @property
+    def tasks(self) -> pd.DataFrame:
+        return self.scored.tasks
+
+    @property
+    def notes(self) -> pd.DataFrame:
+        return self.scored.notes
+
+    def explain(self, unit: str) -> pd.DataFrame:
+        return self.scored.explain(unit, self.period)
+
+
+# -- computing -------------------------------------------------------------------------------
+def _units_table(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        select(Unit.code, Unit.name, UnitCategory.name).join(UnitCategory, Unit.category_id == UnitCategory.id)
+    ).all()
+    return pd.DataFrame(rows, columns=["code", "name", "category"]).set_index("code")
+
+
+def _score(scheme: Scheme, values: pd.DataFrame, units: pd.DataFrame, previous: pd.DataFrame | None) -> Results:
+    present = pd.unique(values["unit"].astype(str))
+    categories = units["category"].reindex(present).dropna()
+    return score(scheme, values, categories=categories, previous=previous)
+
+
+def _with_names(units: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    out = units.copy()
+    out.insert(out.columns.get_loc("unit") + 1, "name", out["unit"].astype(str).map(names).fillna(""))
+    return out
+
+
+def _compute(session: Session, scheme_key: str, period: str) -> tuple[_State, Results, pd.Series] | None:
+    """Score the current values, reading them and their fingerprint in one snapshot."""
+    state = _state(session, scheme_key, period)
+    if state is None:
+        return None
+    units = _units_table(session)
+    previous = None
+    if state.previous is not None:
+        previous = _cached_units(session, state.previous.id, state.previous_base + "|prev=")
+        if previous is None:
+            prev_version = version_info(session.get(SchemeVersion, state.previous.scheme_version_id))
+            prev_values = current_values_in(session, state.previous)
+            try:
+                previous = _score(prev_version.load(), prev_values, units, None).units
+            except scoring.ScoringInputError:
+                previous = None  # an incomplete previous period gives no changes, not an error
+    values = current_values_in(session, state.ref)
+    return state, _score(state.version.load(), values, units, previous), units["name"]
+
+
+def _cached_units(session: Session, assessment_id: int, fingerprint_prefix: str) -> pd.DataFrame | None:
+    row = session.execute(
+        select(ResultCache.fingerprint, ResultCache.payload).where(ResultCache.assessment_id == assessment_id)
+    ).one_or_none()
+    if row is None or not row[0].startswith(fingerprint_prefix):
+        return None
+    return pd.read_parquet(io.BytesIO(row[1]))
+
+
+def _store(engine: Engine, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
+    """Best effort: a result that cannot be cached now is computed again next time."""
+    buf = io.BytesIO()
+    units.to_parquet(buf, index=False)
+    payload = buf.getvalue()
+
+    def work(session: Session) -> None:
+        values = {
+            "assessment_id": assessment_id,
+            "fingerprint": fingerprint,
+            "computed_at": utcnow(),
+            "payload": payload,
+        }
+        upsert(session, ResultCache, values, ["assessment_id"])
+
+    try:
+        write(engine, work)
+    except (ServiceError, DBAPIError) as exc:
+        log.warning("results cache not written for assessment %s: %s", assessment_id, exc)
+
+
+_memo: OrderedDict[tuple[str, str, str], AssessmentResults] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _remember(key: tuple[str, str, str], result: AssessmentResults) -> AssessmentResults:
+    with _memo_lock:
+        _memo[key] = result
+        _memo.move_to_end(key)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return result
+
+
+def results(
+    scheme_key: str, period: str, *, as_of: datetime | None = None, engine: Engine | None = None
+) -> AssessmentResults | None:
+    """Scored, ranked results of one scheme in one period, or None when it has no values.
+
+    With `as_of`, the values in force at that moment (not cached). Raises
+    `scoring.ScoringInputError` when the stored values cannot be scored (e.g. cells missing).
+    """
+    eng = engine_or_default(engine)
+    if as_of is not None:
+        return _results_as_of(eng, scheme_key, period, as_of)
+    key = (eng.url.render_as_string(hide_password=True), scheme_key, period)
+    state = read(eng, lambda s: _state(s, scheme_key, period))
+    if state is None:
+        return None
+    fingerprint = state.fingerprint
+    with _memo_lock:
+        hit = _memo.get(key)
+    if hit is not None and hit.fingerprint == fingerprint:
+        return hit
+
+    def rescore() -> tuple[str, Results]:
+        computed = read(eng, lambda s: _compute(s, scheme_key, period))
+        if computed is None:
+            return "", None  # type: ignore[return-value]
+        return computed[0].fingerprint, computed[1]
+
+    cached = read(eng, lambda s: (_cached_units(s, state.ref.id, fingerprint), _units_table(s)["name"]))
+    if cached[0] is not None:
+        units = _with_names(cached[0], cached[1])
+        return _remember(key, AssessmentResults(state.version, period, units, fingerprint, True, rescore))
+    computed = read(eng, lambda s: _compute(s, scheme_key, period))
+    if computed is None:
+        return None
+    state, scored, names = computed
+    _store(eng, state.ref.id, state.fingerprint, scored.units)
+    units = _with_names(scored.units, names)
+    return _remember(key, AssessmentResults(state.version, period, units, state.fingerprint, False, rescore, scored))
+
+
+def _results_as_of(eng: Engine, scheme_key: str, period: str, at: datetime) -> AssessmentResults | None:
+    def work(session: Session) -> tuple[SchemeVersionInfo, Results, pd.Series] | None:
+        ref = find_assessment(session, scheme_key, period)
+        if ref is None:
+            return None
+        values, version_id = values_as_of_in(session, ref, at)
+        if version_id is None:
+            return None
+        version = version_info(session.get(SchemeVersion, version_id))
+        units = _units_table(session)
+        previous = None
+        prev = find_assessment(session, scheme_key, previous_label(period))
+        if prev is not None:
+            prev_values, prev_version_id = values_as_of_in(session, prev, at)
+            if prev_version_id is not None:
+                prev_scheme = version_info(session.get(SchemeVersion, prev_version_id)).load()
+                try:
+                    previous = _score(prev_scheme, prev_values, units, None).units
+                except scoring.ScoringInputError:
+                    previous = None
+        return version, _score(version.load(), values, units, previous), units["name"]
+
+    computed = read(eng, work)
+    if computed is None:
+        return None
+    version, scored, names = computed
+    fingerprint = f"as_of={at.isoformat()}"
+    return AssessmentResults(version, period, _with_names(scored.units, names), fingerprint, False, None, scored, at)
+
+
+def results_over_periods(
+    scheme_key: str, periods: list[str] | None = None, *, engine: Engine | None = None
+) -> pd.DataFrame:
+    """The `units` tables of several periods (default: every period with values), stacked."""
+    from services.values import periods_with_values
+
+    labels = periods if periods is not None else periods_with_values(scheme_key, engine=engine)
+    frames = []
+    for label in labels:
+        r = results(scheme_key, label, engine=engine)
+        if r is not None:
+            frames.append(r.units.assign(period=r.units["period"].astype(str)))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,258 @@
+"""The database schema as typed SQLAlchemy models.
+
+The schema is created and changed only by the Alembic migrations in `storage/migrations/`;
+these models describe it for queries (a test checks the two agree on both databases).
+
+The central idea: an *assessment* is one scheme assessed for one period. Submissions to it carry
+values for cells (unit × input code × assessor). Every value ever submitted is kept; the flag
+`current` marks, per cell, the value of the latest submission that has not been rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import BigId, Code, UTCDateTime, utcnow
+
+# Constraint names are fixed so migrations can refer to them on both databases.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PERIOD_STATES = ("open", "published", "locked")
+SUBMISSION_STATES = ("active", "superseded", "rolled_back")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class UnitCategory(Base):
+    """A peer group (类别): 乡镇卫生院, 社区卫生服务中心, 职工 … Ranks are computed within one."""
+
+    __tablename__ = "unit_category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    sort_order: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Unit(Base):
+    """An assessed unit: an institution, a department or a member of staff."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[int] = mapped_column(ForeignKey("unit_category.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # Other names the unit goes by in uploaded sheets (区人医 for 清河区人民医院).
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    population: Mapped[int | None] = mapped_column(Integer)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    category: Mapped[UnitCategory] = relationship(lazy="joined", innerjoin=True)
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+
+class Scheme(Base):
+    """A scheme (考核方案) by its id in the YAML (`community_monthly`); its content is in versions."""
+
+    __tablename__ = "scheme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    period_type: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[SchemeVersion]] = relationship(back_populates="scheme", order_by="SchemeVersion.id")
+
+
+class SchemeVersion(Base):
+    """The YAML source of one version, byte for byte, and its hash.
+
+    Once a submission or result refers to it, it never changes (services/catalog.py enforces it).
+    """
+
+    __tablename__ = "scheme_version"
+    __table_args__ = (UniqueConstraint("scheme_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("scheme.id"))
+    version: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(default=list)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    scheme: Mapped[Scheme] = relationship(back_populates="versions", lazy="joined", innerjoin=True)
+
+
+class Period(Base):
+    """An assessment period ('2025-03', '2025-Q1', '2025') and whether it still accepts data."""
+
+    __tablename__ = "period"
+    __table_args__ = (CheckConstraint("state IN ('open', 'published', 'locked')", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(10), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    state_by: Mapped[str | None] = mapped_column(String(100))
+    state_at: Mapped[datetime | None]
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assessment(Base):
+    """One scheme assessed for one period. `revision` counts every change to its current values.
+
+    Imports and rollbacks of one assessment are serialised by locking this row, and its revision
+    is part of the results cache's fingerprint.
+    """
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("scheme_id", "period_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("scheme.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    # The version the current values use; NULL while there are none.
+    scheme_version_id: Mapped[int | None] = mapped_column(ForeignKey("scheme_version.id"))
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    scheme: Mapped[Scheme] = relationship(lazy="joined", innerjoin=True)
+    period: Mapped[Period] = relationship(lazy="joined", innerjoin=True)
+
+
+class Submission(Base):
+    """One upload: who, when, the original file and what became of it."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'superseded', 'rolled_back')", name="status"),
+        Index(None, "assessment_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_version.id"), index=True)
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    file_bytes: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # Hash of the values as stored (sorted, normalised): an identical re-import has the same one.
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int]
+    current_rows: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    note: Mapped[str] = mapped_column(Text, default="")
+    rolled_back_by: Mapped[str | None] = mapped_column(String(100))
+    rolled_back_at: Mapped[datetime | None]
+    rollback_reason: Mapped[str | None] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship(lazy="joined", innerjoin=True)
+    scheme_version: Mapped[SchemeVersion] = relationship(lazy="joined", innerjoin=True)
+
+
+class SubmissionValue(Base):
+    """One cell's value as a submission gave it. Rows are never updated except `current`.
+
+    No foreign keys, on purpose: on PostgreSQL their per-row checks made loading a million values
+    seven times slower than the COPY itself. Every id written here was read or created in the
+    same transaction (units are deactivated, never deleted), and `storage.integrity.check` looks
+    for orphans.
+    """
+
+    __tablename__ = "submission_value"
+    __table_args__ = (
+        # A cell's history, newest last: supersede, rollback and "as of" look cells up here.
+        Index("ix_submission_value_cell", "assessment_id", "unit_id", "code", "assessor", "submission_id"),
+        Index("ix_submission_value_submission", "submission_id", "current"),
+        # Current values of an assessment: what every results page reads.
+        Index(
+            "ix_submission_value_current",
+            "assessment_id",
+            sqlite_where=text("current"),
+            postgresql_where=text("current"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int]
+    assessment_id: Mapped[int]
+    unit_id: Mapped[int]
+    code: Mapped[str] = mapped_column(Code(64))
+    assessor: Mapped[str] = mapped_column(Code(100), default="")
+    value: Mapped[float | None] = mapped_column(Float)
+    na: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    current: Mapped[bool] = mapped_column(Boolean)
+
+
+class ResultCache(Base):
+    """The scored units table of an assessment, valid while `fingerprint` still matches."""
+
+    __tablename__ = "result_cache"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class Counter(Base):
+    """Named change counters, e.g. 'catalog' (units and categories) for the results fingerprint."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class AuditEntry(Base):
+    """Who did what, when: written in the same transaction as the change it records."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    target: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
