@@ -1,0 +1,81 @@
+"""The Chinese text of a template's 说明 sheet, built from the methods a scheme uses."""
+
+from __future__ import annotations
+
+from scoring.explain import fmt
+from scoring.periods import period_name
+from scoring.scheme import Scheme
+from sheets import messages as msg
+
+GENERAL_RULES = [
+    "只在白色单元格中填写；灰色的表头、编码、单位名称已锁定，请不要修改，也不要插入、删除或移动行列。",
+    "空白不等于 0：需要评分的指标必须填写，本项没有得分请填 0。",
+    f"只有标注「可填{msg.NA_WORD}」的指标才能填「{msg.NA_WORD}」；不适用的指标不计入总分，总分按适用指标的分值折算。",
+    "百分比指标直接填百分数，如 92.5 表示 92.5%（填 92.5% 也可以）。",
+    f"是/否类指标可填：{msg.YESNO_ACCEPTED}。",
+    "扣分、加分项填发生次数（整数），没有发生可留空；一票否决项发生时填「是」，没有发生可留空。",
+    "扣分、加分、否决项右侧的「说明」列请写明事由，便于复核和公示。",
+    "同一考核人不能对同一单位重复评分；多个考核组分别评分时，各自填写本组的表格后上传。",
+    "请勿修改表中的考核期间、方案和版本：上传时系统据此核对，期间或方案不符会被拒绝。",
+    "上传后系统逐格检查，并指出有问题的单元格（第几行、哪一列、应填什么）；有任何错误时整份表格都不会导入。",
+]
+
+METHOD_TEXT = {
+    "direct": "直接评分：考核组对照评分标准直接给分，填 0 到该项分值之间的分数，可以有小数（如 8.5）。",
+    "target": "目标值：填实际完成值（完成率、人数、金额等），系统按目标值和计分方式自动算分，不要填得分。",
+    "checklist": "任务清单：逐项填写任务是否完成（是/否），完成得该任务的分值，未完成不得分。",
+    "deduction": "扣分项：填发生次数，每次扣相应分值，本项扣完为止，不会扣成负分。",
+    "bonus": "加分项：填发生次数，每次加相应分值；本项和全方案都有加分上限，超过部分不计。",
+    "veto": "一票否决：发生即评为最低等级，并取消评先评优资格；发生填「是」，没有发生可留空。",
+}
+
+MODE_TEXT = {
+    "all_or_nothing": "达标得满分，不达标不得分",
+    "proportional": "按实际值与目标值的比例得分",
+    "linear": "在起评值和目标值之间按线性比例得分",
+    "bands": "按所在档次得分",
+    "per_shortfall": "每差一定幅度扣一定分数，扣完为止",
+}
+NA_TEXT = (
+    f"不适用：标注「可填{msg.NA_WORD}」的指标在本单位确实不适用时填「{msg.NA_WORD}」，该项不计入总分，"
+    "总分按适用指标的分值折算为百分制，不会按 0 分计算。"
+)
+
+
+def guide_lines(scheme: Scheme, period: str) -> list[tuple[str, str]]:
+    """(style, text) lines of the 说明 sheet: 'title', 'heading', 'text' or 'item'."""
+    lines = [
+        ("title", f"{scheme.name} — 填表说明"),
+        ("text", f"方案：{scheme.name}（编码 {scheme.id}，版本 {scheme.version}）"),
+        ("text", f"考核期间：{period_name(period)}（{period}）"),
+        (
+            "text",
+            f"总分 {fmt(scheme.total)} 分；等级："
+            + "，".join(f"{g.name} ≥ {fmt(g.min)}" for g in scheme.grades[:-1])
+            + f"，其余为{scheme.grades[-1].name}",
+        ),
+        ("heading", "填写要求"),
+    ]
+    lines += [("item", f"{i}. {rule}") for i, rule in enumerate(GENERAL_RULES, start=1)]
+    lines.append(("heading", "本方案用到的评分方法"))
+    methods = [m for m in METHOD_TEXT if any(leaf.method == m for leaf in scheme.leaves)]
+    for m in methods:
+        lines.append(("item", METHOD_TEXT[m]))
+        if m == "target":
+            modes = dict.fromkeys(leaf.mode for leaf in scheme.leaves if leaf.method == "target")
+            lines += [("item", f"　　· {MODE_TEXT[mode]}") for mode in modes]
+            if any(getattr(leaf, "stretch", None) for leaf in scheme.leaves):
+                lines.append(("item", "　　· 设有力争目标的指标，达到力争目标另加分（计入加分上限）"))
+            if any(getattr(leaf, "direction", "higher") == "lower" for leaf in scheme.leaves):
+                lines.append(("item", "　　· 标注「越低越好」的指标（如院感发生率），实际值低于目标值为达标"))
+    if any(leaf.allow_na for leaf in scheme.leaves) or scheme.missing == "not_applicable":
+        lines.append(("item", NA_TEXT))
+    if scheme.bonus_cap:
+        lines.append(("item", f"全方案加分合计最多 {fmt(scheme.bonus_cap)} 分。"))
+    lines.append(("heading", "评分细则一览（见下表）"))
+    return lines
+
+
+GUIDE_TABLE_HEADER = ["编码", "一级指标", "指标", "评分方法", "分值", "评分标准", "填写要求"]
+METHOD_NAMES = {"direct": "直接评分", "target": "目标值", "checklist": "任务清单", "deduction": "扣分项",
+                "bonus": "加分项", "veto": "一票否决"}  # fmt: skip

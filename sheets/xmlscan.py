@@ -1,0 +1,430 @@
+"""Byte-level scans of worksheet XML, done while the zip part is inflated, before any parser runs.
+
+The reader (calamine) holds a sheet's used range densely: a workbook with one cell in A1 and one
+in XFD1048576 would need terabytes and abort the process. So the used range is measured here
+first, from the cell references themselves (never from `<dimension>`, which may lie).
+
+`SheetScanner` is fed the inflated bytes chunk by chunk. Its fast path finds two-byte tokens with
+numpy (`<c`, `<r`, `<f`, `<!`, `="`, `:`) and reads references at their usual place
+(`<c r="B7"`, `<row r="7"`). Anything unusual — references elsewhere in the tag, spaces around
+`=`, single quotes, cells without a reference, namespace prefixes on elements — makes the counts
+disagree, and the sheet is then measured by `exact_extent` (a slower regex pass over the part).
+
+It also notes whether the sheet holds formulas, error values (#DIV/0!), logical values or cells
+in a percentage style, so exact positions are looked up later (regex) only for sheets that need it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_WINDOW = 24  # bytes kept after the last token start looked at
+_VIEW = 20  # bytes read after a token's start: <c r="XFD1048576" fits
+_TAG_END = np.zeros(256, dtype=bool)
+_TAG_END[[9, 10, 13, 32, ord(">"), ord("/")]] = True
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[[9, 10, 13, 32]] = True
+_NAME = np.zeros(256, dtype=bool)  # characters of an XML name (ASCII part)
+_NAME[[*range(48, 58), *range(65, 91), *range(97, 123), ord("_"), ord("-"), ord(".")]] = True
+_REF_AT = 6  # <c r="  and  <row r=" → the reference starts 6 / 8 bytes after '<'
+
+
+def _u16(pair: bytes) -> int:
+    return int(np.frombuffer(pair, dtype=np.uint16)[0])
+
+
+_LT_C, _LT_R, _LT_F, _LT_BANG, _EQ_QUOT = (_u16(t) for t in (b"<c", b"<r", b"<f", b"<!", b'="'))
+
+
+def _find2(buf: bytes, token: int, stop: int) -> np.ndarray:
+    """Sorted start positions < `stop` of a two-byte token (compared as uint16 at both alignments)."""
+    out = []
+    for off in (0, 1):
+        count = (len(buf) - off) // 2
+        v = np.frombuffer(buf, dtype=np.uint16, count=count, offset=off)
+        out.append(np.flatnonzero(v == token) * 2 + off)
+    at = np.concatenate(out)
+    at.sort()
+    return at[(at >= 1) & (at < stop)]
+
+
+@dataclass
+class SheetScan:
+    max_row: int = 0  # 1-based, from explicit references
+    max_col: int = 0  # 1-based
+    cell_tags: int = 0
+    cell_refs: int = 0  # references found at their usual place
+    row_tags: int = 0
+    row_refs: int = 0
+    max_cells_in_row: int = 0
+    formulas: bool = False
+    errors: bool = False
+    bools: bool = False
+    styles: set[int] = field(default_factory=set)  # percentage style ids used by the sheet
+    unusual: bool = False  # prefixes, odd attribute order …: measure with `exact_extent`
+    malformed: bool = False  # a reference that cannot be a cell (4 letters, 8 digits …)
+    doctype: bool = False
+    utf16: bool = False
+
+    @property
+    def needs_exact(self) -> bool:
+        return self.unusual or self.cell_tags != self.cell_refs
+
+    @property
+    def row_bound(self) -> int:
+        """Largest row the reader may place a cell in, rows without a reference included."""
+        return self.max_row + max(0, self.row_tags - self.row_refs)
+
+    @property
+    def col_bound(self) -> int:
+        if self.cell_tags > self.cell_refs:  # some cells are placed by their order in the row
+            return max(self.max_col, self.max_cells_in_row)
+        return self.max_col
+
+    @property
+    def cells_bound(self) -> int:
+        return self.row_bound * self.col_bound
+
+
+class SheetScanner:
+    """Feed inflated chunks in order with `feed`, then call `finish`."""
+
+    def __init__(self, percent_styles: frozenset[int] = frozenset()):
+        self.scan = SheetScan()
+        self._tail = b""
+        self._first = True
+        self._row_cells = 0  # cells seen so far in the row still open at the chunk's end
+        self._percent = np.array(sorted(percent_styles), dtype=np.int64)
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        if self._first and chunk:
+            self._first = False
+            if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in chunk[:64]:
+                self.scan.utf16 = True
+        buf = self._tail + chunk
+        if final:
+            buf += b" " * _WINDOW
+        stop = len(buf) - _WINDOW  # every token starting before `stop` is wholly in `buf`
+        if stop <= 1 and not final:
+            self._tail = buf
+            return
+        if stop > 1:
+            self._tokens(buf, stop)
+        # Keep the bytes not yet looked at, and the one before them (a token's look-behind).
+        self._tail = b"" if final else buf[stop - 1 :]
+
+    def finish(self) -> SheetScan:
+        self.feed(b"", final=True)
+        self.scan.max_cells_in_row = max(self.scan.max_cells_in_row, self._row_cells)
+        return self.scan
+
+    def _tokens(self, buf: bytes, stop: int) -> None:
+        s = self.scan
+        a = np.frombuffer(buf, dtype=np.uint8)
+        windows = np.lib.stride_tricks.sliding_window_view(a, _VIEW)
+
+        cells = _find2(buf, _LT_C, stop)
+        w = windows[cells]
+        is_cell = _TAG_END[w[:, 2]]
+        w = w[is_cell]
+        cells = cells[is_cell]
+        usual = (w[:, 2] == 32) & (w[:, 3] == 114) & (w[:, 4] == 61) & (w[:, 5] == 34)
+        s.cell_tags += len(cells)
+        s.cell_refs += int(usual.sum())
+        if usual.any():
+            self._references(w[usual, _REF_AT:], letters=True)
+
+        rows = _find2(buf, _LT_R, stop)
+        w = windows[rows]
+        is_row = (w[:, 2] == 111) & (w[:, 3] == 119) & _TAG_END[w[:, 4]]
+        rows = rows[is_row]
+        w = w[is_row]
+        usual = (w[:, 4] == 32) & (w[:, 5] == 114) & (w[:, 6] == 61) & (w[:, 7] == 34)
+        s.row_tags += len(rows)
+        s.row_refs += int(usual.sum())
+        if usual.any():
+            self._references(w[usual, 8:], letters=False)
+        self._count_cells_per_row(cells, rows)
+
+        if not s.formulas:
+            f = _find2(buf, _LT_F, stop)
+            s.formulas = bool(len(f) and _TAG_END[a[f + 2]].any())
+        bang = _find2(buf, _LT_BANG, stop)
+        if len(bang) and np.isin(a[bang + 2], (ord("D"), ord("E"))).any():
+            s.doctype = True
+        self._attributes(buf, a, windows, stop)
+        self._prefixes(a, windows, stop)
+
+    def _attributes(self, buf: bytes, a: np.ndarray, windows: np.ndarray, stop: int) -> None:
+        """t="e", t="b" and s="<percent style>" attributes."""
+        s = self.scan
+        eq = _find2(buf, _EQ_QUOT, stop)
+        eq = eq[eq >= 2]
+        if not len(eq):
+            return
+        name = a[eq - 1]
+        lone = _SPACE[a[eq - 2]]
+        t = eq[(name == 116) & lone]  # t="
+        if len(t):
+            kind = a[t + 2]
+            closed = a[t + 3] == 34
+            s.errors |= bool(((kind == ord("e")) & closed).any())
+            s.bools |= bool(((kind == ord("b")) & closed).any())
+        if len(self._percent):
+            st = eq[(name == 115) & lone]  # s="
+            if len(st):
+                ids = _numbers(windows[st + 2, :7])
+                s.styles.update(int(x) for x in np.unique(ids[np.isin(ids, self._percent)]))
+
+    def _prefixes(self, a: np.ndarray, windows: np.ndarray, stop: int) -> None:
+        """Elements with a namespace prefix (<x:c …>) in the sheet's data: read the slow way."""
+        s = self.scan
+        if s.unusual:
+            return
+        colons = np.flatnonzero(a[1:stop] == 58) + 1
+        colons = colons[colons >= 12]
+        if not len(colons):
+            return
+        before = windows[colons - 11, :11]  # the 11 bytes before each colon
+        # A prefix is '<' followed by name characters up to the colon.
+        name_run = np.cumprod(_NAME[before[:, ::-1]], axis=1).sum(axis=1)
+        opener = before[np.arange(len(colons)), 10 - np.minimum(name_run, 10)] == 60
+        if (opener & (name_run > 0) & (name_run < 11)).any():
+            at = colons[opener & (name_run > 0) & (name_run < 11)]
+            local = windows[at + 1, :5]
+            # only the elements the reader places: c, row, v, is, f
+            hit = (
+                ((local[:, 0] == 99) & _TAG_END[local[:, 1]])
+                | ((local[:, 0] == 118) & _TAG_END[local[:, 1]])
+                | ((local[:, 0] == 102) & _TAG_END[local[:, 1]])
+                | ((local[:, 0] == 105) & (local[:, 1] == 115) & _TAG_END[local[:, 2]])
+                | ((local[:, 0] == 114) & (local[:, 1] == 111) & (local[:, 2] == 119) & _TAG_END[local[:, 3]])
+            )
+            if hit.any():
+                s.unusual = True
+
+    def _count_cells_per_row(self, cells_at: np.ndarray, rows_at: np.ndarray) -> None:
+        s = self.scan
+        if len(rows_at) == 0:
+            self._row_cells += len(cells_at)
+            return
+        before = int(np.searchsorted(cells_at, rows_at[0]))
+        s.max_cells_in_row = max(s.max_cells_in_row, self._row_cells + before)
+        which = np.searchsorted(rows_at, cells_at[before:], side="right") - 1
+        counts = np.bincount(which, minlength=len(rows_at))
+        if len(counts) > 1:
+            s.max_cells_in_row = max(s.max_cells_in_row, int(counts[:-1].max()))
+        self._row_cells = int(counts[-1])
+
+    def _references(self, w: np.ndarray, letters: bool) -> None:
+        """Largest row and column among references whose bytes start each row of `w`."""
+        s = self.scan
+        if letters:
+            u0, u1, u2, u3 = ((w[:, j] >= 65) & (w[:, j] <= 90) for j in range(4))
+            two = u0 & u1
+            three = two & u2
+            if (three & u3).any() or not u0.all():
+                s.malformed = True
+            for k, group in ((3, three), (2, two & ~u2), (1, u0 & ~u1)):  # wider references: larger columns
+                if group.any():
+                    col = np.zeros(int(group.sum()), dtype=np.int64)
+                    for j in range(k):
+                        col = col * 26 + (w[group, j].astype(np.int64) - 64)
+                    s.max_col = max(s.max_col, int(col.max()))
+                    break
+            starts = u0.astype(np.intp) + two + three
+            digits = np.lib.stride_tricks.sliding_window_view(w, 9, axis=1)[np.arange(len(w)), starts]
+        else:
+            digits = w[:, :9]
+        s.max_row = max(s.max_row, _largest_number(digits, s))
+
+
+def _digit_counts(w: np.ndarray) -> np.ndarray:
+    """How many decimal digits start each row of `w` (uint8 bytes)."""
+    run = np.ones(len(w), dtype=bool)
+    n = np.zeros(len(w), dtype=np.int64)
+    for j in range(w.shape[1]):
+        run &= (w[:, j] >= 48) & (w[:, j] <= 57)
+        if not run.any():
+            break
+        n += run
+    return n
+
+
+def _largest_number(w: np.ndarray, scan: SheetScan) -> int:
+    """The largest decimal number starting a row of `w`: only the rows with the most digits count."""
+    n = _digit_counts(w)
+    longest = int(n.max(initial=0))
+    if longest >= 8:
+        scan.malformed = True
+    if longest == 0:
+        return 0
+    group = w[n == longest, :longest].astype(np.int64) - 48
+    value = np.zeros(len(group), dtype=np.int64)
+    for j in range(min(longest, 18)):
+        value = value * 10 + group[:, j]
+    return int(value.max())
+
+
+def _numbers(w: np.ndarray) -> np.ndarray:
+    """The decimal number starting each row of `w`, 0 where there is none (short numbers only)."""
+    n = _digit_counts(w)
+    out = np.zeros(len(w), dtype=np.int64)
+    for j in range(w.shape[1]):
+        take = j < n
+        if not take.any():
+            break
+        out = np.where(take, out * 10 + (w[:, j].astype(np.int64) - 48), out)
+    return out
+
+
+def exact_extent(xml: bytes) -> SheetScan:
+    """The used range measured on every cell and row tag, whatever their syntax (the slow path)."""
+    s = SheetScan()
+    row = 0
+    col = 0
+    cells_in_row = 0
+    for m in _ANY_TAG.finditer(xml):
+        name, attrs, closing = m.group(2), m.group(3), m.group(1)
+        if closing:
+            continue
+        if name == b"row":
+            s.row_tags += 1
+            r = _ATTR_ROW.search(attrs)
+            row = int(r.group(1)) if r else row + 1
+            if r:
+                s.row_refs += 1
+                if len(r.group(1)) > 7:
+                    s.malformed = True
+            s.max_row = max(s.max_row, row)
+            s.max_cells_in_row = max(s.max_cells_in_row, cells_in_row)
+            col = 0
+            cells_in_row = 0
+        elif name == b"c":
+            s.cell_tags += 1
+            cells_in_row += 1
+            r = _ATTR_CELL.search(attrs)
+            if r:
+                s.cell_refs += 1
+                letters, digits = r.group(1), r.group(2)
+                if len(letters) > 3 or len(digits) > 7:
+                    s.malformed = True
+                    continue
+                col = 0
+                for ch in letters.upper():
+                    col = col * 26 + ch - 64
+                if digits:
+                    s.max_row = max(s.max_row, int(digits))
+            else:
+                col += 1
+            s.max_col = max(s.max_col, col)
+        elif name == b"f":
+            s.formulas = True
+    s.max_cells_in_row = max(s.max_cells_in_row, cells_in_row)
+    s.max_row = max(s.max_row, row)
+    # Every cell was placed above, so the bounds are exact: no implied cells remain.
+    s.cell_refs = s.cell_tags
+    s.row_refs = s.row_tags
+    return s
+
+
+_ANY_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?([\w.-]+)((?:\s[^>]*)?)>")
+_ATTR_ROW = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?r\s*=\s*[\"']\s*(\d+)")
+_ATTR_CELL = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?r\s*=\s*[\"']\s*([A-Za-z]*)(\d*)")
+
+# -- exact positions (only for sheets the scan flagged) ------------------------------------------
+_CELL = re.compile(rb"<(?:\w+:)?c(?=[\s>/])([^>]*?)(/?)>")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_ATTR_R = re.compile(rb"\sr\s*=\s*[\"']([A-Z]{1,3})(\d{1,7})[\"']")
+_ATTR_T = re.compile(rb"\st\s*=\s*[\"'](\w+)[\"']")
+_ATTR_S = re.compile(rb"\ss\s*=\s*[\"'](\d+)[\"']")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)</(?:\w+:)?v>")
+
+
+def _position(attrs: bytes) -> tuple[int, int] | None:
+    """0-based (row, column) from a cell tag's attributes."""
+    m = _ATTR_R.search(attrs)
+    if not m:
+        return None
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ch - 64
+    return int(m.group(2)) - 1, col - 1
+
+
+def _cells(xml: bytes):
+    """(attrs, content) of every cell element, content b'' for self-closing ones."""
+    for m in _CELL.finditer(xml):
+        if m.group(2):
+            yield m.group(1), b""
+            continue
+        end = _CELL_END.search(xml, m.end())
+        yield m.group(1), xml[m.end() : end.start()] if end else b""
+
+
+def formula_cells_without_value(xml: bytes) -> set[tuple[int, int]]:
+    """Cells with a formula but no cached result (files written by a program, never opened in Excel)."""
+    out: set[tuple[int, int]] = set()
+    for fm in _FORMULA.finditer(xml):
+        start = _last_cell_start(xml, fm.start())
+        if start < 0:
+            continue
+        m = _CELL.match(xml, start)
+        if not m or m.group(2):
+            continue
+        end = _CELL_END.search(xml, m.end())
+        content = xml[m.end() : end.start()] if end else b""
+        if not _FORMULA.search(content):
+            continue
+        t = _ATTR_T.search(m.group(1))
+        v = _VALUE.search(content)
+        cached = v is not None and (v.group(1) != b"" or (t is not None and t.group(1) in (b"str", b"inlineStr")))
+        if not cached:
+            pos = _position(m.group(1))
+            if pos:
+                out.add(pos)
+    return out
+
+
+def _last_cell_start(xml: bytes, before: int) -> int:
+    """Start of the cell element that encloses position `before` (the last '<c ' or '<x:c ' before it)."""
+    lo = max(0, before - 4096)
+    window = xml[lo:before]
+    best = -1
+    for m in _CELL.finditer(window):
+        best = m.start()
+    return lo + best if best >= 0 else -1
+
+
+def error_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells holding an error value (#DIV/0!, #N/A …), with the error text."""
+    out: dict[tuple[int, int], str] = {}
+    for attrs, content in _cells(xml):
+        t = _ATTR_T.search(attrs)
+        if t and t.group(1) == b"e":
+            pos = _position(attrs)
+            v = _VALUE.search(content)
+            if pos:
+                out[pos] = v.group(1).decode("utf-8", "replace") if v else "#ERROR"
+    return out
+
+
+def styled_cells(xml: bytes, styles: set[int]) -> set[tuple[int, int]]:
+    """Numeric cells whose style is one of `styles` (percentage formats)."""
+    out: set[tuple[int, int]] = set()
+    wanted = {str(s).encode() for s in styles}
+    for attrs, _content in _cells(xml):
+        s = _ATTR_S.search(attrs)
+        if not s or s.group(1) not in wanted:
+            continue
+        t = _ATTR_T.search(attrs)
+        if t and t.group(1) != b"n":
+            continue  # text, logical or error cells: the style does not change what was typed
+        pos = _position(attrs)
+        if pos:
+            out.add(pos)
+    return out
