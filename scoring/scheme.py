@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scoring.settlement import SchemeSettlement
+
 PeriodType = Literal["month", "quarter", "year"]
 Direction = Literal["higher", "lower"]
 
@@ -203,6 +205,7 @@ class Scheme(_Model):
     combine: Literal["mean", "trimmed_mean"] = "mean"
     missing: Literal["error", "zero", "not_applicable"] = "error"
     criteria: list[Criterion] = Field(min_length=1)
+    settlement: SchemeSettlement | None = None  # 补助资金结算, see scoring/settlement.py
 
     @field_validator("grades")
     @classmethod
