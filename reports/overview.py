@@ -18,12 +18,14 @@ class Headline:
     unmet_targets: int
 
 
-def headline(units: pd.DataFrame, previous: pd.DataFrame | None = None) -> Headline:
-    """Tiles for one period's unit rows (`Results.units` filtered to the period)."""
+def headline(units: pd.DataFrame) -> Headline:
+    """Tiles for one period's unit rows. The mean's change compares the same units' totals
+    last period (units new this period are left out of the comparison)."""
     mean = float(units["total"].mean()) if len(units) else float("nan")
     change = None
-    if previous is not None and len(previous):
-        change = mean - float(previous["total"].mean())
+    compared = units.dropna(subset=["prev_total"]) if "prev_total" in units.columns else units.iloc[0:0]
+    if len(compared):
+        change = float(compared["total"].mean() - compared["prev_total"].mean())
     return Headline(
         assessed=len(units),
         mean=mean,
@@ -61,3 +63,26 @@ def rank_arrow(delta_rank: float) -> str:
     if delta_rank is None or (isinstance(delta_rank, float) and np.isnan(delta_rank)) or delta_rank == 0:
         return "—"
     return f"↑{int(delta_rank)}" if delta_rank > 0 else f"↓{int(-delta_rank)}"
+
+
+def filter_units(units: pd.DataFrame, category: str | None = None, parent: str | None = None) -> pd.DataFrame:
+    """The units of one peer group and/or under one parent unit (None: no restriction)."""
+    keep = pd.Series(True, index=units.index)
+    if category is not None:
+        keep &= units["category"].astype(str) == category
+    if parent is not None and "parent" in units.columns:
+        keep &= units["parent"].astype(str) == parent
+    return units[keep]
+
+
+def peer_position(units: pd.DataFrame, unit: str) -> dict[str, float]:
+    """The unit's total against its peer group's median and best in the same period."""
+    row = units[units["unit"].astype(str) == unit].iloc[0]
+    peers = units[units["category"].astype(str) == str(row["category"])]
+    return {
+        "total": float(row["total"]),
+        "median": float(peers["total"].median()),
+        "best": float(peers["total"].max()),
+        "rank": int(row["rank"]),
+        "group_size": int(row["group_size"]),
+    }

@@ -1,0 +1,104 @@
+"""单位详情: where one unit earned and lost its points, its targets, history and peers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from reports.overview import peer_position, rank_arrow
+from reports.unit import dimension_subtotals, lost_points, target_rows
+from services.dashboard import unit_history
+from ui.charts import trend_lines
+from ui.view import caption, current_view
+
+view, units = current_view(with_groups=False)
+scheme = view.scheme
+st.title("单位详情")
+caption(view)
+
+names = dict(zip(units["unit"], units["name"], strict=True))
+codes = list(names)
+wanted = st.session_state.get("unit")
+unit = st.selectbox("单位", codes, index=codes.index(wanted) if wanted in codes else 0, format_func=names.get)
+st.session_state["unit"] = unit
+row = units[units["unit"] == unit].iloc[0]
+d = scheme.decimals
+
+c = st.columns(5)
+c[0].metric(
+    "总分",
+    f"{row['total']:.{d}f}",
+    None if pd.isna(row.get("delta_total")) else f"{row['delta_total']:+.{d}f}",
+    border=True,
+)
+c[1].metric(
+    "同类名次",
+    f"{int(row['rank'])} / {int(row['group_size'])}",
+    None if pd.isna(row.get("delta_rank")) else rank_arrow(row["delta_rank"]),
+    border=True,
+    delta_color="off",
+)
+c[2].metric("等级", str(row["grade"]), border=True)
+peer = peer_position(units, unit)
+c[3].metric("同类中位数", f"{peer['median']:.{d}f}", border=True)
+c[4].metric("同类最高", f"{peer['best']:.{d}f}", border=True)
+
+if row["veto"]:
+    st.error(f"一票否决：{row['veto_reason']}。本期评为{scheme.lowest_grade}，不得评先评优。")
+if row["bottom"]:
+    text = f"末位：{row['bottom_reason']}"
+    st.warning(text + (f"。处理：{row['consequence']}" if str(row["consequence"]) else ""))
+if not row["veto"] and not row["award_eligible"]:
+    st.warning(f"不得评先评优：{row['award_reason']}")
+if not pd.isna(row.get("gap_next_grade")):
+    st.caption(f"距上一等级还差 {row['gap_next_grade']:.{d}f} 分。")
+
+if view.detail is None:
+    st.info(f"{view.title}为 {len(view.months)} 个月的平均分；逐项失分请选择具体月份查看。")
+else:
+    explained = view.detail.explain(unit)
+    st.subheader("各维度得分")
+    st.dataframe(
+        dimension_subtotals(explained),
+        hide_index=True,
+        column_config={
+            "得分率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            "得分": st.column_config.NumberColumn(format="%.2f"),
+            "满分": st.column_config.NumberColumn(format="%g"),
+        },
+    )
+    st.subheader("失分明细（按失分从多到少）")
+    lost = lost_points(explained)
+    if lost.empty:
+        st.success("本期各项均未失分。")
+    else:
+        st.dataframe(
+            lost,
+            hide_index=True,
+            column_config={
+                "失分": st.column_config.NumberColumn(format="%.2f"),
+                "满分": st.column_config.NumberColumn(format="%g"),
+                "计分过程": st.column_config.TextColumn(width="large"),
+            },
+        )
+    targets = target_rows(explained)
+    if not targets.empty:
+        st.subheader("目标完成情况")
+        st.dataframe(targets, hide_index=True)
+    notes = view.detail.notes
+    notes = notes[notes["unit"].astype(str) == unit]
+    if len(notes):
+        st.subheader("考核组备注")
+        st.dataframe(
+            notes.rename(columns={"code": "指标", "assessor": "考核人", "note": "备注"})[["指标", "考核人", "备注"]],
+            hide_index=True,
+        )
+
+st.subheader("历次得分与名次")
+hist = unit_history(view.scheme.id, unit)
+if len(hist) > 1:
+    left, right = st.columns(2)
+    left.plotly_chart(trend_lines(hist, "total", scheme.bottom.threshold), config={"displayModeBar": False})
+    right.plotly_chart(trend_lines(hist, "rank"), config={"displayModeBar": False})
+else:
+    st.caption("仅有一期数据，暂无趋势。")

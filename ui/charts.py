@@ -1,0 +1,116 @@
+"""Plotly figures for the dashboard. Pure functions: frames in, figures out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from ui.palette import BOTTOM_LINE, grade_colors
+
+FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=15)
+
+
+def _style(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="")
+    return fig
+
+
+def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None) -> go.Figure:
+    """Horizontal bars, best at the top, coloured by grade, with the bottom line drawn."""
+    data = units.sort_values(["rank_overall", "name"], ascending=[False, True])
+    fig = px.bar(
+        data,
+        x="total",
+        y="name",
+        orientation="h",
+        color="grade",
+        color_discrete_map=grade_colors(grades),
+        category_orders={"grade": grades},
+        text=data["total"].map(lambda v: f"{v:.2f}"),
+        custom_data=["unit"],
+        labels={"total": "总分", "name": "单位", "grade": "等级"},
+    )
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    if threshold is not None:
+        fig.add_vline(
+            x=threshold,
+            line_dash="dash",
+            line_color=BOTTOM_LINE,
+            line_width=2,
+            annotation_text=f"末位线 {threshold:g} 分",
+            annotation_position="top",
+        )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(data["name"]), title=None)
+    fig.update_xaxes(range=[0, max(105.0, float(data["total"].max()) + 5)])
+    return _style(fig, height=max(360, 28 * len(data) + 80))
+
+
+def score_heatmap(matrix: pd.DataFrame, leaf_names: dict[str, str], unit_names: dict[str, str]) -> go.Figure:
+    """Units × leaves of score rates (0–100%), red where points are lost."""
+    z = matrix.to_numpy() * 100
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[f"{c} {leaf_names.get(c, '')}" for c in matrix.columns],
+            y=[unit_names.get(u, u) for u in matrix.index],
+            colorscale=[[0, "#c62828"], [0.6, "#f6d55c"], [1, "#1a7f37"]],
+            zmin=0,
+            zmax=100,
+            colorbar=dict(title="得分率%"),
+            hovertemplate="%{y}<br>%{x}<br>得分率 %{z:.1f}%<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickangle=-40)
+    return _style(fig, height=max(420, 22 * len(matrix) + 160))
+
+
+def lost_points_bars(lost: pd.DataFrame) -> go.Figure:
+    """Where the system loses points: total points lost per leaf, largest first."""
+    data = lost.head(15).iloc[::-1]
+    fig = px.bar(
+        data,
+        x="lost",
+        y=data["leaf"] + " " + data["leaf_name"],
+        orientation="h",
+        text=data["lost"].map(lambda v: f"{v:.1f}"),
+        labels={"lost": "失分合计", "y": "指标"},
+        color_discrete_sequence=["#c62828"],
+    )
+    fig.update_yaxes(title=None)
+    return _style(fig, height=max(320, 30 * len(data) + 80))
+
+
+def distribution(units: pd.DataFrame, threshold: float | None) -> go.Figure:
+    """Score distribution per peer group."""
+    fig = px.box(
+        units,
+        x="category",
+        y="total",
+        points="all",
+        hover_name="name",
+        labels={"category": "类别", "total": "总分"},
+        color_discrete_sequence=["#2f6fde"],
+    )
+    if threshold is not None:
+        fig.add_hline(y=threshold, line_dash="dash", line_color=BOTTOM_LINE, annotation_text=f"末位线 {threshold:g}")
+    return _style(fig, height=420)
+
+
+def trend_lines(history: pd.DataFrame, value: str, threshold: float | None = None) -> go.Figure:
+    """Lines over periods, one per unit; `value` is 'total' or 'rank' (rank axis reversed)."""
+    label = {"total": "总分", "rank": "同类排名"}[value]
+    fig = px.line(
+        history.sort_values("period"),
+        x="period",
+        y=value,
+        color="name",
+        markers=True,
+        labels={"period": "期间", value: label, "name": "单位"},
+    )
+    if value == "rank":
+        fig.update_yaxes(autorange="reversed", dtick=1)
+    elif threshold is not None:
+        fig.add_hline(y=threshold, line_dash="dash", line_color=BOTTOM_LINE, annotation_text=f"末位线 {threshold:g}")
+    fig.update_xaxes(type="category")
+    return _style(fig, height=380)
