@@ -28,6 +28,8 @@ from sqlalchemy import Engine
 
 from storage.db import make_engine, migrate
 
+pytest_plugins = ["browser_kit"]
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 _names = itertools.count(1)
 

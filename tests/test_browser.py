@@ -1,136 +1,18 @@
 """Journeys in a real browser: Debian's Chromium, headless, driven by Playwright.
 
-A real `streamlit run app.py` serves a copy of the demo database on a free port. Screenshots of
-every page are written to `screenshots/` (git-ignored) for a person to look at.
+A real `streamlit run app.py` serves a copy of the demo database on a free port (fixtures in
+`browser_kit.py`). Screenshots of every page are written to `screenshots/` (git-ignored).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from browser_kit import choose_option, pick, settle, shot
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install chromium fonts-noto-cjk (scripts/test.sh does it)")
-    db = tmp_path_factory.mktemp("browser") / "assessment.db"
-    shutil.copyfile(_templates.sqlite_file("demo"), db)
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser(server: str):
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server: str):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    yield pg
-    context.close()
-
-
-def settle(pg) -> None:
-    """Wait until Streamlit has finished running the script."""
-    pg.wait_for_selector("[data-testid='stAppViewContainer']")
-    time.sleep(0.5)
-    for _ in range(120):
-        if pg.locator("[data-testid='stStatusWidget']").count() == 0:
-            break
-        time.sleep(0.25)
-    time.sleep(1.0)
-    assert pg.locator("[data-testid='stException']").count() == 0, "the page shows a traceback"
-
-
-def shot(pg, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def pick(pg, selectbox, option: str) -> None:
-    """Open a selectbox and choose an option by its visible text, as a person would."""
-    selectbox.scroll_into_view_if_needed()
-    selectbox.locator("input").click()
-    pg.get_by_role("option", name=option, exact=True).click()
-    settle(pg)
-
-
-def choose_option(pg, label: str, option: str) -> None:
-    pick(pg, pg.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label), option)
 
 
 def test_leadership_journey(page, server: str) -> None:
