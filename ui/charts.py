@@ -113,4 +113,10 @@ def trend_lines(history: pd.DataFrame, value: str, threshold: float | None = Non
     elif threshold is not None:
         fig.add_hline(y=threshold, line_dash="dash", line_color=BOTTOM_LINE, annotation_text=f"末位线 {threshold:g}")
     fig.update_xaxes(type="category")
-    return _style(fig, height=380)
+    fig = _style(fig, height=380)
+    # One unit needs no legend; several get it below the plot so the lines keep the full width.
+    if history["name"].nunique() <= 1:
+        fig.update_layout(showlegend=False)
+    else:
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    return fig
