@@ -32,8 +32,13 @@ def _group_codes(units: pd.DataFrame, by: list[str]) -> np.ndarray:
     """One integer per row identifying its group: grouping on ints is far cheaper than on text."""
     key = np.zeros(len(units), dtype=np.int64)
     for col in by:
-        codes, uniques = pd.factorize(units[col], sort=False)
-        key = key * max(len(uniques), 1) + codes
+        column = units[col]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # codes are already there; NaN (-1) → 0
+            codes, n = column.cat.codes.to_numpy().astype(np.int64) + 1, len(column.cat.categories) + 1
+        else:
+            codes, uniques = pd.factorize(column, sort=False)
+            n = len(uniques)
+        key = key * max(n, 1) + codes
     return key
 
 
@@ -124,12 +129,16 @@ def with_changes(units: pd.DataFrame, previous: pd.DataFrame | None = None) -> p
 
     Δ rank is positive when a unit moved up (its rank number fell).
     """
-    out = units.drop(columns=["prev_total", "prev_rank", "delta_total", "delta_rank"], errors="ignore")
+    change_cols = ["prev_total", "prev_rank", "delta_total", "delta_rank"]
+    present = [c for c in change_cols if c in units.columns]
+    out = units.drop(columns=present) if present else units.copy(deep=False)
     cols = ["period", "unit", "total", "rank"]
     history = out[cols] if previous is None else pd.concat([previous[cols], out[cols]], ignore_index=True)
-    order = sorted(pd.unique(history["period"].astype(str)))
+    order = sorted({str(p) for p in pd.unique(history["period"])})
     if len(order) < 2:
-        return out.assign(prev_total=np.nan, prev_rank=np.nan, delta_total=np.nan, delta_rank=np.nan)
+        for c in change_cols:
+            out[c] = np.nan
+        return out
     history = history.drop_duplicates(["period", "unit"], keep="last")
     next_of = dict(zip(order[:-1], order[1:]))
     before = history.assign(period=history["period"].astype(str).map(next_of))
