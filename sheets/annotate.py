@@ -17,6 +17,7 @@ import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheets.limits import DEFAULT_LIMITS, Limits
@@ -102,7 +103,8 @@ def _report(wb: openpyxl.Workbook, errors: list[CellError]) -> None:
         if e.sheet in wb.sheetnames and e.row:
             target = e.cell or f"A{e.row}"
             link = ws.cell(row=i + 1, column=3)
-            link.hyperlink = f"#'{e.sheet}'!{target}"
+            # An internal link (location), not a relationship to an external target named '#…'.
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{e.sheet}'!{target}")
             link.font = Font(color="0563C1", underline="single")
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 18

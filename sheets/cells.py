@@ -140,7 +140,10 @@ def _read(raw: object, rule: CellRule, percent_format: bool) -> Cell:
             return Cell(1.0 if raw else 0.0)
         return Cell(kind=BOOL)
     if isinstance(raw, int | float | np.integer | np.floating):
-        return _number(float(raw), rule, percent_format)
+        try:
+            return _number(float(raw), rule, percent_format)
+        except OverflowError:  # an integer beyond float range: infinite, as in `normalise_column`
+            return _number(math.inf if raw > 0 else -math.inf, rule, percent_format)
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         return Cell(kind=DATE)
     return _text(str(raw), rule)
@@ -287,16 +290,21 @@ class ColumnCells:
 
 
 def normalise_column(
-    raw: np.ndarray, rule: CellRule, percent_format: np.ndarray | None = None, may_hold_bools: bool = True
+    raw: np.ndarray,
+    rule: CellRule,
+    percent_format: np.ndarray | None = None,
+    may_hold_bools: bool = True,
+    empty: np.ndarray | None = None,
 ) -> ColumnCells:
     """Every cell of one column under `rule`. `raw` is an object array as read from the sheet.
 
     `percent_format` marks numeric cells shown as a percentage; `may_hold_bools=False` tells
     that no cell is a TRUE/FALSE logical value (so numbers can be converted in one pass).
+    `empty` marks the cells the reader already knows hold '' (saves a pass).
     """
     raw = np.asarray(raw, dtype=object)
     n = len(raw)
-    blank = _blank(raw)
+    blank = _blank(raw) if empty is None else empty.copy()
     value = np.full(n, np.nan)
     na = np.zeros(n, dtype=bool)
     code = np.zeros(n, dtype=np.int8)
@@ -356,18 +364,32 @@ def _blank(raw: np.ndarray) -> np.ndarray:
     return blank | none
 
 
-def _numbers(raw: np.ndarray, blank: np.ndarray, may_hold_bools: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Float values, and which cells are plain numbers (also numeric text such as '60' or ' 60 ').
+_NUMERIC_DTYPES = frozenset({"floating", "integer", "mixed-integer-float", "empty"})
 
-    One C-speed conversion in the common case. Text that is not a plain number ('60%', '是',
-    'nan'), dates and logical values are left for the per-text path.
+
+def _numbers(raw: np.ndarray, blank: np.ndarray, may_hold_bools: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Float values, and which cells are numbers as stored (not text, dates or logical values).
+
+    When every cell is a number (or blank) the column converts in one C-speed pass. Otherwise the
+    cells are grouped by value (C-speed hashing) and only the distinct values are classified in
+    Python; text (是, 60%, ' 60 ', 不适用), dates and logical values go to the per-text path, so a
+    cell reads the same here as through `normalise_cell`.
     """
     filled = raw.copy()
     filled[blank] = np.nan
-    try:
-        out = filled.astype(np.float64)
-    except (TypeError, ValueError):
-        out = pd.to_numeric(pd.Series(filled, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    if pd.api.types.infer_dtype(filled, skipna=False) in _NUMERIC_DTYPES:
+        try:
+            out = filled.astype(np.float64)
+            return out, ~np.isnan(out) & ~blank  # no text, no logical values: nothing else to check
+        except OverflowError:  # an integer beyond float range (not from Excel): it reads as infinite
+            huge = [isinstance(v, int) and abs(v) >= 1 << 1023 for v in filled]
+            filled[huge] = [math.inf if v > 0 else -math.inf for v in filled[huge]]
+    codes, uniques = pd.factorize(filled, use_na_sentinel=False)
+    as_float = np.full(len(uniques), np.nan)
+    for j, u in enumerate(uniques):
+        if isinstance(u, int | float):  # bool too: True hashes like 1.0; logical cells are told apart below
+            as_float[j] = float(u)
+    out = as_float[codes]
     is_number = ~np.isnan(out) & ~blank
     if may_hold_bools and is_number.any():
         # TRUE/FALSE convert to 1/0 above; they must be judged by the column's rule instead.

@@ -45,6 +45,7 @@ class Checked:
     sheet_period: str | None
     sheet_scheme: str | None
     sheet_version: str | None
+    dropped: int = 0  # errors found but not built as CellError (beyond `Limits.max_errors` per column)
 
 
 def check(extract: Extract, ctx: Context) -> Checked:
@@ -56,9 +57,14 @@ def check(extract: Extract, ctx: Context) -> Checked:
     # -- cells ----------------------------------------------------------------------------------
     used = np.zeros(n, dtype=bool)
     cells = []
+    # Rows after a 合计 / 签名 row are not read: their cells are not judged (the row is reported
+    # once if it names a unit and holds values).
+    after = entries["after_footer"].to_numpy(dtype=object) != "" if n else np.zeros(0, dtype=bool)
     for block in extract.blocks:
         rule = ctx.rules[block.code]
-        col = normalise_column(block.raw, rule, block.percent, block.may_hold_bools)
+        col = normalise_column(block.raw, rule, block.percent, block.may_hold_bools, block.empty)
+        if after.any():
+            block, col = _without_rows(block, col, after[block.entry])
         special = np.zeros(len(block.raw), dtype=bool)
         if block.special:
             special[list(block.special)] = True
@@ -76,7 +82,7 @@ def check(extract: Extract, ctx: Context) -> Checked:
 
     # -- values -----------------------------------------------------------------------------------
     cell_errors: list[CellError] = []
-    total_bad = 0
+    dropped = [0]
     frames = []
     na_leaf: dict[str, np.ndarray] = {}
     task_na: dict[str, list[tuple[Block, np.ndarray]]] = {}
@@ -84,15 +90,16 @@ def check(extract: Extract, ctx: Context) -> Checked:
         bad = np.zeros(len(block.raw), dtype=bool)
         bad[col.bad] = True
         bad |= special
-        total_bad += int(bad.sum())
-        cell_errors += _cell_errors(block, rule, col, special, unit, ctx.limits.max_errors)
+        found = _cell_errors(block, rule, col, special, unit, ctx.limits.max_errors)
+        dropped[0] += int(np.count_nonzero(~special[col.bad])) + len(block.special) - len(found)
+        cell_errors += found
         live = valid[block.entry] & used[block.entry]
         if not rule.blank_ok:
             missing = col.blank & ~special & live & ~bad
             if rule.is_task:
                 task_na.setdefault(rule.leaf_code, []).append((block, missing))
             elif missing.any():
-                total_bad += int(missing.sum())
+                dropped[0] += max(0, int(missing.sum()) - ctx.limits.max_errors)
                 cell_errors += _blank_errors(block, rule, np.flatnonzero(missing), unit, ctx.limits.max_errors)
         if rule.is_task and col.na.any():
             task_na.setdefault(rule.leaf_code, [])
@@ -103,13 +110,13 @@ def check(extract: Extract, ctx: Context) -> Checked:
         frames.append((block, col, keep))
 
     # Checklists: 不适用 in task cells marks the whole checklist; blanks then need no value.
-    out_rows = _checklists(extract, ctx, cells, task_na, na_leaf, unit, valid & used, cell_errors)
+    out_rows = _checklists(extract, ctx, cells, task_na, na_leaf, unit, valid & used, cell_errors, dropped)
     errors = sorted(errors + cell_errors, key=_order(extract))
     errors = [replace(e, file=ctx.file_name) if e.sheet is None and e.file is None else e for e in errors]
     values, locations = _frame(frames, out_rows, unit, assessor, period, entries, ctx)
     if ctx.duplicates_by_cell:
-        values, locations = _duplicate_cells(values, locations, ctx, errors)
-    return Checked(values, locations, errors, sheet_period, sheet_scheme, sheet_version)
+        values, locations = _duplicate_cells(values, locations, ctx, errors, dropped)
+    return Checked(values, locations, errors, sheet_period, sheet_scheme, sheet_version, dropped[0])
 
 
 # -- statements --------------------------------------------------------------------------------------
@@ -235,7 +242,11 @@ def _units(entries: pd.DataFrame, used: np.ndarray, ctx: Context, errors: list[C
 
 def _assessors(entries: pd.DataFrame, sheet_assessor: dict[str, str], ctx: Context) -> np.ndarray:
     own = entries["assessor"].to_numpy(dtype=object)
-    default = np.array([sheet_assessor.get(s, ctx.assessor or "") for s in entries["sheet"]], dtype=object)
+    default = np.full(len(entries), ctx.assessor or "", dtype=object)
+    if sheet_assessor:
+        sheets = entries["sheet"].to_numpy(dtype=object)
+        for sheet, name in sheet_assessor.items():
+            default[sheets == sheet] = name
     return np.where(own != "", own, default)
 
 
@@ -294,6 +305,18 @@ def _place(sheet: str, row: int, here: str) -> str:
 
 
 # -- cells ----------------------------------------------------------------------------------------------
+def _without_rows(block: Block, col, skip: np.ndarray):
+    """`block` and `col` with the problems of the cells at `skip` dropped (values are kept: not used)."""
+    if not skip.any():
+        return block, col
+    keep = ~skip[col.bad]
+    col = replace(col, bad=col.bad[keep], kinds=[k for k, ok in zip(col.kinds, keep, strict=True) if ok],
+                  hints=[h for h, ok in zip(col.hints, keep, strict=True) if ok])  # fmt: skip
+    if block.special:
+        block = replace(block, special={i: v for i, v in block.special.items() if not skip[i]})
+    return block, col
+
+
 def _cell_errors(block: Block, rule: CellRule, col, special: np.ndarray, unit: np.ndarray, cap: int) -> list[CellError]:
     out = []
     expected = msg.expected(rule)
@@ -338,7 +361,7 @@ def _blank_errors(block: Block, rule: CellRule, at: np.ndarray, unit: np.ndarray
     ]
 
 
-def _checklists(extract, ctx, cells, task_na, na_leaf, unit, live, cell_errors) -> list[tuple]:
+def _checklists(extract, ctx, cells, task_na, na_leaf, unit, live, cell_errors, dropped) -> list[tuple]:
     """Leaf rows marking checklists 不适用; errors for blanks and for partly-不适用 checklists."""
     n = len(extract.entries)
     extra: list[tuple] = []  # (entry, leaf code, sheet, row, column) of 不适用 checklist leaves
@@ -368,6 +391,7 @@ def _checklists(extract, ctx, cells, task_na, na_leaf, unit, live, cell_errors) 
             rule = ctx.rules[block.code]
             still = missing & ~whole[block.entry]
             if still.any():
+                dropped[0] += max(0, int(still.sum()) - ctx.limits.max_errors)
                 cell_errors.extend(_blank_errors(block, rule, np.flatnonzero(still), unit, ctx.limits.max_errors))
         first_block = parts[0][0]
         for e in np.flatnonzero(whole & live):
@@ -444,7 +468,7 @@ def _frame(frames, extra_rows, unit, assessor, period, entries, ctx: Context) ->
     else:
         entry = np.concatenate(parts_entry)
         code = np.concatenate(parts_code)
-        order = np.lexsort((code, entry)) if len(entry) > 1 else np.arange(len(entry))
+        order = _unit_major(parts_entry, [int(p[0]) if len(p) else 0 for p in parts_code], entry, code)
         entry, code = entry[order], code[order]
         value = np.concatenate(parts_value)[order]
         na = np.concatenate(parts_na)[order]
@@ -452,9 +476,9 @@ def _frame(frames, extra_rows, unit, assessor, period, entries, ctx: Context) ->
         sheet = np.concatenate(parts_sheet)[order]
         row = np.concatenate(parts_row)[order]
         column = np.concatenate(parts_col)[order]
-    unit_codes, unit_labels = pd.factorize(pd.Series(unit[entry] if len(entry) else [], dtype=object))
-    assessor_codes, assessor_labels = pd.factorize(pd.Series(assessor[entry] if len(entry) else [], dtype=object))
-    period_codes, period_labels = pd.factorize(pd.Series(period[entry] if len(entry) else [], dtype=object))
+    unit_codes, unit_labels = _factorize_by_entry(unit, entry)
+    assessor_codes, assessor_labels = _factorize_by_entry(assessor, entry)
+    period_codes, period_labels = _factorize_by_entry(period, entry)
     values = pd.DataFrame(
         {
             "period": pd.Categorical.from_codes(period_codes, [str(p) for p in period_labels]),
@@ -484,7 +508,30 @@ def _frame(frames, extra_rows, unit, assessor, period, entries, ctx: Context) ->
     return values, locations
 
 
-def _duplicate_cells(values: pd.DataFrame, locations: pd.DataFrame, ctx: Context, errors: list[CellError]):
+def _unit_major(parts_entry: list[np.ndarray], part_codes: list[int], entry: np.ndarray, code: np.ndarray):
+    """The order that sorts the concatenated parts by (entry, code).
+
+    A wide sheet without problems gives every code the same entries, in order: the result is then
+    a transpose, with no sort (a lexsort of millions of cells costs as much as reading them).
+    """
+    first = parts_entry[0]
+    same = all(len(p) == len(first) for p in parts_entry) and all(np.array_equal(p, first) for p in parts_entry)
+    if same and len(set(part_codes)) == len(part_codes) and (len(first) < 2 or (np.diff(first) > 0).all()):
+        blocks = np.arange(len(entry)).reshape(len(parts_entry), len(first))
+        return blocks[np.argsort(part_codes, kind="stable")].T.ravel()
+    return np.lexsort((code, entry)) if len(entry) > 1 else np.arange(len(entry))
+
+
+def _factorize_by_entry(per_entry: np.ndarray, entry: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """`pd.factorize(per_entry[entry])` for a sorted `entry`, hashing each entry once, not each cell."""
+    if not len(entry):
+        return np.zeros(0, dtype=np.intp), pd.Index([], dtype=object)
+    first = np.flatnonzero(np.r_[True, entry[1:] != entry[:-1]])
+    codes, labels = pd.factorize(pd.Series(per_entry[entry[first]], dtype=object))
+    return np.repeat(codes, np.diff(np.r_[first, len(entry)])), labels
+
+
+def _duplicate_cells(values: pd.DataFrame, locations: pd.DataFrame, ctx: Context, errors: list[CellError], dropped):
     """Long files: the same unit, code, assessor and period twice."""
     if values.empty:
         return values, locations
@@ -493,6 +540,7 @@ def _duplicate_cells(values: pd.DataFrame, locations: pd.DataFrame, ctx: Context
     if not dup.any():
         return values, locations
     firsts = values[~values.duplicated(subset=keys, keep="first")].reset_index().set_index(keys)["index"]
+    dropped[0] += max(0, int(dup.sum()) - ctx.limits.max_errors)
     for i in np.flatnonzero(dup)[: ctx.limits.max_errors]:
         v, loc = values.iloc[i], locations.iloc[i]
         f = int(firsts.loc[tuple(v[k] for k in keys)])

@@ -55,6 +55,7 @@ class Block:
     note: np.ndarray | None = None  # object: a note written for this cell
     special: dict[int, tuple[str, str]] = field(default_factory=dict)  # index → (kind, shown): formulas, #DIV/0!
     may_hold_bools: bool = True
+    empty: np.ndarray | None = None  # bool: cells known to be empty (''), when the reader has it already
 
     def sheet_at(self, i: int) -> str:
         return self.sheet if isinstance(self.sheet, str) else str(self.sheet[i])

@@ -78,6 +78,7 @@ class Workbook:
         self.sheets = sheets
         self._zip = zf
         self._rows: dict[str, list[list]] = {}
+        self._sheets: dict[str, python_calamine.CalamineSheet] = {}
 
     @cached_property
     def _calamine(self) -> python_calamine.CalamineWorkbook:
@@ -91,14 +92,23 @@ class Workbook:
     def info(self, name: str) -> SheetInfo:
         return next(s for s in self.sheets if s.name == name)
 
+    def _sheet(self, name: str) -> python_calamine.CalamineSheet:
+        """The parsed sheet, once: calamine parses the whole part on every `get_sheet_by_name`."""
+        if name not in self._sheets:
+            try:
+                self._sheets[name] = self._calamine.get_sheet_by_name(name)
+            except PackageRefused:
+                raise
+            except (python_calamine.CalamineError, ValueError, OSError) as exc:
+                raise PackageRefused(msg.FILE_CORRUPT.format(detail=_short(exc)), msg.FILE_CORRUPT_HINT, name) from None
+        return self._sheets[name]
+
     def sheet_rows(self, name: str) -> list[list]:
         """Every row from A1 on (row i is Excel row i+1, column j is letter j), '' for empty cells."""
         if name not in self._rows:
+            sheet = self._sheet(name)
             try:
-                sheet = self._calamine.get_sheet_by_name(name)
                 self._rows[name] = sheet.to_python(skip_empty_area=False)
-            except PackageRefused:
-                raise
             except (python_calamine.CalamineError, ValueError, OSError) as exc:
                 raise PackageRefused(msg.FILE_CORRUPT.format(detail=_short(exc)), msg.FILE_CORRUPT_HINT, name) from None
         return self._rows[name]
@@ -106,8 +116,8 @@ class Workbook:
     def merged(self, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
         """Merged ranges as ((row0, col0), (row1, col1)), 0-based, inclusive."""
         try:
-            return list(self._calamine.get_sheet_by_name(name).merged_cell_ranges or [])
-        except (python_calamine.CalamineError, ValueError):
+            return list(self._sheet(name).merged_cell_ranges or [])
+        except PackageRefused:
             return []
 
     def _part(self, name: str) -> bytes:

@@ -89,8 +89,8 @@ def _read(data, scheme, period, units, file_name, assessor, limits, cross_check)
     if not errors and not len(checked.values):
         errors = [file_error(msg.NO_VALUES, msg.NO_VALUES_HINT, file_name, kind="no_values")]
     if not errors and cross_check and len(checked.values):
-        errors = _cross_check(checked, scheme, directory)
-    total = len(errors)
+        errors = _cross_check(checked, scheme, directory, partial=extract.layout == "long")
+    total = len(errors) + (checked.dropped if errors is checked.errors else 0)
     if total > limits.max_errors:
         errors = errors[: limits.max_errors] + [
             file_error(
@@ -202,8 +202,13 @@ def _missing_columns(sheet: str, h: wide.WideHeader, index: HeaderIndex, rules: 
 
 
 # -- the engine cross-check ------------------------------------------------------------------------
-def _cross_check(checked: Checked, scheme: Scheme, directory: UnitDirectory) -> list[CellError]:
-    """Score the values once; locate any problem the engine still finds (there should be none)."""
+def _cross_check(checked: Checked, scheme: Scheme, directory: UnitDirectory, partial: bool) -> list[CellError]:
+    """Score the values once; locate any problem the engine still finds (there should be none).
+
+    `partial`: a long file may hold only some leaves of a unit (a second assessor scoring the
+    subjective items; the rest comes from other submissions), so leaves it does not mention at
+    all are not reported missing.
+    """
     values = checked.values.drop(columns=[c for c in ("note", "category") if c in checked.values.columns])
     units = values["unit"].cat.categories
     categories = None
@@ -212,7 +217,11 @@ def _cross_check(checked: Checked, scheme: Scheme, directory: UnitDirectory) -> 
     try:
         score(scheme, values, categories=categories)
     except ScoringInputError as exc:
-        return [_locate(p, checked) for p in exc.problems]
+        problems = exc.problems
+        if partial:
+            present = set(zip(values["unit"].astype(str), values["code"].astype(str), strict=True))
+            problems = [p for p in problems if not (p.unit and p.code) or (p.unit, p.code) in present]
+        return [_locate(p, checked) for p in problems]
     return []
 
 
@@ -227,7 +236,8 @@ def _locate(problem, checked: Checked) -> CellError:
         hit &= (v["assessor"] == problem.assessor).to_numpy()
     at = np.flatnonzero(hit)
     if not len(at) or not (problem.unit or problem.code):
-        return CellError(None, None, None, None, "", problem.message, kind="engine", unit=problem.unit,
+        # No cell to point at: the message names the unit, leaf and period itself.
+        return CellError(None, None, None, None, "", str(problem), kind="engine", unit=problem.unit,
                          code=problem.code)  # fmt: skip
     i = int(at[0])
     column = str(loc["column"].iloc[i]) if problem.code else None

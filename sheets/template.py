@@ -132,9 +132,10 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     elif leaf.method == "target":
         text = f"{fmt(leaf.points)}分 · 填实际值" + ("(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else ""))
     elif leaf.method == "deduction":
-        text = f"每次扣{fmt(leaf.per_occurrence)}分 · 填次数"
+        text = f"{fmt(leaf.points)}分 · 每次扣{fmt(leaf.per_occurrence)}分 · 填次数"
     elif leaf.method == "bonus":
-        text = f"每次加{fmt(leaf.per_occurrence)}分 · 填次数"
+        cap = f"，最多{fmt(leaf.cap)}分" if getattr(leaf, "cap", None) else ""
+        text = f"每次加{fmt(leaf.per_occurrence)}分{cap} · 填次数"
     else:
         text = "一票否决 · 发生填是"
     if rule.allow_na:
@@ -194,10 +195,10 @@ class _Prefill:
             if isinstance(n, str) and n.strip():
                 self.notes[(int(u), int(c))] = n
         self._col = {c: i for i, c in enumerate(self.codes)}
+        self._row = {u: i for i, u in enumerate(self.units)}  # one dict lookup per unit, not an Index call
 
     def row_of(self, unit: str) -> int | None:
-        i = self.units.get_indexer([unit])[0]
-        return None if i < 0 else int(i)
+        return self._row.get(unit)
 
     def cell(self, row: int | None, code: str) -> object:
         if row is None:

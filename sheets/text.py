@@ -11,26 +11,45 @@ import unicodedata
 from functools import lru_cache
 
 # Zero-width characters that survive NFKC and arrive with text pasted from web pages or WeChat.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = re.compile(r"\s+")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
+_HAS_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+
+
+def _drop_invisible(text: str) -> str:
+    # `str.translate` maps every character in Python; a search first is ~20× cheaper when
+    # (as nearly always) there is nothing to drop.
+    return text.translate(_INVISIBLE) if _HAS_INVISIBLE.search(text) else text
+
+
+def clean_uncached(text: str) -> str:
+    """`clean` without its cache: for many distinct texts at once (unit names of a register),
+    where a bounded cache would only be churned."""
+    if text.isascii() and text.isprintable() and "  " not in text and text == text.strip():
+        return text  # already NFKC, nothing invisible, single spaces: the common case, checked in C
+    # str.split() splits on exactly the characters r'\s' matches (str.isspace), in C.
+    return " ".join(_drop_invisible(unicodedata.normalize("NFKC", text)).split())
 
 
 @lru_cache(maxsize=65536)
 def clean(text: str) -> str:
     """NFKC (ＡＢ１２．５％ → AB12.5%, full-width space → space), no invisible characters, single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _SPACES.sub(" ", text).strip()
+    return clean_uncached(text)
 
 
 def tidy(text: str) -> str:
     """Free text (notes) as written: only invisible characters and surrounding spaces removed."""
-    return _SPACES.sub(" ", text.translate(_INVISIBLE)).strip()
+    return " ".join(_drop_invisible(text).split())
 
 
 @lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """A matching key: `clean`, without any whitespace, upper case (codes are case-insensitive)."""
-    return clean(text).replace(" ", "").upper()
+    return key_uncached(text)
+
+
+def key_uncached(text: str) -> str:
+    return clean_uncached(text).replace(" ", "").upper()
 
 
 def as_text(value: object) -> str:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 import io
+import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sheets.text import clean, key
+from sheets.text import clean_uncached, key
 
 UNIT_COLUMNS = {
     "code": ("code", "单位编码", "编码", "机构编码", "单位代码", "代码"),
@@ -73,11 +75,31 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if type(value) is str:
+        return clean_uncached(value)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     if isinstance(value, float) and value == int(value):
         return str(int(value))
-    return clean(str(value))
+    return clean_uncached(str(value))
+
+
+def _texts(column: pd.Series) -> list[str]:
+    # tolist() first: iterating an Arrow-backed column goes through Python one scalar at a time.
+    # Categories and aliases repeat: each distinct value is cleaned once.
+    memo: dict[object, str] = {}
+    out = []
+    for v in column.tolist():
+        t = memo.get(v)
+        if t is None:
+            t = memo[v] = _text(v)
+        out.append(t)
+    return out
+
+
+def _key_of_clean(text: str) -> str:
+    """`key` of a text already `clean`ed."""
+    return text.replace(" ", "").upper()
 
 
 def _read_csv(data: bytes, name: str) -> pd.DataFrame:
@@ -117,34 +139,67 @@ class UnitMatch:
     candidates: dict[str, list[str]]  # text → names (ambiguous: the matching units; unknown: closest)
 
 
+SUGGESTIONS = 50  # unknown unit texts that get 'did you mean' suggestions, per directory
+_COMPARE_ALL = 2000  # registers up to this size are compared in full
+
+
+def _grams(k: str) -> set[str]:
+    return {k[i : i + 2] for i in range(len(k) - 1)} or {k}
+
+
 class UnitDirectory:
     """Look units up by code, name or alias, after normalising spaces and full-width characters."""
 
     def __init__(self, units: pd.DataFrame):
         frame = units.reset_index(drop=True)
-        self.codes = [_text(c) for c in frame["code"]]
-        self.names = [_text(n) for n in frame["name"]] if "name" in frame.columns else list(self.codes)
+        n = len(frame)
+        self.codes = _texts(frame["code"])
+        self.names = _texts(frame["name"]) if "name" in frame.columns else list(self.codes)
         self.name_of = dict(zip(self.codes, self.names, strict=True))
-        cats = frame["category"] if "category" in frame.columns else pd.Series([""] * len(frame))
-        self.category_of = {c: _text(v) for c, v in zip(self.codes, cats, strict=True)}
-        aliases = frame["aliases"] if "aliases" in frame.columns else pd.Series([""] * len(frame))
-        self._by_code = {key(c): c for c in self.codes}
-        by_name: dict[str, set[str]] = {}
-        for code, name, alias_text in zip(self.codes, self.names, aliases, strict=True):
-            for text in [name, *_text(alias_text).split("|")]:
-                if key(text):
-                    by_name.setdefault(key(text), set()).add(code)
-        self._by_name = by_name
-        self._keys = list(by_name)
+        cats = _texts(frame["category"]) if "category" in frame.columns else [""] * n
+        self.category_of = dict(zip(self.codes, cats, strict=True))
+        aliases = _texts(frame["aliases"]) if "aliases" in frame.columns else [""] * n
+        code_keys = [_key_of_clean(c) for c in self.codes]
+        name_keys = [_key_of_clean(n) for n in self.names]
+        self._by_code = dict(zip(code_keys, self.codes, strict=True))
+        # Name or alias key → unit code; keys shared by several units also go to `_shared`.
+        first: dict[str, str] = {}
+        shared: dict[str, set[str]] = {}
+        for code, k, alias_text in zip(self.codes, name_keys, aliases, strict=True):
+            for nk in (k, *map(_key_of_clean, alias_text.split("|"))) if alias_text else (k,):
+                if nk and first.setdefault(nk, code) != code:
+                    shared.setdefault(nk, {first[nk]}).add(code)
+        self._first, self._shared = first, shared
+        self._suggested = 0
+        self._pairs: dict[str, list[str]] | None = None  # character pair → keys, built on first need
+        self._keys = list(first)
+        # Texts exactly as the register (and so the templates) write them resolve without
+        # normalising: the common case, one dict lookup per row.
+        self._exact: dict[str, tuple[str, str, list[str]]] = {}
+        for name, k in zip(self.names, name_keys, strict=True):
+            if k and k not in self._by_code and k not in shared:
+                self._exact[name] = (first[k], "ok", [])
+        for code, k in zip(self.codes, code_keys, strict=True):
+            if k:
+                self._exact[code] = (self._by_code[k], "ok", [])
+
+    def _units_named(self, k: str) -> set[str]:
+        """Codes of the units whose name or alias has key `k` (empty when none)."""
+        if k in self._shared:
+            return self._shared[k]
+        return {self._first[k]} if k in self._first else set()
 
     def lookup(self, text: str) -> tuple[str, str, list[str]]:
         """(code, status, candidate names) for one text."""
+        hit = self._exact.get(text)
+        if hit is not None:
+            return hit
         k = key(text)
         if not k:
             return "", "blank", []
         if k in self._by_code:
             return self._by_code[k], "ok", []
-        codes = self._by_name.get(k)
+        codes = self._units_named(k)
         if codes and len(codes) == 1:
             return next(iter(codes)), "ok", []
         if codes:
@@ -152,23 +207,51 @@ class UnitDirectory:
         return "", "unknown", self.suggest(k)
 
     def suggest(self, k: str, n: int = 3) -> list[str]:
-        """Up to `n` unit names closest to the text (by name or alias), for an unknown unit."""
-        close = difflib.get_close_matches(k, self._keys, n=n * 2, cutoff=0.5)
+        """Up to `n` unit names closest to the text (by name or alias), for an unknown unit.
+
+        In a large register the names sharing most character pairs with the text are compared
+        (comparing with all of a province's would take seconds per text), and only the first
+        `SUGGESTIONS` unknown texts of a directory get suggestions at all.
+        """
+        if self._suggested >= SUGGESTIONS:
+            return []
+        self._suggested += 1
+        keys = self._keys if len(self._keys) <= _COMPARE_ALL else self._candidates(k)
+        close = difflib.get_close_matches(k, keys, n=n * 2, cutoff=0.5)
         if not close:  # a short form contained in a longer name: 城关 → 城关街道社区卫生服务中心
-            close = [x for x in self._keys if k in x or x in k][: n * 2]
+            close = [x for x in keys if k in x or x in k][: n * 2]
         names: list[str] = []
         for x in close:
-            for code in sorted(self._by_name[x]):
+            for code in sorted(self._units_named(x)):
                 if self.name_of[code] not in names:
                     names.append(self.name_of[code])
         return names[:n]
 
+    def _candidates(self, k: str) -> list[str]:
+        """The `_COMPARE_ALL` keys sharing the most character pairs (or characters) with `k`."""
+        if self._pairs is None:
+            self._pairs = {}
+            for x in self._keys:
+                for gram in _grams(x):
+                    self._pairs.setdefault(gram, []).append(x)
+        counts: Counter[str] = Counter()
+        postings = sorted((self._pairs.get(g, []) for g in _grams(k)), key=len)
+        # Pairs every name has (卫生, 中心) tell nothing and cost most: the rarest ones decide.
+        for keys in [p for p in postings if len(p) <= 5 * _COMPARE_ALL] or postings[:1]:
+            counts.update(keys)
+        return [x for x, _n in counts.most_common(_COMPARE_ALL)]
+
     def match(self, texts: np.ndarray | list) -> UnitMatch:
         """Resolve many texts; each distinct text is looked up once."""
-        arr = np.asarray([_text(t) for t in texts] if not isinstance(texts, np.ndarray) else texts, dtype=object)
-        codes, uniques = pd.factorize(pd.Series(arr, dtype=object).map(_text), use_na_sentinel=False)
-        looked = [self.lookup(str(u)) for u in uniques]
-        code = np.array([x[0] for x in looked], dtype=object)[codes] if len(looked) else np.array([], dtype=object)
-        status = np.array([x[1] for x in looked], dtype=object)[codes] if len(looked) else np.array([], dtype=object)
-        candidates = {str(u): x[2] for u, x in zip(uniques, looked, strict=True) if x[2]}
+        found: dict[object, tuple[str, str, list[str]]] = {}
+        code = np.empty(len(texts), dtype=object)
+        status = np.empty(len(texts), dtype=object)
+        for i, t in enumerate(texts.tolist() if isinstance(texts, np.ndarray) else texts):
+            hit = found.get(t)
+            if hit is None:
+                hit = found[t] = self._exact.get(t) if type(t) is str else None
+                if hit is None:
+                    hit = found[t] = self.lookup(_text(t))
+            code[i], status[i] = hit[0], hit[1]
+        candidates = {_text(t): x[2] for t, x in found.items() if x[2]}
         return UnitMatch(code=code, status=status, candidates=candidates)

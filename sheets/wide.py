@@ -8,10 +8,10 @@ columns by their header. Blank rows are skipped; reading stops at a 合计 / 签
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from sheets import messages as msg
 from sheets.extract import Block, Extract, entries_frame, fill_merged, find_statements
@@ -31,7 +31,7 @@ from sheets.headers import (
 )
 from sheets.model import CellError
 from sheets.package import Workbook
-from sheets.text import as_text, clean, column_letter, key, tidy
+from sheets.text import as_text, clean, clean_uncached, column_letter, key, tidy
 
 _HEADER_SCAN = 40  # rows looked at for the header
 _HEADER_DEPTH = 8  # header rows above the key row, at most
@@ -169,8 +169,9 @@ def read_wide(book: Workbook, sheet: str, rows: list[list], h: WideHeader, index
     row_no = np.arange(h.data_start + 1, h.data_start + 1 + n)
 
     used = sorted(set(h.inputs) | set(h.unit_columns) | set(h.notes) | set(h.unknown) | set(h.unnamed))
-    blank = _blank(grid, used) if n else np.zeros((0, len(used)), dtype=bool)
-    blank_row = blank.all(axis=1) if n else np.zeros(0, dtype=bool)
+    # calamine writes '' for an empty cell (and `_grid` pads with ''): one comparison finds them all.
+    empty = grid == "" if n else np.zeros(grid.shape, dtype=bool)
+    blank_row = _blank_rows(grid, used, empty) if n else np.zeros(0, dtype=bool)
     footer_at, footer_word = _footer(grid, h)
     after = np.zeros(n, dtype=bool)
     if footer_at is not None:
@@ -183,22 +184,25 @@ def read_wide(book: Workbook, sheet: str, rows: list[list], h: WideHeader, index
                                 msg.DUPLICATE_COLUMN.format(code=h.headers.get(c), first=column_letter(first)),
                                 kind="duplicate_column"))  # fmt: skip
     for c, text in h.unknown.items():
-        if n and not blank[~after, used.index(c)].all():
+        if n and not _blank_column(grid[~after, c]).all():
             hint = index.suggest(text)
             errors.append(CellError(sheet, header_row, column_letter(c), text, text,
                                     msg.UNKNOWN_COLUMN.format(header=text), None,
                                     msg.UNKNOWN_COLUMN_HINT.format(names="、".join(hint)) if hint else msg.UNKNOWN_COLUMN_NO_HINT,
                                     "unknown_column"))  # fmt: skip
     for c in h.unnamed:
-        if n and not blank[~after, used.index(c)].all():
-            first = int(np.flatnonzero(~blank[:, used.index(c)])[0])
+        filled = ~_blank_column(grid[:, c])
+        if n and filled[~after].any():
+            first = int(np.flatnonzero(filled)[0])
             errors.append(CellError(sheet, int(row_no[first]), column_letter(c), None, as_text(grid[first, c]),
                                     msg.NO_HEADER, kind="no_header"))  # fmt: skip
 
     def text_col(c: int | None) -> np.ndarray | str:
         if c is None:
             return ""
-        return np.array([clean(as_text(v)) for v in grid[keep, c]], dtype=object)
+        # One distinct text per row (unit codes): the uncached `clean`, so no cache is churned.
+        return np.array([clean_uncached(v if type(v) is str else as_text(v)) for v in grid[keep, c].tolist()],
+                        dtype=object)  # fmt: skip
 
     entries = entries_frame(
         sheet=sheet,
@@ -216,7 +220,7 @@ def read_wide(book: Workbook, sheet: str, rows: list[list], h: WideHeader, index
         after_footer=np.where(after[keep], footer_word or "", ""),
     )
 
-    blocks = _blocks(book, sheet, grid, keep, row_no, h)
+    blocks = _blocks(book, sheet, grid, empty, keep, row_no, h)
     return Extract("wide", entries, blocks, statements, errors, [sheet])
 
 
@@ -228,20 +232,48 @@ def _grid(body: list[list], width: int) -> np.ndarray:
     return np.array([list(r) + [""] * (width - len(r)) for r in body], dtype=object)
 
 
-def _blank(grid: np.ndarray, cols: list[int]) -> np.ndarray:
+def _empty(values: np.ndarray) -> np.ndarray:
+    """Cells with nothing at all in them ('' as read by calamine, or None): one C-level pass."""
+    out = values == ""
+    if not isinstance(out, np.ndarray):  # numpy gives a scalar for an empty array
+        out = np.zeros(values.shape, dtype=bool)
+    return out | np.equal(values, None)
+
+
+def _spaces(value: object) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+def _blank_rows(grid: np.ndarray, cols: list[int], empty_grid: np.ndarray) -> np.ndarray:
+    """Rows whose cells in `cols` are all empty or only spaces.
+
+    Only the first non-empty cell of each row is looked at in Python (a row is not blank as
+    soon as it holds one real value); rows whose first such cell is spaces are checked whole.
+    """
     sub = grid[:, cols]
-    out = sub == ""
-    if not isinstance(out, np.ndarray):
-        out = np.zeros(sub.shape, dtype=bool)
-    text = np.flatnonzero((~out).ravel())
-    if len(text):  # cells holding only spaces count as blank too
-        flat = sub.ravel()
-        spaces = np.fromiter((isinstance(v, str) and not v.strip() for v in flat[text]), dtype=bool, count=len(text))
-        if spaces.any():
-            out = out.ravel()
-            out[text[spaces]] = True
-            out = out.reshape(sub.shape)
-    return out
+    empty = empty_grid[:, cols]
+    blank = empty.all(axis=1)
+    live = np.flatnonzero(~blank)
+    if len(live):
+        first = (~empty[live]).argmax(axis=1)
+        spaces = np.fromiter(map(_spaces, sub[live, first]), dtype=bool, count=len(live))
+        for i in live[spaces]:
+            blank[i] = all(e or _spaces(v) for e, v in zip(empty[i], sub[i], strict=True))
+    return blank
+
+
+def _blank_column(values: np.ndarray) -> np.ndarray:
+    """Exact blankness of one column's cells (empty or only spaces)."""
+    empty = _empty(values)
+    rest = np.flatnonzero(~empty)
+    if len(rest):
+        empty[rest] = np.fromiter(map(_spaces, values[rest]), dtype=bool, count=len(rest))
+    return empty
+
+
+# A footer's first character (合计, 总计, 小计, 平均, 签名/签字, 审核, 制表, 填表, 负责人, 考核组成员,
+# 日期, 注:) after any spaces or invisible characters: a cheap filter before `is_footer`.
+_FOOTER_START = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]*[合总小平签审制填负考日注]")
 
 
 def _footer(grid: np.ndarray, h: WideHeader) -> tuple[int | None, str | None]:
@@ -250,21 +282,21 @@ def _footer(grid: np.ndarray, h: WideHeader) -> tuple[int | None, str | None]:
         return None, None
     first_input = min(h.inputs) if h.inputs else grid.shape[1]
     cols = sorted({0, *h.unit_columns, *range(min(first_input, 3))} & set(range(grid.shape[1])))
+    match = _FOOTER_START.match
+    best: tuple[int, str] | None = None
     for c in cols:
-        values = pd.Series(grid[:, c], dtype=object)
-        is_text = values.map(lambda v: isinstance(v, str) and bool(v.strip()))
-        if not is_text.any():
-            continue
-        codes, uniques = pd.factorize(values[is_text])
-        words = [is_footer(u) for u in uniques]
-        hits = [i for i, w in zip(values.index[is_text], (words[k] for k in codes), strict=True) if w]
-        if hits:
-            at = hits[0]
-            return int(at), is_footer(grid[at, c])
-    return None, None
+        for i, v in enumerate(grid[:, c].tolist()):
+            if best is not None and i >= best[0]:
+                break
+            if type(v) is str and match(v):
+                word = is_footer(v)
+                if word:
+                    best = (i, word)
+                    break
+    return best if best is not None else (None, None)
 
 
-def _blocks(book: Workbook, sheet: str, grid: np.ndarray, keep: np.ndarray, row_no: np.ndarray,
+def _blocks(book: Workbook, sheet: str, grid: np.ndarray, empty: np.ndarray, keep: np.ndarray, row_no: np.ndarray,
             h: WideHeader) -> list[Block]:  # fmt: skip
     formulas = book.formula_cells(sheet)
     errors = book.error_cells(sheet)
@@ -290,10 +322,18 @@ def _blocks(book: Workbook, sheet: str, grid: np.ndarray, keep: np.ndarray, row_
                 pct = np.isin(rows0, rows_pct)
         note = None
         if code in notes_of:
-            note = np.array([tidy(as_text(v)) for v in grid[keep, notes_of[code]]], dtype=object)
+            note = _notes(grid[keep, notes_of[code]])
         blocks.append(Block(code, entry, rows0 + 1, raw, sheet, column_letter(c), h.headers.get(c, code), pct, note,
-                            special, bools))  # fmt: skip
+                            special, bools, empty[keep, c]))  # fmt: skip
     return blocks
+
+
+def _notes(raw: np.ndarray) -> np.ndarray:
+    """Note texts as written ('' where empty); only the cells holding something are looked at."""
+    out = np.full(len(raw), "", dtype=object)
+    at = np.flatnonzero(~_empty(raw))
+    out[at] = [tidy(as_text(v)) for v in raw[at]]
+    return out
 
 
 def _mark(special: dict, rows0: np.ndarray, r: int, what: tuple[str, str]) -> None:

@@ -4,14 +4,15 @@ The reader (calamine) holds a sheet's used range densely: a workbook with one ce
 in XFD1048576 would need terabytes and abort the process. So the used range is measured here
 first, from the cell references themselves (never from `<dimension>`, which may lie).
 
-`SheetScanner` is fed the inflated bytes chunk by chunk. Its fast path finds two-byte tokens with
-numpy (`<c`, `<r`, `<f`, `<!`, `="`, `:`) and reads references at their usual place
-(`<c r="B7"`, `<row r="7"`). Anything unusual — references elsewhere in the tag, spaces around
+`SheetScanner` is fed the inflated bytes chunk by chunk. Its fast path finds every `<` (and `:`)
+with one numpy pass, tells tags apart by the bytes after them (`<c`, `<row`, `<f`, `<!`), and
+reads references at their usual place (`<c r="B7"`, `<row r="7"`). Anything unusual — references elsewhere in the tag, spaces around
 `=`, single quotes, cells without a reference, namespace prefixes on elements — makes the counts
 disagree, and the sheet is then measured by `exact_extent` (a slower regex pass over the part).
 
 It also notes whether the sheet holds formulas, error values (#DIV/0!), logical values or cells
-in a percentage style, so exact positions are looked up later (regex) only for sheets that need it.
+in a percentage style (C-speed byte searches), so exact positions are looked up later (regex)
+only for sheets that need it.
 """
 
 from __future__ import annotations
@@ -29,26 +30,9 @@ _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[9, 10, 13, 32]] = True
 _NAME = np.zeros(256, dtype=bool)  # characters of an XML name (ASCII part)
 _NAME[[*range(48, 58), *range(65, 91), *range(97, 123), ord("_"), ord("-"), ord(".")]] = True
+_T_ERROR = re.compile(rb"""t\s*=\s*["']e["']""")
+_T_BOOL = re.compile(rb"""t\s*=\s*["']b["']""")
 _REF_AT = 6  # <c r="  and  <row r=" → the reference starts 6 / 8 bytes after '<'
-
-
-def _u16(pair: bytes) -> int:
-    return int(np.frombuffer(pair, dtype=np.uint16)[0])
-
-
-_LT_C, _LT_R, _LT_F, _LT_BANG, _EQ_QUOT = (_u16(t) for t in (b"<c", b"<r", b"<f", b"<!", b'="'))
-
-
-def _find2(buf: bytes, token: int, stop: int) -> np.ndarray:
-    """Sorted start positions < `stop` of a two-byte token (compared as uint16 at both alignments)."""
-    out = []
-    for off in (0, 1):
-        count = (len(buf) - off) // 2
-        v = np.frombuffer(buf, dtype=np.uint16, count=count, offset=off)
-        out.append(np.flatnonzero(v == token) * 2 + off)
-    at = np.concatenate(out)
-    at.sort()
-    return at[(at >= 1) & (at < stop)]
 
 
 @dataclass
@@ -96,8 +80,7 @@ class SheetScanner:
         self.scan = SheetScan()
         self._tail = b""
         self._first = True
-        self._row_cells = 0  # cells seen so far in the row still open at the chunk's end
-        self._percent = np.array(sorted(percent_styles), dtype=np.int64)
+        self._percent_ids = sorted(percent_styles)
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         if self._first and chunk:
@@ -118,66 +101,50 @@ class SheetScanner:
 
     def finish(self) -> SheetScan:
         self.feed(b"", final=True)
-        self.scan.max_cells_in_row = max(self.scan.max_cells_in_row, self._row_cells)
         return self.scan
 
     def _tokens(self, buf: bytes, stop: int) -> None:
         s = self.scan
         a = np.frombuffer(buf, dtype=np.uint8)
         windows = np.lib.stride_tricks.sliding_window_view(a, _VIEW)
+        # One pass finds every '<'; each tag is then told apart by the bytes after it.
+        lt = np.flatnonzero(a[1:stop] == 60) + 1
+        b1, b2 = a[lt + 1], a[lt + 2]
 
-        cells = _find2(buf, _LT_C, stop)
+        cells = lt[(b1 == 99) & _TAG_END[b2]]  # <c
         w = windows[cells]
-        is_cell = _TAG_END[w[:, 2]]
-        w = w[is_cell]
-        cells = cells[is_cell]
         usual = (w[:, 2] == 32) & (w[:, 3] == 114) & (w[:, 4] == 61) & (w[:, 5] == 34)
         s.cell_tags += len(cells)
         s.cell_refs += int(usual.sum())
         if usual.any():
             self._references(w[usual, _REF_AT:], letters=True)
 
-        rows = _find2(buf, _LT_R, stop)
+        rows = lt[(b1 == 114) & (b2 == 111) & (a[lt + 3] == 119) & _TAG_END[a[lt + 4]]]  # <row
         w = windows[rows]
-        is_row = (w[:, 2] == 111) & (w[:, 3] == 119) & _TAG_END[w[:, 4]]
-        rows = rows[is_row]
-        w = w[is_row]
         usual = (w[:, 4] == 32) & (w[:, 5] == 114) & (w[:, 6] == 61) & (w[:, 7] == 34)
         s.row_tags += len(rows)
         s.row_refs += int(usual.sum())
         if usual.any():
             self._references(w[usual, 8:], letters=False)
-        self._count_cells_per_row(cells, rows)
+        # Cells per row matter only for cells without a reference, and those send the sheet to
+        # `exact_extent`, which counts them itself: not counted here.
 
         if not s.formulas:
-            f = _find2(buf, _LT_F, stop)
-            s.formulas = bool(len(f) and _TAG_END[a[f + 2]].any())
-        bang = _find2(buf, _LT_BANG, stop)
-        if len(bang) and np.isin(a[bang + 2], (ord("D"), ord("E"))).any():
+            s.formulas = bool(((b1 == 102) & _TAG_END[b2]).any())  # <f
+        if ((b1 == 33) & ((b2 == 68) | (b2 == 69))).any():  # <!D(OCTYPE), <!E(NTITY)
             s.doctype = True
-        self._attributes(buf, a, windows, stop)
+        self._attributes(buf[: stop + 16])
         self._prefixes(a, windows, stop)
 
-    def _attributes(self, buf: bytes, a: np.ndarray, windows: np.ndarray, stop: int) -> None:
-        """t="e", t="b" and s="<percent style>" attributes."""
+    def _attributes(self, buf: bytes) -> None:
+        """t="e" (error values), t="b" (logical values) and s="<percent style>", by C-speed search
+        (each stops being looked for once found)."""
         s = self.scan
-        eq = _find2(buf, _EQ_QUOT, stop)
-        eq = eq[eq >= 2]
-        if not len(eq):
-            return
-        name = a[eq - 1]
-        lone = _SPACE[a[eq - 2]]
-        t = eq[(name == 116) & lone]  # t="
-        if len(t):
-            kind = a[t + 2]
-            closed = a[t + 3] == 34
-            s.errors |= bool(((kind == ord("e")) & closed).any())
-            s.bools |= bool(((kind == ord("b")) & closed).any())
-        if len(self._percent):
-            st = eq[(name == 115) & lone]  # s="
-            if len(st):
-                ids = _numbers(windows[st + 2, :7])
-                s.styles.update(int(x) for x in np.unique(ids[np.isin(ids, self._percent)]))
+        s.errors = s.errors or _T_ERROR.search(buf) is not None
+        s.bools = s.bools or _T_BOOL.search(buf) is not None
+        for style in self._percent_ids:
+            if style not in s.styles and (f' s="{style}"'.encode() in buf or f" s='{style}'".encode() in buf):
+                s.styles.add(style)
 
     def _prefixes(self, a: np.ndarray, windows: np.ndarray, stop: int) -> None:
         """Elements with a namespace prefix (<x:c …>) in the sheet's data: read the slow way."""
@@ -205,19 +172,6 @@ class SheetScanner:
             )
             if hit.any():
                 s.unusual = True
-
-    def _count_cells_per_row(self, cells_at: np.ndarray, rows_at: np.ndarray) -> None:
-        s = self.scan
-        if len(rows_at) == 0:
-            self._row_cells += len(cells_at)
-            return
-        before = int(np.searchsorted(cells_at, rows_at[0]))
-        s.max_cells_in_row = max(s.max_cells_in_row, self._row_cells + before)
-        which = np.searchsorted(rows_at, cells_at[before:], side="right") - 1
-        counts = np.bincount(which, minlength=len(rows_at))
-        if len(counts) > 1:
-            s.max_cells_in_row = max(s.max_cells_in_row, int(counts[:-1].max()))
-        self._row_cells = int(counts[-1])
 
     def _references(self, w: np.ndarray, letters: bool) -> None:
         """Largest row and column among references whose bytes start each row of `w`."""
@@ -267,18 +221,6 @@ def _largest_number(w: np.ndarray, scan: SheetScan) -> int:
     for j in range(min(longest, 18)):
         value = value * 10 + group[:, j]
     return int(value.max())
-
-
-def _numbers(w: np.ndarray) -> np.ndarray:
-    """The decimal number starting each row of `w`, 0 where there is none (short numbers only)."""
-    n = _digit_counts(w)
-    out = np.zeros(len(w), dtype=np.int64)
-    for j in range(w.shape[1]):
-        take = j < n
-        if not take.any():
-            break
-        out = np.where(take, out * 10 + (w[:, j].astype(np.int64) - 48), out)
-    return out
 
 
 def exact_extent(xml: bytes) -> SheetScan:

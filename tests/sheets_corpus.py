@@ -59,7 +59,7 @@ def scheme_dict(version: str = "1") -> dict:
                 "code": "B",
                 "name": "公共卫生",
                 "items": [
-                    {"code": "B1", "name": "目标任务清单", "method": "checklist", "points": 30,
+                    {"code": "B1", "name": "目标任务清单", "method": "checklist", "points": 30, "allow_na": True,
                      "tasks": [{"code": "B1-1", "name": "传染病报告及时", "points": 15},
                                {"code": "B1-2", "name": "健康教育按月开展", "points": 15}]},
                     {"code": "B2", "name": "有效投诉", "method": "deduction", "points": 20, "per_occurrence": 5},
@@ -399,6 +399,61 @@ def _no_unit_column() -> bytes:
     return xlsx_with_cells({(0, 0): "序号", (0, 1): "A1", (0, 2): "A2", (1, 0): 1, (1, 1): 15, (1, 2): 60})
 
 
+def _ods() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    return out.getvalue()
+
+
+def billion_laughs(levels: int = 10) -> str:
+    """The classic entity-expansion bomb: 10 levels of 10 references, ~3 GB if expanded."""
+    ents = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, levels)
+    ]
+    return f'<?xml version="1.0"?><!DOCTYPE lolz [{"".join(ents)}]>'
+
+
+def _laughs_in(part: str) -> Callable[[], bytes]:
+    def build() -> bytes:
+        data = good_wide() if part.startswith("xl/worksheets/") else template()  # openpyxl writes no sharedStrings
+        xml = sheet_xml(data, part)
+        body = re.sub(r"^<\?xml[^>]*\?>", "", xml)
+        return rezip(data, replace={part: (billion_laughs() + body).encode()})
+
+    return build
+
+
+def zip_bomb(inflated: int = 128 << 20, declared: int | None = None) -> bytes:
+    """A workbook whose sheet part inflates to `inflated` bytes (zeros after the real XML), written
+    in streaming so the builder itself stays small; `declared` patches the size the headers claim."""
+    data = good_wide()
+    xml = sheet_xml(data).encode()
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                z.writestr(info.filename, src.read(info.filename))
+                continue
+            with z.open(info.filename, "w", force_zip64=True) as part:
+                part.write(xml)
+                chunk = b" " * (1 << 20)
+                for _ in range((inflated - len(xml)) >> 20):
+                    part.write(chunk)
+    data = out.getvalue()
+    return data if declared is None else lie_about_size(data, "xl/worksheets/sheet1.xml", declared)
+
+
+def _per_unit_same_unit_twice() -> bytes:
+    def edit(wb):
+        copy = wb.copy_worksheet(_per_unit_sheet(wb))
+        copy.title = "城关中心（复核）"
+
+    return fill_per_unit(template("per-unit"), edit=edit)
+
+
 def _c(code: str, unit: str) -> tuple[str, int]:
     """(column letter, row) of a unit's input cell."""
     m = re.fullmatch(r"([A-Z]+)(\d+)", cell_of(code, unit))
@@ -432,6 +487,12 @@ def corpus() -> list[Case]:
         Case("zip_bomb_ratio", _ratio_bomb, "file", "压缩比"),
         Case("zip_bomb_lying_size", _lying_bomb, "file", "实际大小超过声明"),
         Case("xml_entity_bomb", _entity_bomb, "file", "XML 实体声明"),
+        Case("xml_billion_laughs_in_sheet", _laughs_in("xl/worksheets/sheet1.xml"), "file", "XML 实体声明"),
+        Case("xml_billion_laughs_in_strings", _laughs_in("xl/sharedStrings.xml"), "file", "XML 实体声明"),
+        Case("zip_bomb_128mb", zip_bomb, "file", "压缩比"),
+        Case("zip_bomb_128mb_declared_small", lambda: zip_bomb(declared=3000), "file", "实际大小超过声明"),
+        Case("ods_spreadsheet", _ods, "file", "ODS"),
+        Case("too_many_parts", good_wide, "file", "包含", limits=Limits(max_entries=5)),
         # -- cells the sheet cannot give a value for
         Case(
             "formula_without_cached_value",
@@ -671,6 +732,51 @@ def corpus() -> list[Case]:
             a3_u01[1],
             a3_u01[0],
         ),
+        Case(
+            "huge_number",
+            lambda: fill_wide(wide, edit=set_cell(cell_of("A2", "U01"), 1e300)),
+            "out_of_range",
+            "超出范围，应为 0–100 之间的数字",
+            SHEET,
+            a2_u01[1],
+            a2_u01[0],
+        ),
+        Case(
+            "full_width_negative_text",
+            lambda: fill_wide(wide, edit=set_cell(cell_of("A1", "U02"), "－３")),
+            "negative",
+            "是负数，应为 0–20 之间的分数",
+            SHEET,
+            a1_u02[1],
+            a1_u02[0],
+        ),
+        Case(
+            "percent_text_above_100",
+            lambda: fill_wide(wide, edit=set_cell(cell_of("A2", "U01"), "120%")),
+            "out_of_range",
+            "'120%' 超出范围",
+            SHEET,
+            a2_u01[1],
+            a2_u01[0],
+        ),
+        Case(
+            "yes_no_number_two",
+            lambda: fill_wide(wide, edit=set_cell(cell_of("B4", "U04"), 2)),
+            "not_yesno",
+            "'2' 不是「是/否」",
+            SHEET,
+            _c("B4", "U04")[1],
+            _c("B4", "U04")[0],
+        ),
+        Case(
+            "unknown_unit_by_name_close",
+            lambda: fill_wide(wide, edit=_row(9, [None, "东城社区卫生服务中心"])),
+            "unknown_unit",
+            "您是不是要找：东城街道社区卫生服务中心",
+            SHEET,
+            9,
+            "B",
+        ),
         # -- periods and schemes
         Case(
             "period_mismatch",
@@ -718,6 +824,26 @@ def corpus() -> list[Case]:
             8,
             "A",
         ),
+        Case(
+            "per_unit_same_unit_twice",
+            _per_unit_same_unit_twice,
+            "duplicate_unit",
+            "重复：表「城关街道社区卫生服务中心」第 2 行已经填写过",
+            "城关中心（复核）",
+            2,
+            "B",
+        ),
+        Case(
+            "per_unit_bad_value",
+            _per_unit_edit(
+                lambda wb: _per_unit_sheet(wb).cell(_per_unit_row_of(_per_unit_sheet(wb), "A2"), 5, "六十")
+            ),  # fmt: skip
+            "not_number",
+            "'六十' 不是数字",
+            "城关街道社区卫生服务中心",
+            8,
+            "E",
+        ),
         # -- long files
         Case(
             "long_same_cell_twice",
@@ -745,6 +871,28 @@ def corpus() -> list[Case]:
             "scores.csv",
             34,
             "B",
+            file_name="scores.csv",
+        ),
+        Case(
+            "long_period_mismatch",
+            lambda: long_csv(
+                [[*r, "2025-02"] for r in good_long_rows()], header=["单位", "指标编码", "数值", "考核人", "期间"]
+            ),
+            "period_mismatch",
+            "表中期间为 2025-02，与所选期间 2025-03 不一致",
+            "scores.csv",
+            2,
+            "E",
+            file_name="scores.csv",
+        ),
+        Case(
+            "long_unknown_unit",
+            lambda: long_csv(good_long_rows() + [["南湖中心卫生院", "A1", 15, "考核一组"]]),
+            "unknown_unit",
+            "单位 '南湖中心卫生院' 不在单位清单中",
+            "scores.csv",
+            34,
+            "A",
             file_name="scores.csv",
         ),
         Case(
