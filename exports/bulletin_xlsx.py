@@ -299,8 +299,8 @@ def _write_detail(book: Book, bulletin: Bulletin, results: Results, scheme: Sche
     f_lost = book.cell(Column("", "number", decimals=2), bg_color=LOST_FILL, font_color="#9C0006")
     f_na = book.cell(Column(""), font_color="#808080", align="center")
     f_veto = book.cell(Column(""), font_color="#C00000", bold=True, align="center")
-    unit_lost = results.units.set_index(["period", "unit"])["lost"]
-    lost_total = [unit_lost.get((bulletin.period, u), np.nan) for u in units]
+    own = results.units[results.units["period"].astype(str) == bulletin.period]
+    lost_total = own.set_index(own["unit"].astype(str))["lost"].reindex(units).tolist()
     write_number, write_string = ws.write_number, ws.write_string
     n_fixed = len(fixed)
     for i, (rank, unit, name, total) in enumerate(
@@ -344,23 +344,37 @@ def _write_unmet(book: Book, bulletin: Bulletin) -> None:
     ]
     write_header(book, ws, HEADER_ROW, columns)
     u = bulletin.unmet
-    value_formats = {}
-    text_f, cmp_f, lost_f = book.cell(columns[0]), book.cell(columns[5], align="center"), book.cell(columns[8])
+    # Column lists and one neutralised copy per distinct text: this sheet can have a row for
+    # every unit and target leaf, so per-row lookups would dominate the time to write it.
+    decimals = u["decimals"].astype("Float64").fillna(2).astype(int).tolist()
+    value_formats = {d: book.cell(Column("", "number", decimals=d)) for d in set(decimals)}
+    text_f, name_f, cmp_f, lost_f = (
+        book.cell(columns[0]), book.cell(columns[3]), book.cell(columns[5], align="center"), book.cell(columns[8]),
+    )  # fmt: skip
+
+    def safe(column: str) -> list[str]:
+        values = u[column].astype(str).tolist()
+        memo = {v: neutralise(v) for v in set(values)}
+        return [memo[v] for v in values]
+
+    texts = [safe(c) for c in ("unit", "name", "leaf", "leaf_name", "measure")]
+    signs = ["≥" if d == "higher" else "≤" for d in u["direction"].tolist()]
+    actual, target = u["actual"].astype(float).tolist(), u["target"].astype(float).tolist()
+    lost = u["lost"].astype(float).round(6).tolist()
+    write_string, write_number = ws.write_string, ws.write_number
     row = FIRST - 1
-    for row, rec in enumerate(u.itertuples(index=False), start=FIRST):
-        decimals = 2 if pd.isna(rec.decimals) else int(rec.decimals)
-        if decimals not in value_formats:
-            value_formats[decimals] = book.cell(Column("", "number", decimals=decimals))
-        vf = value_formats[decimals]
-        write_text(ws, row, 0, rec.unit, text_f)
-        write_text(ws, row, 1, rec.name, text_f)
-        write_text(ws, row, 2, rec.leaf, text_f)
-        write_text(ws, row, 3, rec.leaf_name, book.cell(columns[3]))
-        ws.write_number(row, 4, float(rec.actual), vf)
-        write_text(ws, row, 5, "≥" if rec.direction == "higher" else "≤", cmp_f)
-        ws.write_number(row, 6, float(rec.target), vf)
-        write_text(ws, row, 7, rec.measure, text_f)
-        ws.write_number(row, 8, round(float(rec.lost), 6), lost_f)
+    for i, (unit, name, leaf, leaf_name, measure) in enumerate(zip(*texts)):
+        row = FIRST + i
+        vf = value_formats[decimals[i]]
+        write_string(row, 0, unit, text_f)
+        write_string(row, 1, name, text_f)
+        write_string(row, 2, leaf, text_f)
+        write_string(row, 3, leaf_name, name_f)
+        write_number(row, 4, actual[i], vf)
+        write_string(row, 5, signs[i], cmp_f)
+        write_number(row, 6, target[i], vf)
+        write_string(row, 7, measure, text_f)
+        write_number(row, 8, lost[i], lost_f)
     if u.empty:
         write_text(ws, FIRST, 0, "本期各单位目标均已达标")
     setup_page(ws, HEADER_ROW, freeze_col=2, last_row=row, last_col=len(columns) - 1)
@@ -533,9 +547,10 @@ def write_bulletin(
     output, and adds the 资金 sheet. `generated_at` is written as the wall-clock time it carries.
     `names` is accepted for symmetry with the other exports; the bulletin already carries them.
     """
-    if names and names is not bulletin.names:
+    if names and names is not bulletin.names and any(bulletin.names.get(u) != n for u, n in names.items()):
         bulletin = _with_names(bulletin, names)
-    book = Book()
+    n_units, n_leaves = len(bulletin.ranking), len(scheme.leaves)
+    book = Book(cells=n_units * (n_leaves + 40) + len(bulletin.unmet) * 9)  # 明细 + the other sheets + 未达标
     settlement_text = (
         describe(scheme.settlement) if scheme.settlement is not None and settlement_frame is not None else ""
     )

@@ -1,9 +1,12 @@
 """Shared xlsx plumbing: one workbook in memory, cached formats, tables written row by row.
 
-Workbooks are written with xlsxwriter in `constant_memory` mode: each row goes to disk as soon as
-the next one starts, so a sheet must be written top to bottom (a cell written above the current
-row is silently lost). Every string goes through `neutralise` and `write_string`; numbers are
-written as numbers with a number format; nothing is ever written as a formula.
+Workbooks are written with xlsxwriter. A large one (more than `CONSTANT_MEMORY_CELLS` cells) is
+written in `constant_memory` mode: each row goes to disk as soon as the next one starts, so memory
+stays flat at province scale; smaller ones keep their cells in memory, which is faster (strings
+are shared, not written inline). Either way a sheet is written top to bottom (in constant_memory
+mode a cell written above the current row would be lost). Every string goes through `neutralise`
+and `write_string`; numbers are written as numbers with a number format; nothing is ever written
+as a formula.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from exports.safe_text import neutralise
 
+CONSTANT_MEMORY_CELLS = 1_500_000  # about 200 MB of cells held by xlsxwriter in its default mode
 FONT_NAME = "Microsoft YaHei"  # 微软雅黑: on every Chinese Windows; other systems substitute a CJK font
 FONT_SIZE = 10
 A4 = 9
@@ -57,14 +61,15 @@ def number_format(kind: Kind, decimals: int = 2) -> str | None:
 
 
 class Book:
-    """A workbook being written to memory; `close()` returns the xlsx bytes."""
+    """A workbook being written to memory; `close()` returns the xlsx bytes. `cells`: about how
+    many cells it will hold (decides the constant_memory mode)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cells: int = 0) -> None:
         self._buffer = io.BytesIO()
         self.workbook = xlsxwriter.Workbook(
             self._buffer,
             {
-                "constant_memory": True,
+                "constant_memory": cells > CONSTANT_MEMORY_CELLS,
                 "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
                 "strings_to_numbers": False,
                 "strings_to_formulas": False,

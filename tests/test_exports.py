@@ -148,6 +148,36 @@ def test_no_user_text_becomes_a_formula(exported: Exported) -> None:
             ) | ({"未达标"} if name == "+1-2" else set()), name
 
 
+FROZEN = {"说明": "A3", "排名": "E3", "明细": "D3", "未达标": "C3", "末位与否决": "C3", "趋势": "C3", "资金": "C3"}
+
+
+def test_every_sheet_freezes_its_header_and_is_set_in_a_chinese_font(exported: Exported) -> None:
+    assert FONT_NAME == "Microsoft YaHei"  # 微软雅黑: has every CJK glyph the bulletin needs
+    for ws in exported.wb.worksheets:
+        assert ws.freeze_panes == FROZEN[ws.title], ws.title
+        header = [c for c in ws[2] if c.value is not None]
+        assert header and all(c.font.b and c.fill.fgColor.rgb == "FFDDEBF7" for c in header), ws.title
+        fonts = {c.font.name for row in ws.iter_rows() for c in row if c.value is not None}
+        assert fonts == {FONT_NAME}, (ws.title, fonts)
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    # the workbook's default style too, so cells a reader types in later are Chinese-capable
+    assert exported.wb._fonts[0].name == FONT_NAME
+
+
+def test_number_cells_hold_numbers_and_text_cells_text(exported: Exported) -> None:
+    """Scores, ranks and money are numeric cells (sortable, summable), never numbers as text."""
+    checks = {"排名": ["A", "B", "F", "H", "I", "O", "P"], "明细": ["A", "D", "E", "F", "G"], "资金": ["C", "E", "F"]}
+    names = {"排名": "D", "明细": "C", "资金": "B"}  # the unit names: text, whatever they look like
+    for title, letters in checks.items():
+        ws = exported.wb[title]
+        for letter in letters:
+            for row in range(3, 7):
+                cell = ws[f"{letter}{row}"]
+                if cell.value is not None:
+                    assert cell.data_type == "n" and cell.number_format != "@", f"{title}!{cell.coordinate}"
+        assert all(ws[f"{names[title]}{row}"].data_type == "s" for row in range(3, 7))
+
+
 def test_detail_highlights_lost_points(exported: Exported) -> None:
     ws = exported.wb[SHEETS["detail"]]
     header = [c.value for c in ws[2]]
