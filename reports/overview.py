@@ -41,6 +41,16 @@ def ordered(units: pd.DataFrame) -> pd.DataFrame:
     return units.sort_values(["rank_overall", "unit"], kind="stable")
 
 
+def ends(units: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """At most `limit` rows in ranking order: all of them, or the first and last limit/2 (where
+    the questions are: who leads, who is below the line)."""
+    rows = ordered(units)
+    if len(rows) <= limit:
+        return rows
+    half = limit // 2
+    return pd.concat([rows.head(half), rows.tail(limit - half)])
+
+
 def top(units: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     return ordered(units).head(n)
 
@@ -67,6 +77,8 @@ def rank_arrow(delta_rank: float) -> str:
 
 def filter_units(units: pd.DataFrame, category: str | None = None, parent: str | None = None) -> pd.DataFrame:
     """The units of one peer group and/or under one parent unit (None: no restriction)."""
+    if category is None and (parent is None or "parent" not in units.columns):
+        return units  # the same frame: callers may cache what they derive from it
     keep = pd.Series(True, index=units.index)
     if category is not None:
         keep &= units["category"].astype(str) == category

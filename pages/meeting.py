@@ -1,0 +1,210 @@
+"""月度通报: the chosen period on one screen for the monthly meeting — large type, few colours:
+headline figures, the summary paragraph, the red list, the ranking, movers, unmet targets and what
+changed since the period before; the Excel bulletin and the CSV ranking to download."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from reports.bulletin import summary_text
+from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
+from ui.downloads import XLSX, may_export
+from ui.guard import current_actor
+from ui.palette import grade_colors
+from ui.view import caption, current_view
+
+# Static CSS (no user data): larger type for a projector, inside this page's container only.
+PROJECTOR_CSS = """
+<style>
+.st-key-meeting [data-testid="stMarkdown"] p, .st-key-meeting [data-testid="stAlert"] p,
+.st-key-meeting li { font-size: 1.3rem; line-height: 1.7; }
+.st-key-meeting [data-testid="stMetricValue"] div,
+.st-key-meeting [data-testid="stMetricValue"] p { font-size: 2.8rem; font-weight: 600; line-height: 1.2; }
+.st-key-meeting [data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+.st-key-meeting [data-testid="stMetricDelta"] div { font-size: 1.1rem; }
+.st-key-meeting [data-testid="stTable"] th,
+.st-key-meeting [data-testid="stTable"] td { font-size: 1.15rem; padding: 0.45rem 0.75rem; }
+.st-key-meeting_summary [data-testid="stMarkdown"] p { font-size: 1.55rem; line-height: 1.8; }
+.st-key-meeting h2 { font-size: 2rem; padding-top: 1.6rem; }
+</style>
+"""
+TABLE_ROWS = 60  # more units than this: the ranking scrolls
+ALERTS = 12  # more units on the red list than this: one table
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$:])")  # inline markup, directives (:red[…]) and shortcodes
+
+
+def _plain(text: str) -> str:
+    """User text (unit names, reasons) shown through markdown as written, never as markup."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+view, _ = current_view(with_groups=False)
+scheme = view.scheme
+d = scheme.decimals
+bulletin = view_bulletin(view)
+h = bulletin.headline
+threshold = bulletin.threshold
+st.html(PROJECTOR_CSS)
+
+with st.container(key="meeting"):
+    st.title(f"{view.title}考核通报")
+    caption(view)
+
+    # -- downloads (deferred: written when clicked, not on every rerun) --------------------------
+    if may_export():
+        period, key, by = view.period, scheme.id, current_actor()
+        with st.container(horizontal=True):
+            st.download_button(
+                "下载 Excel 通报",
+                data=lambda: bulletin_workbook(key, period, by=by)[1],
+                file_name=f"{scheme.name}_{view.title}_考核通报.xlsx",
+                mime=XLSX,
+                icon=":material/download:",
+                on_click="ignore",
+                disabled=view.detail is None,
+                help="季度、年度汇总没有逐项明细，Excel 通报请选择具体月份导出" if view.detail is None else None,
+                key="meeting_excel",
+            )
+            st.download_button(
+                "下载排名 CSV",
+                data=lambda: bulletin_csv(bulletin, by=by),
+                file_name=f"{scheme.name}_{view.title}_排名.csv",
+                mime="text/csv",
+                icon=":material/table_view:",
+                on_click="ignore",
+                key="meeting_csv",
+            )
+
+    # -- headline figures and the summary ----------------------------------------------------------
+    c = st.columns(5)
+    c[0].metric("参评单位", h.assessed, border=True)
+    c[1].metric(
+        "平均分",
+        f"{h.mean:.{d}f}",
+        None if h.mean_change is None else f"{h.mean_change:+.{d}f}",
+        border=True,
+    )
+    c[2].metric(f"低于 {threshold:g} 分" if threshold is not None else "末位", h.below_line, border=True)
+    c[3].metric("一票否决", h.vetoed, border=True)
+    if view.detail is None:  # a roll-up has no leaves: the months' counts of unmet indicators
+        c[4].metric("未达标指标", h.unmet_targets, border=True, help="各月未达标指标数合计")
+    else:  # the same count as the summary and the table below
+        c[4].metric("未达标目标", len(bulletin.unmet), border=True, help="未达到目标值的目标指标项数")
+    with st.container(border=True, key="meeting_summary"):
+        st.markdown(_plain(summary_text(bulletin)))
+
+    # -- the red list ------------------------------------------------------------------------------
+    st.header("末位与一票否决")
+    red = bulletin.red_list
+    if red.empty:
+        st.success("本期无末位或一票否决单位。")
+    if len(red) > ALERTS:  # a city or province: one table instead of a wall of boxes
+        columns = {"name": "单位", "category": "类别", "total": "总分", "grade": "等级", "kind": "类型"}
+        columns |= {"reason": "原因", "consequence": "处理"}
+        st.dataframe(
+            red[list(columns)].rename(columns=columns),
+            hide_index=True,
+            column_config={"总分": st.column_config.NumberColumn(format=f"%.{d}f")},
+        )
+    else:
+        for r in red.itertuples():
+            text = (
+                f"**{_plain(r.name)}**（{r.total:.{d}f} 分，{_plain(r.grade)}）— {_plain(r.kind)}：{_plain(r.reason)}"
+            )
+            if r.consequence:
+                text += f"。处理：{_plain(r.consequence)}"
+            (st.error if "一票否决" in r.kind else st.warning)(text)
+
+    # -- the ranking -------------------------------------------------------------------------------
+    st.header("排名")
+    ranking = bulletin.ranking
+    several = ranking["category"].nunique() > 1
+    rows = pd.DataFrame(
+        {
+            "名次": ranking["rank"].astype(int),
+            "单位": ranking["name"],
+            **({"类别": ranking["category"]} if several else {}),
+            "总分": ranking["total"],
+            "等级": ranking["grade"],
+            "较上期": ranking["delta_total"],
+            "名次变化": ranking["arrow"],
+            "标记": [
+                "、".join(x for x, on in (("否决", v), ("末位", b)) if on)
+                for v, b in zip(ranking["veto"], ranking["bottom"])
+            ],
+        }
+    )
+    colors = grade_colors([g.name for g in scheme.grades])
+
+    def _row_style(row: pd.Series) -> list[str]:
+        tint = "background-color: #fde2e1" if row["标记"] else ""
+        return [tint] * len(row)
+
+    styled = (
+        rows.style.apply(_row_style, axis=1)
+        .map(lambda g: f"color: {colors.get(g, '#333')}; font-weight: bold", subset=["等级"])
+        .map(lambda f: "color: #c62828; font-weight: bold" if f else "", subset=["标记"])
+        .format({"总分": f"{{:.{d}f}}", "较上期": f"{{:+.{d}f}}"}, na_rep="—")
+        .hide(axis="index")
+    )
+    if several:
+        st.caption("名次为同类单位内排名；并列同名次；一票否决单位列末位。")
+    if len(rows) > TABLE_ROWS:  # hundreds of units: a scrolling table, not a page of rows
+        st.dataframe(styled, hide_index=True, height=35 * (TABLE_ROWS + 1) + 3)
+    else:
+        st.table(styled)
+
+    # -- movers ------------------------------------------------------------------------------------
+    st.header("进步与退步")
+    if bulletin.previous_period is None:
+        st.caption("没有上期结果，暂无进退步。")
+    else:
+        moved = {"name": "单位", "total": "本期", "delta_total": "变化"}  # narrow: names fit on one line
+        numbers = {"本期": f"{{:.{d}f}}", "变化": f"{{:+.{d}f}}"}
+        left, right = st.columns(2)
+        for column, title, frame in ((left, "进步最大", bulletin.movers_up), (right, "退步最大", bulletin.movers_down)):
+            with column:
+                st.subheader(title)
+                if frame.empty:
+                    st.caption("无")
+                else:
+                    shown = frame[list(moved)].rename(columns=moved)
+                    st.table(shown.style.format(numbers, na_rep="—").hide(axis="index"))
+
+    # -- unmet targets -----------------------------------------------------------------------------
+    st.header("未达标目标")
+    if view.detail is None:
+        st.caption(f"{view.title}为各月平均，逐项未达标情况请选择具体月份查看。")
+    elif bulletin.unmet_by_unit.empty:
+        st.success("本期各单位目标均已达标。" if bulletin.target_leaves else "本方案没有目标值指标。")
+    else:  # a list rather than a table: the indicators of a unit read as one line across the screen
+        st.markdown(
+            "\n".join(
+                f"- **{_plain(r.name)}**（{r.count} 项）：{_plain(r.indicators)}"
+                for r in bulletin.unmet_by_unit.itertuples()
+            )
+        )
+
+    # -- what changed ------------------------------------------------------------------------------
+    st.header("与上期相比")
+    changes = bulletin.changes
+    line = f"低于 {threshold:g} 分" if bulletin.bottom_only_threshold else "列入末位"
+    groups = [
+        (f"新{line}", changes.newly_below),
+        ("不再" + line if bulletin.bottom_only_threshold else "退出末位", changes.recovered),
+        ("新被一票否决", changes.newly_vetoed),
+    ]
+    listed = [(label, units) for label, units in groups if units]
+    if bulletin.previous_period is None:
+        st.caption("没有上期结果可比较。")
+    elif not listed and view.detail is None:
+        st.caption("季度、年度汇总只比较平均分和名次，见上方进步与退步。")
+    elif not listed:
+        st.markdown("末位和一票否决情况与上期相同。")
+    else:
+        st.markdown(
+            "\n".join(f"- {label}：{'、'.join(_plain(bulletin.name(u)) for u in units)}" for label, units in listed)
+        )
