@@ -24,22 +24,24 @@ from scoring import scheme_from_dict, score  # noqa: E402
 N_LEAVES = 40
 
 
-def bench_scheme() -> dict:
-    """40 leaves worth 2.5 points each, covering every base method and target mode."""
+def bench_scheme(n_leaves: int = N_LEAVES) -> dict:
+    """`n_leaves` leaves worth 100/n_leaves points each (2.5 for 40), covering
+    every base method and target mode."""
     modes = ["all_or_nothing", "proportional", "linear", "bands", "per_shortfall"]
+    points = 100 / n_leaves
     items = []
-    for i in range(N_LEAVES):
+    for i in range(n_leaves):
         code = f"L{i:02d}"
         kind = i % 4
         if kind == 0:
-            items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": 2.5})
+            items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": points})
         elif kind == 1:
             mode = modes[(i // 4) % len(modes)]
             leaf = {
                 "code": code,
                 "name": f"目标{i}",
                 "method": "target",
-                "points": 2.5,
+                "points": points,
                 "mode": mode,
                 "target": 60,
                 "unit": "%",
@@ -49,7 +51,7 @@ def bench_scheme() -> dict:
                 leaf["floor"] = 30 if leaf["direction"] == "higher" else 90
             if mode == "bands":
                 leaf["bands"] = [
-                    {"threshold": 60, "points": 2.5},
+                    {"threshold": 60, "points": points},
                     {"threshold": 50 if leaf["direction"] == "higher" else 70, "points": 1},
                 ]
             if mode == "per_shortfall":
@@ -57,32 +59,43 @@ def bench_scheme() -> dict:
             items.append(leaf)
         elif kind == 2:
             items.append(
-                {"code": code, "name": f"扣分{i}", "method": "deduction", "points": 2.5, "per_occurrence": 0.5}
+                {"code": code, "name": f"扣分{i}", "method": "deduction", "points": points, "per_occurrence": 0.5}
             )
         else:
-            items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": 2.5, "allow_na": True})
+            items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": points, "allow_na": True})
     return {
         "id": "bench",
         "name": "基准方案",
         "version": "1",
         "period_type": "month",
         "bottom": {"threshold": 80, "lowest_pct": 10},
-        "criteria": [{"code": f"D{d}", "name": f"维度{d}", "items": items[d * 10 : (d + 1) * 10]} for d in range(4)],
+        "criteria": [
+            {"code": f"D{d}", "name": f"维度{d}", "items": items[d * n_leaves // 4 : (d + 1) * n_leaves // 4]}
+            for d in range(4)
+        ],
     }
 
 
-def bench_frame(rows: int, seed: int = 1) -> tuple[pd.DataFrame, pd.Series]:
-    rng = np.random.default_rng(seed)
-    n_units = rows // N_LEAVES
-    units = np.array([f"U{i:07d}" for i in range(n_units)])
-    codes = np.array([f"L{i:02d}" for i in range(N_LEAVES)])
-    unit_idx = np.repeat(np.arange(n_units), N_LEAVES)
-    leaf_idx = np.tile(np.arange(N_LEAVES), n_units)
-    kind = leaf_idx % 4
-    value = np.where(kind == 0, rng.uniform(0, 2.5, rows), 0.0)
+def bench_values(n_units: int, n_leaves: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit-major values for `bench_scheme(n_leaves)`: a plausible mix of good and poor scores."""
+    rows = n_units * n_leaves
+    points = 100 / n_leaves
+    kind = np.tile(np.arange(n_leaves), n_units) % 4
+    value = np.where(kind == 0, rng.uniform(0, points, rows), 0.0)
     value = np.where(kind == 1, rng.uniform(20, 100, rows), value)
     value = np.where(kind == 2, rng.integers(0, 4, rows).astype(float), value)
-    value = np.where(kind == 3, np.round(rng.uniform(0, 2.5, rows), 1), value)
+    return np.where(kind == 3, np.round(rng.uniform(0, points, rows), 1), value)
+
+
+def bench_frame(rows: int, seed: int = 1, n_leaves: int = N_LEAVES) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    n_units = rows // n_leaves
+    rows = n_units * n_leaves
+    units = np.array([f"U{i:07d}" for i in range(n_units)])
+    codes = np.array([f"L{i:02d}" for i in range(n_leaves)])
+    unit_idx = np.repeat(np.arange(n_units), n_leaves)
+    leaf_idx = np.tile(np.arange(n_leaves), n_units)
+    value = bench_values(n_units, n_leaves, rng)
     frame = pd.DataFrame(
         {
             "unit": pd.Categorical.from_codes(unit_idx, units),
