@@ -1,13 +1,17 @@
-"""Entry point: `streamlit run app.py`. Navigation, shared filters, first-start setup."""
+"""Entry point: `streamlit run serve.py` (sign-in survives a refresh) or `streamlit run app.py`.
+
+Setup, sign-in check, the menu of the pages the user's role opens, shared filters.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from services.bootstrap import ensure_ready
+from services.bootstrap import DEMO_PASSWORD, ensure_ready, should_seed_demo
+from services.permissions import trusted
 from storage.db import database_url
 from ui.filters import sidebar_filters
-from ui.guard import mark_shell
+from ui.guard import end_session, mark_shell, signed_in
 from ui.nav import build_navigation
 
 st.set_page_config(page_title="卫生健康绩效考核", page_icon=":material/monitoring:", layout="wide")
@@ -15,12 +19,26 @@ st.set_page_config(page_title="卫生健康绩效考核", page_icon=":material/m
 
 @st.cache_resource(show_spinner="正在准备数据库……")
 def _ready(url: str) -> bool:
-    ensure_ready()  # creates the SQLite database and loads the demo district on a fresh machine
+    with trusted():  # start-up acts as the system: migrations, demo district, demo accounts
+        ensure_ready()  # creates the SQLite database and loads the demo district on a fresh machine
     return True
 
 
 _ready(database_url())
 mark_shell()
-page = build_navigation()
-sidebar_filters()
+actor = signed_in()
+if should_seed_demo():
+    st.warning(
+        f"演示模式：数据为虚构的清河区，演示账号 demo-admin / demo-assessor / demo-viewer / demo-unit，"
+        f"密码均为 {DEMO_PASSWORD}。正式使用请配置 DATABASE_URL 并用 python manage.py create-user 创建管理员。",
+        icon=":material/science:",
+    )
+page = build_navigation(actor)
+if actor is not None:
+    with st.sidebar:
+        st.text(f"{actor.display_name}（{actor.role_name}）")
+        if st.button("退出登录", icon=":material/logout:", key="logout"):
+            end_session()
+    if actor.role != "unit":  # a unit account's page has its own choosers (schemes that assess it)
+        sidebar_filters()
 page.run()

@@ -1,14 +1,53 @@
-"""排名: the ranking table and chart; selecting a unit opens its drill-down."""
+"""排名: the ranking table and chart; selecting a unit opens its drill-down.
+
+A large district (thousands of units) is shown a page of rows at a time and the chart keeps to
+the first and last units of the current group: the browser gets what a person can read, and a
+rerun (a click, a filter change) stays cheap — see docs/performance.md.
+"""
 
 from __future__ import annotations
 
+import hashlib
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from reports.overview import ordered
+from reports.overview import ends, ordered
 from ui.charts import ranking_bars
 from ui.palette import grade_colors
-from ui.tables import ranking_columns, ranking_rows, style_grades, table_height
+from ui.tables import (
+    CHART_BARS,
+    PAGE_ROWS,
+    page_count,
+    page_label,
+    ranking_columns,
+    ranking_rows,
+    style_grades,
+    table_height,
+)
 from ui.view import caption, current_view
+
+
+def _shown_key(view_key: str, units: pd.DataFrame) -> str:
+    """Which rows of which results: the same key means the same table and chart."""
+    return view_key + ":" + hashlib.sha1(units.index.to_numpy().tobytes()).hexdigest()
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _rows(key: str, decimals: int, _units: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    rows = ranking_rows(ordered(_units), decimals)
+    return rows, dict(zip(rows["unit"].tolist(), rows["单位"].tolist(), strict=True))
+
+
+def _rows_now(decimals: int, units: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    return _rows.__wrapped__(None, decimals, units)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _chart(key: str, grades: tuple[str, ...], threshold: float | None, _units: pd.DataFrame) -> go.Figure:
+    return ranking_bars(ends(_units, CHART_BARS), list(grades), threshold)
+
 
 view, units = current_view()
 scheme = view.scheme
@@ -18,7 +57,8 @@ threshold = scheme.bottom.threshold
 if threshold is not None:
     st.caption(f"红色虚线为末位线（{threshold:g} 分）；名次为同类单位内排名，并列同名次；一票否决单位列末位。")
 
-rows = ranking_rows(ordered(units), scheme.decimals)
+key = _shown_key(view.key, units) if view.key else None
+rows, names = _rows(key, scheme.decimals, units) if key else _rows_now(scheme.decimals, units)
 grades = [g.name for g in scheme.grades]
 
 
@@ -27,20 +67,38 @@ def open_unit(unit: str) -> None:
     st.switch_page("pages/unit_detail.py")
 
 
+pages = page_count(len(rows))
+page = 0
+if pages > 1:
+    page = st.selectbox(
+        f"共 {len(rows)} 个单位，每页 {PAGE_ROWS} 行",
+        range(pages),
+        format_func=lambda p: page_label(p, len(rows)),
+        key="ranking_page_no",
+    )
+shown = rows.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
 event = st.dataframe(
-    style_grades(rows, grade_colors(grades), scheme.decimals),
+    style_grades(shown, grade_colors(grades), scheme.decimals),
     hide_index=True,
     column_config=ranking_columns(),
     on_select="rerun",
     selection_mode="single-row",
     key="ranking_table",
-    height=table_height(len(rows)),
+    height=table_height(len(shown)),
 )
-if event.selection.rows:
-    open_unit(rows.iloc[event.selection.rows[0]]["unit"])
+if event.selection.rows and event.selection.rows[0] < len(shown):
+    open_unit(shown.iloc[event.selection.rows[0]]["unit"])
 
+if len(units) > CHART_BARS:
+    st.caption(
+        f"图中显示前 {CHART_BARS // 2} 名和后 {CHART_BARS - CHART_BARS // 2} 名；"
+        "在左侧选择同类分组或上级单位可缩小范围。"
+    )
+figure = (
+    _chart(key, tuple(grades), threshold, units) if key else ranking_bars(ends(units, CHART_BARS), grades, threshold)
+)
 chart = st.plotly_chart(
-    ranking_bars(units, grades, threshold),
+    figure,
     on_select="rerun",
     selection_mode="points",
     key="ranking_chart",
@@ -49,7 +107,6 @@ chart = st.plotly_chart(
 if chart.selection.points:
     open_unit(chart.selection.points[0]["customdata"][0])
 
-names = dict(zip(rows["unit"], rows["单位"], strict=True))
 with st.form("open_unit"):
     chosen = st.selectbox("查看单位详情", list(names), format_func=names.get, key="ranking_pick")
     if st.form_submit_button("打开"):

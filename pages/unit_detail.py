@@ -9,6 +9,7 @@ from reports.overview import peer_position, rank_arrow
 from reports.unit import dimension_subtotals, lost_points, target_rows
 from services.dashboard import unit_history
 from ui.charts import trend_lines
+from ui.downloads import unit_report_button
 from ui.view import caption, current_view
 
 view, units = current_view(with_groups=False)
@@ -56,6 +57,7 @@ if not pd.isna(row.get("gap_next_grade")):
 if view.detail is None:
     st.info(f"{view.title}为 {len(view.months)} 个月的平均分；逐项失分请选择具体月份查看。")
 else:
+    unit_report_button(scheme.id, view.period, view.title, unit, names[unit])
     explained = view.detail.explain(unit)
     st.subheader("各维度得分")
     st.dataframe(

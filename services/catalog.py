@@ -24,6 +24,7 @@ from scoring import Scheme, SchemeError, parse_scheme
 from services import audit
 from services._db import read, write
 from services.errors import Conflict, InvalidInput, NotFound
+from services.permissions import Actor, check, name_of
 from storage.models import Assessment, ResultCache, SchemeVersion, Submission, Unit, UnitCategory
 from storage.models import Scheme as SchemeRow
 from storage.sql import bump_counter, insert_or_ignore
@@ -93,13 +94,16 @@ def _unit_problems(frame: pd.DataFrame, known_codes: set[str]) -> list[str]:
     return problems
 
 
-def upsert_units(frame: pd.DataFrame, actor: str, *, engine: Engine | None = None) -> UnitChanges:
+def upsert_units(
+    frame: pd.DataFrame, actor: str = "", *, by: Actor | None = None, engine: Engine | None = None
+) -> UnitChanges:
     """Create or update units from a register (columns of UNIT_COLUMNS; code, name, category needed).
 
     `aliases` is "|"-joined text or a list; `parent` a unit code or blank; `active` defaults to
     true for new units and is left alone for existing ones when the column is absent.
     Categories are created as needed. All or nothing: one bad row and nothing changes.
     """
+    actor = name_of(check(by, "units.edit"), actor)
 
     def work(session: Session) -> UnitChanges:
         existing = {u.code: u for u in session.scalars(select(Unit))}
@@ -178,8 +182,11 @@ def _check_no_cycles(session: Session) -> None:
             node = parent.get(node)
 
 
-def set_unit_active(code: str, active: bool, actor: str, *, engine: Engine | None = None) -> None:
+def set_unit_active(
+    code: str, active: bool, actor: str = "", *, by: Actor | None = None, engine: Engine | None = None
+) -> None:
     """Deactivate a unit (it stays in history; new imports for it are refused) or activate it."""
+    actor = name_of(check(by, "units.edit"), actor)
 
     def work(session: Session) -> None:
         unit = session.scalars(select(Unit).where(Unit.code == code)).one_or_none()
@@ -329,12 +336,15 @@ def version_in_use(session: Session, version_id: int) -> int:
     return int(subs or 0) + (1 if cached else 0)
 
 
-def register_scheme(source: str, actor: str, *, note: str = "", engine: Engine | None = None) -> Registration:
+def register_scheme(
+    source: str, actor: str = "", *, note: str = "", by: Actor | None = None, engine: Engine | None = None
+) -> Registration:
     """Validate the YAML and store it as a version of its scheme (see the module docstring).
 
     Raises InvalidInput listing every problem of an invalid scheme, Conflict when the version
     label is taken by different content that is already in use.
     """
+    actor = name_of(check(by, "schemes.edit"), actor)
     try:
         scheme = parse_scheme(source)
     except SchemeError as exc:

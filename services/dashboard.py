@@ -5,6 +5,8 @@ makes repeated calls cheap: a filter change never re-runs scoring.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -12,7 +14,9 @@ from sqlalchemy import Engine
 
 from scoring import Part, Scheme, roll_up
 from scoring.periods import period_name, period_type, quarter_of, year_of
+from services._db import engine_or_default
 from services.catalog import list_schemes, list_units
+from services.permissions import require
 from services.results import AssessmentResults, results
 from services.values import periods_with_values
 
@@ -66,6 +70,7 @@ class PeriodView:
     units: pd.DataFrame  # Results.units + name, parent, parent_name
     detail: AssessmentResults | None
     months: list[str]  # the months a roll-up combines ([] for a native period)
+    key: str = ""  # changes whenever anything shown would change (the results' fingerprints)
 
     @property
     def title(self) -> str:
@@ -84,8 +89,9 @@ def _with_parents(units: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rolled(scheme_key: str, label: str, engine: Engine | None) -> tuple[Scheme, pd.DataFrame, list[str]] | None:
-    """A quarter or year of a monthly scheme: the mean of its months, graded and ranked."""
+def _rolled(scheme_key: str, label: str, engine: Engine | None) -> tuple[Scheme, pd.DataFrame, list[str], str] | None:
+    """A quarter or year of a monthly scheme: the mean of its months, graded and ranked
+    (with the months' fingerprints joined, which change whenever the roll-up would)."""
     months = [m for m in periods_with_values(scheme_key, engine=engine) if period_type(m) == "month"]
     inside = [m for m in months if (quarter_of(m) if period_type(label) == "quarter" else year_of(m)) == label]
     parts = [r for r in (results(scheme_key, m, engine=engine) for m in inside) if r is not None]
@@ -94,25 +100,54 @@ def _rolled(scheme_key: str, label: str, engine: Engine | None) -> tuple[Scheme,
     scheme = parts[-1].scheme
     units = pd.concat([r.units for r in parts], ignore_index=True)
     rolled = roll_up(scheme, [Part("月度平均", units, 1.0)], label)
-    return scheme, rolled, inside
+    return scheme, rolled, inside, ";".join(r.fingerprint for r in parts)
+
+
+# Views built for a fingerprint are reused: a rerun (a click, a filter change) on a large
+# district then costs one fingerprint query instead of re-reading the unit register and
+# re-joining parents onto every unit row.
+_views: OrderedDict[tuple[str, str, str, str], PeriodView] = OrderedDict()
+_views_lock = threading.Lock()
+_VIEWS_SIZE = 32
+
+
+def _remember_view(key: tuple[str, str, str, str], view: PeriodView) -> PeriodView:
+    with _views_lock:
+        _views[key] = view
+        _views.move_to_end(key)
+        while len(_views) > _VIEWS_SIZE:
+            _views.popitem(last=False)
+    return view
+
+
+def _known_view(key: tuple[str, str, str, str]) -> PeriodView | None:
+    with _views_lock:
+        return _views.get(key)
 
 
 def period_view(scheme_key: str, label: str, *, engine: Engine | None = None) -> PeriodView | None:
     """Results for a native period, or the roll-up of a monthly scheme's quarter or year."""
-    register = list_units(engine=engine)
+    require("results.all")
+    url = engine_or_default(engine).url.render_as_string(hide_password=True)
     native = results(scheme_key, label, engine=engine)
     if native is not None:
-        return PeriodView(native.scheme, label, _with_parents(native.units, register), native, [])
+        key = (url, scheme_key, label, native.fingerprint)
+        hit = _known_view(key)
+        if hit is not None and hit.detail is native:
+            return hit
+        units = _with_parents(native.units, list_units(engine=engine))
+        return _remember_view(key, PeriodView(native.scheme, label, units, native, [], native.fingerprint))
     rolled = _rolled(scheme_key, label, engine)
     if rolled is None:
         return None
-    scheme, units, months = rolled
+    scheme, units, months, fingerprint = rolled
     previous = _previous_rollup_label(label)
     if previous is not None:
         before = _rolled(scheme_key, previous, engine)
         if before is not None:
             units = roll_up(scheme, [Part("月度平均", units.assign(period=label), 1.0)], label, previous=before[1])
-    return PeriodView(scheme, label, _with_parents(units, register), None, months)
+            fingerprint += "|prev=" + before[3]
+    return PeriodView(scheme, label, _with_parents(units, list_units(engine=engine)), None, months, fingerprint)
 
 
 def _previous_rollup_label(label: str) -> str | None:
@@ -126,6 +161,7 @@ def _previous_rollup_label(label: str) -> str | None:
 
 def unit_history(scheme_key: str, unit: str, *, engine: Engine | None = None) -> pd.DataFrame:
     """A unit's total, rank and grade in every native period of the scheme, oldest first."""
+    require("results.all")
     rows = []
     for label in periods_with_values(scheme_key, engine=engine):
         r = results(scheme_key, label, engine=engine)
@@ -139,6 +175,7 @@ def unit_history(scheme_key: str, unit: str, *, engine: Engine | None = None) ->
 
 def history(scheme_key: str, units: list[str], *, engine: Engine | None = None) -> pd.DataFrame:
     """Totals and ranks of several units over every native period (for the trends page)."""
+    require("results.all")
     frames = []
     for label in periods_with_values(scheme_key, engine=engine):
         r = results(scheme_key, label, engine=engine)

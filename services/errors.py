@@ -46,3 +46,7 @@ class ImportRefused(ServiceError):
         if len(problems) > 50:
             lines.append(f"  ……另有 {len(problems) - 50} 个问题")
         super().__init__("\n".join(lines))
+
+
+class Forbidden(ServiceError):
+    """The signed-in account's role (or its assigned schemes / categories) does not allow this."""

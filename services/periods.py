@@ -16,6 +16,7 @@ from scoring.periods import period_name, period_type
 from services import audit
 from services._db import local_time, read, write
 from services.errors import Conflict, InvalidInput, PeriodLocked
+from services.permissions import Actor, check, name_of
 from storage.models import Period
 from storage.sql import for_update, insert_or_ignore
 from storage.types import utcnow
@@ -122,7 +123,10 @@ def list_periods(*, engine: Engine | None = None) -> list[PeriodInfo]:
     return read(engine, lambda s: [_info(p) for p in s.scalars(select(Period).order_by(Period.label.desc()))])
 
 
-def _change_state(label: str, to: str, actor: str, reason: str, engine: Engine | None) -> PeriodInfo:
+def _change_state(
+    label: str, to: str, actor: str, reason: str, engine: Engine | None, by: Actor | None = None
+) -> PeriodInfo:
+    actor = name_of(check(by, "periods.manage"), actor)
     reason = (reason or "").strip()
     if to in ("locked", "open") and not reason:
         raise InvalidInput(f"{'锁定' if to == 'locked' else '解锁'}期间必须填写原因")
@@ -147,16 +151,22 @@ def _change_state(label: str, to: str, actor: str, reason: str, engine: Engine |
     return write(engine, work)
 
 
-def lock_period(label: str, actor: str, reason: str, *, engine: Engine | None = None) -> PeriodInfo:
+def lock_period(
+    label: str, actor: str, reason: str, *, by: Actor | None = None, engine: Engine | None = None
+) -> PeriodInfo:
     """Lock the period: imports and rollbacks are refused until it is unlocked."""
-    return _change_state(label, "locked", actor, reason, engine)
+    return _change_state(label, "locked", actor, reason, engine, by)
 
 
-def unlock_period(label: str, actor: str, reason: str, *, engine: Engine | None = None) -> PeriodInfo:
+def unlock_period(
+    label: str, actor: str, reason: str, *, by: Actor | None = None, engine: Engine | None = None
+) -> PeriodInfo:
     """Open a locked period again. The reason is required and kept in the audit trail."""
-    return _change_state(label, "open", actor, reason, engine)
+    return _change_state(label, "open", actor, reason, engine, by)
 
 
-def publish_period(label: str, actor: str, reason: str = "", *, engine: Engine | None = None) -> PeriodInfo:
+def publish_period(
+    label: str, actor: str, reason: str = "", *, by: Actor | None = None, engine: Engine | None = None
+) -> PeriodInfo:
     """Mark the period's results as published (公示); corrections are still accepted."""
-    return _change_state(label, "published", actor, reason, engine)
+    return _change_state(label, "published", actor, reason, engine, by)

@@ -32,6 +32,7 @@ from services._db import engine_or_default, read, write
 from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
 from services.errors import ServiceError
 from services.periods import previous_label
+from services.permissions import require
 from services.values import AssessmentRef, current_values_in, find_assessment, values_as_of_in
 from storage.models import ResultCache, SchemeVersion, Unit, UnitCategory
 from storage.sql import counter_value, upsert
@@ -241,6 +242,7 @@ def results(
     With `as_of`, the values in force at that moment (not cached). Raises
     `scoring.ScoringInputError` when the stored values cannot be scored (e.g. cells missing).
     """
+    require("results.all")
     eng = engine_or_default(engine)
     if as_of is not None:
         return _results_as_of(eng, scheme_key, period, as_of)
@@ -307,6 +309,7 @@ def results_over_periods(
     scheme_key: str, periods: list[str] | None = None, *, engine: Engine | None = None
 ) -> pd.DataFrame:
     """The `units` tables of several periods (default: every period with values), stacked."""
+    require("results.all")
     from services.values import periods_with_values
 
     labels = periods if periods is not None else periods_with_values(scheme_key, engine=engine)

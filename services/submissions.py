@@ -33,11 +33,13 @@ from services import audit
 from services._db import local_time, read, write
 from services.catalog import get_version
 from services.errors import Conflict, ImportRefused, InvalidInput, NotFound
+from services.file_names import safe_file_name
 from services.periods import check_label, period_row, refuse_if_locked
+from services.permissions import Actor, check, name_of, require, require_scope
 from services.validation import content_hash, normalise, value_problems
 from services.values import current_values, values_as_of  # noqa: F401 - part of this module's API
 from storage.bulk import floats_or_none, insert_values
-from storage.models import Assessment, Period, SchemeVersion, Submission, Unit, UnitCategory
+from storage.models import Assessment, Period, SchemeVersion, Submission, SubmissionValue, Unit, UnitCategory
 from storage.models import Scheme as SchemeRow
 from storage.sql import for_update, insert_or_ignore
 from storage.types import utcnow
@@ -90,6 +92,7 @@ def import_values(
     file_bytes: bytes,
     note: str = "",
     *,
+    by: Actor | None = None,
     engine: Engine | None = None,
 ) -> ImportOutcome:
     """Store `frame` (long: unit code, code, value[, na, assessor, note, period]) as one submission.
@@ -97,7 +100,10 @@ def import_values(
     Raises ImportRefused (every problem located), PeriodLocked, Conflict (another scheme
     version is in use for this period), NotFound (no such version).
     """
+    who = check(by, "upload")
+    file_name = safe_file_name(file_name)  # a stored name can never point outside a directory
     version = get_version(scheme_version, engine=engine)
+    require_scope(who, "upload", version.scheme_key, ())
     scheme = version.load()
     kind = check_label(period)
     if kind != scheme.period_type:
@@ -110,11 +116,13 @@ def import_values(
         raise ImportRefused(f"文件 {file_name} 有 {len(problems)} 处问题，未导入任何数据：", problems)
     content = content_hash(values)
     file_sha = hashlib.sha256(file_bytes).hexdigest()
-    user = user.strip() or "（未署名）"
+    user = name_of(who, user.strip() or "（未署名）")
 
     def work(session: Session) -> ImportOutcome:
         p = period_row(session, period, lock="share")
         refuse_if_locked(p, "导入数据")
+        if who is not None:
+            require_scope(who, "upload", version.scheme_key, _categories(session, set(values["unit"].astype(str))))
         a = _assessment_row(session, version.scheme_key, p)
         if a.scheme_version_id is not None and a.scheme_version_id != version.id:
             raise _version_conflict(session, a, version.version, period)
@@ -287,15 +295,28 @@ _RESTORE = text(
 _WITHDRAW = text("UPDATE submission_value SET current = false WHERE submission_id = :s AND current")
 
 
-def rollback(submission_id: int, user: str, reason: str = "", *, engine: Engine | None = None) -> RollbackOutcome:
+def rollback(
+    submission_id: int, user: str, reason: str = "", *, by: Actor | None = None, engine: Engine | None = None
+) -> RollbackOutcome:
     """Withdraw a submission: its current values go, the values it superseded come back."""
-    user = user.strip() or "（未署名）"
+    who = check(by, "rollback")
+    user = name_of(who, user.strip() or "（未署名）")
 
     def work(session: Session) -> RollbackOutcome:
         sub = session.get(Submission, submission_id)
         if sub is None:
             raise NotFound(f"没有编号为 #{submission_id} 的提交")
         label = sub.assessment.period.label
+        if who is not None:
+            units = set(
+                session.scalars(
+                    select(Unit.code)
+                    .join(SubmissionValue, SubmissionValue.unit_id == Unit.id)
+                    .where(SubmissionValue.submission_id == sub.id)
+                    .distinct()
+                )
+            )
+            require_scope(who, "rollback", sub.assessment.scheme.key, _categories(session, units))
         p = period_row(session, label, lock="share")
         refuse_if_locked(p, "撤回提交")
         a = _assessment_row(session, sub.assessment.scheme.key, p)
@@ -329,6 +350,12 @@ def rollback(submission_id: int, user: str, reason: str = "", *, engine: Engine 
         return outcome
 
     return write(engine, work)
+
+
+def _categories(session: Session, unit_codes: set[str]) -> set[str]:
+    """The categories of these units (for an assessor's scope check)."""
+    rows = session.execute(select(Unit.code, UnitCategory.name).join(UnitCategory, Unit.category_id == UnitCategory.id))
+    return {category for code, category in rows if code in unit_codes}
 
 
 # -- history ---------------------------------------------------------------------------------
@@ -380,6 +407,8 @@ def _submission_info(s: Submission) -> SubmissionInfo:
 
 
 def get_submission(submission_id: int, *, engine: Engine | None = None) -> SubmissionInfo:
+    require("submissions.read")
+
     def work(session: Session) -> SubmissionInfo:
         s = session.get(Submission, submission_id)
         if s is None:
@@ -391,6 +420,7 @@ def get_submission(submission_id: int, *, engine: Engine | None = None) -> Submi
 
 def submission_file(submission_id: int, *, engine: Engine | None = None) -> tuple[str, bytes]:
     """The original file name and bytes, exactly as uploaded."""
+    require("submissions.read")
 
     def work(session: Session) -> tuple[str, bytes]:
         row = session.execute(
@@ -409,6 +439,7 @@ def history(
     """Submissions, newest first: id, period, scheme, version, submitted_by, submitted_at (aware
     UTC), time (display text), file_name, rows, current_rows, status, status_name, note,
     rolled_back_by, rolled_back_at, rollback_reason."""
+    require("submissions.read")
 
     def work(session: Session) -> list[SubmissionInfo]:
         stmt = (

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services._db import DISPLAY_TZ, local_time, read
 from services.errors import InvalidInput, NotFound
+from services.permissions import require
 from storage.bulk import fetch_columns
 from storage.models import Assessment, Period, Submission, SubmissionValue, Unit
 from storage.models import Scheme as SchemeRow
@@ -85,6 +86,7 @@ def current_values_in(session: Session, ref: AssessmentRef) -> pd.DataFrame:
 def current_values(scheme_key: str, period: str, *, engine: Engine | None = None) -> pd.DataFrame:
     """The values in force now: columns period, unit (code), code, value (NaN if blank or 不适用),
     na, assessor, note, submission_id. Empty when nothing was imported."""
+    require("results.all")
 
     def work(session: Session) -> pd.DataFrame:
         ref = find_assessment(session, scheme_key, period)
@@ -123,6 +125,7 @@ def values_as_of_in(session: Session, ref: AssessmentRef, at: datetime) -> tuple
 def values_as_of(scheme_key: str, period: str, at: datetime, *, engine: Engine | None = None) -> pd.DataFrame:
     """The values that were current at `at` (same columns as `current_values`): every submission
     made by then and not yet rolled back by then, the latest per cell."""
+    require("results.all")
 
     def work(session: Session) -> pd.DataFrame:
         ref = find_assessment(session, scheme_key, period)
@@ -134,6 +137,7 @@ def values_as_of(scheme_key: str, period: str, at: datetime, *, engine: Engine |
 def cell_history(scheme_key: str, period: str, unit: str, code: str, *, engine: Engine | None = None) -> pd.DataFrame:
     """Every value one unit's input code ever had in a period (all assessors), oldest first:
     submission_id, submitted_by, submitted_at, time, assessor, value, na, note, current, status."""
+    require("results.all")
 
     def work(session: Session) -> list[tuple]:
         ref = find_assessment(session, scheme_key, period)
@@ -163,6 +167,7 @@ def cell_history(scheme_key: str, period: str, unit: str, code: str, *, engine: 
 
 def submission_values(submission_id: int, *, engine: Engine | None = None) -> pd.DataFrame:
     """The values one submission carried, whether still current or not (extra column `current`)."""
+    require("submissions.read")
 
     def work(session: Session) -> pd.DataFrame:
         label = session.scalar(

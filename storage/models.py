@@ -256,3 +256,56 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+ROLES = ("admin", "assessor", "viewer", "unit")
+
+
+class Account(Base):
+    """A local sign-in account. Passwords are argon2 hashes (services/accounts.py).
+
+    `scopes` limits an assessor: {"schemes": [scheme keys], "categories": [category names]}.
+    A unit account belongs to one unit (`unit_id`) and sees only that unit.
+    """
+
+    __tablename__ = "account"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'assessor', 'viewer', 'unit')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    scopes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # Made by the demo bootstrap; refused at sign-in unless the app runs in demo mode.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class AccountSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its sha256 is stored here.
+
+    `ticket_sha256` is a one-time, short-lived ticket the login page hands the browser to
+    exchange for the HttpOnly cookie (so the session token itself never appears in a URL).
+    """
+
+    __tablename__ = "account_session"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ticket_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+    account: Mapped[Account] = relationship(lazy="joined", innerjoin=True)

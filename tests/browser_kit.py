@@ -2,6 +2,10 @@
 database, Debian's Chromium driven by Playwright, and helpers that act as a person would.
 
 Registered as a pytest plugin by conftest.py; each test module gets its own server.
+
+The server is `streamlit run serve.py` (st.App with the sign-in cookie routes) in demo mode, and
+the `page` fixture signs in as the demo account of `login_role` ("admin" unless a test overrides
+the fixture or parametrizes it; None: not signed in). `sign_in` / `sign_out` do it by hand.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
+DEMO_USER = {role: username for username, _, role, *_ in DEMO_ACCOUNTS}
 
 
 def _free_port() -> int:
@@ -36,14 +43,14 @@ def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     db = tmp_path_factory.mktemp("browser") / "assessment.db"
     shutil.copyfile(_templates.sqlite_file("demo"), db)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "ASSESS_SEED_DEMO": "1"}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "serve.py",
             "--server.port",
             str(port),
             "--server.address",
@@ -95,12 +102,31 @@ def browser(server: str):
 
 
 @pytest.fixture
-def page(browser, server: str):
+def page(browser, server: str, login_role: str | None):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(30_000)
+    if login_role is not None:
+        sign_in(pg, server, DEMO_USER[login_role])
     yield pg
     context.close()
+
+
+def sign_in(pg, server: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill the login form; the browser is then sent through /account/session back to the app."""
+    pg.goto(server)
+    settle(pg)
+    pg.get_by_label("用户名", exact=True).fill(username)
+    pg.get_by_label("密码", exact=True).fill(password)
+    pg.get_by_role("button", name="登录").click()
+    pg.get_by_role("button", name="退出登录").wait_for()
+    settle(pg)
+
+
+def sign_out(pg) -> None:
+    pg.get_by_role("button", name="退出登录").click()
+    pg.get_by_role("heading", name="登录").wait_for()
+    settle(pg)
 
 
 def settle(pg) -> None:
@@ -130,3 +156,10 @@ def pick(pg, selectbox, option: str) -> None:
 
 def choose_option(pg, label: str, option: str) -> None:
     pick(pg, pg.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label), option)
+
+
+@pytest.fixture
+def login_role() -> str | None:
+    """The demo account the `app` (AppTest) and `page` (browser) fixtures sign in as.
+    Override per test: `@pytest.mark.parametrize("login_role", ["viewer"])`."""
+    return "admin"

@@ -1,4 +1,8 @@
-"""Every page, driven the way a person uses it, under Streamlit's AppTest on the demo district."""
+"""Every page, driven the way a person uses it, under Streamlit's AppTest on the demo district.
+
+The `app` fixture signs in through the login page as the demo account of `login_role` (a
+fixture, "admin" unless a test overrides it, e.g. `@pytest.mark.parametrize("login_role", ["viewer"])`).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,16 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from ui.nav import PAGES
+from services.accounts import create_account
+from services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD
+from services.permissions import Actor
+from storage.db import get_engine
+from ui.nav import allowed_pages
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE_PATHS = [path for pages in PAGES.values() for path, _, _ in pages]
+DEMO_USER = {role: username for username, _, role, *_ in DEMO_ACCOUNTS}
+# The pages an administrator may open (the unit account's own page is tested in test_permissions).
+PAGE_PATHS = [path for pages in allowed_pages(Actor(0, "", "", "admin")).values() for path, _, _ in pages]
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +46,25 @@ def _as_a_running_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PagesManager, "__init__", init)
 
 
+def login(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
+    """Sign in through the login form, as a person would."""
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
 @pytest.fixture
-def app(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+def app(demo_url: str, monkeypatch: pytest.MonkeyPatch, login_role: str) -> Iterator[AppTest]:
     monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")  # demo mode: the demo accounts exist
     _as_a_running_server(monkeypatch)
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
+    login(at, DEMO_USER[login_role])
+    assert not at.error, [e.value for e in at.error]
     yield at
 
 
@@ -123,4 +145,7 @@ def test_empty_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.Monk
     _as_a_running_server(monkeypatch)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception, at.exception
+    assert any("create-user" in w.value for w in at.warning)  # no account yet: says how to make one
+    create_account("first-admin", "管理员", "admin", "a-long-password", engine=get_engine())
+    login(at, "first-admin", "a-long-password")
     assert any("请先上传评分表" in i.value for i in at.info)

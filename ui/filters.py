@@ -6,8 +6,10 @@ changes; pages read the chosen values through `current()`.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from scoring.periods import period_name
@@ -64,14 +66,30 @@ def sidebar_filters() -> Filters:
     return filters
 
 
-def group_filters(units) -> tuple[str | None, str | None]:
-    """Peer group and parent-unit choosers for the units of the current view (sidebar)."""
+# Choices per units frame: a view's frame is reused across reruns (services.dashboard), so on a
+# large district a rerun does not scan every unit again to list the groups.
+_choices: dict[int, tuple[weakref.ref, tuple[list[str], dict[str, str]]]] = {}
+
+
+def _group_choices(units: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    entry = _choices.get(id(units))
+    if entry is not None and entry[0]() is units:
+        return entry[1]
     categories = sorted(units["category"].astype(str).unique())
     parents = (
         units.loc[units["parent"] != "", ["parent", "parent_name"]].drop_duplicates().sort_values("parent")
         if "parent" in units.columns
         else units.iloc[0:0]
     )
+    found = categories, dict(zip(parents["parent"], parents["parent_name"], strict=True))
+    key = id(units)
+    _choices[key] = (weakref.ref(units, lambda _, k=key: _choices.pop(k, None)), found)
+    return found
+
+
+def group_filters(units: pd.DataFrame) -> tuple[str | None, str | None]:
+    """Peer group and parent-unit choosers for the units of the current view (sidebar)."""
+    categories, names = _group_choices(units)
     with st.sidebar:
         category = None
         if len(categories) > 1:
@@ -81,8 +99,7 @@ def group_filters(units) -> tuple[str | None, str | None]:
             _keep("f_category")
             category = None if chosen == ALL else chosen
         parent = None
-        if len(parents):
-            names = dict(zip(parents["parent"], parents["parent_name"], strict=True))
+        if names:
             if st.session_state.get("_kept_f_parent") not in [ALL, *names]:
                 st.session_state.pop("_kept_f_parent", None)
             chosen = st.selectbox(

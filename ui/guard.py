@@ -1,15 +1,39 @@
-"""Every page starts with `page_guard()`.
+"""Who is signed in, and the check every page makes first (`page_guard()`).
+
+- `signed_in()` (app.py, every run): the account of this browser session — from the session
+  token the login page stored, or else from the HttpOnly cookie (ui/auth_routes.py) — checked
+  against the database each run, so logout, idle timeout, deactivation and role changes apply at
+  once. It also makes that account the one services check when a page calls them (see
+  services/permissions.py): a page that forgets `by=` is still refused what its role may not do.
+- `page_guard()`: the page's permission (services/permissions.PAGE_PERMISSION) is checked on
+  the server whatever way the page was reached — menu, URL or switch_page. The menu only lists
+  permitted pages, but a hidden entry is not a permission.
 
 Streamlit runs a file of `pages/` by itself when a fresh server's first request names its URL
 (its older multipage mode, which lasts until app.py first calls st.navigation). Such a run has
-skipped app.py — its setup, filters and, later, the login check — so it is sent through app.py.
+skipped app.py — its setup and the sign-in check — so it is sent through app.py.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from services import permissions
+from services.accounts import check_session, oidc_enabled, record_refusal
+from services.permissions import ANONYMOUS, Actor
+from ui import auth_routes
 
 SHELL_FLAG = "_shell_ran"
+TOKEN_KEY = "_auth_token"
+ACTOR_KEY = "_auth_actor"
+NOTICE_KEY = "_auth_notice"
+LOGIN_PAGE = "pages/login.py"
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
 
 def mark_shell() -> None:
@@ -17,6 +41,98 @@ def mark_shell() -> None:
     st.session_state[SHELL_FLAG] = True
 
 
-def page_guard() -> None:
+def _ambient() -> Actor | None:
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None  # not a Streamlit run: command line, tests, background work of the operator
+    return st.session_state.get(ACTOR_KEY) or ANONYMOUS
+
+
+permissions.install_ambient(_ambient)
+
+
+def signed_in() -> Actor | None:
+    """The signed-in account of this browser session, or None (checked in the database)."""
+    token = st.session_state.get(TOKEN_KEY) or _cookie()
+    actor = None
+    if token:
+        result = check_session(token)
+        actor = result.actor
+        if actor is None:
+            st.session_state.pop(TOKEN_KEY, None)
+            if result.reason == "expired":
+                st.session_state[NOTICE_KEY] = "登录已超时，请重新登录。"
+    if actor is None:
+        st.session_state.pop(ACTOR_KEY, None)
+        return None
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def _cookie() -> str | None:
+    value = st.context.cookies.get(auth_routes.COOKIE)
+    return value if isinstance(value, str) and value else None
+
+
+def current_actor() -> Actor | None:
+    return st.session_state.get(ACTOR_KEY)
+
+
+def start_session(token: str) -> None:
+    """After a good password: this tab is signed in; with the cookie routes, the browser too."""
+    st.session_state[TOKEN_KEY] = token
+    st.session_state.pop(NOTICE_KEY, None)
+    if auth_routes.mounted():
+        from services.accounts import issue_ticket
+
+        go_to(f"{auth_routes.SESSION_PATH}?ticket={issue_ticket(token)}")
+    st.rerun()
+
+
+def end_session() -> None:
+    from services.accounts import logout
+
+    token = st.session_state.pop(TOKEN_KEY, None) or _cookie()
+    if token:
+        logout(token)
+    st.session_state.pop(ACTOR_KEY, None)
+    if oidc_enabled() and st.user.is_logged_in:
+        st.logout()  # also forget the identity provider's sign-in (its own redirect)
+    if auth_routes.mounted():
+        go_to(auth_routes.LOGOUT_PATH)
+    st.rerun()
+
+
+def go_to(path: str) -> None:
+    """Send the browser to one of our own routes. `path` is built here from fixed parts and a
+    random ticket, never from user input."""
+    st.html(f"<script>window.location.replace({json.dumps(path)})</script>", unsafe_allow_javascript=True)
+    st.stop()
+
+
+def _running_page() -> str | None:
+    """The pages/ file whose code called us."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent == PAGES_DIR:
+            return f"pages/{path.name}"
+        frame = frame.f_back
+    return None
+
+
+def page_guard() -> Actor | None:
+    """First call of every page: signed in, and allowed this page; returns the account."""
     if not st.session_state.get(SHELL_FLAG):
         st.switch_page("app.py")
+    page = _running_page() or ""
+    actor = current_actor()
+    if permissions.page_permission(page) is None:
+        return actor
+    if actor is None:
+        st.switch_page(LOGIN_PAGE)
+    if not permissions.page_allowed(actor, page):
+        record_refusal(actor, f"page:{page}", f"打开页面 {page} 被拒绝（{actor.role_name}）")
+        st.error(f"您的账户（{actor.role_name}）无权访问此页面。")
+        st.stop()
+    return actor

@@ -1,8 +1,14 @@
-"""The app's pages, by section. Issue #7 will filter this list by the signed-in user's role."""
+"""The app's pages, by section. The menu shows a signed-in user only the pages their role opens
+(services/permissions.PAGE_PERMISSION); with nobody signed in, only the login page exists, so
+every URL lands on it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+
+from services.permissions import Actor, page_allowed
 
 PAGES = {
     "看结果": [
@@ -12,14 +18,60 @@ PAGES = {
         ("pages/criteria.py", "指标分析", ":material/grid_on:"),
         ("pages/trends.py", "趋势", ":material/show_chart:"),
     ],
+    "例会": [
+        ("pages/meeting.py", "月度通报", ":material/campaign:"),
+        ("pages/whatif.py", "模拟测算", ":material/calculate:"),
+    ],
+    "录入数据": [
+        ("pages/upload.py", "上传评分表", ":material/upload_file:"),
+        ("pages/submissions.py", "提交记录", ":material/history:"),
+    ],
+    "本单位": [
+        ("pages/my_unit.py", "本单位结果", ":material/home_work:"),
+    ],
+    "管理": [
+        ("pages/admin_units.py", "单位管理", ":material/domain:"),
+        ("pages/admin_schemes.py", "方案管理", ":material/rule:"),
+        ("pages/admin_periods.py", "期间管理", ":material/lock_clock:"),
+        ("pages/admin_accounts.py", "账户管理", ":material/manage_accounts:"),
+        ("pages/admin_audit.py", "审计日志", ":material/policy:"),
+    ],
+    "账户": [
+        ("pages/my_account.py", "我的账户", ":material/account_circle:"),
+    ],
 }
+ROOT = Path(__file__).resolve().parents[1]
+LOGIN = ("pages/login.py", "登录", ":material/login:")
+# The first of these a user may open is where they land after signing in.
+HOME_PAGES = ("pages/overview.py", "pages/my_unit.py", "pages/my_account.py")
 
 
-def build_navigation() -> st.navigation:
-    sections = {
-        section: [
-            st.Page(path, title=title, icon=icon, default=(path == "pages/overview.py")) for path, title, icon in pages
-        ]
+def allowed_pages(actor: Actor) -> dict[str, list[tuple[str, str, str]]]:
+    """PAGES narrowed to what `actor` may open (empty sections dropped)."""
+    out = {
+        section: [p for p in pages if page_allowed(actor, p[0]) and (ROOT / p[0]).exists()]
         for section, pages in PAGES.items()
     }
-    return st.navigation(sections)
+    return {section: pages for section, pages in out.items() if pages}
+
+
+def build_navigation(actor: Actor | None) -> st.navigation:
+    if actor is None:
+        # Every page's URL shows the login (rather than a "page not found" dialog first).
+        path, title, icon = LOGIN
+        login = [st.Page(path, title=title, icon=icon, default=True)]
+        login += [
+            st.Page(path, title=title, icon=icon, url_path=Path(p).stem)
+            for pages in PAGES.values()
+            for p, _, _ in pages
+            if (ROOT / p).exists()
+        ]
+        return st.navigation(login, position="hidden")
+    allowed = allowed_pages(actor)
+    paths = [p[0] for pages in allowed.values() for p in pages]
+    home = next((h for h in HOME_PAGES if h in paths), paths[0])
+    sections = {
+        section: [st.Page(path, title=title, icon=icon, default=(path == home)) for path, title, icon in pages]
+        for section, pages in allowed.items()
+    }
+    return st.navigation(sections, expanded=True)

@@ -61,6 +61,19 @@ def style_grades(frame: pd.DataFrame, colors: dict[str, str], decimals: int):
     )
 
 
+CHART_BARS = 60  # a bar chart of more units than this is unreadable when projected
+PAGE_ROWS = 50  # rows sent to the browser at once: styling costs ~0.5 ms a row on every rerun
+
+
+def page_count(rows: int, size: int = PAGE_ROWS) -> int:
+    return max(1, -(-rows // size))
+
+
+def page_label(page: int, rows: int, size: int = PAGE_ROWS) -> str:
+    first, last = page * size + 1, min(rows, (page + 1) * size)
+    return f"第 {page + 1} 页（第 {first}–{last} 行）"
+
+
 def table_height(rows: int, limit: int = 30) -> int:
     """Pixels for a table that shows up to `limit` rows without an inner scrollbar."""
     return 35 * (min(rows, limit) + 1) + 3

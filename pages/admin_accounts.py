@@ -1,0 +1,148 @@
+"""账户管理: create accounts, change role / unit / assigned schemes and categories, deactivate,
+reset passwords, lift a lockout."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.accounts import (
+    MIN_PASSWORD,
+    create_account,
+    list_accounts,
+    reset_password,
+    unlock_account,
+    update_account,
+)
+from services.catalog import list_categories, list_schemes, list_units
+from services.errors import ServiceError
+from services.permissions import ROLE_NAMES
+from ui.guard import page_guard
+
+actor = page_guard()
+st.title("账户管理")
+
+accounts = list_accounts(by=actor)
+st.dataframe(
+    accounts.assign(
+        active=accounts["active"].map({True: "启用", False: "停用"}),
+        locked=accounts["locked"].map({True: "锁定中", False: ""}),
+        demo=accounts["demo"].map({True: "演示", False: ""}),
+    )[
+        [
+            "username",
+            "display_name",
+            "role_name",
+            "unit",
+            "schemes",
+            "categories",
+            "active",
+            "locked",
+            "last_login",
+            "demo",
+        ]
+    ].rename(
+        columns={
+            "username": "用户名",
+            "display_name": "姓名",
+            "role_name": "角色",
+            "unit": "所属单位",
+            "schemes": "负责方案",
+            "categories": "负责类别",
+            "active": "状态",
+            "locked": "锁定",
+            "last_login": "最近登录",
+            "demo": "",
+        }
+    ),
+    hide_index=True,
+)
+
+units = list_units(include_inactive=False)
+unit_names = dict(zip(units["code"], units["name"], strict=True))
+scheme_names = {v.scheme_key: v.label for v in list_schemes()}
+categories = list_categories()
+
+
+def done(message: str) -> None:
+    st.session_state["accounts_notice"] = message
+    st.rerun()
+
+
+notice = st.session_state.pop("accounts_notice", None)
+if notice:
+    st.success(notice)
+
+new_tab, edit_tab, password_tab = st.tabs(["新建账户", "修改账户", "重置密码 / 解锁"])
+with new_tab, st.form("new_account", clear_on_submit=False):
+    c = st.columns(3)
+    username = c[0].text_input("用户名（字母、数字、_ . @ -）")
+    name = c[1].text_input("姓名")
+    role = c[2].selectbox("角色", list(ROLE_NAMES), format_func=ROLE_NAMES.get)
+    unit = st.selectbox(
+        "所属单位（仅单位账户）",
+        [None, *unit_names],
+        format_func=lambda u: "—" if u is None else f"{unit_names[u]}（{u}）",
+    )
+    schemes = st.multiselect("负责方案（仅考核员）", list(scheme_names), format_func=scheme_names.get)
+    cats = st.multiselect("负责类别（仅考核员；不选则为方案内全部类别）", categories)
+    password = st.text_input(f"初始密码（至少 {MIN_PASSWORD} 位）", type="password", autocomplete="new-password")
+    if st.form_submit_button("新建", type="primary"):
+        try:
+            made = create_account(
+                username, name, role, password, unit_code=unit, schemes=schemes, categories=cats, by=actor
+            )
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            done(f"已新建账户 {made.username}（{made.role_name}）")
+
+names = list(accounts["username"])
+with edit_tab:
+    if names:
+        who = st.selectbox("账户", names, key="edit_who")
+        row = accounts.set_index("username").loc[who]
+        with st.form("edit_account"):
+            c = st.columns(3)
+            name = c[0].text_input("姓名", row["display_name"])
+            role = c[1].selectbox(
+                "角色", list(ROLE_NAMES), list(ROLE_NAMES).index(row["role"]), format_func=ROLE_NAMES.get
+            )
+            active = c[2].toggle("启用", bool(row["active"]))
+            options = [None, *unit_names]
+            unit = st.selectbox(
+                "所属单位（仅单位账户）",
+                options,
+                options.index(row["unit"]) if row["unit"] in options else 0,
+                format_func=lambda u: "—" if u is None else f"{unit_names[u]}（{u}）",
+            )
+            mine = [s for s in row["schemes"].split("、") if s in scheme_names]
+            schemes = st.multiselect("负责方案（仅考核员）", list(scheme_names), mine, format_func=scheme_names.get)
+            cats = st.multiselect(
+                "负责类别（仅考核员）", categories, [c for c in row["categories"].split("、") if c in categories]
+            )
+            if st.form_submit_button("保存修改", type="primary"):
+                try:
+                    update_account(
+                        who, display_name=name, role=role, unit_code=unit, schemes=schemes, categories=cats,
+                        active=active, by=actor,
+                    )  # fmt: skip
+                except ServiceError as exc:
+                    st.error(str(exc))
+                else:
+                    done(f"已修改账户 {who}；如角色、范围或状态有变，其登录已失效")
+
+with password_tab:
+    if names:
+        who = st.selectbox("账户", names, key="reset_who")
+        with st.form("reset_password", clear_on_submit=True):
+            password = st.text_input(f"新密码（至少 {MIN_PASSWORD} 位）", type="password", autocomplete="new-password")
+            if st.form_submit_button("重置密码"):
+                try:
+                    reset_password(who, password, by=actor)
+                except ServiceError as exc:
+                    st.error(str(exc))
+                else:
+                    done(f"已重置 {who} 的密码，并解除锁定")
+        if st.button("只解除锁定", key="unlock"):
+            unlock_account(who, by=actor)
+            done(f"已解除 {who} 的锁定")

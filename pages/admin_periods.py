@@ -1,0 +1,43 @@
+"""期间管理: publish (公示), lock and unlock periods; every change needs a reason and is audited."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from scoring.periods import period_name
+from services.errors import ServiceError
+from services.periods import list_periods, lock_period, publish_period, unlock_period
+from ui.guard import page_guard
+
+actor = page_guard()
+st.title("期间管理")
+st.caption("锁定的期间不再接受导入和撤回；解锁须填写原因。公示期间仍可更正。所有操作记入审计日志。")
+
+periods = list_periods()
+if not periods:
+    st.info("尚无期间。")
+    st.stop()
+st.dataframe(
+    pd.DataFrame({"期间": [period_name(p.label) for p in periods], "编号": [p.label for p in periods],
+                  "状态": [p.state_text for p in periods]}),
+    hide_index=True,
+)  # fmt: skip
+
+notice = st.session_state.pop("periods_notice", None)
+if notice:
+    st.success(notice)
+by_label = {p.label: p for p in periods}
+with st.form("period_state"):
+    label = st.selectbox("期间", list(by_label), format_func=lambda p: f"{period_name(p)}（{by_label[p].state_name}）")
+    action = st.radio("操作", ["锁定", "解锁", "公示"], horizontal=True)
+    reason = st.text_input("原因（锁定、解锁必填）")
+    if st.form_submit_button("执行", type="primary"):
+        change = {"锁定": lock_period, "解锁": unlock_period, "公示": publish_period}[action]
+        try:
+            info = change(label, "", reason, by=actor)
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["periods_notice"] = f"{info.name}：{info.state_text}"
+            st.rerun()

@@ -1,0 +1,136 @@
+"""单位管理: add, edit, deactivate units, their aliases, and import a register from Excel."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from services.catalog import list_categories, list_units, set_unit_active, upsert_units
+from services.errors import ServiceError
+from ui.guard import page_guard
+
+# Column headings accepted in an imported register (Chinese or the register's own names).
+HEADINGS = {
+    "编码": "code", "单位编码": "code", "名称": "name", "单位名称": "name", "类别": "category",
+    "上级": "parent", "上级单位": "parent", "上级编码": "parent", "人口": "population", "服务人口": "population",
+    "别名": "aliases", "启用": "active",
+}  # fmt: skip
+
+actor = page_guard()
+st.title("单位管理")
+
+units = list_units()
+st.dataframe(
+    units.assign(active=units["active"].map({True: "启用", False: "停用"}))[
+        ["code", "name", "category", "parent", "population", "aliases", "active"]
+    ].rename(
+        columns={
+            "code": "编码",
+            "name": "名称",
+            "category": "类别",
+            "parent": "上级",
+            "population": "人口",
+            "aliases": "别名（| 分隔）",
+            "active": "状态",
+        }
+    ),
+    hide_index=True,
+)
+
+
+def done(message: str) -> None:
+    st.session_state["units_notice"] = message
+    st.rerun()
+
+
+notice = st.session_state.pop("units_notice", None)
+if notice:
+    st.success(notice)
+
+names = dict(zip(units["code"], units["name"], strict=True))
+categories = list_categories()
+edit_tab, new_tab, active_tab, import_tab = st.tabs(["修改单位", "新增单位", "停用 / 启用", "从 Excel 导入"])
+
+with edit_tab:
+    if names:
+        code = st.selectbox("单位", list(names), format_func=lambda c: f"{names[c]}（{c}）", key="unit_edit")
+        row = units.set_index("code").loc[code]
+        with st.form("edit_unit"):
+            name = st.text_input("名称", row["name"])
+            category = st.selectbox("类别", categories, categories.index(row["category"]))
+            parent = st.text_input("上级单位编码（可空）", row["parent"])
+            aliases = st.text_input("别名（用 | 分隔）", row["aliases"])
+            population = st.number_input(
+                "服务人口（可空）", min_value=0, value=None if pd.isna(row["population"]) else int(row["population"])
+            )
+            if st.form_submit_button("保存", type="primary"):
+                frame = pd.DataFrame(
+                    [{"code": code, "name": name, "category": category, "parent": parent, "aliases": aliases,
+                      "population": population}]
+                )  # fmt: skip
+                try:
+                    done(upsert_units(frame, by=actor).message)
+                except ServiceError as exc:
+                    st.error(str(exc))
+
+with new_tab, st.form("new_unit", clear_on_submit=True):
+    c = st.columns(3)
+    code = c[0].text_input("编码")
+    name = c[1].text_input("名称")
+    category = c[2].text_input("类别（已有：" + "、".join(categories) + "）")
+    parent = st.text_input("上级单位编码（可空）")
+    aliases = st.text_input("别名（用 | 分隔）")
+    if st.form_submit_button("新增", type="primary"):
+        if code.strip() in names:
+            st.error(f"编码 {code.strip()} 已存在；修改请用“修改单位”")
+        else:
+            frame = pd.DataFrame(
+                [{"code": code, "name": name, "category": category, "parent": parent, "aliases": aliases}]
+            )
+            try:
+                done(upsert_units(frame, by=actor).message)
+            except ServiceError as exc:
+                st.error(str(exc))
+
+with active_tab:
+    if names:
+        code = st.selectbox("单位", list(names), format_func=lambda c: f"{names[c]}（{c}）", key="unit_active")
+        active = bool(units.set_index("code").loc[code, "active"])
+        st.caption("停用的单位保留历史数据，但不再接受新的评分数据。")
+        if st.button("停用" if active else "启用", key="toggle_active"):
+            try:
+                set_unit_active(code, not active, by=actor)
+            except ServiceError as exc:
+                st.error(str(exc))
+            else:
+                done(f"已{'停用' if active else '启用'} {names[code]}")
+
+with import_tab:
+    st.caption("第一行为列名：编码、名称、类别（必填），上级、人口、别名（| 分隔）、启用（可选）。全部正确才会导入。")
+    uploaded = st.file_uploader("单位清单（.xlsx 或 .csv）", type=["xlsx", "csv"], key="units_file")
+    if uploaded is not None:
+        try:
+            data = io.BytesIO(uploaded.getvalue())
+            frame = (
+                pd.read_csv(data, dtype=str)
+                if uploaded.name.lower().endswith(".csv")
+                else pd.read_excel(data, dtype=str, engine="calamine")
+            )
+        except Exception:  # noqa: BLE001 - any unreadable file gets the same plain answer
+            st.error("无法读取该文件：请上传 .xlsx（Excel）或 UTF-8 编码的 .csv 文件。")
+            st.stop()
+        frame = frame.rename(columns=lambda c: HEADINGS.get(str(c).strip(), str(c).strip()))
+        if "population" in frame.columns:
+            frame["population"] = pd.to_numeric(frame["population"], errors="coerce").astype("Int64")
+        if "active" in frame.columns:
+            frame["active"] = frame["active"].map(
+                lambda v: None if pd.isna(v) else str(v).strip() not in ("否", "停用", "0", "false", "False")
+            )
+        st.dataframe(frame, hide_index=True)
+        if st.button("导入以上单位", type="primary", key="units_import"):
+            try:
+                done(upsert_units(frame, by=actor).message)
+            except ServiceError as exc:
+                st.error(str(exc))

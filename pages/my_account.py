@@ -1,0 +1,37 @@
+"""我的账户: who I am, what my role allows, change my password."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.accounts import MIN_PASSWORD, change_password
+from services.errors import ServiceError
+from services.permissions import PERMISSIONS
+from ui.guard import TOKEN_KEY, page_guard
+
+actor = page_guard()
+st.title("我的账户")
+st.text(f"用户名：{actor.username}\n姓名：{actor.display_name}\n角色：{actor.role_name}")
+if actor.unit_code:
+    st.text(f"所属单位：{actor.unit_name}（{actor.unit_code}）")
+if actor.role == "assessor":
+    st.text(
+        f"负责方案：{'、'.join(actor.schemes) or '（未分配）'}\n负责类别：{'、'.join(actor.categories) or '方案内全部类别'}"
+    )
+st.caption("可以：" + "、".join(PERMISSIONS[p] for p in PERMISSIONS if actor.can(p)))
+
+st.subheader("修改密码")
+with st.form("change_password", clear_on_submit=True):
+    old = st.text_input("原密码", type="password", autocomplete="current-password")
+    new = st.text_input(f"新密码（至少 {MIN_PASSWORD} 位）", type="password", autocomplete="new-password")
+    again = st.text_input("再次输入新密码", type="password", autocomplete="new-password")
+    if st.form_submit_button("修改密码"):
+        if new != again:
+            st.error("两次输入的新密码不一致")
+        else:
+            try:
+                change_password(actor, old, new, token=st.session_state.get(TOKEN_KEY, ""))
+            except ServiceError as exc:
+                st.error(str(exc))
+            else:
+                st.success("密码已修改；其他设备上的登录已退出。")

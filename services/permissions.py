@@ -1,0 +1,199 @@
+"""Who may do what: roles, their permissions, the page table, and the check every service makes.
+
+One table serves the menu, the page guard and the services, so they cannot disagree.
+
+How a service knows who is asking (`acting`): a page may pass `by=` explicitly; if it does not,
+the signed-in account of the Streamlit run executing the call is used (ui/guard.py installs that
+lookup), so a page that forgets `by=` is still checked — and a run with nobody signed in is
+refused. Outside a Streamlit run (command line, tests, start-up) there is no account: an
+operator with shell access is trusted, as with any database tool. `trusted()` marks the few
+places a web run must act as the system (first-start migration and demo seeding).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from services.errors import Forbidden
+
+ROLE_NAMES = {"admin": "管理员", "assessor": "考核员", "viewer": "领导", "unit": "单位"}
+
+# permission -> what it lets one do (Chinese, for refusals and the accounts page)
+PERMISSIONS = {
+    "results.all": "查看全部单位的考核结果",
+    "results.own": "查看本单位的考核结果",
+    "export": "导出报表",
+    "upload": "上传评分表",
+    "rollback": "撤回提交",
+    "submissions.read": "查看提交记录",
+    "schemes.edit": "管理考核方案",
+    "units.edit": "管理单位",
+    "periods.manage": "锁定、解锁和公示期间",
+    "accounts.manage": "管理账户",
+    "audit.read": "查看审计日志",
+    "account.self": "修改本人密码",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(PERMISSIONS) - {"results.own"},
+    "assessor": frozenset({"results.all", "export", "upload", "rollback", "submissions.read", "account.self"}),
+    "viewer": frozenset({"results.all", "export", "account.self"}),
+    "unit": frozenset({"results.own", "account.self"}),
+}
+
+# page file -> the permission that opens it (None: open to everyone, signed in or not).
+# A page missing here is open to administrators only (tests check every menu page is listed).
+PAGE_PERMISSION: dict[str, str | None] = {
+    "pages/login.py": None,
+    "pages/overview.py": "results.all",
+    "pages/ranking.py": "results.all",
+    "pages/unit_detail.py": "results.all",
+    "pages/criteria.py": "results.all",
+    "pages/trends.py": "results.all",
+    "pages/meeting.py": "results.all",
+    "pages/my_unit.py": "results.own",
+    "pages/upload.py": "upload",
+    "pages/submissions.py": "submissions.read",
+    "pages/whatif.py": "schemes.edit",
+    "pages/admin_schemes.py": "schemes.edit",
+    "pages/admin_units.py": "units.edit",
+    "pages/admin_periods.py": "periods.manage",
+    "pages/admin_accounts.py": "accounts.manage",
+    "pages/admin_audit.py": "audit.read",
+    "pages/my_account.py": "account.self",
+}
+ADMIN_ONLY = "accounts.manage"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in account, as services and pages see it (never its password hash)."""
+
+    account_id: int
+    username: str
+    display_name: str
+    role: str
+    unit_code: str | None = None
+    unit_name: str | None = None
+    unit_category: str | None = None
+    schemes: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    is_demo: bool = False
+    permissions: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.permissions:
+            object.__setattr__(self, "permissions", ROLE_PERMISSIONS.get(self.role, frozenset()))
+
+    @property
+    def label(self) -> str:
+        """How the account appears in the audit log and on submissions: '张三（zhangsan）'."""
+        return f"{self.display_name}（{self.username}）"
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.role, "未登录")
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if self.role == "anonymous":
+            raise Forbidden("请先登录。")
+        if not self.can(permission):
+            raise Forbidden(f"您的账户（{self.role_name}）无权{PERMISSIONS.get(permission, permission)}。")
+
+
+ANONYMOUS = Actor(0, "", "未登录", "anonymous")
+
+
+def page_permission(path: str) -> str | None:
+    return PAGE_PERMISSION.get(path, ADMIN_ONLY)
+
+
+def page_allowed(actor: Actor | None, path: str) -> bool:
+    needed = page_permission(path)
+    if needed is None:
+        return True
+    return actor is not None and actor.can(needed)
+
+
+# -- who is acting -------------------------------------------------------------------------------
+_ambient: Callable[[], Actor | None] | None = None
+_local = threading.local()
+
+
+def install_ambient(resolver: Callable[[], Actor | None]) -> None:
+    """ui/guard.py: `resolver()` gives the signed-in account of the Streamlit run on this thread
+    (ANONYMOUS when nobody is signed in), or None when the thread runs no Streamlit script."""
+    global _ambient
+    _ambient = resolver
+
+
+@contextmanager
+def trusted() -> Iterator[None]:
+    """Calls inside act as the system (no account): start-up migration and demo seeding."""
+    _local.depth = getattr(_local, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _local.depth -= 1
+
+
+def acting(by: Actor | None) -> Actor | None:
+    """The account a service call is made for: `by`, else the signed-in account of the running
+    page, else None (a trusted operator)."""
+    if by is not None:
+        return by
+    if getattr(_local, "depth", 0) or _ambient is None:
+        return None
+    return _ambient()
+
+
+def check(by: Actor | None, permission: str) -> Actor | None:
+    """Refuse (Forbidden) unless the acting account has `permission`; returns that account."""
+    actor = acting(by)
+    if actor is not None:
+        actor.require(permission)
+    return actor
+
+
+def name_of(actor: Actor | None, fallback: str) -> str:
+    """Who to record: the account's label when an account acts, else what the caller said."""
+    return actor.label if actor is not None else fallback
+
+
+def require_scope(actor: Actor | None, permission: str, scheme_key: str, categories: Iterable[str]) -> None:
+    """An assessor may upload or roll back only for the schemes (and, when some are assigned,
+    the unit categories) assigned to them. Other roles: the permission alone decides."""
+    if actor is None:
+        return
+    actor.require(permission)
+    if actor.role != "assessor":
+        return
+    doing = PERMISSIONS[permission]
+    if scheme_key not in actor.schemes:
+        raise Forbidden(f"您未被分配考核方案 {scheme_key}，不能{doing}。如需调整请联系管理员。")
+    outside = sorted(set(categories) - set(actor.categories)) if actor.categories else []
+    if outside:
+        raise Forbidden(f"您只负责 {'、'.join(actor.categories)}，不能为 {'、'.join(outside)} 的单位{doing}。")
+
+
+def require_unit(actor: Actor | None, unit_code: str) -> None:
+    """Reading one unit's results: a unit account only its own unit; others need results.all."""
+    if actor is None:
+        return
+    if actor.role == "unit":
+        actor.require("results.own")
+        if unit_code != actor.unit_code:
+            raise Forbidden("单位账户只能查看本单位的考核结果。")
+        return
+    actor.require("results.all")
+
+
+def require(permission: str, by: Actor | None = None) -> Actor | None:
+    """`check` for services that take no `by=`: the running page's account must have `permission`."""
+    return check(by, permission)

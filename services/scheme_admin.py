@@ -1,0 +1,93 @@
+"""Scheme administration: check a draft with located errors, preview it on stored data.
+
+Saving goes through `catalog.register_scheme` (validated again, versioned, audited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from scoring import Scheme, SchemeError, ScoringInputError, parse_scheme, score
+from scoring.periods import period_name
+from services.catalog import list_units, scheme_versions
+from services.permissions import Actor, check
+from services.values import current_values, periods_with_values
+
+
+@dataclass(frozen=True)
+class Draft:
+    scheme: Scheme | None
+    problems: list[str]  # 'where: what' lines, empty when the draft is valid
+
+    @property
+    def ok(self) -> bool:
+        return self.scheme is not None
+
+
+def check_draft(source: str, *, by: Actor | None = None) -> Draft:
+    """Parse a scheme's YAML; every problem, located by its key path, instead of the first."""
+    check(by, "schemes.edit")
+    if not source.strip():
+        return Draft(None, ["方案内容为空"])
+    try:
+        return Draft(parse_scheme(source), [])
+    except SchemeError as exc:
+        return Draft(None, list(exc.messages))
+
+
+@dataclass(frozen=True)
+class Preview:
+    period: str
+    units: pd.DataFrame  # unit, name, category, total, rank, grade (+ the stored version's total)
+    message: str
+
+
+def preview(scheme: Scheme, *, by: Actor | None = None, engine: Engine | None = None) -> Preview | None:
+    """Score the draft on the latest period that has values for its scheme id (nothing stored).
+    None when the scheme has no data yet. Raises nothing for bad fits: they become the message."""
+    check(by, "schemes.edit")
+    periods = periods_with_values(scheme.id, engine=engine)
+    if not periods:
+        return None
+    period = periods[-1]
+    values = current_values(scheme.id, period, engine=engine)
+    register = list_units(engine=engine).set_index("code")
+    present = pd.unique(values["unit"].astype(str))
+    try:
+        scored = score(scheme, values, categories=register["category"].reindex(present).dropna())
+    except ScoringInputError as exc:
+        lines = "；".join(str(p) for p in exc.problems[:10])
+        return Preview(
+            period, pd.DataFrame(), f"{period_name(period)}的数据不符合此方案（共 {len(exc.problems)} 处）：{lines}"
+        )
+    units = scored.units
+    out = pd.DataFrame(
+        {
+            "unit": units["unit"].astype(str),
+            "name": units["unit"].astype(str).map(register["name"]).fillna(""),
+            "category": units["category"].astype(str),
+            "total": units["total"],
+            "rank": units["rank"],
+            "grade": units["grade"].astype(str),
+        }
+    ).sort_values(["category", "rank"], kind="stable")
+    return Preview(period, out.reset_index(drop=True), f"按此方案计算{period_name(period)}（{period}）的数据，未保存")
+
+
+def versions_table(*, by: Actor | None = None, engine: Engine | None = None) -> pd.DataFrame:
+    check(by, "schemes.edit")
+    rows = scheme_versions(engine=engine)
+    return pd.DataFrame(
+        {
+            "scheme": [v.scheme_key for v in rows],
+            "version": [v.version for v in rows],
+            "name": [v.name for v in rows],
+            "categories": ["、".join(v.categories) for v in rows],
+            "created_by": [v.created_by for v in rows],
+            "created_at": [v.created_at for v in rows],
+            "note": [v.note for v in rows],
+        }
+    )
