@@ -6,6 +6,7 @@ import csv
 import io
 
 import numpy as np
+import pandas as pd
 
 from exports.safe_text import neutralise
 from reports.bulletin import Bulletin
@@ -57,3 +58,8 @@ def ranking_csv(bulletin: Bulletin) -> bytes:
     for values in zip(*columns):
         writer.writerow([_cell(c, v, bulletin.decimals) for (c, _), v in zip(CSV_COLUMNS, values)])
     return out.getvalue().encode("utf-8-sig")
+
+
+def text_table_csv(frame: pd.DataFrame) -> bytes:
+    """Any shown table (e.g. the audit log) as CSV bytes, every cell written as neutralised text."""
+    return frame.map(neutralise).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

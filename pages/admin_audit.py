@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from exports.safe_text import neutralise
+from exports.csv_export import text_table_csv
 from services._db import DISPLAY_TZ
 from services.audit import ACTIONS, audit_log, record_export
 from ui.guard import page_guard
@@ -33,11 +33,9 @@ table = log[["time", "actor", "action_name", "target", "message"]].rename(
 st.caption(f"共 {len(table)} 条（最新在前）")
 st.dataframe(table, hide_index=True, column_config={"内容": st.column_config.TextColumn(width="large")})
 
-# Text a spreadsheet would run as a formula (=, +, -, @ …) is neutralised before export.
-csv = table.map(neutralise).to_csv(index=False).encode("utf-8-sig")
 st.download_button(
     "导出 CSV",
-    csv,
+    text_table_csv(table),  # text a spreadsheet would run as a formula is neutralised
     file_name=f"审计日志_{today:%Y%m%d}.csv",
     mime="text/csv",
     icon=":material/download:",

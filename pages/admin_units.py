@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 
 from services.catalog import list_categories, list_units, set_unit_active, upsert_units
 from services.errors import ServiceError
+from services.unit_register import read_unit_register
 from ui.guard import page_guard
-
-# Column headings accepted in an imported register (Chinese or the register's own names).
-HEADINGS = {
-    "编码": "code", "单位编码": "code", "名称": "name", "单位名称": "name", "类别": "category",
-    "上级": "parent", "上级单位": "parent", "上级编码": "parent", "人口": "population", "服务人口": "population",
-    "别名": "aliases", "启用": "active",
-}  # fmt: skip
 
 actor = page_guard()
 st.title("单位管理")
@@ -112,22 +104,10 @@ with import_tab:
     uploaded = st.file_uploader("单位清单（.xlsx 或 .csv）", type=["xlsx", "csv"], key="units_file")
     if uploaded is not None:
         try:
-            data = io.BytesIO(uploaded.getvalue())
-            frame = (
-                pd.read_csv(data, dtype=str)
-                if uploaded.name.lower().endswith(".csv")
-                else pd.read_excel(data, dtype=str, engine="calamine")
-            )
-        except Exception:  # noqa: BLE001 - any unreadable file gets the same plain answer
-            st.error("无法读取该文件：请上传 .xlsx（Excel）或 UTF-8 编码的 .csv 文件。")
+            frame = read_unit_register(uploaded.name, uploaded.getvalue())
+        except ServiceError as exc:
+            st.error(str(exc))
             st.stop()
-        frame = frame.rename(columns=lambda c: HEADINGS.get(str(c).strip(), str(c).strip()))
-        if "population" in frame.columns:
-            frame["population"] = pd.to_numeric(frame["population"], errors="coerce").astype("Int64")
-        if "active" in frame.columns:
-            frame["active"] = frame["active"].map(
-                lambda v: None if pd.isna(v) else str(v).strip() not in ("否", "停用", "0", "false", "False")
-            )
         st.dataframe(frame, hide_index=True)
         if st.button("导入以上单位", type="primary", key="units_import"):
             try:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import io
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_pages import app, demo_url  # noqa: F401 - fixtures
 
+from exports.csv_export import text_table_csv
 from services.audit import audit_log
 from services.catalog import list_units, scheme_versions
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def widget(elements, label: str):  # noqa: ANN001, ANN201
@@ -108,3 +114,49 @@ def test_changing_ones_own_password(app: AppTest) -> None:  # noqa: F811
     press(app, "修改密码")
     assert any("密码已修改" in s.value for s in app.success)
     assert audit_log(action="account.password")["actor"].iloc[0] == "演示领导（demo-viewer）"
+
+
+def register_xlsx(rows: list[list[object]]) -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame(rows[1:], columns=rows[0]).to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def test_a_unit_register_with_bad_cells_is_refused_with_rows_then_a_good_one_lands(app: AppTest) -> None:  # noqa: F811
+    before = list_units()
+    app.switch_page("pages/admin_units.py").run()
+    uploader = app.file_uploader(key="units_file")
+    header = ["编码", "名称", "类别", "人口", "启用", "别名"]
+    bad = register_xlsx(
+        [
+            header,
+            ["N01", "新建卫生室", "社区卫生服务中心", "六十", "是", ""],
+            ["N02", "另一个", "社区卫生服务中心", 800, "也许", ""],
+        ]
+    )
+    uploader.set_value(("单位.xlsx", bad, XLSX)).run()
+    assert not app.exception, app.exception
+    message = app.error[0].value
+    assert "第 2 行「人口」: '六十' 不是非负整数" in message and "第 3 行「启用」: '也许' 应为 是 或 否" in message
+    assert not any(b.key == "units_import" for b in app.button)
+    pd.testing.assert_frame_equal(list_units(), before)
+
+    good = register_xlsx([header, ["N01", "新建卫生室", "社区卫生服务中心", 1200, "是", "新室|卫生室N01"]])
+    app.file_uploader(key="units_file").set_value(("单位.xlsx", good, XLSX)).run()
+    assert not app.error, [e.value for e in app.error]
+    app.button(key="units_import").click().run()
+    assert not app.exception, app.exception
+    row = list_units().set_index("code").loc["N01"]
+    assert row["name"] == "新建卫生室" and row["population"] == 1200 and bool(row["active"])
+    assert "新室" in row["aliases"]
+
+
+def test_the_audit_log_exports_what_is_shown_with_formulas_neutralised(app: AppTest) -> None:  # noqa: F811
+    app.switch_page("pages/admin_audit.py").run()
+    assert app.get("download_button")[0].proto.label == "导出 CSV"
+    shown = app.dataframe[0].value
+    shown.loc[0, "内容"] = '=HYPERLINK("http://x")'  # what a hostile file name could put in a message
+    rows = pd.read_csv(io.BytesIO(text_table_csv(shown)), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(rows.columns) == ["时间", "操作人", "操作", "对象", "内容"] and len(rows) == len(shown)
+    assert rows.loc[0, "内容"] == '\'=HYPERLINK("http://x")'
+    assert rows.loc[1:, "操作人"].tolist() == shown.loc[1:, "操作人"].astype(str).tolist()
