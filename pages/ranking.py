@@ -11,6 +11,7 @@ import hashlib
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from reports.overview import ends, ordered
@@ -23,7 +24,6 @@ from ui.tables import (
     page_label,
     ranking_columns,
     ranking_rows,
-    style_grades,
     table_height,
 )
 from ui.view import caption, current_view
@@ -35,13 +35,14 @@ def _shown_key(view_key: str, units: pd.DataFrame) -> str:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _rows(key: str, decimals: int, _units: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    rows = ranking_rows(ordered(_units), decimals)
-    return rows, dict(zip(rows["unit"].tolist(), rows["单位"].tolist(), strict=True))
+def _rows(key: str, decimals: int, _units: pd.DataFrame) -> pd.DataFrame:
+    return ranking_rows(ordered(_units), decimals)
 
 
-def _rows_now(decimals: int, units: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    return _rows.__wrapped__(None, decimals, units)
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _arrow(key: str, page: int, _shown: pd.DataFrame) -> pa.Table:
+    # Converted once per page of results: a rerun then sends the table without touching pandas.
+    return pa.Table.from_pandas(_shown, preserve_index=False)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -58,7 +59,7 @@ if threshold is not None:
     st.caption(f"红色虚线为末位线（{threshold:g} 分）；名次为同类单位内排名，并列同名次；一票否决单位列末位。")
 
 key = _shown_key(view.key, units) if view.key else None
-rows, names = _rows(key, scheme.decimals, units) if key else _rows_now(scheme.decimals, units)
+rows = _rows(key, scheme.decimals, units) if key else ranking_rows(ordered(units), scheme.decimals)
 grades = [g.name for g in scheme.grades]
 
 
@@ -78,9 +79,9 @@ if pages > 1:
     )
 shown = rows.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
 event = st.dataframe(
-    style_grades(shown, grade_colors(grades), scheme.decimals),
+    _arrow(key, page, shown) if key else shown,
     hide_index=True,
-    column_config=ranking_columns(),
+    column_config=ranking_columns(grade_colors(grades), scheme.decimals),
     on_select="rerun",
     selection_mode="single-row",
     key="ranking_table",
@@ -107,7 +108,4 @@ chart = st.plotly_chart(
 if chart.selection.points:
     open_unit(chart.selection.points[0]["customdata"][0])
 
-with st.form("open_unit"):
-    chosen = st.selectbox("查看单位详情", list(names), format_func=names.get, key="ranking_pick")
-    if st.form_submit_button("打开"):
-        open_unit(chosen)
+st.caption("点击表格中的行或图中的柱，打开该单位的详情；也可在「单位详情」页直接选择任一单位。")

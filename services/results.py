@@ -22,9 +22,9 @@ from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, and_, bindparam, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 import scoring
 from scoring import Results, Scheme, score
@@ -34,8 +34,9 @@ from services.errors import ServiceError
 from services.periods import previous_label
 from services.permissions import require
 from services.values import AssessmentRef, current_values_in, find_assessment, values_as_of_in
-from storage.models import ResultCache, SchemeVersion, Unit, UnitCategory
-from storage.sql import counter_value, upsert
+from storage.models import Assessment, Counter, Period, ResultCache, SchemeVersion, Unit, UnitCategory
+from storage.models import Scheme as SchemeRow
+from storage.sql import upsert
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def engine_code_hash() -> str:
 @dataclass(frozen=True)
 class _State:
     ref: AssessmentRef
-    version: SchemeVersionInfo
+    sha: str  # of the scheme version the values use
     previous: AssessmentRef | None
     previous_sha: str | None
     catalog: int
@@ -69,7 +70,7 @@ class _State:
 
     @property
     def own_base(self) -> str:
-        return self.base(self.ref, self.version.sha256)
+        return self.base(self.ref, self.sha)
 
     @property
     def previous_base(self) -> str:
@@ -81,19 +82,50 @@ class _State:
     def fingerprint(self) -> str:
         return f"{self.own_base}|prev={self.previous_base}"
 
+    def version(self, session: Session) -> SchemeVersionInfo:
+        return version_info(session.get(SchemeVersion, self.ref.scheme_version_id))
+
+
+@cache
+def _state_query() -> Select:
+    """Everything the fingerprint needs, in one statement (built once: every page rerun runs it)."""
+    a, prev, version, prev_version, prev_period = (
+        aliased(Assessment), aliased(Assessment), aliased(SchemeVersion), aliased(SchemeVersion), aliased(Period)
+    )  # fmt: skip
+    catalog = select(Counter.value).where(Counter.name == CATALOG_COUNTER).scalar_subquery()
+    return (
+        select(
+            a.id,
+            a.revision,
+            a.scheme_version_id,
+            version.sha256,
+            prev.id,
+            prev.revision,
+            prev.scheme_version_id,
+            prev_version.sha256,
+            catalog,
+        )  # fmt: skip
+        .select_from(a)
+        .join(SchemeRow, a.scheme_id == SchemeRow.id)
+        .join(Period, a.period_id == Period.id)
+        .join(version, version.id == a.scheme_version_id)
+        .outerjoin(prev_period, prev_period.label == bindparam("previous"))
+        .outerjoin(prev, and_(prev.scheme_id == a.scheme_id, prev.period_id == prev_period.id))
+        .outerjoin(prev_version, prev_version.id == prev.scheme_version_id)
+        .where(SchemeRow.key == bindparam("scheme"), Period.label == bindparam("period"))
+    )
+
 
 def _state(session: Session, scheme_key: str, period: str) -> _State | None:
-    ref = find_assessment(session, scheme_key, period)
-    if ref is None or ref.scheme_version_id is None:
+    params = {"scheme": scheme_key, "period": period, "previous": previous_label(period)}
+    row = session.execute(_state_query(), params).one_or_none()
+    if row is None:
         return None
-    version = version_info(session.get(SchemeVersion, ref.scheme_version_id))
-    prev = find_assessment(session, scheme_key, previous_label(period))
-    prev_sha = None
-    if prev is not None and prev.scheme_version_id is not None:
-        prev_sha = session.scalar(select(SchemeVersion.sha256).where(SchemeVersion.id == prev.scheme_version_id))
-    else:
-        prev = None
-    return _State(ref, version, prev, prev_sha, counter_value(session, CATALOG_COUNTER))
+    ref = AssessmentRef(row[0], scheme_key, period, row[1], row[2])
+    previous = None
+    if row[4] is not None and row[7] is not None:
+        previous = AssessmentRef(row[4], scheme_key, previous_label(period), row[5], row[6])
+    return _State(ref, row[3], previous, row[7] if previous else None, row[8] or 0)
 
 
 # -- the result object -----------------------------------------------------------------------
@@ -171,7 +203,9 @@ def _with_names(units: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
     return out
 
 
-def _compute(session: Session, scheme_key: str, period: str) -> tuple[_State, Results, pd.Series] | None:
+def _compute(
+    session: Session, scheme_key: str, period: str
+) -> tuple[_State, SchemeVersionInfo, Results, pd.Series] | None:
     """Score the current values, reading them and their fingerprint in one snapshot."""
     state = _state(session, scheme_key, period)
     if state is None:
@@ -188,7 +222,8 @@ def _compute(session: Session, scheme_key: str, period: str) -> tuple[_State, Re
             except scoring.ScoringInputError:
                 previous = None  # an incomplete previous period gives no changes, not an error
     values = current_values_in(session, state.ref)
-    return state, _score(state.version.load(), values, units, previous), units["name"]
+    version = state.version(session)
+    return state, version, _score(version.load(), values, units, previous), units["name"]
 
 
 def _cached_units(session: Session, assessment_id: int, fingerprint_prefix: str) -> pd.DataFrame | None:
@@ -260,19 +295,22 @@ def results(
         computed = read(eng, lambda s: _compute(s, scheme_key, period))
         if computed is None:
             return "", None  # type: ignore[return-value]
-        return computed[0].fingerprint, computed[1]
+        return computed[0].fingerprint, computed[2]
 
-    cached = read(eng, lambda s: (_cached_units(s, state.ref.id, fingerprint), _units_table(s)["name"]))
-    if cached[0] is not None:
-        units = _with_names(cached[0], cached[1])
-        return _remember(key, AssessmentResults(state.version, period, units, fingerprint, True, rescore))
+    cached, names, version = read(
+        eng, lambda s: (_cached_units(s, state.ref.id, fingerprint), _units_table(s)["name"], state.version(s))
+    )
+    if cached is not None:
+        return _remember(
+            key, AssessmentResults(version, period, _with_names(cached, names), fingerprint, True, rescore)
+        )
     computed = read(eng, lambda s: _compute(s, scheme_key, period))
     if computed is None:
         return None
-    state, scored, names = computed
+    state, version, scored, names = computed
     _store(eng, state.ref.id, state.fingerprint, scored.units)
     units = _with_names(scored.units, names)
-    return _remember(key, AssessmentResults(state.version, period, units, state.fingerprint, False, rescore, scored))
+    return _remember(key, AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored))
 
 
 def _results_as_of(eng: Engine, scheme_key: str, period: str, at: datetime) -> AssessmentResults | None:

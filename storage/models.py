@@ -288,7 +288,7 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(lazy="selectin")  # a nested join here made SQLite scan every unit
 
 
 class AccountSession(Base):

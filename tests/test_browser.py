@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from browser_kit import choose_option, pick, settle, shot
+from browser_kit import choose_option, settle, shot
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -29,11 +29,17 @@ def test_leadership_journey(page, server: str) -> None:
     page.get_by_text("社区卫生服务中心月度绩效考核 · 版本 2025.1 · 2025年8月").wait_for()
     shot(page, "02_ranking")
 
-    # Open a unit from the ranking (the form under the table: keyboard- and screen-reader-friendly).
-    pick(page, page.locator("[data-testid='stForm'] [data-testid='stSelectbox']"), "西城街道社区卫生服务中心")
-    page.get_by_role("button", name="打开").click()
+    # Open a unit by selecting its row in the ranking table (the grid's row marker, left of the row).
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    row_height = 35
+    page.mouse.click(box["x"] + 12, box["y"] + row_height * 1.5)  # first row, under the header
     settle(page)
     page.get_by_role("heading", name="单位详情").wait_for()
+    # The unit opened is August's first, and the page still shows August (the filters are kept).
+    page.get_by_text("社区卫生服务中心月度绩效考核 · 版本 2025.1 · 2025年8月").wait_for()
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "93.95"  # 北关's August total
     page.get_by_text("失分明细（按失分从多到少）").wait_for()
     page.get_by_text("历次得分与名次").scroll_into_view_if_needed()
     page.locator(".js-plotly-plot").nth(1).wait_for()  # score and rank over time

@@ -56,11 +56,16 @@ def sidebar_filters() -> Filters:
         scheme = by_key[key]
         choices = period_choices(scheme.key)
         kinds = list(choices)
-        kind = (
-            st.segmented_control("期间类型", kinds, format_func=KIND_NAMES.get, key=f"f_kind_{key}", default=kinds[0])
-            or kinds[0]
-        )
-        period = st.selectbox("期间", choices[kind], format_func=period_name, key=f"f_period_{key}_{kind}")
+        kind_key = _kept(f"f_kind_{key}")
+        if st.session_state.get(kind_key) not in kinds:
+            st.session_state[kind_key] = kinds[0]  # set here rather than as `default`, which would clash
+        kind = st.segmented_control("期间类型", kinds, format_func=KIND_NAMES.get, key=kind_key) or kinds[0]
+        _keep(kind_key)
+        period_key = _kept(f"f_period_{key}_{kind}")
+        if st.session_state.get(period_key) not in (None, *choices[kind]):
+            st.session_state.pop(period_key)  # a period kept from before may no longer have values
+        period = st.selectbox("期间", choices[kind], format_func=period_name, key=period_key)
+        _keep(period_key)
         filters = Filters(scheme, period, None, None)
     st.session_state["filters"] = filters
     return filters
