@@ -104,6 +104,16 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64, copy=False), np.asarray(labels, dtype=object)
 
 
+def _labels_dtype(series: pd.Series | None, labels: np.ndarray) -> pd.CategoricalDtype:
+    """`labels` as a categorical dtype, reusing the frame's own categories when they are the same
+    strings (building them from an object array infers each label's type: ~3 ms per 25,000)."""
+    if series is not None and isinstance(series.dtype, pd.CategoricalDtype):
+        own = series.dtype.categories
+        if own.dtype == "str" and len(own) == len(labels):
+            return pd.CategoricalDtype(own)
+    return pd.CategoricalDtype(labels)
+
+
 def _compact(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     """Map keys to 0..k-1 in sorted key order; also return the distinct keys. O(n + space)."""
     if space <= 50_000_000:
@@ -228,8 +238,12 @@ def build_matrix(
     n_units = len(u_labels)
     pair = u_codes if len(p_labels) == 1 else p_codes * n_units + u_codes
     ent_codes, ent_pairs = _compact(pair, len(p_labels) * n_units)
-    ent_period = pd.Categorical.from_codes(ent_pairs // n_units, p_labels)
-    ent_unit_cat = pd.Categorical.from_codes(ent_pairs % n_units, u_labels)
+    ent_period = pd.Categorical.from_codes(
+        ent_pairs // n_units, dtype=_labels_dtype(values.get("period"), p_labels), validate=False
+    )
+    ent_unit_cat = pd.Categorical.from_codes(
+        ent_pairs % n_units, dtype=_labels_dtype(values["unit"], u_labels), validate=False
+    )
     ent_unit = u_labels[ent_pairs % n_units]
     ent_category = _entity_categories(values, ent_codes, ent_pairs % n_units, u_labels, categories, problems)
     period_of = p_labels[ent_pairs // n_units]

@@ -124,6 +124,11 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
     return with_changes(out, previous)
 
 
+def _no_changes(out: pd.DataFrame, change_cols: list[str]) -> pd.DataFrame:
+    none = pd.DataFrame(np.nan, index=out.index, columns=change_cols)
+    return pd.concat([out, none], axis=1)  # one block, not four column inserts
+
+
 def with_changes(units: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Change of total and rank against the period before (within these rows or `previous`).
 
@@ -133,12 +138,13 @@ def with_changes(units: pd.DataFrame, previous: pd.DataFrame | None = None) -> p
     present = [c for c in change_cols if c in units.columns]
     out = units.drop(columns=present) if present else units.copy(deep=False)
     cols = ["period", "unit", "total", "rank"]
+    # One period and nothing before it (checked first: the common case of scoring one month).
+    if (previous is None and out["period"].nunique() < 2) or not len(out):
+        return _no_changes(out, change_cols)
     history = out[cols] if previous is None else pd.concat([previous[cols], out[cols]], ignore_index=True)
     order = sorted({str(p) for p in pd.unique(history["period"])})
     if len(order) < 2:
-        for c in change_cols:
-            out[c] = np.nan
-        return out
+        return _no_changes(out, change_cols)
     history = history.drop_duplicates(["period", "unit"], keep="last")
     next_of = dict(zip(order[:-1], order[1:]))
     before = history.assign(period=history["period"].astype(str).map(next_of))
