@@ -124,7 +124,7 @@ def main() -> None:
     print(f"{'rows':>12} {'score s':>9} {'rows/s':>12} {'groupby s':>10} {'ratio':>6}")
     for rows in args.rows:
         frame, categories = bench_frame(rows)
-        repeat = 3 if rows <= 2_000_000 else 2  # the first run pays for fresh memory pages
+        repeat = 7 if rows <= 2_000_000 else 3  # the first runs pay for fresh memory pages
         t_score = best_of(lambda f=frame, c=categories: score(scheme, f, categories=c), repeat)
         t_base = best_of(lambda f=frame: f.groupby("unit", observed=True)["value"].sum(), repeat)
         print(f"{rows:>12,} {t_score:>9.3f} {rows / t_score:>12,.0f} {t_base:>10.3f} {t_score / t_base:>6.2f}")

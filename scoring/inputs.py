@@ -86,7 +86,8 @@ class CellMatrix:
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes and unique labels (an object array), reusing a categorical's codes.
+    """Integer codes (of any width: widen before arithmetic) and unique labels (an object array),
+    reusing a categorical's codes.
 
     Unused categories are harmless: only codes that occur become entities or columns.
     """
@@ -99,9 +100,9 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
                 labels = np.append(labels, "")
                 blank = [len(labels) - 1]
             codes = np.where(codes < 0, blank[0], codes)
-        return codes.astype(np.int64, copy=False), labels
+        return codes, labels  # the categorical's own (narrow) integer type: no widening pass
     codes, labels = pd.factorize(series.fillna("").astype(str), sort=False)
-    return codes.astype(np.int64, copy=False), np.asarray(labels, dtype=object)
+    return codes, np.asarray(labels, dtype=object)
 
 
 def _labels_dtype(series: pd.Series | None, labels: np.ndarray) -> pd.CategoricalDtype:
@@ -197,7 +198,7 @@ def build_matrix(
     if "period" in values.columns:
         p_codes, p_labels = _codes(values["period"])
     else:
-        p_codes, p_labels = np.zeros(n, np.int64), np.array([""], dtype=object)
+        p_codes, p_labels = np.broadcast_to(np.int64(0), n), np.array([""], dtype=object)
     u_codes, u_labels = _codes(values["unit"])
     c_codes_raw, c_labels = _codes(values["code"])
     raw = values["value"]
@@ -236,7 +237,7 @@ def build_matrix(
 
     # Entities: the (period, unit) pairs that occur, sorted by period then unit code.
     n_units = len(u_labels)
-    pair = u_codes if len(p_labels) == 1 else p_codes * n_units + u_codes
+    pair = u_codes if len(p_labels) == 1 else p_codes.astype(np.int64) * n_units + u_codes
     ent_codes, ent_pairs = _compact(pair, len(p_labels) * n_units)
     ent_period = pd.Categorical.from_codes(
         ent_pairs // n_units, dtype=_labels_dtype(values.get("period"), p_labels), validate=False
@@ -254,7 +255,7 @@ def build_matrix(
     if "assessor" in values.columns:
         a_codes, a_labels = _codes(values["assessor"])
     else:
-        a_codes, a_labels = np.zeros(n, np.int64), np.array([""], dtype=object)
+        a_codes, a_labels = np.broadcast_to(np.int64(0), n), np.array([""], dtype=object)
 
     def where(i: int, code: str | None = None) -> dict:
         return {
@@ -293,19 +294,25 @@ def build_matrix(
     # Values are screened column by column on the placed cells (contiguous, no gathers); only
     # rows of suspicious or shared cells are then checked one by one.
     suspicious = _bad_cells(columns, placed.reshape(n_cols, n_ent)).ravel()
-    check = cand & suspicious[cell]
+    check = cand & suspicious[cell] if suspicious.any() else None
     if multi is not None:
-        check |= cand & multi
+        check = cand & multi if check is None else check | (cand & multi)
     bad = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero(check)
-    bad[rows] = _bad_values(columns, col[rows], value[rows])
-    bad_na = na & ~np.array([c.allow_na for c in columns])[safe_col] if na.any() else np.zeros(n, bool)
-    if numeric:
-        non_numeric = np.zeros(n, dtype=bool)
-    else:  # text that did not parse as a number (the parsers upstream already mapped 是/否, % …)
+    if check is not None:
+        rows = np.flatnonzero(check)
+        bad[rows] = _bad_values(columns, col[rows], value[rows])
+    invalid_row = bad.copy()
+    bad_na = np.zeros(n, bool)
+    if na.any():
+        bad_na = na & ~np.array([c.allow_na for c in columns])[safe_col]
+        invalid_row |= bad_na
+    non_numeric = np.zeros(n, dtype=bool)
+    if not numeric:  # text that did not parse as a number (the parsers upstream already mapped 是/否, % …)
         text = raw.astype(str).str.strip()
         non_numeric = (~has) & (~na) & raw.notna().to_numpy() & (text != "").to_numpy()
-    invalid_row = ok & (bad | bad_na | non_numeric)
+        invalid_row |= non_numeric
+    if not all_ok:
+        invalid_row &= ok
     for i in np.flatnonzero(invalid_row):
         c = columns[col[i]]
         if non_numeric[i]:
@@ -409,7 +416,12 @@ def _entity_categories(
     if categories is not None:
         # Look each distinct unit up once, then spread to entities by code.
         index = categories.index.astype(str)
-        if len(index) == len(u_labels) and (index.to_numpy(dtype=object) == u_labels).all():
+        unit = values["unit"]
+        own = unit.cat.categories if isinstance(unit.dtype, pd.CategoricalDtype) else None
+        if len(index) == len(u_labels) and (
+            (own is not None and len(own) == len(u_labels) and index.equals(own))  # compared in Arrow
+            or (index.to_numpy(dtype=object) == u_labels).all()
+        ):
             at = np.arange(len(u_labels))  # the map lists units in the frame's own order
         else:
             at = pd.Index(index).get_indexer(u_labels)

@@ -75,22 +75,21 @@ def rank_within_peer_group(units: pd.DataFrame, by: list[str]) -> pd.Series:
 
 
 def _bottom(
-    scheme: Scheme, units: pd.DataFrame, group: np.ndarray, key: np.ndarray, worst_first: np.ndarray
+    scheme: Scheme, totals: np.ndarray, size: np.ndarray, group: np.ndarray, key: np.ndarray, worst_first: np.ndarray
 ) -> tuple[np.ndarray, pd.Categorical]:
     rule = scheme.bottom
     tests: list[tuple[np.ndarray, str]] = []
     if rule.threshold is not None:
-        tests.append(((units["total"] < rule.threshold).to_numpy(), f"低于 {rule.threshold:g} 分"))
+        tests.append((totals < rule.threshold, f"低于 {rule.threshold:g} 分"))
     if rule.lowest_n is not None or rule.lowest_pct is not None:
         from_bottom = _rank(key, worst_first, group)  # ties at the boundary are all flagged
-        size = units["group_size"].to_numpy()
         if rule.lowest_n is not None:
             tests.append((from_bottom <= rule.lowest_n, f"同类末 {rule.lowest_n} 名"))
         if rule.lowest_pct is not None:
             n = np.ceil(size * rule.lowest_pct / 100 - 1e-9)
             tests.append((from_bottom <= n, f"同类后 {rule.lowest_pct:g}%"))
     if not tests:
-        return np.zeros(len(units), bool), pd.Categorical.from_codes(np.zeros(len(units), np.int8), [""])
+        return np.zeros(len(totals), bool), pd.Categorical.from_codes(np.zeros(len(totals), np.int8), [""])
     hits = np.vstack([t for t, _ in tests])
     flagged = hits.any(axis=0) if rule.combine == "any" else hits.all(axis=0)
     # Each row's reason text is looked up by which tests it hit (a bit mask), not built per row.
@@ -106,21 +105,28 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
     out = units.reset_index(drop=True)
     totals, veto = out["total"].to_numpy(dtype=float), out["veto"].to_numpy(dtype=bool)
     peer = _group_codes(out, ["period", "category"])
-    out["grade"] = grade_of(scheme, totals, veto)
     key = _rank_key(out)
     worst_first = np.argsort(key, kind="stable")
     best_first = worst_first[::-1]
-    out["rank"] = _rank(key, best_first, peer)
-    out["rank_overall"] = _rank(key, best_first, _group_codes(out, ["period"]))
-    out["group_size"] = np.bincount(peer)[peer]
-    out["bottom"], out["bottom_reason"] = _bottom(scheme, out, peer, key, worst_first)
+    size = np.bincount(peer)[peer]
+    bottom, reason = _bottom(scheme, totals, size, peer, key, worst_first)
     text = scheme.bottom.consequence
-    out["consequence"] = pd.Categorical.from_codes(out["bottom"].to_numpy().astype(np.int8), ["", text]) if text else ""
-    out["gap_next_grade"] = gap_to_next_grade(scheme, totals, veto)
     threshold = scheme.bottom.threshold
     # A vetoed unit has no meaningful distance to the line: its result is the lowest grade anyway.
     gap = np.where(veto, np.nan, totals - threshold) if threshold is not None else np.full(len(out), np.nan)
-    out["gap_bottom_line"] = np.round(gap, scheme.decimals)
+    added = {  # built apart and joined once: each column set on a frame costs a block insert
+        "grade": grade_of(scheme, totals, veto),
+        "rank": _rank(key, best_first, peer),
+        "rank_overall": _rank(key, best_first, _group_codes(out, ["period"])),
+        "group_size": size,
+        "bottom": bottom,
+        "bottom_reason": reason,
+        "consequence": pd.Categorical.from_codes(bottom.astype(np.int8), ["", text]) if text else "",
+        "gap_next_grade": gap_to_next_grade(scheme, totals, veto),
+        "gap_bottom_line": np.round(gap, scheme.decimals),
+    }
+    stale = [c for c in added if c in out.columns]  # when re-ranking a ranked table
+    out = pd.concat([out.drop(columns=stale) if stale else out, pd.DataFrame(added, index=out.index)], axis=1)
     return with_changes(out, previous)
 
 
