@@ -447,7 +447,7 @@ def _frame(frames, extra_rows, unit, assessor, period, entries, ctx: Context) ->
         parts_code.append(np.full(len(at), code_no[block.code], dtype=np.int32))
         parts_value.append(col.value[at])
         parts_na.append(col.na[at])
-        parts_note.append(block.note[at] if block.note is not None else np.full(len(at), None, dtype=object))
+        parts_note.append(block.note[at] if block.note is not None else None)
         parts_sheet.append(intern(block.sheet if isinstance(block.sheet, str) else block.sheet[at], sheet_names,
                                   sheet_no, len(at)))  # fmt: skip
         parts_row.append(block.row[at])
@@ -472,7 +472,12 @@ def _frame(frames, extra_rows, unit, assessor, period, entries, ctx: Context) ->
         entry, code = entry[order], code[order]
         value = np.concatenate(parts_value)[order]
         na = np.concatenate(parts_na)[order]
-        note = np.concatenate(parts_note)[order]
+        if any(p is not None for p in parts_note):
+            note = np.concatenate([np.full(len(e), None, object) if p is None else p
+                                   for e, p in zip(parts_entry, parts_note, strict=True)])[order]  # fmt: skip
+            note = np.where(note == "", None, note)
+        else:  # no note column anywhere (the common case): no million-row object gather
+            note = np.full(len(entry), None, dtype=object)
         sheet = np.concatenate(parts_sheet)[order]
         row = np.concatenate(parts_row)[order]
         column = np.concatenate(parts_col)[order]
@@ -489,7 +494,7 @@ def _frame(frames, extra_rows, unit, assessor, period, entries, ctx: Context) ->
             "value": value.astype(float),
             "na": na.astype(bool),
             "assessor": pd.Categorical.from_codes(assessor_codes, [str(a) for a in assessor_labels]),
-            "note": pd.Series(note, dtype=object).where(pd.Series(note, dtype=object) != "", None),
+            "note": pd.Series(note, dtype=object),
         }
     )
     if (entries["category"] != "").any():
