@@ -8,6 +8,7 @@ wrong — the values are scored once by the engine as a cross-check, its problem
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -73,17 +74,21 @@ def read_scores(
 def _read(data, scheme, period, units, file_name, assessor, limits, cross_check) -> ParsedUpload:
     index = HeaderIndex(scheme)
     rules = rules_for(scheme)
-    directory = UnitDirectory(units)
-    ctx = Context(scheme, rules, index, period, directory, assessor, limits, file_name)
     if file_name.lower().endswith((".csv", ".txt")) and sniff_kind(data) != "zip":
         extract = _csv_extract(data, file_name, index, limits)
-        ctx.duplicates_by_cell = True
+        directory = UnitDirectory(units)
     else:
         book = open_workbook(data, file_name, limits)
-        extract = _workbook_extract(book, index, rules)
-        ctx.duplicates_by_cell = extract.layout == "long"
+        # Indexing a province register takes most of a second: done while calamine parses the
+        # sheets (it releases the GIL), it costs the upload nothing.
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(UnitDirectory, units)
+            extract = _workbook_extract(book, index, rules)
+            directory = pending.result()
     if extract.layout == "":
         return ParsedUpload(empty_values(), extract.errors, "", file_name=file_name)
+    ctx = Context(scheme, rules, index, period, directory, assessor, limits, file_name,
+                  duplicates_by_cell=extract.layout == "long")  # fmt: skip
     checked = check(extract, ctx)
     errors = checked.errors
     if not errors and not len(checked.values):
