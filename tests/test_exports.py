@@ -13,6 +13,7 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 from test_bulletin import MEETING_SCHEME, meeting_values
 
+import exports.workbook
 from exports.bulletin_xlsx import SHEETS, write_bulletin
 from exports.csv_export import ranking_csv
 from exports.safe_text import neutralise
@@ -196,6 +197,24 @@ def test_detail_highlights_lost_points(exported: Exported) -> None:
     assert ws["F3"].number_format == "0.00"
     assert ws.freeze_panes == "D3" and ws.auto_filter.ref == "A2:H6"
     assert_print_setup(ws)
+
+
+def test_a_workbook_too_big_for_memory_is_written_the_same(exported: Exported, monkeypatch) -> None:  # noqa: ANN001
+    """Past `CONSTANT_MEMORY_CELLS` rows are streamed (strings inline): the same cells, formats and fills."""
+    monkeypatch.setattr(exports.workbook, "CONSTANT_MEMORY_CELLS", 0)
+    e = exported
+    streamed = openpyxl.load_workbook(io.BytesIO(
+        write_bulletin(e.bulletin, e.results, e.scheme, NAMES, e.results.units, e.money, "张三", AT)))  # fmt: skip
+
+    def cells(wb: Workbook) -> dict:
+        return {(ws.title, c.coordinate): (c.value, c.number_format, c.fill.fgColor.rgb, c.font.b)
+                for ws in wb for row in ws.iter_rows() for c in row if c.value is not None}  # fmt: skip
+
+    assert streamed.sheetnames == e.wb.sheetnames
+    assert cells(streamed) == cells(e.wb)
+    assert {ws.title: ws.conditional_formatting._cf_rules.keys() for ws in streamed} == {
+        ws.title: ws.conditional_formatting._cf_rules.keys() for ws in e.wb
+    }
 
 
 def test_unmet_targets(exported: Exported) -> None:
