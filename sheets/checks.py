@@ -466,21 +466,15 @@ def _frame(frames, extra_rows, unit, assessor, period, entries, ctx: Context) ->
         entry = np.zeros(0, dtype=np.int64)
         code = value = na = note = sheet = row = column = np.zeros(0)
     else:
-        entry = np.concatenate(parts_entry)
-        code = np.concatenate(parts_code)
-        order = _unit_major(parts_entry, [int(p[0]) if len(p) else 0 for p in parts_code], entry, code)
-        entry, code = entry[order], code[order]
-        value = np.concatenate(parts_value)[order]
-        na = np.concatenate(parts_na)[order]
+        gather = _unit_major(parts_entry, [int(p[0]) if len(p) else 0 for p in parts_code], parts_code)
+        entry, code, value, na = gather(parts_entry), gather(parts_code), gather(parts_value), gather(parts_na)
         if any(p is not None for p in parts_note):
-            note = np.concatenate([np.full(len(e), None, object) if p is None else p
-                                   for e, p in zip(parts_entry, parts_note, strict=True)])[order]  # fmt: skip
+            note = gather([np.full(len(e), None, object) if p is None else p
+                           for e, p in zip(parts_entry, parts_note, strict=True)])  # fmt: skip
             note = np.where(note == "", None, note)
         else:  # no note column anywhere (the common case): no million-row object gather
             note = np.full(len(entry), None, dtype=object)
-        sheet = np.concatenate(parts_sheet)[order]
-        row = np.concatenate(parts_row)[order]
-        column = np.concatenate(parts_col)[order]
+        sheet, row, column = gather(parts_sheet), gather(parts_row), gather(parts_col)
     unit_codes, unit_labels = _factorize_by_entry(unit, entry)
     assessor_codes, assessor_labels = _factorize_by_entry(assessor, entry)
     period_codes, period_labels = _factorize_by_entry(period, entry)
@@ -513,18 +507,21 @@ def _frame(frames, extra_rows, unit, assessor, period, entries, ctx: Context) ->
     return values, locations
 
 
-def _unit_major(parts_entry: list[np.ndarray], part_codes: list[int], entry: np.ndarray, code: np.ndarray):
-    """The order that sorts the concatenated parts by (entry, code).
+def _unit_major(parts_entry: list[np.ndarray], part_codes: list[int], parts_code: list[np.ndarray]):
+    """A function putting the parts' cells together in (entry, code) order.
 
-    A wide sheet without problems gives every code the same entries, in order: the result is then
-    a transpose, with no sort (a lexsort of millions of cells costs as much as reading them).
+    A wide sheet without problems gives every code the same entries, in order: the parts are
+    then columns of one (entry × code) table, laid side by side without any sort (a lexsort of
+    millions of cells costs as much as reading them, and so does a gather through its order).
     """
     first = parts_entry[0]
     same = all(len(p) == len(first) for p in parts_entry) and all(np.array_equal(p, first) for p in parts_entry)
     if same and len(set(part_codes)) == len(part_codes) and (len(first) < 2 or (np.diff(first) > 0).all()):
-        blocks = np.arange(len(entry)).reshape(len(parts_entry), len(first))
-        return blocks[np.argsort(part_codes, kind="stable")].T.ravel()
-    return np.lexsort((code, entry)) if len(entry) > 1 else np.arange(len(entry))
+        by_code = np.argsort(part_codes, kind="stable")
+        return lambda parts: np.stack([parts[i] for i in by_code], axis=1).ravel()
+    entry, code = np.concatenate(parts_entry), np.concatenate(parts_code)
+    order = np.lexsort((code, entry)) if len(entry) > 1 else np.arange(len(entry))
+    return lambda parts: np.concatenate(parts)[order]
 
 
 def _factorize_by_entry(per_entry: np.ndarray, entry: np.ndarray) -> tuple[np.ndarray, pd.Index]:

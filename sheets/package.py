@@ -25,6 +25,7 @@ from functools import cached_property
 import numpy as np
 import python_calamine
 
+from sheets import bands
 from sheets import messages as msg
 from sheets.limits import DEFAULT_LIMITS, Limits
 from sheets.text import column_letter
@@ -34,6 +35,7 @@ from sheets.xmlscan import (
     error_cells,
     exact_extent,
     formula_cells_without_value,
+    scan_buffer,
     styled_cells,
 )
 
@@ -63,6 +65,7 @@ class SheetInfo:
     part: str
     state: str  # visible, hidden, veryHidden
     scan: SheetScan = field(default_factory=SheetScan)
+    xml: bytes | None = None  # the part, inflated, when it is large enough to be read in bands
 
     @property
     def visible(self) -> bool:
@@ -78,6 +81,7 @@ class Workbook:
         self.sheets = sheets
         self._zip = zf
         self._rows: dict[str, list[list]] = {}
+        self._merged: dict[str, list] = {}
         self._sheets: dict[str, python_calamine.CalamineSheet] = {}
 
     @cached_property
@@ -105,7 +109,7 @@ class Workbook:
 
     def sheet_rows(self, name: str) -> list[list]:
         """Every row from A1 on (row i is Excel row i+1, column j is letter j), '' for empty cells."""
-        if name not in self._rows:
+        if name not in self._rows and not self._read_in_bands(name):
             sheet = self._sheet(name)
             try:
                 self._rows[name] = sheet.to_python(skip_empty_area=False)
@@ -113,15 +117,36 @@ class Workbook:
                 raise PackageRefused(msg.FILE_CORRUPT.format(detail=_short(exc)), msg.FILE_CORRUPT_HINT, name) from None
         return self._rows[name]
 
+    def _read_in_bands(self, name: str) -> bool:
+        """Read a large sheet on every core (see `sheets.bands`); False if it is read whole."""
+        info = self.info(name)
+        scan = info.scan
+        threads = bands.cores()
+        plain = not (scan.needs_exact or scan.markup) and scan.row_tags == scan.row_refs and scan.sheet_data == 1
+        if info.xml is None or threads < 2 or not plain:
+            return False
+        pieces = bands.cut(info.xml, threads)
+        if pieces is None:
+            return False
+        parts = bands.other_parts(self._zip, [s.part for s in self.sheets])
+        got = bands.read(parts, info.part, name, pieces)
+        if got is None:
+            return False
+        self._rows[name], self._merged[name] = got
+        return True
+
     def merged(self, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
         """Merged ranges as ((row0, col0), (row1, col1)), 0-based, inclusive."""
+        if name in self._merged:
+            return self._merged[name]
         try:
             return list(self._sheet(name).merged_cell_ranges or [])
         except PackageRefused:
             return []
 
     def _part(self, name: str) -> bytes:
-        return self._zip.read(self.info(name).part)
+        info = self.info(name)
+        return info.xml if info.xml is not None else self._zip.read(info.part)
 
     def formula_cells(self, name: str) -> set[tuple[int, int]]:
         """0-based (row, col) of formula cells that have no cached result."""
@@ -186,7 +211,7 @@ def open_workbook(data: bytes, file_name: str, limits: Limits = DEFAULT_LIMITS) 
     sheets = _sheets(zf, verifier, workbook_part)
     percent = _percent_styles(zf, verifier, workbook_part)
     for sheet in sheets:
-        sheet.scan = verifier.scan_sheet(sheet.part, percent)
+        sheet.scan, sheet.xml = verifier.scan_sheet(sheet.part, percent)
         _check_extent(sheet, zf, limits)
     # Every other XML part is inflated once too, so that none can hide a bomb from the reader.
     for info in infos:
@@ -292,16 +317,23 @@ class _Inflater:
                     raise PackageRefused(msg.FILE_BOMB.format(detail=f"部件 {name} 过大"), msg.FILE_BOMB_HINT)
         return b"".join(parts)
 
-    def scan_sheet(self, name: str, percent: frozenset[int]) -> SheetScan:
-        scanner = SheetScanner(percent)
-        for chunk in self._chunks(name):
-            scanner.feed(chunk)
-        scan = scanner.finish()
+    def scan_sheet(self, name: str, percent: frozenset[int]) -> tuple[SheetScan, bytes | None]:
+        """The sheet's scan, and the part itself when it is large: kept to be read in bands, and
+        scanned on every core."""
+        xml = None
+        if name in self.zf.namelist() and self.zf.getinfo(name).file_size >= bands.MIN_BYTES:
+            xml = b"".join(self._chunks(name))
+            scan = scan_buffer(xml, percent, bands.cores())
+        else:
+            scanner = SheetScanner(percent)
+            for chunk in self._chunks(name):
+                scanner.feed(chunk)
+            scan = scanner.finish()
         if scan.doctype:
             raise PackageRefused(msg.FILE_ENTITY, msg.FILE_BOMB_HINT)
         if scan.utf16:
             raise PackageRefused(msg.FILE_CORRUPT.format(detail="工作表不是 UTF-8 编码"), msg.FILE_CORRUPT_HINT)
-        return scan
+        return scan, xml
 
 
 def _check_xml_head(chunk: bytes, name: str) -> None:
@@ -390,7 +422,7 @@ def _percent_styles(zf: zipfile.ZipFile, verifier: _Inflater, workbook_part: str
 def _check_extent(sheet: SheetInfo, zf: zipfile.ZipFile, limits: Limits) -> None:
     scan = sheet.scan
     if scan.needs_exact:
-        scan_exact = exact_extent(zf.read(sheet.part))
+        scan_exact = exact_extent(sheet.xml if sheet.xml is not None else zf.read(sheet.part))
         scan_exact.errors, scan_exact.bools, scan_exact.styles = scan.errors, scan.bools, scan.styles
         scan_exact.formulas = scan.formulas or scan_exact.formulas
         sheet.scan = scan = scan_exact

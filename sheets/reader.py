@@ -22,6 +22,7 @@ from sheets import perunit, wide
 from sheets.cells import rules_for
 from sheets.checks import Checked, Context, check
 from sheets.extract import Extract, concat_entries, entries_frame, meta_statements
+from sheets.gcpause import paused_gc
 from sheets.headers import HeaderIndex
 from sheets.limits import DEFAULT_LIMITS, Limits
 from sheets.longfile import csv_rows, missing_columns, read_long
@@ -61,7 +62,8 @@ def read_scores(
                          kind="period_wrong_kind")  # fmt: skip
         return ParsedUpload(empty_values(), [err], "", file_name=file_name)
     try:
-        return _read(data, scheme, period, units, file_name, assessor, limits, cross_check)
+        with paused_gc():
+            return _read(data, scheme, period, units, file_name, assessor, limits, cross_check)
     except PackageRefused as exc:
         return ParsedUpload(empty_values(), [file_error(exc.problem, exc.suggestion, file_name, exc.sheet)], "",
                             file_name=file_name)  # fmt: skip
@@ -78,11 +80,11 @@ def _read(data, scheme, period, units, file_name, assessor, limits, cross_check)
         extract = _csv_extract(data, file_name, index, limits)
         directory = UnitDirectory(units)
     else:
-        book = open_workbook(data, file_name, limits)
-        # Indexing a large register (0.8 s for 100,000 units) is done while calamine parses the
-        # sheets: calamine releases the GIL, so the index costs the upload no time.
+        # Indexing a large register (0.8 s for 100,000 units) is done while the package is
+        # inflated and scanned: zlib and numpy release the GIL for most of that work.
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(UnitDirectory, units)
+            book = open_workbook(data, file_name, limits)
             extract = _workbook_extract(book, index, rules)
             directory = pending.result()
     if extract.layout == "":

@@ -18,11 +18,13 @@ only for sheets that need it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 _WINDOW = 24  # bytes kept after the last token start looked at
+_BEHIND = 12  # bytes kept before it: a namespace prefix ('<x:') is looked for behind each ':'
 _VIEW = 20  # bytes read after a token's start: <c r="XFD1048576" fits
 _TAG_END = np.zeros(256, dtype=bool)
 _TAG_END[[9, 10, 13, 32, ord(">"), ord("/")]] = True
@@ -32,6 +34,8 @@ _NAME = np.zeros(256, dtype=bool)  # characters of an XML name (ASCII part)
 _NAME[[*range(48, 58), *range(65, 91), *range(97, 123), ord("_"), ord("-"), ord(".")]] = True
 _T_ERROR = re.compile(rb"""t\s*=\s*["']e["']""")
 _T_BOOL = re.compile(rb"""t\s*=\s*["']b["']""")
+_T_ERROR_OR_BOOL = re.compile(rb"""t\s*=\s*["']([eb])["']""")
+_SPAN = 4 << 20  # bytes looked at per numpy pass: bounds the temporary arrays
 _REF_AT = 6  # <c r="  and  <row r=" → the reference starts 6 / 8 bytes after '<'
 
 
@@ -52,6 +56,8 @@ class SheetScan:
     malformed: bool = False  # a reference that cannot be a cell (4 letters, 8 digits …)
     doctype: bool = False
     utf16: bool = False
+    markup: bool = False  # a comment, CDATA section or processing instruction after the first byte
+    sheet_data: int = 0  # <sheetData> elements
 
     @property
     def needs_exact(self) -> bool:
@@ -78,7 +84,8 @@ class SheetScanner:
 
     def __init__(self, percent_styles: frozenset[int] = frozenset()):
         self.scan = SheetScan()
-        self._tail = b""
+        # The part's first byte is never a token (it is the '<' of '<?xml'): spaces stand before it.
+        self._tail = b" " * (_BEHIND - 1)
         self._first = True
         self._percent_ids = sorted(percent_styles)
 
@@ -91,25 +98,36 @@ class SheetScanner:
         if final:
             buf += b" " * _WINDOW
         stop = len(buf) - _WINDOW  # every token starting before `stop` is wholly in `buf`
-        if stop <= 1 and not final:
+        if stop <= _BEHIND and not final:
             self._tail = buf
             return
-        if stop > 1:
+        if stop > _BEHIND:
             self._tokens(buf, stop)
-        # Keep the bytes not yet looked at, and the one before them (a token's look-behind).
-        self._tail = b"" if final else buf[stop - 1 :]
+        # Keep the bytes not yet looked at, and the ones before them (looked behind).
+        self._tail = b"" if final else buf[stop - _BEHIND :]
 
     def finish(self) -> SheetScan:
         self.feed(b"", final=True)
         return self.scan
+
+    def span(self, xml: bytes, start: int, end: int) -> None:
+        """Look at the tokens starting in `xml[start:end]`, `xml` being the whole part."""
+        lo = max(start, 1) - _BEHIND  # as `feed`: never the first byte, and bytes to look behind
+        buf = b" " * max(-lo, 0) + xml[max(lo, 0) : end + _WINDOW]
+        buf += b" " * (end + _WINDOW - lo - len(buf))  # at the end of the part, as `finish` does
+        self._tokens(buf, end - lo)
 
     def _tokens(self, buf: bytes, stop: int) -> None:
         s = self.scan
         a = np.frombuffer(buf, dtype=np.uint8)
         windows = np.lib.stride_tricks.sliding_window_view(a, _VIEW)
         # One pass finds every '<'; each tag is then told apart by the bytes after it.
-        lt = np.flatnonzero(a[1:stop] == 60) + 1
-        b1, b2 = a[lt + 1], a[lt + 2]
+        lt = np.flatnonzero(a[_BEHIND:stop] == 60) + _BEHIND
+        b1 = a[lt + 1]
+        # Closing tags and values (</…>, <v>) are two tokens in three and tell nothing here.
+        keep = (b1 != 47) & (b1 != 118)
+        lt, b1 = lt[keep], b1[keep]
+        b2 = a[lt + 2]
 
         cells = lt[(b1 == 99) & _TAG_END[b2]]  # <c
         w = windows[cells]
@@ -133,6 +151,9 @@ class SheetScanner:
             s.formulas = bool(((b1 == 102) & _TAG_END[b2]).any())  # <f
         if ((b1 == 33) & ((b2 == 68) | (b2 == 69))).any():  # <!D(OCTYPE), <!E(NTITY)
             s.doctype = True
+        s.markup = s.markup or bool(((b1 == 33) | (b1 == 63)).any())  # <!-- <![CDATA[ <?
+        for at in lt[(b1 == 115) & (b2 == 104)].tolist():  # <sh…: a handful of elements per sheet
+            s.sheet_data += buf[at + 1 : at + 10] == b"sheetData" and bool(_TAG_END[buf[at + 10]])
         self._attributes(buf[: stop + 16])
         self._prefixes(a, windows, stop)
 
@@ -140,8 +161,18 @@ class SheetScanner:
         """t="e" (error values), t="b" (logical values) and s="<percent style>", by C-speed search
         (each stops being looked for once found)."""
         s = self.scan
-        s.errors = s.errors or _T_ERROR.search(buf) is not None
-        s.bools = s.bools or _T_BOOL.search(buf) is not None
+        if not (s.errors or s.bools):  # one pass for both, in the common case of neither
+            m = _T_ERROR_OR_BOOL.search(buf)
+            if m is None:
+                pass
+            elif m.group(1) == b"e":
+                s.errors, s.bools = True, _T_BOOL.search(buf, m.end()) is not None
+            else:
+                s.bools, s.errors = True, _T_ERROR.search(buf, m.end()) is not None
+        elif not s.errors:
+            s.errors = _T_ERROR.search(buf) is not None
+        elif not s.bools:
+            s.bools = _T_BOOL.search(buf) is not None
         for style in self._percent_ids:
             if style not in s.styles and (f' s="{style}"'.encode() in buf or f" s='{style}'".encode() in buf):
                 s.styles.add(style)
@@ -151,8 +182,7 @@ class SheetScanner:
         s = self.scan
         if s.unusual:
             return
-        colons = np.flatnonzero(a[1:stop] == 58) + 1
-        colons = colons[colons >= 12]
+        colons = np.flatnonzero(a[_BEHIND:stop] == 58) + _BEHIND
         if not len(colons):
             return
         before = windows[colons - 11, :11]  # the 11 bytes before each colon
@@ -196,6 +226,45 @@ class SheetScanner:
         s.max_row = max(s.max_row, _largest_number(digits, s))
 
 
+def scan_buffer(xml: bytes, percent_styles: frozenset[int] = frozenset(), threads: int = 1) -> SheetScan:
+    """What a `SheetScanner` fed `xml` finds, its stretches looked at in `threads` threads
+    (numpy releases the GIL for much of the work)."""
+    spans = [(i, min(i + _SPAN, len(xml))) for i in range(0, len(xml), _SPAN)]
+    per = -(-len(spans) // max(threads, 1))
+    groups = [spans[k : k + per] for k in range(0, len(spans), per)]
+
+    def run(group: list[tuple[int, int]]) -> SheetScan:
+        scanner = SheetScanner(percent_styles)
+        for start, end in group:
+            scanner.span(xml, start, end)
+        return scanner.scan
+
+    with ThreadPoolExecutor(max(len(groups), 1)) as pool:
+        scans = list(pool.map(run, groups))
+    out = _merged(scans)
+    out.utf16 = xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:64]
+    return out
+
+
+_LARGEST = {"max_row", "max_col", "max_cells_in_row"}
+
+
+def _merged(scans: list[SheetScan]) -> SheetScan:
+    """One scan of a part from the scans of its stretches."""
+    out = SheetScan()
+    for f in fields(SheetScan):
+        values = [getattr(s, f.name) for s in scans]
+        if f.name == "styles":
+            setattr(out, f.name, set().union(*values))
+        elif f.name in _LARGEST:
+            setattr(out, f.name, max(values, default=0))
+        elif f.type == "int":
+            setattr(out, f.name, sum(values))
+        else:
+            setattr(out, f.name, any(values))
+    return out
+
+
 def _digit_counts(w: np.ndarray) -> np.ndarray:
     """How many decimal digits start each row of `w` (uint8 bytes)."""
     run = np.ones(len(w), dtype=bool)
@@ -216,11 +285,12 @@ def _largest_number(w: np.ndarray, scan: SheetScan) -> int:
         scan.malformed = True
     if longest == 0:
         return 0
-    group = w[n == longest, :longest].astype(np.int64) - 48
-    value = np.zeros(len(group), dtype=np.int64)
-    for j in range(min(longest, 18)):
-        value = value * 10 + group[:, j]
-    return int(value.max())
+    # Numbers of equal length compare as their digits do: narrow down digit by digit.
+    rows = np.flatnonzero(n == longest)
+    for j in range(longest):
+        digit = w[rows, j]
+        rows = rows[digit == digit.max()]
+    return int(w[rows[0], :longest].tobytes())
 
 
 def exact_extent(xml: bytes) -> SheetScan:
