@@ -35,7 +35,9 @@ def entries_frame(**columns: object) -> pd.DataFrame:
     for c in ENTRY_COLUMNS:
         v = columns.get(c, defaults[c])
         data[c] = v if isinstance(v, list | np.ndarray | pd.Series) else [v] * n
-    frame = pd.DataFrame(data)
+    # Object columns: pandas would copy every text into Arrow strings (and the checks read them
+    # back as Python objects), a cost per row of a province's sheet for nothing.
+    frame = pd.DataFrame(data, dtype=object)
     frame["row"] = frame["row"].astype(np.int64)
     return frame
 

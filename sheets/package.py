@@ -35,7 +35,7 @@ from sheets.xmlscan import (
     error_cells,
     exact_extent,
     formula_cells_without_value,
-    scan_buffer,
+    scan_chunks,
     styled_cells,
 )
 
@@ -322,8 +322,7 @@ class _Inflater:
         scanned on every core."""
         xml = None
         if name in self.zf.namelist() and self.zf.getinfo(name).file_size >= bands.MIN_BYTES:
-            xml = b"".join(self._chunks(name))
-            scan = scan_buffer(xml, percent, bands.cores())
+            scan, xml = scan_chunks(self._chunks(name), percent, bands.cores())
         else:
             scanner = SheetScanner(percent)
             for chunk in self._chunks(name):

@@ -18,7 +18,8 @@ only for sheets that need it.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -35,7 +36,7 @@ _NAME[[*range(48, 58), *range(65, 91), *range(97, 123), ord("_"), ord("-"), ord(
 _T_ERROR = re.compile(rb"""t\s*=\s*["']e["']""")
 _T_BOOL = re.compile(rb"""t\s*=\s*["']b["']""")
 _T_ERROR_OR_BOOL = re.compile(rb"""t\s*=\s*["']([eb])["']""")
-_SPAN = 4 << 20  # bytes looked at per numpy pass: bounds the temporary arrays
+_SPAN = 4 << 20  # bytes looked at per numpy pass: bounds the temporary arrays (≥ _BEHIND + _WINDOW)
 _REF_AT = 6  # <c r="  and  <row r=" → the reference starts 6 / 8 bytes after '<'
 
 
@@ -109,13 +110,6 @@ class SheetScanner:
     def finish(self) -> SheetScan:
         self.feed(b"", final=True)
         return self.scan
-
-    def span(self, xml: bytes, start: int, end: int) -> None:
-        """Look at the tokens starting in `xml[start:end]`, `xml` being the whole part."""
-        lo = max(start, 1) - _BEHIND  # as `feed`: never the first byte, and bytes to look behind
-        buf = b" " * max(-lo, 0) + xml[max(lo, 0) : end + _WINDOW]
-        buf += b" " * (end + _WINDOW - lo - len(buf))  # at the end of the part, as `finish` does
-        self._tokens(buf, end - lo)
 
     def _tokens(self, buf: bytes, stop: int) -> None:
         s = self.scan
@@ -226,24 +220,52 @@ class SheetScanner:
         s.max_row = max(s.max_row, _largest_number(digits, s))
 
 
-def scan_buffer(xml: bytes, percent_styles: frozenset[int] = frozenset(), threads: int = 1) -> SheetScan:
-    """What a `SheetScanner` fed `xml` finds, its stretches looked at in `threads` threads
-    (numpy releases the GIL for much of the work)."""
-    spans = [(i, min(i + _SPAN, len(xml))) for i in range(0, len(xml), _SPAN)]
-    per = -(-len(spans) // max(threads, 1))
-    groups = [spans[k : k + per] for k in range(0, len(spans), per)]
+def scan_chunks(
+    chunks: Iterable[bytes], percent_styles: frozenset[int] = frozenset(), threads: int = 1
+) -> tuple[SheetScan, bytes]:
+    """What a `SheetScanner` fed `chunks` finds, and the chunks joined.
 
-    def run(group: list[tuple[int, int]]) -> SheetScan:
-        scanner = SheetScanner(percent_styles)
-        for start, end in group:
-            scanner.span(xml, start, end)
-        return scanner.scan
+    The chunks are gathered into pieces of `_SPAN` bytes, each scanned in a pool of `threads` as
+    soon as the next piece has arrived (a token may run into it). zlib and numpy release the
+    GIL, so inflating the part and scanning it overlap, and the scans share the cores.
+    """
+    pieces: list[bytes] = []
+    pending: list[Future[SheetScan]] = []
+    held: list[bytes] = []
+    size = 0
 
-    with ThreadPoolExecutor(max(len(groups), 1)) as pool:
-        scans = list(pool.map(run, groups))
-    out = _merged(scans)
+    def submit_ready(every: bool) -> None:
+        while len(pending) < len(pieces) - (0 if every else 1):
+            i = len(pending)
+            # The first byte is never a token (as in `SheetScanner`): spaces stand before it.
+            before = pieces[i - 1][-_BEHIND:] if i else b" " * (_BEHIND - 1)
+            after = pieces[i + 1][:_WINDOW] if i + 1 < len(pieces) else b""
+            pending.append(pool.submit(_scan_piece, before, pieces[i], after, percent_styles))
+
+    with ThreadPoolExecutor(max(threads, 1)) as pool:
+        for chunk in chunks:
+            held.append(chunk)
+            size += len(chunk)
+            if size >= _SPAN:
+                pieces.append(b"".join(held))
+                held, size = [], 0
+                submit_ready(every=False)
+        if held:
+            pieces.append(b"".join(held))
+        submit_ready(every=True)
+        xml = b"".join(pieces)
+        out = _merged([f.result() for f in pending])
     out.utf16 = xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:64]
-    return out
+    return out, xml
+
+
+def _scan_piece(before: bytes, piece: bytes, after: bytes, percent_styles: frozenset[int]) -> SheetScan:
+    """The tokens starting in `piece`, with the bytes before and after it to look at."""
+    scanner = SheetScanner(percent_styles)
+    stop = len(before) + len(piece)
+    buf = before + piece + after
+    scanner._tokens(buf + b" " * (stop + _WINDOW - len(buf)), stop)  # spaces after the part's end
+    return scanner.scan
 
 
 _LARGEST = {"max_row", "max_col", "max_cells_in_row"}

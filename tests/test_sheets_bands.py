@@ -1,7 +1,7 @@
 """Large sheets are scanned and read on several cores: the results must be those of one pass.
 
-- `scan_buffer` (a part held whole, scanned in stretches by several threads) finds what the
-  streaming `SheetScanner` finds, whatever the stretch boundaries cut through;
+- `scan_chunks` (a part scanned in pieces by several threads as it is inflated) finds what the
+  streaming `SheetScanner` finds, whatever the piece boundaries cut through;
 - a sheet cut into row bands and read by calamine band by band gives the rows and merged ranges
   calamine gives for the whole sheet, and an upload read that way gives the same values.
 """
@@ -23,7 +23,7 @@ from sheets_corpus import PERIOD, fill_wide, make_scheme, make_units, rezip, tem
 from sheets import bands, read_scores, xmlscan
 from sheets.gcpause import paused_gc
 from sheets.package import open_workbook
-from sheets.xmlscan import SheetScanner, scan_buffer
+from sheets.xmlscan import SheetScanner, scan_chunks
 
 SHEET = "数据"
 PART = "xl/worksheets/sheet1.xml"
@@ -141,9 +141,12 @@ def test_scanning_in_stretches_finds_what_one_pass_finds(odd, threads, monkeypat
                     for r in range(6, 400))  # fmt: skip
     xml = b'<?xml version="1.0"?><worksheet><sheetData>' + odd + rows + b"</sheetData></worksheet>"
     expected = _scan_streaming(xml, 4 << 20)
-    for span in (7, 64, 1000):  # stretch boundaries falling inside tags and references
+    for span in (36, 64, 1000):  # piece boundaries falling inside tags and references
         monkeypatch.setattr(xmlscan, "_SPAN", span)
-        assert dataclasses.asdict(scan_buffer(xml, frozenset({3}), threads)) == dataclasses.asdict(expected)
+        for chunk in (5, 36, 4096):
+            scan, whole = scan_chunks((xml[i : i + chunk] for i in range(0, len(xml), chunk)), frozenset({3}), threads)
+            assert whole == xml
+            assert dataclasses.asdict(scan) == dataclasses.asdict(expected)
     assert dataclasses.asdict(_scan_streaming(xml, 13)) == dataclasses.asdict(expected)
 
 
