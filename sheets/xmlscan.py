@@ -4,7 +4,8 @@ The reader (calamine) holds a sheet's used range densely: a workbook with one ce
 in XFD1048576 would need terabytes and abort the process. So the used range is measured here
 first, from the cell references themselves (never from `<dimension>`, which may lie).
 
-`SheetScanner` is fed the inflated bytes chunk by chunk. Its fast path finds every `<` (and `:`)
+`SheetScanner` is fed the inflated bytes chunk by chunk (`scan_chunks` scans a large part in
+pieces on every core while it is inflated). Its fast path finds every `<` (and `:`)
 with one numpy pass, tells tags apart by the bytes after them (`<c`, `<row`, `<f`, `<!`), and
 reads references at their usual place (`<c r="B7"`, `<row r="7"`). Anything unusual — references elsewhere in the tag, spaces around
 `=`, single quotes, cells without a reference, namespace prefixes on elements — makes the counts
@@ -12,7 +13,8 @@ disagree, and the sheet is then measured by `exact_extent` (a slower regex pass 
 
 It also notes whether the sheet holds formulas, error values (#DIV/0!), logical values or cells
 in a percentage style (C-speed byte searches), so exact positions are looked up later (regex)
-only for sheets that need it.
+only for sheets that need it; and whether it holds comments, CDATA or processing instructions
+and how many `<sheetData>`, which decide whether it may be cut into bands (`sheets.bands`).
 """
 
 from __future__ import annotations
@@ -272,7 +274,7 @@ _LARGEST = {"max_row", "max_col", "max_cells_in_row"}
 
 
 def _merged(scans: list[SheetScan]) -> SheetScan:
-    """One scan of a part from the scans of its stretches."""
+    """One scan of a part from the scans of its pieces."""
     out = SheetScan()
     for f in fields(SheetScan):
         values = [getattr(s, f.name) for s in scans]
