@@ -18,7 +18,7 @@ import python_calamine
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sheets_corpus import PERIOD, fill_wide, make_scheme, make_units, rezip, template
+from sheets_corpus import PERIOD, fill_per_unit, fill_wide, make_scheme, make_units, rezip, template
 
 from sheets import bands, read_scores, xmlscan
 from sheets.gcpause import paused_gc
@@ -158,9 +158,10 @@ def test_the_scan_counts_sheet_data_and_markup():
 
 
 # -- an upload read in bands --------------------------------------------------------------------
-def test_an_upload_read_in_bands_gives_the_values_read_whole(monkeypatch):
+@pytest.mark.parametrize("layout", ["wide", "per-unit"])
+def test_an_upload_read_in_bands_gives_the_values_read_whole(layout, monkeypatch):
     scheme, units = make_scheme(), make_units()
-    data = fill_wide(template())
+    data = fill_wide(template()) if layout == "wide" else fill_per_unit(template("per-unit"))
     whole = read_scores(data, scheme, period=PERIOD, units=units, file_name="评分.xlsx")
     assert not whole.errors
 
