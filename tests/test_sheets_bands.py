@@ -81,7 +81,7 @@ def test_a_sheet_read_in_bands_is_the_sheet_read_whole(cells, n, merges, blanks)
         assert got == _whole(data)
 
 
-def test_bands_out_of_order_are_refused_and_the_sheet_is_read_whole():
+def test_bands_out_of_order_are_refused_and_the_sheet_is_read_whole(monkeypatch):
     data = _xlsx({(r, 0): r for r in range(40)})
     xml = zipfile.ZipFile(io.BytesIO(data)).read(PART).decode()
     start, end = xml.index("<sheetData>") + len("<sheetData>"), xml.index("</sheetData>")
@@ -90,8 +90,11 @@ def test_bands_out_of_order_are_refused_and_the_sheet_is_read_whole():
     data = rezip(data, replace={PART: (xml[:start] + swapped + xml[end:]).encode()})
     zf = zipfile.ZipFile(io.BytesIO(data))
     assert bands.read(bands.other_parts(zf, [PART]), PART, SHEET, bands.cut(zf.read(PART), 2)) is None
-    rows_read, _merged = _whole(data)
-    assert [r[0] for r in rows_read] == list(range(40))
+    monkeypatch.setattr(bands, "MIN_BYTES", 1)
+    monkeypatch.setattr(bands, "cores", lambda: 2)
+    book = open_workbook(data, "x.xlsx")
+    assert book.info(SHEET).xml is not None  # kept for the bands, which were refused
+    assert [r[0] for r in book.sheet_rows(SHEET)] == list(range(40))
 
 
 def test_assemble_pads_offsets_gaps_and_widths():
