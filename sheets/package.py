@@ -122,6 +122,8 @@ class Workbook:
         info = self.info(name)
         scan = info.scan
         threads = bands.cores()
+        # A sheet measured by `exact_extent` (odd syntax, cells placed by their order) has no
+        # `sheet_data` count, so it is read whole too.
         plain = not (scan.needs_exact or scan.markup) and scan.row_tags == scan.row_refs and scan.sheet_data == 1
         if info.xml is None or threads < 2 or not plain:
             return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import io
+import re
 import zipfile
 
 import pytest
@@ -95,6 +96,17 @@ def test_bands_out_of_order_are_refused_and_the_sheet_is_read_whole(monkeypatch)
     book = open_workbook(data, "x.xlsx")
     assert book.info(SHEET).xml is not None  # kept for the bands, which were refused
     assert [r[0] for r in book.sheet_rows(SHEET)] == list(range(40))
+
+
+@pytest.mark.parametrize("odd", [re.compile(r' r="[A-Z]+\d+"'), re.compile(r'<row r="\d+"')])
+def test_a_sheet_whose_cells_or_rows_go_unreferenced_is_read_whole(odd, monkeypatch):
+    data = _xlsx({(r, c): r * 10 + c for r in range(30) for c in range(3)})
+    xml = zipfile.ZipFile(io.BytesIO(data)).read(PART).decode()
+    data = rezip(data, replace={PART: odd.sub(lambda m: "<row" if m.group().startswith("<row") else "", xml).encode()})
+    monkeypatch.setattr(bands, "MIN_BYTES", 1)
+    monkeypatch.setattr(bands, "cores", lambda: 2)
+    monkeypatch.setattr(bands, "read", lambda *a: pytest.fail("cut into bands"))
+    assert open_workbook(data, "x.xlsx").sheet_rows(SHEET) == _whole(data)[0]
 
 
 def test_assemble_pads_offsets_gaps_and_widths():
