@@ -3,7 +3,8 @@ database, Debian's Chromium driven by Playwright, and helpers that act as a pers
 
 Registered as a pytest plugin by conftest.py; each test module gets its own server.
 
-The server is `streamlit run serve.py` (st.App with the sign-in cookie routes) in demo mode, and
+The server is `streamlit run serve.py` (st.App with the sign-in cookie routes) in demo mode
+(`serve()` starts one on any database, e.g. for HTTP tests), and
 the `page` fixture signs in as the demo account of `login_role` ("admin" unless a test overrides
 the fixture or parametrizes it; None: not signed in). `sign_in` / `sign_out` do it by hand.
 """
@@ -18,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,14 +38,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install chromium fonts-noto-cjk (scripts/test.sh does it)")
-    db = tmp_path_factory.mktemp("browser") / "assessment.db"
-    shutil.copyfile(_templates.sqlite_file("demo"), db)
+@contextmanager
+def serve(database_url: str, **env: str) -> Iterator[str]:
+    """`streamlit run serve.py` on a free port of 127.0.0.1 over `database_url`, with `env` added
+    to the environment (ASSESS_SEED_DEMO is "0" unless given); yields the base URL."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "ASSESS_SEED_DEMO": "1"}
+    env = {**os.environ, "ASSESS_SEED_DEMO": "0", **env, "DATABASE_URL": database_url}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -75,9 +75,22 @@ def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     else:
         proc.kill()
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo district in demo mode (ASSESS_SEED_DEMO=1, chosen explicitly: it is never the default)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install chromium fonts-noto-cjk (scripts/test.sh does it)")
+    db = tmp_path_factory.mktemp("browser") / "assessment.db"
+    shutil.copyfile(_templates.sqlite_file("demo"), db)
+    with serve(f"sqlite:///{db}", ASSESS_SEED_DEMO="1") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
