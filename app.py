@@ -14,7 +14,9 @@ from ui.filters import sidebar_filters
 from ui.guard import end_session, mark_shell, signed_in
 from ui.nav import build_navigation
 
-st.set_page_config(page_title="卫生健康绩效考核", page_icon=":material/monitoring:", layout="wide")
+# An emoji icon is drawn in the page itself; a :material: one is fetched from fonts.gstatic.com,
+# which the Content-Security-Policy (ui/http_guard.py) does not allow and intranets cannot reach.
+st.set_page_config(page_title="卫生健康绩效考核", page_icon="📊", layout="wide")
 
 
 @st.cache_resource(show_spinner="正在准备数据库……")
@@ -30,7 +32,7 @@ actor = signed_in()
 if should_seed_demo():
     st.warning(
         f"演示模式：数据为虚构的清河区，演示账号 demo-admin / demo-assessor / demo-viewer / demo-unit，"
-        f"密码均为 {DEMO_PASSWORD}。演示模式由启动时的 ASSESS_SEED_DEMO=1 开启，正式使用时请勿设置。",
+        f"密码均为 {DEMO_PASSWORD}。正式使用时请勿以演示模式启动。",
         icon=":material/science:",
     )
 page = build_navigation(actor, first_run=actor is None and needs_first_admin())

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 DEMO_USER = {role: username for username, _, role, *_ in DEMO_ACCOUNTS}
+LOGS: dict[str, Path] = {}  # server URL -> its console log
 
 
 def _free_port() -> int:
@@ -44,6 +46,7 @@ def serve(database_url: str, **env: str) -> Iterator[str]:
     to the environment (ASSESS_SEED_DEMO is "0" unless given); yields the base URL."""
     port = _free_port()
     env = {**os.environ, "ASSESS_SEED_DEMO": "0", **env, "DATABASE_URL": database_url}
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -60,26 +63,41 @@ def serve(database_url: str, **env: str) -> Iterator[str]:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,  # a file, not a pipe: a pipe nobody reads would stall the server once full
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    LOGS[url] = Path(log.name)
+    wait_until_up(url, proc)
     try:
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        log.close()
+        LOGS.pop(url).unlink(missing_ok=True)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen) -> None:
+    """Wait (up to 90 s, for a loaded machine) until the server at `url` answers its health check."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.3)
+    proc.kill()
+    log = server_log(url)[-2000:] if url in LOGS else ""
+    pytest.fail(f"streamlit did not start: {log}")
+
+
+def server_log(url: str) -> str:
+    """What the server started by `serve()` at `url` has printed so far (its console)."""
+    return LOGS[url].read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")

@@ -67,13 +67,14 @@ def host_allowed(header: str, hosts: list[str]) -> bool:
 
 def content_security_policy(host_header: str) -> str:
     # Streamlit's frontend sets inline styles and runs the inline scripts st.html is given
-    # (ui/guard.go_to); charts and images come as data:/blob: URLs; the websocket goes back
+    # (ui/guard.go_to) and compiles WebAssembly; charts and images come as data:/blob: URLs;
+    # nothing is fetched from other sites (app.py's icon is an emoji); the websocket goes back
     # to the same host ('self' covers ws/wss in current browsers; named for older ones).
     socket = f"ws://{host_header} wss://{host_header}" if HOST_CHARS.fullmatch(host_header) else ""
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self' 'unsafe-inline'",
+            "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",  # WebAssembly only, no JS eval
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data: blob:",
             "font-src 'self' data:",
