@@ -141,3 +141,29 @@ def test_following_the_recipe_gives_no_demo_and_a_secure_cookie_behind_nginx(ins
         assert answer.header("strict-transport-security")
     finally:
         engine.dispose()
+
+
+def test_the_readme_run_command_shows_the_demo_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's "Run it" asks for the demo explicitly, in its own file, and gets it on first start."""
+    from services import bootstrap
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    run_it = blocks(readme[readme.index("## Run it") :], "bash")[0]
+    command = run_it.split("&&")[-1].strip()
+    *assignments, program = re.findall(r"(\w+)=(\S+)\s|(streamlit run serve\.py)", command + " ")
+    assert program[2] == "streamlit run serve.py"
+    env = {name: value for name, value, _ in assignments}
+    assert env == {"ASSESS_SEED_DEMO": "1", "DATABASE_URL": "sqlite:///var/demo.db"}
+    monkeypatch.chdir(tmp_path)  # the relative path is taken from where the command is run
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    bootstrap._ready.clear()
+    engine = bootstrap.ensure_ready()
+    try:
+        assert (tmp_path / "var" / "demo.db").exists()
+        with reading(engine) as s:
+            assert s.scalar(select(func.count()).select_from(Unit)) > 0
+        authenticate("demo-admin", DEMO_PASSWORD, engine=engine)
+    finally:
+        bootstrap._ready.clear()
+        engine.dispose()
