@@ -85,7 +85,7 @@ def content_security_policy(host_header: str) -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
-            "frame-ancestors 'none'",
+            "frame-ancestors 'self'",  # other sites cannot frame the app (clickjacking)
         )
     )
 
@@ -135,7 +135,7 @@ class HttpGuard:
     def _security_headers(scope: Scope, headers: dict[str, str], host: str) -> list[tuple[bytes, bytes]]:
         out = {
             "content-security-policy": content_security_policy(host),
-            "x-frame-options": "DENY",
+            "x-frame-options": "SAMEORIGIN",
             "x-content-type-options": "nosniff",
             "referrer-policy": "same-origin",
             "permissions-policy": "camera=(), microphone=(), geolocation=()",
