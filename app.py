@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.bootstrap import DEMO_PASSWORD, ensure_ready, should_seed_demo
+from services.bootstrap import DEMO_PASSWORD, ensure_ready, needs_first_admin, should_seed_demo
 from services.permissions import trusted
 from storage.db import database_url
 from ui.filters import sidebar_filters
 from ui.guard import end_session, mark_shell, signed_in
 from ui.nav import build_navigation
 
-st.set_page_config(page_title="卫生健康绩效考核", page_icon=":material/monitoring:", layout="wide")
+# An emoji icon is drawn in the page itself; a :material: one is fetched from fonts.gstatic.com,
+# which the Content-Security-Policy (ui/http_guard.py) does not allow and intranets cannot reach.
+st.set_page_config(page_title="卫生健康绩效考核", page_icon="📊", layout="wide")
 
 
 @st.cache_resource(show_spinner="正在准备数据库……")
 def _ready(url: str) -> bool:
     with trusted():  # start-up acts as the system: migrations, demo district, demo accounts
-        ensure_ready()  # creates the SQLite database and loads the demo district on a fresh machine
+        ensure_ready()  # creates the database; loads the demo district only in demo mode
     return True
 
 
@@ -30,10 +32,10 @@ actor = signed_in()
 if should_seed_demo():
     st.warning(
         f"演示模式：数据为虚构的清河区，演示账号 demo-admin / demo-assessor / demo-viewer / demo-unit，"
-        f"密码均为 {DEMO_PASSWORD}。正式使用请配置 DATABASE_URL 并用 python manage.py create-user 创建管理员。",
+        f"密码均为 {DEMO_PASSWORD}。正式使用时请勿以演示模式启动。",
         icon=":material/science:",
     )
-page = build_navigation(actor)
+page = build_navigation(actor, first_run=actor is None and needs_first_admin())
 if actor is not None:
     with st.sidebar:
         st.text(f"{actor.display_name}（{actor.role_name}）")

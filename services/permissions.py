@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # A page missing here is open to administrators only (tests check every menu page is listed).
 PAGE_PERMISSION: dict[str, str | None] = {
     "pages/login.py": None,
+    "pages/setup.py": None,  # first-run page: its own check is the setup code (services/bootstrap.py)
     "pages/overview.py": "results.all",
     "pages/ranking.py": "results.all",
     "pages/unit_detail.py": "results.all",

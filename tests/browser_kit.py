@@ -3,7 +3,8 @@ database, Debian's Chromium driven by Playwright, and helpers that act as a pers
 
 Registered as a pytest plugin by conftest.py; each test module gets its own server.
 
-The server is `streamlit run serve.py` (st.App with the sign-in cookie routes) in demo mode, and
+The server is `streamlit run serve.py` (st.App with the sign-in cookie routes) in demo mode
+(`serve()` starts one on any database, e.g. for HTTP tests), and
 the `page` fixture signs in as the demo account of `login_role` ("admin" unless a test overrides
 the fixture or parametrizes it; None: not signed in). `sign_in` / `sign_out` do it by hand.
 """
@@ -15,9 +16,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 DEMO_USER = {role: username for username, _, role, *_ in DEMO_ACCOUNTS}
+LOGS: dict[str, Path] = {}  # server URL -> its console log
 
 
 def _free_port() -> int:
@@ -36,14 +40,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install chromium fonts-noto-cjk (scripts/test.sh does it)")
-    db = tmp_path_factory.mktemp("browser") / "assessment.db"
-    shutil.copyfile(_templates.sqlite_file("demo"), db)
+@contextmanager
+def serve(database_url: str, **env: str) -> Iterator[str]:
+    """`streamlit run serve.py` on a free port of 127.0.0.1 over `database_url`, with `env` added
+    to the environment (ASSESS_SEED_DEMO is "0" unless given); yields the base URL."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "ASSESS_SEED_DEMO": "1"}
+    env = {**os.environ, "ASSESS_SEED_DEMO": "0", **env, "DATABASE_URL": database_url}
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -60,24 +63,52 @@ def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,  # a file, not a pipe: a pipe nobody reads would stall the server once full
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    LOGS[url] = Path(log.name)
+    wait_until_up(url, proc)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+        LOGS.pop(url).unlink(missing_ok=True)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen) -> None:
+    """Wait (up to 90 s, for a loaded machine) until the server at `url` answers its health check."""
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return
         except OSError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    proc.kill()
+    log = server_log(url)[-2000:] if url in LOGS else ""
+    pytest.fail(f"streamlit did not start: {log}")
+
+
+def server_log(url: str) -> str:
+    """What the server started by `serve()` at `url` has printed so far (its console)."""
+    return LOGS[url].read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo district in demo mode (ASSESS_SEED_DEMO=1, chosen explicitly: it is never the default)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install chromium fonts-noto-cjk (scripts/test.sh does it)")
+    db = tmp_path_factory.mktemp("browser") / "assessment.db"
+    shutil.copyfile(_templates.sqlite_file("demo"), db)
+    with serve(f"sqlite:///{db}", ASSESS_SEED_DEMO="1") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

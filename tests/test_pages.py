@@ -146,7 +146,8 @@ def test_empty_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.Monk
     _as_a_running_server(monkeypatch)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception, at.exception
-    assert any("create-user" in w.value for w in at.warning)  # no account yet: says how to make one
+    assert at.title[0].value == "首次设置：创建管理员"  # no administrator yet: the first-run page
+    assert any("create-user" in i.value for i in at.info)  # which also names the command
     create_account("first-admin", "管理员", "admin", "a-long-password", engine=get_engine())
-    login(at, "first-admin", "a-long-password")
+    login(at.run(), "first-admin", "a-long-password")
     assert any("请先上传评分表" in i.value for i in at.info)

@@ -42,7 +42,7 @@ OPENS = {
     "viewer": RESULTS | {"my_account"},
     "unit": {"my_unit", "my_account"},
 }  # fmt: skip
-PAGE_FILES = sorted(p for p in PAGE_PERMISSION if p != "pages/login.py" and (ROOT / p).exists())
+PAGE_FILES = sorted(p for p in PAGE_PERMISSION if p not in ("pages/login.py", "pages/setup.py") and (ROOT / p).exists())
 TITLES = {  # text of each page's heading
     "overview": "总览", "ranking": "排名", "unit_detail": "单位详情", "criteria": "指标分析", "trends": "趋势",
     "meeting": "考核通报", "upload": "上传评分表", "submissions": "提交记录", "whatif": "模拟测算",

@@ -1,10 +1,13 @@
-"""First start: the app creates and migrates the database and loads the demo district itself."""
+"""First start: the app creates and migrates the database; the demo district and demo accounts
+only when demo mode is asked for (ASSESS_SEED_DEMO=1); otherwise the first administrator is
+made on the first-run page with the setup code the server printed."""
 
 from __future__ import annotations
 
 import multiprocessing
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +16,14 @@ from conftest import url_of
 from sqlalchemy import Engine, func, select
 
 from services import bootstrap
+from services.accounts import LoginRefused, authenticate, check_session
+from services.errors import Conflict, InvalidInput
 from services.seed import seed_demo
 from services.submissions import history
 from storage import db
 from storage.db import get_engine, make_engine, reading
 from storage.integrity import check
-from storage.models import Submission, Unit
+from storage.models import Account, Submission, Unit
 
 
 def census(engine: Engine) -> tuple[int, int]:
@@ -29,17 +34,50 @@ def census(engine: Engine) -> tuple[int, int]:
         )
 
 
-def test_a_fresh_machine_gets_the_database_and_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def default_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The default SQLite file of a fresh machine (no DATABASE_URL), under tmp_path."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("ASSESS_SEED_DEMO", raising=False)
     monkeypatch.setattr(db, "DEFAULT_SQLITE_PATH", tmp_path / "var" / "assessment.db")
+    bootstrap._ready.clear()
+    yield tmp_path / "var" / "assessment.db"
+    bootstrap._ready.clear()
+    get_engine().dispose()
+
+
+@pytest.mark.parametrize("flag", [None, "", "0", "no", "demo"])
+def test_a_fresh_machine_gets_the_database_but_no_demo_unless_asked(
+    default_database: Path, monkeypatch: pytest.MonkeyPatch, flag: str | None
+) -> None:
+    """Security finding 1: the default SQLite file used to get the demo district and the demo
+    administrator whose password the login page prints."""
+    if flag is None:
+        monkeypatch.delenv("ASSESS_SEED_DEMO", raising=False)
+    else:
+        monkeypatch.setenv("ASSESS_SEED_DEMO", flag)
     engine = bootstrap.ensure_ready()
-    assert (tmp_path / "var" / "assessment.db").exists()
-    assert census(engine) == (100, 26)
+    assert default_database.exists()
+    assert census(engine) == (0, 0)
+    assert not bootstrap.should_seed_demo()
+    with reading(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Account)) == 0
+    assert bootstrap.needs_first_admin(engine=engine)
+    with pytest.raises(LoginRefused):
+        authenticate("demo-admin", bootstrap.DEMO_PASSWORD, engine=engine)
     started = time.perf_counter()
     assert bootstrap.ensure_ready() is engine
     assert time.perf_counter() - started < 0.01  # every Streamlit rerun calls it
-    engine.dispose()
+
+
+def test_the_demo_on_the_default_database_when_asked_for(
+    default_database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
+    engine = bootstrap.ensure_ready()
+    assert census(engine) == (100, 26)
+    assert not bootstrap.needs_first_admin(engine=engine)
+    token = authenticate("demo-admin", bootstrap.DEMO_PASSWORD, engine=engine)
+    assert check_session(token, engine=engine).actor.role == "admin"
 
 
 def test_a_configured_database_is_migrated_but_not_filled_with_the_demo(
@@ -48,6 +86,57 @@ def test_a_configured_database_is_migrated_but_not_filled_with_the_demo(
     monkeypatch.setenv("DATABASE_URL", url_of(database))
     monkeypatch.delenv("ASSESS_SEED_DEMO", raising=False)
     assert census(bootstrap.ensure_ready(get_engine())) == (0, 0)
+
+
+def test_the_first_administrator_needs_the_printed_setup_code(
+    database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.delenv("ASSESS_SEED_DEMO", raising=False)
+    monkeypatch.setattr(bootstrap, "_setup", {})
+    code = bootstrap.setup_code()
+    assert code in capsys.readouterr().err  # the operator reads it in the server's log
+    assert bootstrap.setup_code() == code  # one code per process until it is used
+    with pytest.raises(InvalidInput, match="设置码不正确"):
+        bootstrap.create_first_admin("0000-0000-0000", "boss", "局长", "a-long-password-1", engine=database)
+    with pytest.raises(InvalidInput, match="至少"):  # the password rules hold here too
+        bootstrap.create_first_admin(code, "boss", "局长", "short", engine=database)
+    assert bootstrap.needs_first_admin(engine=database)
+    made = bootstrap.create_first_admin(f" {code} ", "boss", "局长", "a-long-password-1", engine=database)
+    assert (made.username, made.role) == ("boss", "admin")
+    assert not bootstrap.needs_first_admin(engine=database)
+    token = authenticate("boss", "a-long-password-1", engine=database)
+    assert check_session(token, engine=database).actor.role == "admin"
+    # The code was used up; a new one (printed again) cannot make a second administrator.
+    again = bootstrap.setup_code()
+    assert again != code and again in capsys.readouterr().err
+    with pytest.raises(Conflict, match="已有管理员"):
+        bootstrap.create_first_admin(again, "boss2", "副局长", "a-long-password-2", engine=database)
+
+
+def test_guessing_the_setup_code_replaces_it(database: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASSESS_SEED_DEMO", raising=False)
+    monkeypatch.setattr(bootstrap, "_setup", {})
+    code = bootstrap.setup_code()
+    for _ in range(bootstrap.SETUP_CODE_TRIES - 1):
+        with pytest.raises(InvalidInput, match="设置码不正确"):
+            bootstrap.create_first_admin("1", "boss", "局长", "a-long-password-1", engine=database)
+    with pytest.raises(InvalidInput, match="已生成新的设置码"):
+        bootstrap.create_first_admin("1", "boss", "局长", "a-long-password-1", engine=database)
+    with pytest.raises(InvalidInput, match="设置码不正确"):  # the old code no longer works
+        bootstrap.create_first_admin(code, "boss", "局长", "a-long-password-1", engine=database)
+    assert bootstrap.needs_first_admin(engine=database)
+
+
+def test_demo_accounts_do_not_count_as_the_first_administrator(
+    database: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that once ran the demo still asks for a real administrator outside demo mode."""
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
+    seed_demo(engine=database)
+    bootstrap.ensure_demo_accounts(database)
+    assert not bootstrap.needs_first_admin(engine=database)
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "0")
+    assert bootstrap.needs_first_admin(engine=database)
 
 
 def test_the_demo_can_be_asked_for_on_any_database(database: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,15 +5,25 @@ login form has checked the password (pages/login.py) the browser is sent to
 `/account/session?ticket=…`: that route trades the one-time ticket for the session token and
 sets it as an HttpOnly, SameSite=Strict cookie (never readable by page scripts, never sent by
 other sites), then redirects to the app. Every new page load reads the cookie through
-`st.context.cookies` and checks the session in the database (ui/guard.py). `/account/logout`
-deletes the cookie. Under plain `streamlit run app.py` these routes do not exist: sign-in then
-lasts until the browser tab is reloaded (the login page says so).
+`st.context.cookies` and checks the session in the database (ui/guard.py).
+
+`POST /account/logout` (a form the app submits, ui/guard.end_session) ends the cookie's session
+in the database and deletes the cookie. It answers only requests from our own pages
+(Sec-Fetch-Site, else Origin): another site cannot sign a user out, and a GET does nothing.
+Under plain `streamlit run app.py` these routes do not exist: sign-in then lasts until the
+browser tab is reloaded (the login page says so).
+
+A database that is not ready (a fresh one the app has not set up yet, or one that is down) makes
+either route redirect to the app without a cookie change, never answer 500.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import urlparse
 
+log = logging.getLogger(__name__)
 COOKIE = "assess_session"
 SESSION_PATH = "/account/session"
 LOGOUT_PATH = "/account/logout"
@@ -35,6 +45,23 @@ def _cross_site(request: Any) -> bool:
     return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
 
 
+def _same_origin_post(request: Any) -> bool:
+    """A form of our own pages: Sec-Fetch-Site says so, or (older browsers) Origin names this
+    host; a request that says neither is refused too."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return False
+    try:
+        named = urlparse(origin).hostname
+        ours = urlparse(f"//{request.headers.get('host', '')}").hostname
+    except ValueError:
+        return False
+    return named is not None and named == ours
+
+
 def _home() -> str:
     from streamlit import config
 
@@ -43,6 +70,7 @@ def _home() -> str:
 
 
 async def _session(request: Any) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import RedirectResponse
 
@@ -51,7 +79,11 @@ async def _session(request: Any) -> Any:
     response = RedirectResponse(_home(), status_code=303, headers={"Cache-Control": "no-store"})
     if _cross_site(request):
         return response
-    token = await run_in_threadpool(redeem_ticket, request.query_params.get("ticket", ""))
+    try:
+        token = await run_in_threadpool(redeem_ticket, request.query_params.get("ticket", ""))
+    except SQLAlchemyError as exc:  # not set up yet (the app does it on its first page) or down
+        log.warning("sign-in ticket not redeemed, the database is not ready: %s", exc.__class__.__name__)
+        return response
     if token:
         response.set_cookie(
             COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="strict", secure=_secure(request)
@@ -60,9 +92,21 @@ async def _session(request: Any) -> Any:
 
 
 async def _logout(request: Any) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+    from starlette.concurrency import run_in_threadpool
     from starlette.responses import RedirectResponse
 
+    from services.accounts import logout
+
     response = RedirectResponse(_home(), status_code=303, headers={"Cache-Control": "no-store"})
+    if not _same_origin_post(request):
+        return response  # another site's form: nothing happens
+    token = request.cookies.get(COOKIE, "")
+    if token:
+        try:
+            await run_in_threadpool(logout, token)  # the session ends on the server, not only the cookie
+        except SQLAlchemyError as exc:  # this browser is still signed out; the idle timeout ends the rest
+            log.warning("logout: the session could not be ended, the database is not ready: %s", exc.__class__.__name__)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
     return response
 
@@ -72,4 +116,4 @@ def routes() -> list:
     from starlette.routing import Route
 
     _state["mounted"] = True
-    return [Route(SESSION_PATH, _session, methods=["GET"]), Route(LOGOUT_PATH, _logout, methods=["GET"])]
+    return [Route(SESSION_PATH, _session, methods=["GET"]), Route(LOGOUT_PATH, _logout, methods=["POST"])]

@@ -98,15 +98,23 @@ def end_session() -> None:
     st.session_state.pop(ACTOR_KEY, None)
     if oidc_enabled() and st.user.is_logged_in:
         st.logout()  # also forget the identity provider's sign-in (its own redirect)
-    if auth_routes.mounted():
-        go_to(auth_routes.LOGOUT_PATH)
+    if auth_routes.mounted():  # the route ends the cookie's session too and deletes the cookie
+        go_to(auth_routes.LOGOUT_PATH, post=True)
     st.rerun()
 
 
-def go_to(path: str) -> None:
-    """Send the browser to one of our own routes. `path` is built here from fixed parts and a
-    random ticket, never from user input."""
-    st.html(f"<script>window.location.replace({json.dumps(path)})</script>", unsafe_allow_javascript=True)
+def go_to(path: str, *, post: bool = False) -> None:
+    """Send the browser to one of our own routes; `post`: as a same-origin form POST (logout,
+    which must not be a link another site could trigger). `path` is built here from fixed parts
+    and a random ticket, never from user input."""
+    if post:
+        script = (
+            "const f = document.createElement('form'); f.method = 'post'; "
+            f"f.action = {json.dumps(path)}; document.body.appendChild(f); f.submit();"
+        )
+    else:
+        script = f"window.location.replace({json.dumps(path)})"
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
     st.stop()
 
 

@@ -1,6 +1,7 @@
 """The app's pages, by section. The menu shows a signed-in user only the pages their role opens
 (services/permissions.PAGE_PERMISSION); with nobody signed in, only the login page exists, so
-every URL lands on it."""
+every URL lands on it — or, on a real installation that has no administrator yet, the first-run
+page (pages/setup.py)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ PAGES = {
 }
 ROOT = Path(__file__).resolve().parents[1]
 LOGIN = ("pages/login.py", "登录", ":material/login:")
+SETUP = ("pages/setup.py", "首次设置", ":material/admin_panel_settings:")
 # The first of these a user may open is where they land after signing in.
 HOME_PAGES = ("pages/overview.py", "pages/my_unit.py", "pages/my_account.py")
 
@@ -55,17 +57,15 @@ def allowed_pages(actor: Actor) -> dict[str, list[tuple[str, str, str]]]:
     return {section: pages for section, pages in out.items() if pages}
 
 
-def build_navigation(actor: Actor | None) -> st.navigation:
+def build_navigation(actor: Actor | None, *, first_run: bool = False) -> st.navigation:
+    """The menu of `actor`; nobody signed in: the login, or the first-run page if `first_run`."""
     if actor is None:
         # Every page's URL shows the login (rather than a "page not found" dialog first).
-        path, title, icon = LOGIN
+        path, title, icon = SETUP if first_run else LOGIN
+        aliases = [p for pages in PAGES.values() for p, _, _ in pages if (ROOT / p).exists()]
+        aliases.append(LOGIN[0] if first_run else SETUP[0])
         login = [st.Page(path, title=title, icon=icon, default=True)]
-        login += [
-            st.Page(path, title=title, icon=icon, url_path=Path(p).stem)
-            for pages in PAGES.values()
-            for p, _, _ in pages
-            if (ROOT / p).exists()
-        ]
+        login += [st.Page(path, title=title, icon=icon, url_path=Path(p).stem) for p in aliases]
         return st.navigation(login, position="hidden")
     allowed = allowed_pages(actor)
     paths = [p[0] for pages in allowed.values() for p in pages]
