@@ -332,6 +332,9 @@ def _cell_errors(block: Block, rule: CellRule, col, special: np.ndarray, unit: n
     for i, (kind, shown) in list(block.special.items())[:cap]:
         if kind == "formula":
             problem, hint = msg.FORMULA_NO_VALUE, msg.FORMULA_NO_VALUE_HINT
+        elif kind == "formula_untrusted":
+            shown = shown or display(block.raw[i])  # the stored result: 0, or nothing
+            problem, hint = msg.FORMULA_UNTRUSTED.format(value=shown or "空"), msg.FORMULA_UNTRUSTED_HINT
         else:
             problem, hint = msg.ERROR_VALUE.format(value=shown), msg.ERROR_VALUE_HINT
         out.append(CellError(block.sheet_at(i), int(block.row[i]), block.column_at(i), block.header, shown, problem,

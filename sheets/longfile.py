@@ -128,6 +128,7 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
     """One entry per data row; one block per input code."""
     errors: list[CellError] = []
     formulas = book.formula_cells(sheet) if book else set()
+    untrusted = book.untrusted_formula_cells(sheet) if book else set()
     errs = book.error_cells(sheet) if book else {}
     percent = book.percent_cells(sheet) if book else set()
     bools = book.may_hold_bools(sheet) if book else False
@@ -199,6 +200,8 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
         for j, r in enumerate(sheet_rows):
             if (int(r), h.value) in formulas:
                 special[j] = ("formula", "")
+            elif (int(r), h.value) in untrusted:
+                special[j] = ("formula_untrusted", as_text(cell(rows[r], h.value)))
             elif (int(r), h.value) in errs:
                 special[j] = ("error_value", errs[(int(r), h.value)])
         if percent:

@@ -238,3 +238,9 @@ VERSION_MISMATCH_HINT = "方案已更新，请下载新版模板后重新填写"
 
 # -- the engine cross-check ----------------------------------------------------------------------
 ENGINE_PROBLEM = "{message}"
+
+# -- formulas whose stored result cannot be trusted (sheets.calcstate) ---------------------------
+FORMULA_UNTRUSTED = (
+    "单元格是公式，文件中没有可信的计算结果（保存文件的程序没有计算公式，记录的结果 '{value}' 不能当作数值）"
+)
+FORMULA_UNTRUSTED_HINT = "请在 Excel 或 WPS 中打开并保存后再上传，或把公式改为数值"

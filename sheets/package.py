@@ -26,6 +26,7 @@ import numpy as np
 import python_calamine
 
 from sheets import bands
+from sheets.calcstate import calculated_on_save
 from sheets import messages as msg
 from sheets.limits import DEFAULT_LIMITS, Limits
 from sheets.text import column_letter
@@ -75,8 +76,10 @@ class SheetInfo:
 class Workbook:
     """A workbook that passed the checks. Sheets are read lazily, each once."""
 
-    def __init__(self, data: bytes, file_name: str, sheets: list[SheetInfo], zf: zipfile.ZipFile):
+    def __init__(self, data: bytes, file_name: str, sheets: list[SheetInfo], zf: zipfile.ZipFile,
+                 calculated: bool = True):  # fmt: skip
         self.data = data
+        self.calculated = calculated  # cached formula results come from a calculation (sheets.calcstate)
         self.file_name = file_name
         self.sheets = sheets
         self._zip = zf
@@ -154,6 +157,13 @@ class Workbook:
         """0-based (row, col) of formula cells that have no cached result."""
         return formula_cells_without_value(self._part(name)) if self.info(name).scan.formulas else set()
 
+    def untrusted_formula_cells(self, name: str) -> set[tuple[int, int]]:
+        """0-based (row, col) of formula cells whose cached result is 0 or empty in a workbook that
+        was not calculated on save (`sheets.calcstate`); cells without a result are not included."""
+        if self.calculated or not self.info(name).scan.formulas:
+            return set()
+        return formula_cells_without_value(self._part(name), zero_too=True) - self.formula_cells(name)
+
     def error_cells(self, name: str) -> dict[tuple[int, int], str]:
         return error_cells(self._part(name)) if self.info(name).scan.errors else {}
 
@@ -219,7 +229,8 @@ def open_workbook(data: bytes, file_name: str, limits: Limits = DEFAULT_LIMITS) 
     for info in infos:
         if info.filename not in verifier.done and info.filename.endswith((".xml", ".rels", ".vml")):
             verifier.read(info.filename, keep=False)
-    return Workbook(data, file_name, sheets, zf)
+    calculated = calculated_on_save(zf, workbook_part, zf.read(workbook_part))
+    return Workbook(data, file_name, sheets, zf, calculated)
 
 
 def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
