@@ -20,7 +20,7 @@ from sheets.extract import Block, Extract
 from sheets.headers import HeaderIndex
 from sheets.limits import Limits
 from sheets.model import CellError
-from sheets.text import clean
+from sheets.text import clean, column_index, column_letter
 from sheets.units import UnitDirectory
 
 
@@ -127,6 +127,14 @@ def _statements(extract: Extract, ctx: Context, errors: list[CellError]):
     for s in extract.statements:
         shown = display(s.value)
         at = (s.sheet or None, s.row or None, s.column or None, s.label or None)
+        if s.merged:
+            what = msg.STATEMENT_WHAT.get(s.what, s.what)
+            start, _, end = s.merged.partition(":")
+            right = _right_cell(start)
+            errors.append(CellError(*at, "", msg.STATEMENT_MERGED.format(label=s.label, ref=s.merged, what=what),
+                                    None, msg.STATEMENT_MERGED_HINT.format(ref=s.merged, cell=right, what=what),
+                                    "statement_merged"))  # fmt: skip
+            continue
         if s.what == "period":
             found = normalise_period(s.value)
             if found is None:
@@ -164,6 +172,12 @@ def _statements(extract: Extract, ctx: Context, errors: list[CellError]):
         unique.append(e)
     errors[:] = unique
     return sheet_period, sheet_scheme, sheet_version, sheet_assessor
+
+
+def _right_cell(ref: str) -> str:
+    """'A2' → 'B2': the cell right of a label, where its value belongs."""
+    letters = ref.rstrip("0123456789")
+    return column_letter(column_index(letters) + 1) + ref[len(letters) :]
 
 
 def _same_scheme(shown: str, scheme: Scheme) -> bool:
@@ -218,12 +232,14 @@ def _units(entries: pd.DataFrame, used: np.ndarray, ctx: Context, errors: list[C
             close = candidates.get(shown, [])
             errors.append(CellError(*where, shown, msg.AMBIGUOUS_UNIT.format(value=shown, names="、".join(close)),
                                     kind="ambiguous_unit"))  # fmt: skip
-    # Rows after a 合计 / 签名 row that name a unit and hold values: not read, so say so.
-    for i in np.flatnonzero((after != "") & (status == "ok") & used):
+    # Rows after a 合计 / 签名 row that hold values: not read, so say so — whether they name a unit
+    # or not (a row of values with a blank unit cell is data whose unit was left out).
+    for i in np.flatnonzero((after != "") & ((status == "ok") | (status == "blank")) & used):
         e = entries.iloc[i]
+        problem = msg.AFTER_FOOTER if status[i] == "ok" else msg.AFTER_FOOTER_NO_UNIT
         errors.append(CellError(e["sheet"], int(e["row"]), e["unit_col"], e["unit_header"], texts[i] or names[i],
-                                msg.AFTER_FOOTER.format(footer=after[i]), None, msg.AFTER_FOOTER_HINT,
-                                "after_footer", unit[i]))  # fmt: skip
+                                problem.format(footer=after[i]), None, msg.AFTER_FOOTER_HINT,
+                                "after_footer", unit[i] or None))  # fmt: skip
     if ctx.directory is not None and ctx.scheme.categories:
         allowed = set(ctx.scheme.categories)
         for i in np.flatnonzero(valid & used):

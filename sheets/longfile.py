@@ -149,6 +149,7 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
         if not unit_text and not code_text and not as_text(raw).strip():
             continue
         if is_footer(unit_text) and not code_text:
+            errors += _after_footer(rows, r, sheet, h, is_footer(unit_text) or "")
             break
         if code_text not in code_cache:
             code_cache[code_text] = index.match(code_text) if code_text else None
@@ -212,6 +213,23 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
         blocks.append(Block(code, idx, sheet_rows + 1, raw, sheet, value_col, index.names.get(code, code), pct, note,
                             special, bools))  # fmt: skip
     return Extract("long", entries, blocks, [], errors, [sheet])
+
+
+def _after_footer(rows: list[list], at: int, sheet: str, h: LongHeader, footer: str) -> list[CellError]:
+    """Rows below the 合计 / 签名 row at `at` that still hold a code and a value: not read, so say so."""
+    out = []
+    for r in range(at + 1, len(rows)):
+        row = rows[r]
+        code_text = clean(as_text(row[h.code])) if h.code < len(row) else ""
+        value = as_text(row[h.value]).strip() if h.value < len(row) else ""
+        if not (code_text and value):
+            continue
+        unit_text = clean(as_text(row[h.unit])) if h.unit < len(row) else ""
+        problem = msg.AFTER_FOOTER if unit_text else msg.AFTER_FOOTER_NO_UNIT
+        out.append(CellError(sheet, r + 1, column_letter(h.unit), h.names[h.unit] if h.unit < len(h.names) else "",
+                             unit_text, problem.format(footer=footer), None, msg.AFTER_FOOTER_HINT,
+                             "after_footer"))  # fmt: skip
+    return out
 
 
 def read_long_table(

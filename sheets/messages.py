@@ -244,3 +244,13 @@ FORMULA_UNTRUSTED = (
     "单元格是公式，文件中没有可信的计算结果（保存文件的程序没有计算公式，记录的结果 '{value}' 不能当作数值）"
 )
 FORMULA_UNTRUSTED_HINT = "请在 Excel 或 WPS 中打开并保存后再上传，或把公式改为数值"
+
+# -- a statement label merged with the cell its value belongs in -------------------------------------
+STATEMENT_WHAT = {"period": "期间", "scheme": "方案", "version": "版本", "assessor": "考核人"}
+STATEMENT_MERGED = (
+    "「{label}」与右侧单元格合并成了 {ref}，合并区域右侧没有可读取的{what}（合并单元格只保留左上角的内容）"
+)
+STATEMENT_MERGED_HINT = "请选中 {ref} 取消合并单元格，再在 {cell} 填写{what}"
+
+# -- a row of values after the 合计 / 签名 row, without a unit ------------------------------------
+AFTER_FOOTER_NO_UNIT = "这一行在「{footer}」行之后，有数值但没有填写单位，未被读取"

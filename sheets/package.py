@@ -26,8 +26,8 @@ import numpy as np
 import python_calamine
 
 from sheets import bands
-from sheets.calcstate import calculated_on_save
 from sheets import messages as msg
+from sheets.calcstate import calculated_on_save
 from sheets.limits import DEFAULT_LIMITS, Limits
 from sheets.text import column_letter
 from sheets.xmlscan import (

@@ -62,7 +62,7 @@ def read_per_unit(book: Workbook, sheets: list[tuple[str, list[list], PerUnitHea
     percent_at: dict[str, set[int]] = {}
     bools = False
     for e, (sheet, rows, h) in enumerate(sheets):
-        statements += find_statements(rows, sheet, h.row)
+        statements += find_statements(rows, sheet, h.row, merged=book.merged(sheet))
         unit_text, unit_row, unit_col, unit_header, name_text = _unit_statement(rows, sheet, h)
         entry_rows.append(dict(sheet=sheet, row=unit_row, unit_text=unit_text, unit_col=unit_col,
                                unit_header=unit_header, name_text=name_text))  # fmt: skip

@@ -157,7 +157,7 @@ def read_wide(book: Workbook, sheet: str, rows: list[list], h: WideHeader, index
     """Entries (one per unit row) and blocks (one per input column) of a wide sheet."""
     errors: list[CellError] = []
     header_row = h.key_row + 1
-    statements = find_statements(rows, sheet, h.top_row)
+    statements = find_statements(rows, sheet, h.top_row, merged=book.merged(sheet))
     if not h.unit_columns:
         errors.append(CellError(sheet, header_row, None, None, "", msg.NO_UNIT_COLUMN, kind="no_unit_column"))
         return Extract("wide", entries_frame(), [], statements, errors, [sheet])
