@@ -1,7 +1,8 @@
 """The long layout: one row per value — unit, criterion (code), value[, assessor, period, category, note].
 
 Headers may be English (unit, criterion, value, assessor, period, category, note) or Chinese
-(单位, 指标编码, 数值, 考核人, 期间, 类别, 备注). CSV files may be UTF-8 (with or without BOM) or GBK.
+(单位, 指标编码, 数值, 考核人, 期间, 类别, 备注). CSV files may be UTF-8 (with or without BOM), GBK,
+or UTF-16 (Excel's 「Unicode 文本」: with a BOM, or without one when its zero bytes tell the order).
 
 `read_long_table` is the reader for `manage.py score --scores FILE`: it has no unit register, so
 units stay as written, and each row may carry its own period.
@@ -40,8 +41,38 @@ from sheets.text import as_text, clean, column_letter, key, tidy
 _HEADER_SCAN = 10
 
 
+def utf16_encoding(data: bytes) -> str | None:
+    """'utf-16' (BOM), 'utf-16-le' / 'utf-16-be' (no BOM), or None when `data` is not UTF-16 text.
+
+    Without a BOM, UTF-16 text of headers, codes and numbers has zero bytes (the high byte of
+    every ASCII character) nearly all at odd offsets (little-endian) or at even ones (big-endian):
+    only a few Chinese characters (一 is U+4E00) put one on the other side. A binary file has
+    them on both sides alike.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:4096]
+    if b"\x00" not in head:
+        return None
+    odd = head[1::2].count(0)
+    even = head[0::2].count(0)
+    if odd >= 0.9 * (odd + even):
+        return "utf-16-le"
+    if even >= 0.9 * (odd + even):
+        return "utf-16-be"
+    return None
+
+
 def decode_text(data: bytes) -> str | None:
-    """Text of a CSV file: UTF-8 (BOM or not), else GBK (as GB18030, its superset); None if neither."""
+    """Text of a CSV file: UTF-16 (see `utf16_encoding`), UTF-8 (BOM or not), else GBK (as GB18030,
+    its superset); None if none of them."""
+    wide = utf16_encoding(data)
+    if wide is not None:
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError:
+            return None
+        return None if "\x00" in text else text
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -56,11 +87,13 @@ def csv_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[list[str]]:
         raise PackageRefused(
             msg.FILE_TOO_BIG.format(size=msg.size_text(len(data)), limit=msg.size_text(limits.max_bytes))
         )
-    if b"\x00" in data[:4096]:
+    wide = utf16_encoding(data)
+    if wide is None and b"\x00" in data[:4096]:
         raise PackageRefused(msg.FILE_NOT_XLSX, msg.FILE_XLS_HINT)
     text = decode_text(data)
     if text is None:
-        raise PackageRefused(msg.FILE_TEXT_ENCODING)
+        raise PackageRefused(msg.FILE_TEXT_ENCODING_UTF16 if wide is None else msg.FILE_UTF16_BROKEN,
+                             msg.FILE_TEXT_HINT)  # fmt: skip
     lines = text.count("\n")
     if lines > limits.max_rows + 1:
         raise PackageRefused(

@@ -254,3 +254,15 @@ STATEMENT_MERGED_HINT = "请选中 {ref} 取消合并单元格，再在 {cell} �
 
 # -- a row of values after the 合计 / 签名 row, without a unit ------------------------------------
 AFTER_FOOTER_NO_UNIT = "这一行在「{footer}」行之后，有数值但没有填写单位，未被读取"
+
+# -- CSV text encodings ----------------------------------------------------------------------------
+FILE_TEXT_ENCODING_UTF16 = "无法识别文本编码（支持 UTF-8、GBK 和 UTF-16）"
+FILE_UTF16_BROKEN = "文件是 UTF-16 编码的文本，但内容不完整或已损坏，无法读取"
+FILE_TEXT_HINT = "请在 Excel 中「另存为」Excel 工作簿（.xlsx）或「CSV UTF-8（逗号分隔）」后再上传"
+
+# -- workbook formats the reader does not read ------------------------------------------------------
+FILE_XLSB = "这是 Excel 二进制工作簿（.xlsb），系统无法读取"
+FILE_STRICT = "文件为 Strict Open XML 格式，系统无法读取"
+FILE_STRICT_HINT = (
+    "请在 Excel 中「另存为」，保存类型选“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”）后再上传"
+)

@@ -42,6 +42,7 @@ from sheets.xmlscan import (
 
 _CHUNK = 4 << 20
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_DOC = "/officeDocument"
@@ -261,6 +262,8 @@ def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
 
 
 def _check_is_spreadsheet(names: set[str]) -> None:
+    if "xl/workbook.bin" in names:  # the binary workbook (.xlsb): same package, parts not XML
+        raise PackageRefused(msg.FILE_XLSB, msg.FILE_XLS_HINT)
     if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
         return
     if "word/document.xml" in names or "ppt/presentation.xml" in names:
@@ -395,6 +398,8 @@ def _office_document(zf: zipfile.ZipFile, verifier: _Inflater) -> str:
 
 def _sheets(zf: zipfile.ZipFile, verifier: _Inflater, workbook_part: str) -> list[SheetInfo]:
     root = _xml(verifier.read(workbook_part), workbook_part)
+    if root.tag.startswith(_NS_STRICT):  # every element in another namespace: no sheet would be found
+        raise PackageRefused(msg.FILE_STRICT, msg.FILE_STRICT_HINT)
     targets = {rid: path for rid, typ, path in _relationships(zf, verifier, workbook_part) if typ.endswith(_WORKSHEET)}
     out = []
     for sheet in root.iter(f"{_NS_MAIN}sheet"):
