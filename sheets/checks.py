@@ -7,7 +7,7 @@ built from `scoring.inputs.input_columns`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ class Checked:
     sheet_scheme: str | None
     sheet_version: str | None
     dropped: int = 0  # errors found but not built as CellError (beyond `Limits.max_errors` per column)
+    # Cells read, but probably not as meant (0.6 in a percentage column whose target is 60): shown
+    # with the preview, never a reason to refuse the upload.
+    warnings: list[CellError] = field(default_factory=list)
 
 
 def check(extract: Extract, ctx: Context) -> Checked:
@@ -82,6 +85,7 @@ def check(extract: Extract, ctx: Context) -> Checked:
 
     # -- values -----------------------------------------------------------------------------------
     cell_errors: list[CellError] = []
+    warnings: list[CellError] = []
     dropped = [0]
     frames = []
     na_leaf: dict[str, np.ndarray] = {}
@@ -108,6 +112,8 @@ def check(extract: Extract, ctx: Context) -> Checked:
             leaf_na[block.entry[col.na]] = True
         keep = live & ~bad
         frames.append((block, col, keep))
+        if rule.percent and rule.target is not None and len(warnings) < ctx.limits.max_errors:
+            warnings += _fraction_warnings(block, rule, col, keep, unit)[: ctx.limits.max_errors - len(warnings)]
 
     # Checklists: 不适用 in task cells marks the whole checklist; blanks then need no value.
     out_rows = _checklists(extract, ctx, cells, task_na, na_leaf, unit, valid & used, cell_errors, dropped)
@@ -116,7 +122,8 @@ def check(extract: Extract, ctx: Context) -> Checked:
     values, locations = _frame(frames, out_rows, unit, assessor, period, entries, ctx)
     if ctx.duplicates_by_cell:
         values, locations = _duplicate_cells(values, locations, ctx, errors, dropped)
-    return Checked(values, locations, errors, sheet_period, sheet_scheme, sheet_version, dropped[0])
+    warnings = sorted(warnings, key=_order(extract))
+    return Checked(values, locations, errors, sheet_period, sheet_scheme, sheet_version, dropped[0], warnings)
 
 
 # -- statements --------------------------------------------------------------------------------------
@@ -355,6 +362,33 @@ def _cell_errors(block: Block, rule: CellRule, col, special: np.ndarray, unit: n
             problem, hint = msg.ERROR_VALUE.format(value=shown), msg.ERROR_VALUE_HINT
         out.append(CellError(block.sheet_at(i), int(block.row[i]), block.column_at(i), block.header, shown, problem,
                              expected, hint, kind, unit[block.entry[i]] or None, block.code))  # fmt: skip
+    return out
+
+
+def _fraction_warnings(block: Block, rule: CellRule, col, keep: np.ndarray, unit: np.ndarray) -> list[CellError]:
+    """Percentage cells holding a fraction where a percentage was meant: 0.6 in a column whose
+    target is 60 reads as 0.6 %, and was probably typed as 60 % the way a calculator writes it.
+
+    The rule: a value 0 < x ≤ 1, typed as a plain number (no % sign, no percentage format, which
+    both say what was meant), in a column whose target is at least 10 times it. A warning only:
+    0.6 % may be true (a rate whose target is 5 % is not flagged).
+    """
+    value = col.value
+    with np.errstate(invalid="ignore"):
+        hit = keep & ~col.na & (value > 0) & (value <= 1) & (value * 10 <= rule.target)
+    out = []
+    for i in np.flatnonzero(hit):
+        raw = block.raw[i]
+        if block.percent is not None and block.percent[i]:
+            continue
+        if isinstance(raw, str) and "%" in raw.replace("％", "%"):
+            continue
+        shown = display(raw)
+        pct = msg.num(round(float(value[i]) * 100, 10))
+        out.append(CellError(block.sheet_at(i), int(block.row[i]), block.column_at(i), block.header, shown,
+                             msg.PERCENT_FRACTION.format(value=shown, pct=pct), None,
+                             msg.PERCENT_FRACTION_HINT.format(value=shown, pct=pct), "percent_fraction",
+                             unit[block.entry[i]] or None, block.code))  # fmt: skip
     return out
 
 

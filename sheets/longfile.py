@@ -288,7 +288,8 @@ def read_long_table(
     extract = read_long(rows, sheet, h, index, book)
     ctx = Context(scheme, rules_for(scheme), index, None, None, None, limits, file_name, duplicates_by_cell=True)
     checked = check(extract, ctx)
-    return ParsedUpload(checked.values, checked.errors, "long", checked.sheet_period, file_name, checked.locations)
+    return ParsedUpload(checked.values, checked.errors, "long", checked.sheet_period, file_name, checked.locations,
+                        warnings=checked.warnings)  # fmt: skip
 
 
 def _long_rows(data: bytes, file_name: str, limits: Limits) -> tuple[str, list[list], Workbook | None]:

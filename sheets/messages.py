@@ -266,3 +266,7 @@ FILE_STRICT = "文件为 Strict Open XML 格式，系统无法读取"
 FILE_STRICT_HINT = (
     "请在 Excel 中「另存为」，保存类型选“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”）后再上传"
 )
+
+# -- warnings: read, but probably not as meant (shown with the preview, never refused) --------------
+PERCENT_FRACTION = "'{value}' 可能是 {pct}%：本指标按百分数填写（{pct} 表示 {pct}%），现在会按 {value}% 计算"
+PERCENT_FRACTION_HINT = "如实际是 {pct}%，请改填 {pct}；如确实是 {value}%，可忽略本提示"

@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -30,6 +30,7 @@ from sheets import messages as msg
 from sheets.calcstate import calculated_on_save
 from sheets.limits import DEFAULT_LIMITS, Limits
 from sheets.text import column_letter
+from sheets.usedrange import used_extent
 from sheets.xmlscan import (
     SheetScan,
     SheetScanner,
@@ -445,6 +446,14 @@ def _check_extent(sheet: SheetInfo, zf: zipfile.ZipFile, limits: Limits) -> None
         sheet.scan = scan = scan_exact
     if scan.malformed:
         raise PackageRefused(msg.FILE_CORRUPT.format(detail="单元格位置无效"), msg.FILE_CORRUPT_HINT, sheet.name)
+    if scan.row_bound > limits.max_rows or scan.cells_bound > limits.max_cells:
+        # Tags of rows and cells that hold nothing (Gnumeric writes every formatted row) are not
+        # kept by the reader: the limits apply to the cells it keeps (`sheets.usedrange`).
+        rows, cols = used_extent(sheet.xml if sheet.xml is not None else zf.read(sheet.part))
+        if rows <= limits.max_rows and rows * cols <= limits.max_cells:
+            sheet.xml = None  # read whole: bands are cut by row tags, here mostly empty
+            return
+        scan = replace(scan, max_row=rows, max_col=cols, row_tags=0, row_refs=0, cell_tags=0, cell_refs=0)
     if scan.row_bound > limits.max_rows:
         raise PackageRefused(
             msg.FILE_TOO_MANY_ROWS.format(rows=scan.row_bound, limit=limits.max_rows),

@@ -114,6 +114,7 @@ def _read(data, scheme, period, units, file_name, assessor, limits, cross_check)
         sheet_scheme=checked.sheet_scheme,
         sheet_version=checked.sheet_version,
         total_errors=total,
+        warnings=checked.warnings,
     )
 
 
