@@ -64,7 +64,9 @@ def _long_xlsx(rows: list[list[object]], header: list[str] = LONG_HEADER) -> byt
 
 
 # -- 13. a long .xlsx with 单位 / 指标编码 / 数值 -------------------------------------------------------
-@pytest.mark.parametrize("header", [LONG_HEADER, ["单位", "指标编码", "数值"], ["单位编码", "指标编码", "数值", "备注"]])
+@pytest.mark.parametrize(
+    "header", [LONG_HEADER, ["单位", "指标编码", "数值"], ["单位编码", "指标编码", "数值", "备注"]]
+)
 def test_long_xlsx_with_the_documented_chinese_headers_reads_as_its_csv(header):
     rows = [r[: len(header)] if header[-1] != "备注" else [*r[:3], ""] for r in good_long_rows()]
     from_xlsx = _read(_long_xlsx(rows, header))
@@ -119,9 +121,10 @@ def _as_excel_saved(data: bytes) -> bytes:
 
 def test_generator_formulas_stored_as_zero_get_a_located_message():
     data = _xlsxwriter_long({("U01", "A2"): ("=60+5.5", None), ("U03", "A2"): ("=40+8.2", None)})
-    assert "<v>0</v>" in sheet_xml(data) and 'fullCalcOnLoad="1"' in zipfile.ZipFile(io.BytesIO(data)).read(
-        "xl/workbook.xml"
-    ).decode()
+    assert (
+        "<v>0</v>" in sheet_xml(data)
+        and 'fullCalcOnLoad="1"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode()
+    )
     parsed = _read(data)
     untrusted = [e for e in parsed.errors if e.kind == "formula_untrusted"]
     assert [(e.sheet, e.row, e.column) for e in untrusted] == [
@@ -314,7 +317,9 @@ def _with_empty_tail(data: bytes, last: int) -> bytes:
     xml = sheet_xml(data)
     xml = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:C{last}"/>', xml)
     tail = f'<row r="{last - 1}" s="1" customFormat="1"/><row r="{last}"><c r="C{last}" s="1"/></row>'
-    return rezip(data, replace={"xl/worksheets/sheet1.xml": xml.replace("</sheetData>", tail + "</sheetData>").encode()})
+    return rezip(
+        data, replace={"xl/worksheets/sheet1.xml": xml.replace("</sheetData>", tail + "</sheetData>").encode()}
+    )
 
 
 def test_empty_row_tags_down_to_the_last_row_do_not_count():
