@@ -39,6 +39,7 @@ from sheets.package import PackageRefused, Workbook, open_workbook, sniff_kind
 from sheets.text import as_text, clean, column_letter, key, tidy
 
 _HEADER_SCAN = 10
+_DELIMITERS = (",", "\t", ";", "，")
 
 
 def utf16_encoding(data: bytes) -> str | None:
@@ -65,14 +66,19 @@ def utf16_encoding(data: bytes) -> str | None:
 
 def decode_text(data: bytes) -> str | None:
     """Text of a CSV file: UTF-16 (see `utf16_encoding`), UTF-8 (BOM or not), else GBK (as GB18030,
-    its superset); None if none of them."""
+    its superset); None if none of them.
+
+    Almost any even number of bytes decodes as UTF-16, so UTF-16 text counts only when it reads as
+    a table: a separator in its first line (a long table has at least three columns).
+    """
     wide = utf16_encoding(data)
     if wide is not None:
         try:
             text = data.decode(wide)
         except UnicodeDecodeError:
             return None
-        return None if "\x00" in text else text
+        first = text[:4096].split("\n", 1)[0]
+        return text if "\x00" not in text and any(d in first for d in _DELIMITERS) else None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -92,15 +98,14 @@ def csv_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[list[str]]:
         raise PackageRefused(msg.FILE_NOT_XLSX, msg.FILE_XLS_HINT)
     text = decode_text(data)
     if text is None:
-        raise PackageRefused(msg.FILE_TEXT_ENCODING_UTF16 if wide is None else msg.FILE_UTF16_BROKEN,
-                             msg.FILE_TEXT_HINT)  # fmt: skip
+        raise PackageRefused(msg.FILE_TEXT_ENCODING_UTF16, msg.FILE_TEXT_HINT)
     lines = text.count("\n")
     if lines > limits.max_rows + 1:
         raise PackageRefused(
             msg.FILE_TOO_MANY_ROWS.format(rows=lines, limit=limits.max_rows), msg.FILE_TOO_MANY_ROWS_HINT
         )
     first = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";", "，"), key=first.count)
+    delimiter = max(_DELIMITERS, key=first.count)
     try:
         return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:

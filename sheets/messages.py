@@ -257,7 +257,6 @@ AFTER_FOOTER_NO_UNIT = "这一行在「{footer}」行之后，有数值但没有
 
 # -- CSV text encodings ----------------------------------------------------------------------------
 FILE_TEXT_ENCODING_UTF16 = "无法识别文本编码（支持 UTF-8、GBK 和 UTF-16）"
-FILE_UTF16_BROKEN = "文件是 UTF-16 编码的文本，但内容不完整或已损坏，无法读取"
 FILE_TEXT_HINT = "请在 Excel 中「另存为」Excel 工作簿（.xlsx）或「CSV UTF-8（逗号分隔）」后再上传"
 
 # -- workbook formats the reader does not read ------------------------------------------------------
