@@ -150,6 +150,20 @@ def test_generator_formula_in_a_wide_template_stored_as_zero():
     ]
 
 
+def test_generator_formula_in_a_per_unit_sheet_stored_as_zero():
+    def edit(wb):
+        ws = wb.worksheets[0]
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "A2")
+        ws.cell(row, 5).value = "=60+5.5"
+
+    data = fill_per_unit(template("per-unit"), edit=edit)
+    xml = sheet_xml(data)
+    data = rezip(data, replace={"xl/worksheets/sheet1.xml": re.sub(r"<f>60\+5.5</f><v\s*/>",
+                                                                   "<f>60+5.5</f><v>0</v>", xml).encode()})  # fmt: skip
+    parsed = _read(data)
+    assert [(e.kind, e.column, e.code) for e in parsed.errors] == [("formula_untrusted", "E", "A2")]
+
+
 def test_formulas_without_any_stored_result_are_still_refused():
     data = fill_wide(template(), edit=set_cell(cell_of("A1", "U02"), "=10+5"))  # openpyxl: no result
     assert [e.kind for e in _read(data).errors] == ["formula"]
