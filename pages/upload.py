@@ -70,10 +70,14 @@ st.download_button(
 # -- 2. the upload ---------------------------------------------------------------------------
 st.subheader("2. 上传填好的评分表")
 nonce = st.session_state.setdefault("up_nonce", 0)
+# Any file is taken (type=None): the reader says in Chinese what a file is and how to convert it
+# (.xls, .ods, .xlsb → 另存为 .xlsx), where the uploader's own filter would refuse in English.
 uploaded = st.file_uploader(
     "选择文件：系统模板（宽表或每单位一张表），或长表（单位、指标编码、数值[、考核人、备注]，.xlsx 或 .csv）",
-    type=["xlsx", "xlsm", "csv"],
+    type=None,
     key=f"up_file_{nonce}",
+    help="支持 Excel 工作簿（.xlsx、.xlsm）和 CSV 文本（.csv，UTF-8、GBK 或 UTF-16 编码）。"
+    ".xls、.ods、.xlsb 等格式请先在 Excel 或 WPS 中「另存为」Excel 工作簿（.xlsx）。",
 )
 if uploaded is None:
     st.page_link("pages/submissions.py", label="查看提交记录与撤回", icon=":material/history:")
@@ -132,6 +136,15 @@ m[1].metric("新增单元格", preview.count("new"))
 m[2].metric("修改单元格", preview.count("changed"))
 m[3].metric("不变单元格", preview.count("same"))
 st.info(preview.summary, icon=":material/info:")
+if check.warnings:
+    shown_warnings = check.warnings[:30]
+    more = len(check.warnings) - len(shown_warnings)
+    st.warning(
+        "以下单元格已读取，但可能不是您想填写的数值（不影响导入，请核对后再确认）：\n\n"
+        + "\n".join(f"- {w}" for w in shown_warnings)
+        + (f"\n\n……另有 {more} 处" if more > 0 else ""),
+        icon=":material/warning:",
+    )
 
 changes = preview.changes
 show_all = st.toggle("显示全部单元格", key="up_show_all", value=False) if preview.count("same") else True

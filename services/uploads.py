@@ -219,6 +219,11 @@ class UploadCheck:
         return not self.parsed.errors
 
     @property
+    def warnings(self) -> list[CellError]:
+        """Cells read, but probably not as meant (0.6 in a % column): shown with the preview."""
+        return self.parsed.warnings
+
+    @property
     def total_errors(self) -> int:
         return self.parsed.total_errors or len(self.parsed.errors)
 

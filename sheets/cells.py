@@ -68,6 +68,7 @@ class CellRule:
     blank_ok: bool = False  # deduction / bonus / veto: blank = nothing happened
     is_task: bool = False
     only_na: bool = False  # a checklist's own column: only 不适用 may be written there
+    target: float | None = None  # a target leaf's target, on the scale the cells are written in
 
 
 def rules_for(scheme: Scheme) -> dict[str, CellRule]:
@@ -100,6 +101,7 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             blank_ok=c.method in ("deduction", "bonus", "veto") or checklist_own or blank_is_data,
             is_task=c.is_task,
             only_na=checklist_own,
+            target=getattr(leaf, "target", None),
         )
     return rules
 

@@ -7,7 +7,7 @@ built from `scoring.inputs.input_columns`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from sheets.extract import Block, Extract
 from sheets.headers import HeaderIndex
 from sheets.limits import Limits
 from sheets.model import CellError
-from sheets.text import clean
+from sheets.text import clean, column_index, column_letter
 from sheets.units import UnitDirectory
 
 
@@ -46,6 +46,9 @@ class Checked:
     sheet_scheme: str | None
     sheet_version: str | None
     dropped: int = 0  # errors found but not built as CellError (beyond `Limits.max_errors` per column)
+    # Cells read, but probably not as meant (0.6 in a percentage column whose target is 60): shown
+    # with the preview, never a reason to refuse the upload.
+    warnings: list[CellError] = field(default_factory=list)
 
 
 def check(extract: Extract, ctx: Context) -> Checked:
@@ -82,6 +85,7 @@ def check(extract: Extract, ctx: Context) -> Checked:
 
     # -- values -----------------------------------------------------------------------------------
     cell_errors: list[CellError] = []
+    warnings: list[CellError] = []
     dropped = [0]
     frames = []
     na_leaf: dict[str, np.ndarray] = {}
@@ -108,6 +112,8 @@ def check(extract: Extract, ctx: Context) -> Checked:
             leaf_na[block.entry[col.na]] = True
         keep = live & ~bad
         frames.append((block, col, keep))
+        if rule.percent and rule.target is not None and len(warnings) < ctx.limits.max_errors:
+            warnings += _fraction_warnings(block, rule, col, keep, unit)[: ctx.limits.max_errors - len(warnings)]
 
     # Checklists: 不适用 in task cells marks the whole checklist; blanks then need no value.
     out_rows = _checklists(extract, ctx, cells, task_na, na_leaf, unit, valid & used, cell_errors, dropped)
@@ -116,7 +122,8 @@ def check(extract: Extract, ctx: Context) -> Checked:
     values, locations = _frame(frames, out_rows, unit, assessor, period, entries, ctx)
     if ctx.duplicates_by_cell:
         values, locations = _duplicate_cells(values, locations, ctx, errors, dropped)
-    return Checked(values, locations, errors, sheet_period, sheet_scheme, sheet_version, dropped[0])
+    warnings = sorted(warnings, key=_order(extract))
+    return Checked(values, locations, errors, sheet_period, sheet_scheme, sheet_version, dropped[0], warnings)
 
 
 # -- statements --------------------------------------------------------------------------------------
@@ -127,6 +134,14 @@ def _statements(extract: Extract, ctx: Context, errors: list[CellError]):
     for s in extract.statements:
         shown = display(s.value)
         at = (s.sheet or None, s.row or None, s.column or None, s.label or None)
+        if s.merged:
+            what = msg.STATEMENT_WHAT.get(s.what, s.what)
+            start, _, end = s.merged.partition(":")
+            right = _right_cell(start)
+            errors.append(CellError(*at, "", msg.STATEMENT_MERGED.format(label=s.label, ref=s.merged, what=what),
+                                    None, msg.STATEMENT_MERGED_HINT.format(ref=s.merged, cell=right, what=what),
+                                    "statement_merged"))  # fmt: skip
+            continue
         if s.what == "period":
             found = normalise_period(s.value)
             if found is None:
@@ -164,6 +179,12 @@ def _statements(extract: Extract, ctx: Context, errors: list[CellError]):
         unique.append(e)
     errors[:] = unique
     return sheet_period, sheet_scheme, sheet_version, sheet_assessor
+
+
+def _right_cell(ref: str) -> str:
+    """'A2' → 'B2': the cell right of a label, where its value belongs."""
+    letters = ref.rstrip("0123456789")
+    return column_letter(column_index(letters) + 1) + ref[len(letters) :]
 
 
 def _same_scheme(shown: str, scheme: Scheme) -> bool:
@@ -218,12 +239,14 @@ def _units(entries: pd.DataFrame, used: np.ndarray, ctx: Context, errors: list[C
             close = candidates.get(shown, [])
             errors.append(CellError(*where, shown, msg.AMBIGUOUS_UNIT.format(value=shown, names="、".join(close)),
                                     kind="ambiguous_unit"))  # fmt: skip
-    # Rows after a 合计 / 签名 row that name a unit and hold values: not read, so say so.
-    for i in np.flatnonzero((after != "") & (status == "ok") & used):
+    # Rows after a 合计 / 签名 row that hold values: not read, so say so — whether they name a unit
+    # or not (a row of values with a blank unit cell is data whose unit was left out).
+    for i in np.flatnonzero((after != "") & ((status == "ok") | (status == "blank")) & used):
         e = entries.iloc[i]
+        problem = msg.AFTER_FOOTER if status[i] == "ok" else msg.AFTER_FOOTER_NO_UNIT
         errors.append(CellError(e["sheet"], int(e["row"]), e["unit_col"], e["unit_header"], texts[i] or names[i],
-                                msg.AFTER_FOOTER.format(footer=after[i]), None, msg.AFTER_FOOTER_HINT,
-                                "after_footer", unit[i]))  # fmt: skip
+                                problem.format(footer=after[i]), None, msg.AFTER_FOOTER_HINT,
+                                "after_footer", unit[i] or None))  # fmt: skip
     if ctx.directory is not None and ctx.scheme.categories:
         allowed = set(ctx.scheme.categories)
         for i in np.flatnonzero(valid & used):
@@ -332,10 +355,40 @@ def _cell_errors(block: Block, rule: CellRule, col, special: np.ndarray, unit: n
     for i, (kind, shown) in list(block.special.items())[:cap]:
         if kind == "formula":
             problem, hint = msg.FORMULA_NO_VALUE, msg.FORMULA_NO_VALUE_HINT
+        elif kind == "formula_untrusted":
+            shown = shown or display(block.raw[i])  # the stored result: 0, or nothing
+            problem, hint = msg.FORMULA_UNTRUSTED.format(value=shown or "空"), msg.FORMULA_UNTRUSTED_HINT
         else:
             problem, hint = msg.ERROR_VALUE.format(value=shown), msg.ERROR_VALUE_HINT
         out.append(CellError(block.sheet_at(i), int(block.row[i]), block.column_at(i), block.header, shown, problem,
                              expected, hint, kind, unit[block.entry[i]] or None, block.code))  # fmt: skip
+    return out
+
+
+def _fraction_warnings(block: Block, rule: CellRule, col, keep: np.ndarray, unit: np.ndarray) -> list[CellError]:
+    """Percentage cells holding a fraction where a percentage was meant: 0.6 in a column whose
+    target is 60 reads as 0.6 %, and was probably typed as 60 % the way a calculator writes it.
+
+    The rule: a value 0 < x ≤ 1, typed as a plain number (no % sign, no percentage format, which
+    both say what was meant), in a column whose target is at least 10 times it. A warning only:
+    0.6 % may be true (a rate whose target is 5 % is not flagged).
+    """
+    value = col.value
+    with np.errstate(invalid="ignore"):
+        hit = keep & ~col.na & (value > 0) & (value <= 1) & (value * 10 <= rule.target)
+    out = []
+    for i in np.flatnonzero(hit):
+        raw = block.raw[i]
+        if block.percent is not None and block.percent[i]:
+            continue
+        if isinstance(raw, str) and "%" in raw.replace("％", "%"):
+            continue
+        shown = display(raw)
+        pct = msg.num(round(float(value[i]) * 100, 10))
+        out.append(CellError(block.sheet_at(i), int(block.row[i]), block.column_at(i), block.header, shown,
+                             msg.PERCENT_FRACTION.format(value=shown, pct=pct), None,
+                             msg.PERCENT_FRACTION_HINT.format(value=shown, pct=pct), "percent_fraction",
+                             unit[block.entry[i]] or None, block.code))  # fmt: skip
     return out
 
 

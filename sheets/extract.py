@@ -76,6 +76,9 @@ class Statement:
     row: int
     column: str
     label: str
+    # 'A2:B2' when the label's cell is merged with the cells to its right, where the value was to be
+    # written (merging keeps only the label): the value is then unreadable and `value` is ''.
+    merged: str = ""
 
 
 @dataclass
@@ -104,9 +107,17 @@ def concat_entries(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, list[int]]:
 _LABELS = {"period": PERIOD, "scheme": SCHEME, "version": VERSION, "assessor": ASSESSOR}
 
 
-def find_statements(rows: list[list], sheet: str, stop: int, skip_cols: set[int] | None = None) -> list[Statement]:
-    """Label cells (考核期间, 方案, 版本, 考核人) in rows[:stop], with the value to their right or after a colon."""
+def find_statements(rows: list[list], sheet: str, stop: int, skip_cols: set[int] | None = None,
+                    merged: list | None = None) -> list[Statement]:  # fmt: skip
+    """Label cells (考核期间, 方案, 版本, 考核人) in rows[:stop], with the value to their right or after a colon.
+
+    The value is the first filled cell among the three to the label's right, unless that cell is
+    itself a label (考核期间 | （空） | 方案 …: the value was left blank). `merged`: the sheet's
+    merged ranges ((r0, c0), (r1, c1)), 0-based; a label merged with the cells to its right has
+    lost its value, and is reported as such (`Statement.merged`).
+    """
     out: list[Statement] = []
+    spans = {(r0, c0): (r1, c1) for (r0, c0), (r1, c1) in merged or [] if c1 > c0 and r0 < stop}
     for r in range(min(stop, len(rows))):
         row = rows[r]
         for c, cell in enumerate(row):
@@ -120,10 +131,20 @@ def find_statements(rows: list[list], sheet: str, stop: int, skip_cols: set[int]
             if inline.strip():
                 out.append(Statement(what, inline.strip(), sheet, r + 1, column_letter(c), label.strip()))
                 continue
-            for c2 in range(c + 1, min(c + 4, len(row))):
+            span = spans.get((r, c))
+            start = span[1] + 1 if span else c + 1  # a merged label: its value is right of the merge
+            found = False
+            for c2 in range(start, min(start + 3, len(row))):
                 if as_text(row[c2]).strip():
-                    out.append(Statement(what, row[c2], sheet, r + 1, column_letter(c2), label.strip()))
+                    found = not (
+                        isinstance(row[c2], str) and _label(clean(row[c2]).replace("：", ":").partition(":")[0])
+                    )
+                    if found:
+                        out.append(Statement(what, row[c2], sheet, r + 1, column_letter(c2), label.strip()))
                     break
+            if span is not None and not found and what != "assessor":  # no assessor named is fine
+                ref = f"{column_letter(c)}{r + 1}:{column_letter(span[1])}{span[0] + 1}"
+                out.append(Statement(what, "", sheet, r + 1, column_letter(c), label.strip(), merged=ref))
     return out
 
 

@@ -1,7 +1,8 @@
 """The long layout: one row per value — unit, criterion (code), value[, assessor, period, category, note].
 
 Headers may be English (unit, criterion, value, assessor, period, category, note) or Chinese
-(单位, 指标编码, 数值, 考核人, 期间, 类别, 备注). CSV files may be UTF-8 (with or without BOM) or GBK.
+(单位, 指标编码, 数值, 考核人, 期间, 类别, 备注). CSV files may be UTF-8 (with or without BOM), GBK,
+or UTF-16 (Excel's 「Unicode 文本」: with a BOM, or without one when its zero bytes tell the order).
 
 `read_long_table` is the reader for `manage.py score --scores FILE`: it has no unit register, so
 units stay as written, and each row may carry its own period.
@@ -38,10 +39,46 @@ from sheets.package import PackageRefused, Workbook, open_workbook, sniff_kind
 from sheets.text import as_text, clean, column_letter, key, tidy
 
 _HEADER_SCAN = 10
+_DELIMITERS = (",", "\t", ";", "，")
+
+
+def utf16_encoding(data: bytes) -> str | None:
+    """'utf-16' (BOM), 'utf-16-le' / 'utf-16-be' (no BOM), or None when `data` is not UTF-16 text.
+
+    Without a BOM, UTF-16 text of headers, codes and numbers has zero bytes (the high byte of
+    every ASCII character) nearly all at odd offsets (little-endian) or at even ones (big-endian):
+    only a few Chinese characters (一 is U+4E00) put one on the other side. A binary file has
+    them on both sides alike.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:4096]
+    if b"\x00" not in head:
+        return None
+    odd = head[1::2].count(0)
+    even = head[0::2].count(0)
+    if odd >= 0.9 * (odd + even):
+        return "utf-16-le"
+    if even >= 0.9 * (odd + even):
+        return "utf-16-be"
+    return None
 
 
 def decode_text(data: bytes) -> str | None:
-    """Text of a CSV file: UTF-8 (BOM or not), else GBK (as GB18030, its superset); None if neither."""
+    """Text of a CSV file: UTF-16 (see `utf16_encoding`), UTF-8 (BOM or not), else GBK (as GB18030,
+    its superset); None if none of them.
+
+    Almost any even number of bytes decodes as UTF-16, so UTF-16 text counts only when it reads as
+    a table: a separator in its first line (a long table has at least three columns).
+    """
+    wide = utf16_encoding(data)
+    if wide is not None:
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError:
+            return None
+        first = text[:4096].split("\n", 1)[0]
+        return text if "\x00" not in text and any(d in first for d in _DELIMITERS) else None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -56,18 +93,19 @@ def csv_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[list[str]]:
         raise PackageRefused(
             msg.FILE_TOO_BIG.format(size=msg.size_text(len(data)), limit=msg.size_text(limits.max_bytes))
         )
-    if b"\x00" in data[:4096]:
+    wide = utf16_encoding(data)
+    if wide is None and b"\x00" in data[:4096]:
         raise PackageRefused(msg.FILE_NOT_XLSX, msg.FILE_XLS_HINT)
     text = decode_text(data)
     if text is None:
-        raise PackageRefused(msg.FILE_TEXT_ENCODING)
+        raise PackageRefused(msg.FILE_TEXT_ENCODING_UTF16, msg.FILE_TEXT_HINT)
     lines = text.count("\n")
     if lines > limits.max_rows + 1:
         raise PackageRefused(
             msg.FILE_TOO_MANY_ROWS.format(rows=lines, limit=limits.max_rows), msg.FILE_TOO_MANY_ROWS_HINT
         )
     first = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";", "，"), key=first.count)
+    delimiter = max(_DELIMITERS, key=first.count)
     try:
         return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:
@@ -128,6 +166,7 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
     """One entry per data row; one block per input code."""
     errors: list[CellError] = []
     formulas = book.formula_cells(sheet) if book else set()
+    untrusted = book.untrusted_formula_cells(sheet) if book else set()
     errs = book.error_cells(sheet) if book else {}
     percent = book.percent_cells(sheet) if book else set()
     bools = book.may_hold_bools(sheet) if book else False
@@ -148,6 +187,7 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
         if not unit_text and not code_text and not as_text(raw).strip():
             continue
         if is_footer(unit_text) and not code_text:
+            errors += _after_footer(rows, r, sheet, h, is_footer(unit_text) or "")
             break
         if code_text not in code_cache:
             code_cache[code_text] = index.match(code_text) if code_text else None
@@ -199,6 +239,8 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
         for j, r in enumerate(sheet_rows):
             if (int(r), h.value) in formulas:
                 special[j] = ("formula", "")
+            elif (int(r), h.value) in untrusted:
+                special[j] = ("formula_untrusted", as_text(cell(rows[r], h.value)))
             elif (int(r), h.value) in errs:
                 special[j] = ("error_value", errs[(int(r), h.value)])
         if percent:
@@ -209,6 +251,23 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
         blocks.append(Block(code, idx, sheet_rows + 1, raw, sheet, value_col, index.names.get(code, code), pct, note,
                             special, bools))  # fmt: skip
     return Extract("long", entries, blocks, [], errors, [sheet])
+
+
+def _after_footer(rows: list[list], at: int, sheet: str, h: LongHeader, footer: str) -> list[CellError]:
+    """Rows below the 合计 / 签名 row at `at` that still hold a code and a value: not read, so say so."""
+    out = []
+    for r in range(at + 1, len(rows)):
+        row = rows[r]
+        code_text = clean(as_text(row[h.code])) if h.code < len(row) else ""
+        value = as_text(row[h.value]).strip() if h.value < len(row) else ""
+        if not (code_text and value):
+            continue
+        unit_text = clean(as_text(row[h.unit])) if h.unit < len(row) else ""
+        problem = msg.AFTER_FOOTER if unit_text else msg.AFTER_FOOTER_NO_UNIT
+        out.append(CellError(sheet, r + 1, column_letter(h.unit), h.names[h.unit] if h.unit < len(h.names) else "",
+                             unit_text, problem.format(footer=footer), None, msg.AFTER_FOOTER_HINT,
+                             "after_footer"))  # fmt: skip
+    return out
 
 
 def read_long_table(
@@ -234,7 +293,8 @@ def read_long_table(
     extract = read_long(rows, sheet, h, index, book)
     ctx = Context(scheme, rules_for(scheme), index, None, None, None, limits, file_name, duplicates_by_cell=True)
     checked = check(extract, ctx)
-    return ParsedUpload(checked.values, checked.errors, "long", checked.sheet_period, file_name, checked.locations)
+    return ParsedUpload(checked.values, checked.errors, "long", checked.sheet_period, file_name, checked.locations,
+                        warnings=checked.warnings)  # fmt: skip
 
 
 def _long_rows(data: bytes, file_name: str, limits: Limits) -> tuple[str, list[list], Workbook | None]:

@@ -238,3 +238,34 @@ VERSION_MISMATCH_HINT = "方案已更新，请下载新版模板后重新填写"
 
 # -- the engine cross-check ----------------------------------------------------------------------
 ENGINE_PROBLEM = "{message}"
+
+# -- formulas whose stored result cannot be trusted (sheets.calcstate) ---------------------------
+FORMULA_UNTRUSTED = (
+    "单元格是公式，文件中没有可信的计算结果（保存文件的程序没有计算公式，记录的结果 '{value}' 不能当作数值）"
+)
+FORMULA_UNTRUSTED_HINT = "请在 Excel 或 WPS 中打开并保存后再上传，或把公式改为数值"
+
+# -- a statement label merged with the cell its value belongs in -------------------------------------
+STATEMENT_WHAT = {"period": "期间", "scheme": "方案", "version": "版本", "assessor": "考核人"}
+STATEMENT_MERGED = (
+    "「{label}」与右侧单元格合并成了 {ref}，合并区域右侧没有可读取的{what}（合并单元格只保留左上角的内容）"
+)
+STATEMENT_MERGED_HINT = "请选中 {ref} 取消合并单元格，再在 {cell} 填写{what}"
+
+# -- a row of values after the 合计 / 签名 row, without a unit ------------------------------------
+AFTER_FOOTER_NO_UNIT = "这一行在「{footer}」行之后，有数值但没有填写单位，未被读取"
+
+# -- CSV text encodings ----------------------------------------------------------------------------
+FILE_TEXT_ENCODING_UTF16 = "无法识别文本编码（支持 UTF-8、GBK 和 UTF-16）"
+FILE_TEXT_HINT = "请在 Excel 中「另存为」Excel 工作簿（.xlsx）或「CSV UTF-8（逗号分隔）」后再上传"
+
+# -- workbook formats the reader does not read ------------------------------------------------------
+FILE_XLSB = "这是 Excel 二进制工作簿（.xlsb），系统无法读取"
+FILE_STRICT = "文件为 Strict Open XML 格式，系统无法读取"
+FILE_STRICT_HINT = (
+    "请在 Excel 中「另存为」，保存类型选“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML 电子表格”）后再上传"
+)
+
+# -- warnings: read, but probably not as meant (shown with the preview, never refused) --------------
+PERCENT_FRACTION = "'{value}' 可能是 {pct}%：本指标按百分数填写（{pct} 表示 {pct}%），现在会按 {value}% 计算"
+PERCENT_FRACTION_HINT = "如实际是 {pct}%，请改填 {pct}；如确实是 {value}%，可忽略本提示"

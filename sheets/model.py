@@ -63,6 +63,7 @@ class ParsedUpload:
     sheet_scheme: str | None = None  # scheme id stated in the sheet (templates)
     sheet_version: str | None = None
     total_errors: int = 0  # including those beyond the listing limit
+    warnings: list[CellError] = field(default_factory=list)  # read, but maybe not as meant (0.6 in a % column)
 
     @property
     def ok(self) -> bool:

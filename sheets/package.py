@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -27,8 +27,10 @@ import python_calamine
 
 from sheets import bands
 from sheets import messages as msg
+from sheets.calcstate import calculated_on_save
 from sheets.limits import DEFAULT_LIMITS, Limits
 from sheets.text import column_letter
+from sheets.usedrange import used_extent
 from sheets.xmlscan import (
     SheetScan,
     SheetScanner,
@@ -41,6 +43,7 @@ from sheets.xmlscan import (
 
 _CHUNK = 4 << 20
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_DOC = "/officeDocument"
@@ -75,8 +78,10 @@ class SheetInfo:
 class Workbook:
     """A workbook that passed the checks. Sheets are read lazily, each once."""
 
-    def __init__(self, data: bytes, file_name: str, sheets: list[SheetInfo], zf: zipfile.ZipFile):
+    def __init__(self, data: bytes, file_name: str, sheets: list[SheetInfo], zf: zipfile.ZipFile,
+                 calculated: bool = True):  # fmt: skip
         self.data = data
+        self.calculated = calculated  # cached formula results come from a calculation (sheets.calcstate)
         self.file_name = file_name
         self.sheets = sheets
         self._zip = zf
@@ -154,6 +159,13 @@ class Workbook:
         """0-based (row, col) of formula cells that have no cached result."""
         return formula_cells_without_value(self._part(name)) if self.info(name).scan.formulas else set()
 
+    def untrusted_formula_cells(self, name: str) -> set[tuple[int, int]]:
+        """0-based (row, col) of formula cells whose cached result is 0 or empty in a workbook that
+        was not calculated on save (`sheets.calcstate`); cells without a result are not included."""
+        if self.calculated or not self.info(name).scan.formulas:
+            return set()
+        return formula_cells_without_value(self._part(name), zero_too=True) - self.formula_cells(name)
+
     def error_cells(self, name: str) -> dict[tuple[int, int], str]:
         return error_cells(self._part(name)) if self.info(name).scan.errors else {}
 
@@ -219,7 +231,8 @@ def open_workbook(data: bytes, file_name: str, limits: Limits = DEFAULT_LIMITS) 
     for info in infos:
         if info.filename not in verifier.done and info.filename.endswith((".xml", ".rels", ".vml")):
             verifier.read(info.filename, keep=False)
-    return Workbook(data, file_name, sheets, zf)
+    calculated = calculated_on_save(zf, workbook_part, zf.read(workbook_part))
+    return Workbook(data, file_name, sheets, zf, calculated)
 
 
 def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -250,6 +263,8 @@ def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
 
 
 def _check_is_spreadsheet(names: set[str]) -> None:
+    if "xl/workbook.bin" in names:  # the binary workbook (.xlsb): same package, parts not XML
+        raise PackageRefused(msg.FILE_XLSB, msg.FILE_XLS_HINT)
     if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
         return
     if "word/document.xml" in names or "ppt/presentation.xml" in names:
@@ -384,6 +399,8 @@ def _office_document(zf: zipfile.ZipFile, verifier: _Inflater) -> str:
 
 def _sheets(zf: zipfile.ZipFile, verifier: _Inflater, workbook_part: str) -> list[SheetInfo]:
     root = _xml(verifier.read(workbook_part), workbook_part)
+    if root.tag.startswith(_NS_STRICT):  # every element in another namespace: no sheet would be found
+        raise PackageRefused(msg.FILE_STRICT, msg.FILE_STRICT_HINT)
     targets = {rid: path for rid, typ, path in _relationships(zf, verifier, workbook_part) if typ.endswith(_WORKSHEET)}
     out = []
     for sheet in root.iter(f"{_NS_MAIN}sheet"):
@@ -429,6 +446,14 @@ def _check_extent(sheet: SheetInfo, zf: zipfile.ZipFile, limits: Limits) -> None
         sheet.scan = scan = scan_exact
     if scan.malformed:
         raise PackageRefused(msg.FILE_CORRUPT.format(detail="单元格位置无效"), msg.FILE_CORRUPT_HINT, sheet.name)
+    if scan.row_bound > limits.max_rows or scan.cells_bound > limits.max_cells:
+        # Tags of rows and cells that hold nothing (Gnumeric writes every formatted row) are not
+        # kept by the reader: the limits apply to the cells it keeps (`sheets.usedrange`).
+        rows, cols = used_extent(sheet.xml if sheet.xml is not None else zf.read(sheet.part))
+        if rows <= limits.max_rows and rows * cols <= limits.max_cells:
+            sheet.xml = None  # read whole: bands are cut by row tags, here mostly empty
+            return
+        scan = replace(scan, max_row=rows, max_col=cols, row_tags=0, row_refs=0, cell_tags=0, cell_refs=0)
     if scan.row_bound > limits.max_rows:
         raise PackageRefused(
             msg.FILE_TOO_MANY_ROWS.format(rows=scan.row_bound, limit=limits.max_rows),

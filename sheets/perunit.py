@@ -62,11 +62,12 @@ def read_per_unit(book: Workbook, sheets: list[tuple[str, list[list], PerUnitHea
     percent_at: dict[str, set[int]] = {}
     bools = False
     for e, (sheet, rows, h) in enumerate(sheets):
-        statements += find_statements(rows, sheet, h.row)
+        statements += find_statements(rows, sheet, h.row, merged=book.merged(sheet))
         unit_text, unit_row, unit_col, unit_header, name_text = _unit_statement(rows, sheet, h)
         entry_rows.append(dict(sheet=sheet, row=unit_row, unit_text=unit_text, unit_col=unit_col,
                                unit_header=unit_header, name_text=name_text))  # fmt: skip
         formulas = book.formula_cells(sheet)
+        untrusted = book.untrusted_formula_cells(sheet)
         errs = book.error_cells(sheet)
         percent = book.percent_cells(sheet)
         bools |= book.may_hold_bools(sheet)
@@ -111,6 +112,8 @@ def read_per_unit(book: Workbook, sheets: list[tuple[str, list[list], PerUnitHea
             bucket = cells.setdefault(code, [])
             if (r, h.value) in formulas:
                 specials.setdefault(code, {})[len(bucket)] = ("formula", "")
+            elif (r, h.value) in untrusted:
+                specials.setdefault(code, {})[len(bucket)] = ("formula_untrusted", as_text(raw))
             if (r, h.value) in errs:
                 specials.setdefault(code, {})[len(bucket)] = ("error_value", errs[(r, h.value)])
             if (r, h.value) in percent:

@@ -114,6 +114,7 @@ def _read(data, scheme, period, units, file_name, assessor, limits, cross_check)
         sheet_scheme=checked.sheet_scheme,
         sheet_version=checked.sheet_version,
         total_errors=total,
+        warnings=checked.warnings,
     )
 
 
@@ -148,12 +149,16 @@ def _workbook_extract(book: Workbook, index: HeaderIndex, rules: dict) -> Extrac
         if not _any_value(rows):
             continue
         pu = perunit.find_header(rows)
+        lh = find_long_header(rows)
+        # A long header names a unit column beside the code and value columns (单位 | 指标编码 |
+        # 数值); a per-unit sheet never does (its unit is stated above the header, or is the
+        # sheet's name). Both header words sets share 指标编码 and 数值, so the long header wins
+        # when it is found at or above the per-unit one — as a CSV with the same headers reads.
+        if lh is not None and (pu is None or lh.row <= pu.row):
+            longs.append(read_long(rows, info.name, lh, index, book))
+            continue
         if pu is not None:
             per_unit_sheets.append((info.name, rows, pu))
-            continue
-        lh = find_long_header(rows)
-        if lh is not None:
-            longs.append(read_long(rows, info.name, lh, index, book))
             continue
         wh = wide.find_header(rows, book.merged(info.name), index)
         if wh is not None:

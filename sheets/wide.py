@@ -157,7 +157,7 @@ def read_wide(book: Workbook, sheet: str, rows: list[list], h: WideHeader, index
     """Entries (one per unit row) and blocks (one per input column) of a wide sheet."""
     errors: list[CellError] = []
     header_row = h.key_row + 1
-    statements = find_statements(rows, sheet, h.top_row)
+    statements = find_statements(rows, sheet, h.top_row, merged=book.merged(sheet))
     if not h.unit_columns:
         errors.append(CellError(sheet, header_row, None, None, "", msg.NO_UNIT_COLUMN, kind="no_unit_column"))
         return Extract("wide", entries_frame(), [], statements, errors, [sheet])
@@ -299,6 +299,7 @@ def _footer(grid: np.ndarray, h: WideHeader) -> tuple[int | None, str | None]:
 def _blocks(book: Workbook, sheet: str, grid: np.ndarray, empty: np.ndarray, keep: np.ndarray, row_no: np.ndarray,
             h: WideHeader) -> list[Block]:  # fmt: skip
     formulas = book.formula_cells(sheet)
+    untrusted = book.untrusted_formula_cells(sheet)
     errors = book.error_cells(sheet)
     percent = book.percent_cells(sheet)
     bools = book.may_hold_bools(sheet)
@@ -315,6 +316,9 @@ def _blocks(book: Workbook, sheet: str, grid: np.ndarray, empty: np.ndarray, kee
         for r, cc in formulas:
             if cc == c:
                 _mark(special, rows0, r, ("formula", ""))
+        for r, cc in untrusted:
+            if cc == c:
+                _mark(special, rows0, r, ("formula_untrusted", ""))
         pct = None
         if percent:
             rows_pct = [r for r, cc in percent if cc == c]

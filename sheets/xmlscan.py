@@ -402,8 +402,12 @@ def _cells(xml: bytes):
         yield m.group(1), xml[m.end() : end.start()] if end else b""
 
 
-def formula_cells_without_value(xml: bytes) -> set[tuple[int, int]]:
-    """Cells with a formula but no cached result (files written by a program, never opened in Excel)."""
+def formula_cells_without_value(xml: bytes, zero_too: bool = False) -> set[tuple[int, int]]:
+    """Cells with a formula but no cached result (files written by a program, never opened in Excel).
+
+    `zero_too`: also cells whose cached result is 0 or empty text — what generators that do not
+    calculate write (xlsxwriter writes <v>0</v>); the caller decides when those are not trusted.
+    """
     out: set[tuple[int, int]] = set()
     for fm in _FORMULA.finditer(xml):
         start = _last_cell_start(xml, fm.start())
@@ -419,11 +423,20 @@ def formula_cells_without_value(xml: bytes) -> set[tuple[int, int]]:
         t = _ATTR_T.search(m.group(1))
         v = _VALUE.search(content)
         cached = v is not None and (v.group(1) != b"" or (t is not None and t.group(1) in (b"str", b"inlineStr")))
+        if cached and zero_too:
+            cached = not _zero_or_empty(v.group(1))
         if not cached:
             pos = _position(m.group(1))
             if pos:
                 out.add(pos)
     return out
+
+
+def _zero_or_empty(text: bytes) -> bool:
+    try:
+        return not text.strip() or float(text) == 0
+    except ValueError:
+        return False
 
 
 def _last_cell_start(xml: bytes, before: int) -> int:
