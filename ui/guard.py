@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -192,6 +193,8 @@ def run_page(page: st.Page, actor: Actor | None) -> None:
         page.run()
     except ServiceError as exc:  # Forbidden included (already audited where it was raised)
         st.error(str(exc))
-    except Exception:  # noqa: BLE001 - st.stop / st.rerun / switch_page are BaseExceptions and pass
+    except Exception:  # st.stop / st.rerun / switch_page are BaseExceptions and pass through
+        if os.environ.get("ASSESS_RAISE_PAGE_ERRORS") == "1":  # the test suite: a failing page fails its test
+            raise
         _log.exception("page %s failed", getattr(page, "url_path", "?"))
         st.error(PAGE_FAILED)
