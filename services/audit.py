@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from services import permissions
 from services._db import engine_or_default, local_time, read, write
 from services.permissions import Actor, require
+from storage.db import DEFAULT_SQLITE_PATH, uses_default_database
 from storage.models import AuditEntry
 from storage.types import utcnow
 
@@ -160,6 +161,8 @@ def _record_refusal(who: Actor | None, target: str, message: str) -> None:
     """permissions.refusal's recorder: queue the entry for the writer thread (web server only)."""
     if not permissions.web_process():
         return
+    if uses_default_database() and not DEFAULT_SQLITE_PATH.exists():
+        return  # no database made yet (nothing runs without one): do not create an empty file
     label = who.label if who is not None and who.role != "anonymous" else NOBODY
     _refusals.put((engine_or_default(None), label, target, message))
     with _writer_lock:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+from conftest import url_of
 from sqlalchemy import Engine, update
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.runtime import Runtime
@@ -42,7 +43,9 @@ def as_web_server(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def web(monkeypatch: pytest.MonkeyPatch) -> None:
+def web(demo_database: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web server on the test's database (refusals are audited in the app's database)."""
+    monkeypatch.setenv("DATABASE_URL", url_of(demo_database))
     as_web_server(monkeypatch)
 
 
@@ -56,6 +59,7 @@ def test_a_call_without_an_account_is_refused_in_the_web_server(demo_database: E
         catalog.set_unit_active("C01", False, "某人", engine=demo_database)
     with trusted():
         assert bool(catalog.list_units(engine=demo_database).set_index("code").loc["C01", "active"])
+    assert flush_refusals()  # written before the test's database goes
 
 
 def test_start_up_and_an_explicit_account_still_work_in_the_web_server(demo_database: Engine, web: None) -> None:
@@ -65,6 +69,7 @@ def test_start_up_and_an_explicit_account_still_work_in_the_web_server(demo_data
     assert permissions.check(viewer, "results.all") is viewer
     with pytest.raises(Forbidden, match="无权管理单位"):
         catalog.set_unit_active("C01", False, by=viewer, engine=demo_database)
+    assert flush_refusals()
 
 
 def test_the_command_line_and_tests_keep_trusting_the_operator(demo_database: Engine) -> None:
@@ -218,8 +223,7 @@ def test_a_page_opened_by_url_that_the_role_does_not_open_is_audited(signed_in) 
     assert "被拒绝" in refused["message"].iloc[0]
 
 
-def test_a_refused_service_call_is_audited_under_the_account(demo_database: Engine, web: None, monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setenv("DATABASE_URL", demo_database.url.render_as_string(hide_password=False))
+def test_a_refused_service_call_is_audited_under_the_account(demo_database: Engine, web: None) -> None:
     viewer = Actor(9, "ld9", "领导九", "viewer")
     with pytest.raises(Forbidden, match="无权管理单位"):
         catalog.set_unit_active("C01", False, by=viewer, engine=demo_database)
@@ -232,10 +236,11 @@ def test_a_refused_service_call_is_audited_under_the_account(demo_database: Engi
     assert "无权管理单位" in log["message"].iloc[1]
 
 
-def test_an_audit_failure_never_replaces_the_refusal(web: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_audit_failure_never_replaces_the_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("database gone")
 
+    as_web_server(monkeypatch)
     monkeypatch.setattr(permissions, "_recorder", broken)
     with pytest.raises(Forbidden, match="无权管理账户"):
         Actor(3, "u", "某单位", "unit").require("accounts.manage")

@@ -196,5 +196,5 @@ def run_page(page: st.Page, actor: Actor | None) -> None:
     except Exception:  # st.stop / st.rerun / switch_page are BaseExceptions and pass through
         if os.environ.get("ASSESS_RAISE_PAGE_ERRORS") == "1":  # the test suite: a failing page fails its test
             raise
-        _log.exception("page %s failed", getattr(page, "url_path", "?"))
+        _log.exception("page %s failed", getattr(page, "title", "?"))
         st.error(PAGE_FAILED)
