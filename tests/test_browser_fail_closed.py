@@ -5,7 +5,8 @@
   Chinese, the refusal is in the audit trail, and no file reaches the browser;
 - a download in time reaches the browser and is audited;
 - a unit account on a month whose values are incomplete sees a Chinese sentence, no traceback
-  and nothing of any other unit.
+  and nothing of any other unit;
+- a page typed as a URL that the role does not open is in the audit trail.
 
 The server runs on its own copy of the demo district, with an incomplete month added and two
 accounts of this module's own, so the database can be changed and read here.
@@ -176,3 +177,15 @@ def test_a_unit_account_on_an_incomplete_month_sees_no_traceback_and_no_other_un
     others = units[units["code"] != "C03"]
     assert not [n for n in [*others["code"], *others["name"]] if str(n) in body], body
     assert "Traceback" not in body and "Error" not in body and "ScoringInputError" not in body
+
+
+@pytest.mark.parametrize("login_role", ["viewer"])
+def test_a_page_typed_as_a_url_that_the_role_does_not_open_is_audited(
+    page, server: str, database: Engine, login_role: str
+) -> None:
+    page.goto(f"{server}/admin_accounts")
+    settle(page)
+    page.keyboard.press("Escape")  # Streamlit's "page not found" notice: the menu does not offer it
+    page.get_by_role("heading", name="总览").wait_for()
+    refused = wait_for_entry(database, action="access.denied", target="page:pages/admin_accounts.py")
+    assert refused["actor"].tolist() == ["演示领导（demo-viewer）"], refused
