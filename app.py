@@ -11,7 +11,7 @@ from services.bootstrap import DEMO_PASSWORD, ensure_ready, needs_first_admin, s
 from services.permissions import trusted
 from storage.db import database_url
 from ui.filters import sidebar_filters
-from ui.guard import end_session, mark_shell, signed_in
+from ui.guard import end_session, mark_shell, run_page, signed_in
 from ui.nav import build_navigation
 
 # An emoji icon is drawn in the page itself; a :material: one is fetched from fonts.gstatic.com,
@@ -43,4 +43,4 @@ if actor is not None:
             end_session()
     if actor.role != "unit":  # a unit account's page has its own choosers (schemes that assess it)
         sidebar_filters()
-page.run()
+run_page(page, actor)  # audits a refused URL; an unexpected error shows no traceback

@@ -7,9 +7,9 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from exports.csv_export import text_table_csv
 from services._db import DISPLAY_TZ
-from services.audit import ACTIONS, audit_log, record_export
+from services.audit import ACTIONS, COLUMNS, audit_csv, audit_log
+from ui.downloads import download_button
 from ui.guard import page_guard
 
 actor = page_guard()
@@ -26,18 +26,22 @@ since = until = None
 if isinstance(span, tuple) and len(span) == 2:
     since = datetime.combine(span[0], time.min, DISPLAY_TZ)
     until = datetime.combine(span[1] + timedelta(days=1), time.min, DISPLAY_TZ)
-log = audit_log(limit=int(limit), action=actions or None, actor=who.strip() or None, since=since, until=until, by=actor)
-table = log[["time", "actor", "action_name", "target", "message"]].rename(
-    columns={"time": "时间", "actor": "操作人", "action_name": "操作", "target": "对象", "message": "内容"}
-)
+filters = {"limit": int(limit), "action": actions or None, "actor": who.strip() or None, "since": since, "until": until}
+log = audit_log(**filters, by=actor)
+table = log[list(COLUMNS)].rename(columns=COLUMNS)
 st.caption(f"共 {len(table)} 条（最新在前）")
 st.dataframe(table, hide_index=True, column_config={"内容": st.column_config.TextColumn(width="large")})
 
-st.download_button(
+# Made when clicked, for the account signed in at that moment, and audited (services.audit.audit_csv);
+# text a spreadsheet would run as a formula is neutralised.
+name = f"审计日志_{today:%Y%m%d}.csv"
+download_button(
     "导出 CSV",
-    text_table_csv(table),  # text a spreadsheet would run as a formula is neutralised
-    file_name=f"审计日志_{today:%Y%m%d}.csv",
+    lambda by: audit_csv(**filters, file_name=name, by=by),
+    permission="audit.read",
+    what="audit_log",
+    file_name=name,
     mime="text/csv",
     icon=":material/download:",
-    on_click=lambda: record_export("audit_log", f"审计日志_{today:%Y%m%d}.csv", by=actor),
+    key="audit_csv",
 )

@@ -11,8 +11,7 @@ import streamlit as st
 
 from reports.bulletin import summary_text
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
-from ui.downloads import XLSX, may_export
-from ui.guard import current_actor
+from ui.downloads import XLSX, download_button, may_export
 from ui.palette import grade_colors
 from ui.view import caption, current_view
 
@@ -55,26 +54,28 @@ with st.container(key="meeting"):
 
     # -- downloads (deferred: written when clicked, not on every rerun) --------------------------
     if may_export():
-        period, key, by = view.period, scheme.id, current_actor()
+        period, key = view.period, scheme.id
         with st.container(horizontal=True):
-            st.download_button(
+            download_button(
                 "下载 Excel 通报",
-                data=lambda: bulletin_workbook(key, period, by=by)[1],
+                lambda by: bulletin_workbook(key, period, by=by)[1],
+                permission="export",
+                what=f"bulletin:{key}:{period}",
                 file_name=f"{scheme.name}_{view.title}_考核通报.xlsx",
                 mime=XLSX,
                 icon=":material/download:",
-                on_click="ignore",
                 disabled=view.detail is None,
                 help="季度、年度汇总没有逐项明细，Excel 通报请选择具体月份导出" if view.detail is None else None,
                 key="meeting_excel",
             )
-            st.download_button(
+            download_button(
                 "下载排名 CSV",
-                data=lambda: bulletin_csv(bulletin, by=by),
+                lambda by: bulletin_csv(bulletin, by=by),
+                permission="export",
+                what=f"ranking_csv:{key}:{period}",
                 file_name=f"{scheme.name}_{view.title}_排名.csv",
                 mime="text/csv",
                 icon=":material/table_view:",
-                on_click="ignore",
                 key="meeting_csv",
             )
 

@@ -13,7 +13,7 @@ from reports.unit import dimension_subtotals, lost_points, target_rows
 from scoring.periods import period_name
 from services.catalog import list_schemes
 from services.dashboard import KIND_NAMES
-from services.own_unit import own_schemes, own_unit
+from services.own_unit import ResultsIncomplete, own_schemes, own_unit
 from ui.charts import trend_lines
 from ui.guard import page_guard
 
@@ -31,7 +31,11 @@ kind = c[1].segmented_control(
     "期间类型", list(choices[key]), format_func=KIND_NAMES.get, default=next(iter(choices[key])), key=f"own_kind_{key}"
 ) or next(iter(choices[key]))
 period = c[2].selectbox("期间", choices[key][kind], format_func=period_name, key=f"own_period_{key}_{kind}")
-mine = own_unit(key, period, by=actor)
+try:
+    mine = own_unit(key, period, by=actor)
+except ResultsIncomplete as exc:  # says nothing of other units (the scoring error would)
+    st.info(str(exc), icon=":material/hourglass_empty:")
+    st.stop()
 if mine is None or mine.row is None:
     st.info(f"本单位在 {period_name(period)} 没有考核结果。")
     st.stop()

@@ -9,6 +9,7 @@ from scoring.periods import period_name
 from services.errors import ServiceError
 from services.periods import list_periods
 from services.submissions import history, rollback, submission_file
+from ui.downloads import download_button
 from ui.guard import page_guard
 from ui.tables import table_height
 from ui.upload_choice import after_data_change, choose_scheme
@@ -69,8 +70,13 @@ labels = {int(r["id"]): _label(r) for _, r in table.iterrows()}
 with st.expander("下载原始文件", icon=":material/download:"):
     pick = st.selectbox("提交", list(labels), format_func=labels.get, key="sub_file_pick")
     name = table.loc[table["id"] == pick, "file_name"].iloc[0]
-    st.download_button(
-        f"下载 {name}", data=lambda: submission_file(pick)[1], file_name=name, on_click="ignore", key="sub_file"
+    download_button(
+        f"下载 {name}",
+        lambda by: submission_file(pick, by=by)[1],
+        permission="submissions.read",
+        what=f"submission:{pick}",
+        file_name=name,
+        key="sub_file",
     )
 
 st.subheader("撤回提交")

@@ -8,6 +8,7 @@ import streamlit as st
 from services.errors import PeriodLocked, ServiceError
 from services.periods import get_period
 from services.uploads import UploadCheck, check_upload, commit, make_template, scheme_units, version_for
+from ui.downloads import XLSX, download_button
 from ui.guard import page_guard
 from ui.tables import table_height
 from ui.upload_choice import after_data_change, choose_period, choose_scheme
@@ -57,13 +58,14 @@ assessor = c2.text_input(
 prefill = c3.checkbox(
     "预填当前数据", key="up_prefill", disabled=not option.has_values, help="把本期已导入的数值填进模板，便于修改"
 )
-st.download_button(
+download_button(
     f"下载模板（{len(units)} 个单位）",
-    data=lambda: make_template(version.id, period, layout, assessor=assessor or None, prefill=prefill),
+    lambda by: make_template(version.id, period, layout, assessor=assessor or None, prefill=prefill, by=by),
+    permission="upload",
+    what=f"template:{scheme.scheme_key}:{period}",
     file_name=f"{scheme.name}_{period}_评分表.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=XLSX,
     icon=":material/download:",
-    on_click="ignore",
     key="up_template",
 )
 
@@ -116,13 +118,14 @@ if not check.ok:
     with st.spinner("正在生成标注副本……"):
         annotated = check.annotated()
     if annotated is not None:
-        st.download_button(
+        download_button(
             "下载标注了错误的工作簿（错误单元格标红并附批注）",
-            data=annotated,
+            lambda by: annotated,  # the user's own upload, marked; re-checked when clicked
+            permission="upload",
+            what="annotated_upload",
             file_name=check.annotated_name,
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            mime=XLSX,
             icon=":material/download:",
-            on_click="ignore",
             key="up_annotated",
         )
     st.stop()

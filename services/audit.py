@@ -1,7 +1,18 @@
-"""The audit trail: every change is recorded in the transaction that makes it."""
+"""The audit trail: every change is recorded in the transaction that makes it; every download
+(`record_download`) and every refused service call (the recorder installed below) is recorded too.
+
+A refusal is raised wherever a permission check fails — sometimes inside a write transaction
+that is about to roll back — so it is written by one background thread, after that transaction
+has ended, and only in the web server (on the command line and in tests there is no signed-in
+user to report). A failing refusal write is logged, never shown.
+"""
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
+import time as _time
 from datetime import datetime
 from typing import Any
 
@@ -9,10 +20,15 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from services._db import local_time, read, write
+from services import permissions
+from services._db import engine_or_default, local_time, read, write
 from services.permissions import Actor, require
+from storage.db import DEFAULT_SQLITE_PATH, uses_default_database
 from storage.models import AuditEntry
 from storage.types import utcnow
+
+_log = logging.getLogger(__name__)
+NOBODY = "（未登录）"  # the actor column of a refusal made with no signed-in account
 
 # action -> Chinese name, for the audit page
 ACTIONS = {
@@ -39,6 +55,8 @@ ACTIONS = {
     "access.denied": "越权访问被拒绝",
     "export": "导出",
 }
+# the columns of the audit page's table and of its CSV export
+COLUMNS = {"time": "时间", "actor": "操作人", "action_name": "操作", "target": "对象", "message": "内容"}
 
 
 def record(session: Session, actor: str, action: str, target: str, message: str, **detail: Any) -> None:
@@ -99,3 +117,79 @@ def record_export(what: str, file_name: str, *, by: Actor | None = None, engine:
     who = require("export", by)
     actor = who.label if who is not None else "系统（命令行）"
     write(engine, lambda s: record(s, actor, "export", f"export:{what}", f"导出 {file_name}"))
+
+
+def record_download(
+    who: Actor | None, target: str, message: str, *, engine: Engine | None = None, **detail: Any
+) -> None:
+    """Audit a file handed out (an original submission, a template, a CSV): who, what. Called by
+    the service that makes the file, after its permission check; the command line is recorded
+    as the system."""
+    actor = who.label if who is not None else "系统（命令行）"
+    write(engine, lambda s: record(s, actor, "export", target, message, **detail))
+
+
+def audit_csv(
+    *,
+    limit: int = 200,
+    action: str | list[str] | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    file_name: str = "审计日志.csv",
+    by: Actor | None = None,
+    engine: Engine | None = None,
+) -> bytes:
+    """The audit log as the audit page shows it (same filters), as CSV; the export is audited.
+    Text a spreadsheet would run as a formula is neutralised."""
+    from exports.csv_export import text_table_csv
+
+    who = require("audit.read", by)
+    log = audit_log(limit=limit, action=action, actor=actor, since=since, until=until, by=who, engine=engine)
+    data = text_table_csv(log[list(COLUMNS)].rename(columns=COLUMNS))
+    record_download(who, "audit_log", f"导出审计日志 {file_name}（{len(log)} 条）", engine=engine, rows=len(log))
+    return data
+
+
+# -- refusals ------------------------------------------------------------------------------------
+_refusals: queue.Queue[tuple[Engine, str, str, str]] = queue.Queue()
+_writer_lock = threading.Lock()
+_writer: list[threading.Thread] = []
+
+
+def _record_refusal(who: Actor | None, target: str, message: str) -> None:
+    """permissions.refusal's recorder: queue the entry for the writer thread (web server only)."""
+    if not permissions.web_process():
+        return
+    if uses_default_database() and not DEFAULT_SQLITE_PATH.exists():
+        return  # no database made yet (nothing runs without one): do not create an empty file
+    label = who.label if who is not None and who.role != "anonymous" else NOBODY
+    _refusals.put((engine_or_default(None), label, target, message))
+    with _writer_lock:
+        if not _writer or not _writer[0].is_alive():
+            _writer[:] = [threading.Thread(target=_write_refusals, name="audit-refusals", daemon=True)]
+            _writer[0].start()
+
+
+def _write_refusals() -> None:
+    while True:
+        engine, label, target, message = _refusals.get()
+        try:
+            write(engine, lambda s, e=(label, target, message): record(s, e[0], "access.denied", e[1], e[2]))
+        except Exception:  # noqa: BLE001 - an audit failure is logged, never shown to the user
+            _log.exception("could not audit a refusal (%s)", target)
+        finally:
+            _refusals.task_done()
+
+
+def flush_refusals(timeout: float = 30.0) -> bool:
+    """Wait until queued refusals are written (tests, shutdown); False if still pending."""
+    deadline = _time.monotonic() + timeout
+    while _refusals.unfinished_tasks:
+        if _time.monotonic() > deadline:
+            return False
+        _time.sleep(0.02)
+    return True
+
+
+permissions.install_refusal_recorder(_record_refusal)

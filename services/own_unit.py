@@ -3,6 +3,10 @@ other units beyond its rank among them.
 
 The unit comes from the signed-in account, never from the page: a unit account asking for
 another unit is refused (Forbidden), whatever parameter it changed.
+
+A period whose values cannot be scored yet (cells missing) raises `ResultsIncomplete`, whose
+message names no unit: the scoring error lists other units' missing cells. Such a period is
+left out of the history of the others.
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
-from scoring import Scheme
+from scoring import Scheme, ScoringInputError
 from services.catalog import list_schemes
 from services.dashboard import period_choices, period_view
-from services.errors import InvalidInput
+from services.errors import InvalidInput, ServiceError
 from services.permissions import Actor, acting, require_unit, trusted
 from services.results import results
 from services.values import periods_with_values
@@ -42,6 +46,13 @@ def own_schemes(*, by: Actor | None = None, engine: Engine | None = None) -> dic
     return out
 
 
+INCOMPLETE = "本期考核数据尚不完整，结果暂不可用。请待考核组补齐数据后再查看。"
+
+
+class ResultsIncomplete(ServiceError):
+    """The period's values cannot be scored yet; the message names nothing of other units."""
+
+
 @dataclass(frozen=True)
 class OwnUnit:
     scheme: Scheme
@@ -64,7 +75,10 @@ def own_unit(
         raise InvalidInput("未指定单位")
     require_unit(actor, unit)
     with trusted():  # checked above: the rest reads the whole period, then keeps this unit only
-        view = period_view(scheme_key, period, engine=engine)
+        try:
+            view = period_view(scheme_key, period, engine=engine)
+        except ScoringInputError:
+            raise ResultsIncomplete(INCOMPLETE) from None  # its problems name other units
         if view is None:
             return None
         mine = view.units[view.units["unit"].astype(str) == unit]
@@ -75,7 +89,10 @@ def own_unit(
             notes = view.detail.notes[view.detail.notes["unit"].astype(str) == unit]
         history = []
         for label in periods_with_values(scheme_key, engine=engine):
-            r = results(scheme_key, label, engine=engine)
+            try:
+                r = results(scheme_key, label, engine=engine)
+            except ScoringInputError:
+                continue  # an incomplete period has no result yet
             if r is not None:
                 hit = r.units[r.units["unit"].astype(str) == unit]
                 if len(hit):

@@ -5,13 +5,20 @@ One table serves the menu, the page guard and the services, so they cannot disag
 How a service knows who is asking (`acting`): a page may pass `by=` explicitly; if it does not,
 the signed-in account of the Streamlit run executing the call is used (ui/guard.py installs that
 lookup), so a page that forgets `by=` is still checked — and a run with nobody signed in is
-refused. Outside a Streamlit run (command line, tests, start-up) there is no account: an
-operator with shell access is trusted, as with any database tool. `trusted()` marks the few
+refused. Outside a Streamlit run there is no account: in a command-line or test process an
+operator with shell access is trusted, as with any database tool; in the web server (a Streamlit
+runtime exists) a call with no `by=` and no run (a download made after the page's run, a
+background thread) is refused instead, so nothing there fails open. `trusted()` marks the few
 places a web run must act as the system (first-start migration and demo seeding).
+
+Every refusal is reported to the recorder services/audit.py installs (`install_refusal_recorder`),
+so a refused service call lands in the audit trail whichever page or download made it.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -103,9 +110,10 @@ class Actor:
 
     def require(self, permission: str) -> None:
         if self.role == "anonymous":
-            raise Forbidden("请先登录。")
+            raise refusal(None, f"permission:{permission}", "请先登录。")
         if not self.can(permission):
-            raise Forbidden(f"您的账户（{self.role_name}）无权{PERMISSIONS.get(permission, permission)}。")
+            doing = PERMISSIONS.get(permission, permission)
+            raise refusal(self, f"permission:{permission}", f"您的账户（{self.role_name}）无权{doing}。")
 
 
 ANONYMOUS = Actor(0, "", "未登录", "anonymous")
@@ -124,7 +132,33 @@ def page_allowed(actor: Actor | None, path: str) -> bool:
 
 # -- who is acting -------------------------------------------------------------------------------
 _ambient: Callable[[], Actor | None] | None = None
+_recorder: Callable[[Actor | None, str, str], None] | None = None
 _local = threading.local()
+_log = logging.getLogger(__name__)
+
+
+def web_process() -> bool:
+    """True in the web server: a Streamlit runtime exists in this process (`streamlit run`,
+    st.App). False on the command line and in tests outside an AppTest run."""
+    module = sys.modules.get("streamlit.runtime.runtime")  # never imported: no runtime (and no cost)
+    return module is not None and module.Runtime.exists()
+
+
+def install_refusal_recorder(recorder: Callable[[Actor | None, str, str], None]) -> None:
+    """services/audit.py: `recorder(actor, target, message)` writes a refusal to the audit trail."""
+    global _recorder
+    _recorder = recorder
+
+
+def refusal(actor: Actor | None, target: str, message: str) -> Forbidden:
+    """The Forbidden to raise, after reporting it to the audit trail. A failing audit write is
+    logged and never replaces the refusal the user should see."""
+    if _recorder is not None:
+        try:
+            _recorder(actor, target, message)
+        except Exception:  # noqa: BLE001 - the refusal itself must still reach the user
+            _log.exception("could not audit a refusal (%s)", target)
+    return Forbidden(message)
 
 
 def install_ambient(resolver: Callable[[], Actor | None]) -> None:
@@ -146,12 +180,16 @@ def trusted() -> Iterator[None]:
 
 def acting(by: Actor | None) -> Actor | None:
     """The account a service call is made for: `by`, else the signed-in account of the running
-    page, else None (a trusted operator)."""
+    page, else None (a trusted operator) — except in the web server, where a call with neither
+    (no page run on this thread) is refused: there, nobody acts as the operator."""
     if by is not None:
         return by
-    if getattr(_local, "depth", 0) or _ambient is None:
+    if getattr(_local, "depth", 0):
         return None
-    return _ambient()
+    actor = _ambient() if _ambient is not None else None
+    if actor is None and web_process():
+        raise refusal(None, "session:none", "请先登录。")
+    return actor
 
 
 def check(by: Actor | None, permission: str) -> Actor | None:
@@ -177,10 +215,16 @@ def require_scope(actor: Actor | None, permission: str, scheme_key: str, categor
         return
     doing = PERMISSIONS[permission]
     if scheme_key not in actor.schemes:
-        raise Forbidden(f"您未被分配考核方案 {scheme_key}，不能{doing}。如需调整请联系管理员。")
+        raise refusal(
+            actor, f"scheme:{scheme_key}", f"您未被分配考核方案 {scheme_key}，不能{doing}。如需调整请联系管理员。"
+        )
     outside = sorted(set(categories) - set(actor.categories)) if actor.categories else []
     if outside:
-        raise Forbidden(f"您只负责 {'、'.join(actor.categories)}，不能为 {'、'.join(outside)} 的单位{doing}。")
+        raise refusal(
+            actor,
+            f"scheme:{scheme_key}",
+            f"您只负责 {'、'.join(actor.categories)}，不能为 {'、'.join(outside)} 的单位{doing}。",
+        )
 
 
 def require_unit(actor: Actor | None, unit_code: str) -> None:
@@ -190,7 +234,7 @@ def require_unit(actor: Actor | None, unit_code: str) -> None:
     if actor.role == "unit":
         actor.require("results.own")
         if unit_code != actor.unit_code:
-            raise Forbidden("单位账户只能查看本单位的考核结果。")
+            raise refusal(actor, f"unit:{unit_code}", "单位账户只能查看本单位的考核结果。")
         return
     actor.require("results.all")
 

@@ -418,9 +418,9 @@ def get_submission(submission_id: int, *, engine: Engine | None = None) -> Submi
     return read(engine, work)
 
 
-def submission_file(submission_id: int, *, engine: Engine | None = None) -> tuple[str, bytes]:
-    """The original file name and bytes, exactly as uploaded."""
-    require("submissions.read")
+def submission_file(submission_id: int, *, by: Actor | None = None, engine: Engine | None = None) -> tuple[str, bytes]:
+    """The original file name and bytes, exactly as uploaded; the download is audited."""
+    who = require("submissions.read", by)
 
     def work(session: Session) -> tuple[str, bytes]:
         row = session.execute(
@@ -430,7 +430,11 @@ def submission_file(submission_id: int, *, engine: Engine | None = None) -> tupl
             raise NotFound(f"没有编号为 #{submission_id} 的提交")
         return row[0], bytes(row[1])
 
-    return read(engine, work)
+    name, data = read(engine, work)
+    audit.record_download(
+        who, f"submission:{submission_id}", f"下载提交 #{submission_id} 的原始文件 {name}", engine=engine
+    )
+    return name, data
 
 
 def history(

@@ -23,11 +23,12 @@ from sqlalchemy import Engine
 
 from scoring import Scheme, ScoringInputError, score
 from scoring.periods import period_name, period_type
+from services import audit
 from services._db import read
 from services.catalog import SchemeVersionInfo, get_version, latest_version, list_units, scheme_versions
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.periods import get_period, list_periods
-from services.permissions import Actor, check, require_scope
+from services.permissions import Actor, check, require_scope, trusted
 from services.results import results
 from services.submissions import ImportOutcome, import_values
 from services.values import current_values, find_assessment, periods_with_values
@@ -129,23 +130,33 @@ def make_template(
     *,
     assessor: str | None = None,
     prefill: bool = False,
+    by: Actor | None = None,
     engine: Engine | None = None,
 ) -> bytes:
-    """An .xlsx template for the scheme's active units; `prefill`: with the current values filled in."""
+    """An .xlsx template for the scheme's active units; `prefill`: with the current values filled in.
+    For those who may upload to the scheme; the download is audited."""
+    who = check(by, "upload")
     version = get_version(version_id, engine=engine)
+    if who is not None:
+        require_scope(who, "upload", version.scheme_key, ())
     scheme = version.load()
     _check_period(scheme, period)
-    units = scheme_units(version, engine=engine)
+    with trusted():  # checked above: the reads act for that account, also on a download's thread
+        units = scheme_units(version, engine=engine)
+        values = current_values(version.scheme_key, period, engine=engine) if prefill else None
     if units.empty:
         raise InvalidInput(
             f"单位清单中没有适用于方案「{scheme.name}」的单位（适用类别：{'、'.join(scheme.categories)}）"
         )
-    values = None
-    if prefill:
-        values = current_values(version.scheme_key, period, engine=engine)
-        if assessor is not None:
-            values = values[values["assessor"] == assessor]
-    return build_template(scheme, period, units, layout=layout, values=values, assessor=assessor or None)
+    if values is not None and assessor is not None:
+        values = values[values["assessor"] == assessor]
+    data = build_template(scheme, period, units, layout=layout, values=values, assessor=assessor or None)
+    what = "预填当前数据的评分表模板" if prefill else "空白评分表模板"
+    audit.record_download(
+        who, f"scheme:{version.scheme_key}", f"下载 {scheme.name} {period} {what}", engine=engine, period=period,
+        prefill=prefill, layout=layout,
+    )  # fmt: skip
+    return data
 
 
 def _check_period(scheme: Scheme, period: str) -> None:

@@ -29,6 +29,8 @@ from sqlalchemy import Engine
 from storage.db import make_engine, migrate
 
 pytest_plugins = ["browser_kit"]
+# A page that fails raises in the tests (users see a plain message instead: ui/guard.run_page).
+os.environ.setdefault("ASSESS_RAISE_PAGE_ERRORS", "1")
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 _names = itertools.count(1)

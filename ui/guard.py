@@ -12,19 +12,27 @@
 Streamlit runs a file of `pages/` by itself when a fresh server's first request names its URL
 (its older multipage mode, which lasts until app.py first calls st.navigation). Such a run has
 skipped app.py — its setup and the sign-in check — so it is sent through app.py.
+
+- `run_page()` (app.py): audits a page asked for by URL that the menu does not offer this role
+  (Streamlit then shows the home page), and runs the chosen page so that an unexpected error
+  shows a plain Chinese sentence while its traceback goes to the server log only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.util import calc_hash
 
 from services import permissions
 from services.accounts import check_session, oidc_enabled, record_refusal
+from services.errors import ServiceError
 from services.permissions import ANONYMOUS, Actor
 from ui import auth_routes
 
@@ -34,6 +42,9 @@ ACTOR_KEY = "_auth_actor"
 NOTICE_KEY = "_auth_notice"
 LOGIN_PAGE = "pages/login.py"
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+REFUSED_KEY = "_refused_urls"  # pages already audited as refused in this browser session
+PAGE_FAILED = "页面出错，已记录，请稍后重试或联系管理员。"
+_log = logging.getLogger(__name__)
 
 
 def mark_shell() -> None:
@@ -140,7 +151,58 @@ def page_guard() -> Actor | None:
     if actor is None:
         st.switch_page(LOGIN_PAGE)
     if not permissions.page_allowed(actor, page):
-        record_refusal(actor, f"page:{page}", f"打开页面 {page} 被拒绝（{actor.role_name}）")
+        _audit_refused_page(actor, page)
         st.error(f"您的账户（{actor.role_name}）无权访问此页面。")
         st.stop()
     return actor
+
+
+def _audit_refused_page(actor: Actor, page: str) -> None:
+    try:
+        record_refusal(actor, f"page:{page}", f"打开页面 {page} 被拒绝（{actor.role_name}）")
+    except Exception:  # noqa: BLE001 - an audit failure is logged; the refusal still shows
+        _log.exception("could not audit a refused page (%s)", page)
+
+
+def _requested_page() -> str | None:
+    """The pages/ file this run's URL or page link asked for, if it is one of ours."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    manager = ctx.pages_manager
+    wanted_hash, wanted_name = manager.intended_page_script_hash, manager.intended_page_name
+    for page in permissions.PAGE_PERMISSION:
+        stem = Path(page).stem
+        if (wanted_hash and calc_hash(stem) == wanted_hash) or (not wanted_hash and wanted_name == stem):
+            return page
+    return None
+
+
+def audit_refused_url(actor: Actor | None) -> None:
+    """A signed-in user asked (by URL) for a page their role does not open: the menu does not
+    offer it, so Streamlit shows the home page; the attempt is audited once per browser session."""
+    if actor is None:
+        return
+    page = _requested_page()
+    if page is None or permissions.page_allowed(actor, page):
+        return
+    seen = st.session_state.setdefault(REFUSED_KEY, set())
+    if page not in seen:
+        seen.add(page)
+        _audit_refused_page(actor, page)
+
+
+def run_page(page: st.Page, actor: Actor | None) -> None:
+    """app.py's last step: audit a refused URL, then run the chosen page. A refusal or another
+    service error that a page let through shows its own (Chinese) message; anything unexpected
+    is logged with its traceback on the server and the user sees only PAGE_FAILED."""
+    audit_refused_url(actor)
+    try:
+        page.run()
+    except ServiceError as exc:  # Forbidden included (already audited where it was raised)
+        st.error(str(exc))
+    except Exception:  # st.stop / st.rerun / switch_page are BaseExceptions and pass through
+        if os.environ.get("ASSESS_RAISE_PAGE_ERRORS") == "1":  # the test suite: a failing page fails its test
+            raise
+        _log.exception("page %s failed", getattr(page, "title", "?"))
+        st.error(PAGE_FAILED)
