@@ -11,6 +11,7 @@ from exports.csv_export import text_table_csv
 from services._db import DISPLAY_TZ
 from services.audit import ACTIONS, audit_log, record_export
 from ui.guard import page_guard
+from ui.safe_table import show_table
 
 actor = page_guard()
 st.title("审计日志")
@@ -31,7 +32,7 @@ table = log[["time", "actor", "action_name", "target", "message"]].rename(
     columns={"time": "时间", "actor": "操作人", "action_name": "操作", "target": "对象", "message": "内容"}
 )
 st.caption(f"共 {len(table)} 条（最新在前）")
-st.dataframe(table, hide_index=True, column_config={"内容": st.column_config.TextColumn(width="large")})
+show_table(table, hide_index=True, column_config={"内容": st.column_config.TextColumn(width="large")})
 
 st.download_button(
     "导出 CSV",

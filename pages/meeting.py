@@ -4,8 +4,6 @@ changed since the period before; the Excel bulletin and the CSV ranking to downl
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +12,8 @@ from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from ui.downloads import XLSX, may_export
 from ui.guard import current_actor
 from ui.palette import grade_colors
+from ui.safe_table import show_table, static_table
+from ui.text import md_escape, md_lines
 from ui.view import caption, current_view
 
 # Static CSS (no user data): larger type for a projector, inside this page's container only.
@@ -33,12 +33,7 @@ PROJECTOR_CSS = """
 """
 TABLE_ROWS = 60  # more units than this: the ranking scrolls
 ALERTS = 12  # more units on the red list than this: one table
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$:])")  # inline markup, directives (:red[…]) and shortcodes
-
-
-def _plain(text: str) -> str:
-    """User text (unit names, reasons) shown through markdown as written, never as markup."""
-    return _MARKDOWN.sub(r"\\\1", text)
+_plain = md_escape  # user text (unit names, reasons) shown through Markdown as written, never as markup
 
 
 view, _ = current_view(with_groups=False)
@@ -50,7 +45,7 @@ threshold = bulletin.threshold
 st.html(PROJECTOR_CSS)
 
 with st.container(key="meeting"):
-    st.title(f"{view.title}考核通报")
+    st.title(f"{md_escape(view.title)}考核通报")
     caption(view)
 
     # -- downloads (deferred: written when clicked, not on every rerun) --------------------------
@@ -94,7 +89,7 @@ with st.container(key="meeting"):
     else:  # the same count as the summary and the table below
         c[4].metric("未达标目标", len(bulletin.unmet), border=True, help="未达到目标值的目标指标项数")
     with st.container(border=True, key="meeting_summary"):
-        st.markdown(_plain(summary_text(bulletin)))
+        st.markdown(md_lines(summary_text(bulletin)))
 
     # -- the red list ------------------------------------------------------------------------------
     st.header("末位与一票否决")
@@ -104,7 +99,7 @@ with st.container(key="meeting"):
     if len(red) > ALERTS:  # a city or province: one table instead of a wall of boxes
         columns = {"name": "单位", "category": "类别", "total": "总分", "grade": "等级", "kind": "类型"}
         columns |= {"reason": "原因", "consequence": "处理"}
-        st.dataframe(
+        show_table(
             red[list(columns)].rename(columns=columns),
             hide_index=True,
             column_config={"总分": st.column_config.NumberColumn(format=f"%.{d}f")},
@@ -153,9 +148,9 @@ with st.container(key="meeting"):
     if several:
         st.caption("名次为同类单位内排名；并列同名次；一票否决单位列末位。")
     if len(rows) > TABLE_ROWS:  # hundreds of units: a scrolling table, not a page of rows
-        st.dataframe(styled, hide_index=True, height=35 * (TABLE_ROWS + 1) + 3)
+        show_table(styled, hide_index=True, height=35 * (TABLE_ROWS + 1) + 3)
     else:
-        st.table(styled)
+        static_table(styled)
 
     # -- movers ------------------------------------------------------------------------------------
     st.header("进步与退步")
@@ -172,7 +167,7 @@ with st.container(key="meeting"):
                     st.caption("无")
                 else:
                     shown = frame[list(moved)].rename(columns=moved)
-                    st.table(shown.style.format(numbers, na_rep="—").hide(axis="index"))
+                    static_table(shown.style.format(numbers, na_rep="—").hide(axis="index"))
 
     # -- unmet targets -----------------------------------------------------------------------------
     st.header("未达标目标")
