@@ -72,8 +72,9 @@ def guard_arrow(table: pa.Table) -> pa.Table:
     for i, field in enumerate(table.schema):
         column = table.column(i)
         listed = pa.types.is_list(field.type) or pa.types.is_large_list(field.type)
-        if not (listed or pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
-            continue
+        kind = field.type.value_type if listed else field.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue  # numbers, dates, and lists that hold nothing (typed null) need no guard
         texts = pc.list_flatten(column) if listed else column
         if pc.any(pc.match_substring_regex(texts, _TRIGGER_PATTERN)).as_py():
             table = table.set_column(i, field, pa.array([guard_cell(v) for v in column.to_pylist()], field.type))

@@ -8,13 +8,18 @@ into images that load from any address (`![x](http://…)`), links (`[t](…)`, 
 `:smile:`), formulas (`$…$`) or headings and lists.
 
 `md_escape` is the one rule for all of them:
-- every ASCII punctuation character gets a backslash: CommonMark shows an escaped punctuation
-  character literally, so no emphasis, link, image, HTML, directive or math can start;
+- the characters that start inline markup anywhere get a backslash (CommonMark then shows them
+  literally): `\\ ` * _ [ ] < > ~ $ | &` — emphasis, code, links and images, HTML and
+  autolinks, strikethrough, formulas, tables, entities;
+- a colon before a letter gets one too: Streamlit's directives (`:red[…]`, `:small`,
+  `:material/x:`) start so;
+- what starts a block only at the start of a line (`#`, `>`, `-`, `+`, `=`, `1.`, `1)`) is
+  escaped there, and leading spaces are dropped (they would make a code block);
 - some features act on the text *after* the escapes are undone (GFM bare links and e-mail
   addresses, emoji shortcodes), so those patterns are broken by a WORD JOINER (U+2060, invisible,
-  zero width) — only where such a pattern occurs, so ordinary text is unchanged to the eye and to
-  copy and paste;
+  zero width) — only where such a pattern occurs;
 - line breaks become spaces: a name is one line, and a line break could start a new block.
+Other punctuation ("89.2", "10:30", "(内科)", "#12") is left as it is: it starts nothing there.
 
 Do not use it for st.text, st.code, table cells, select-box options or chart text: those are not
 Markdown and would show the backslashes (charts have `ui.charts.plotly_text`).
@@ -24,23 +29,34 @@ from __future__ import annotations
 
 import re
 
-# All ASCII punctuation (CommonMark: any of it may be backslash-escaped and then reads literally).
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Inline markup starts with one of these wherever it stands.
+_INLINE = re.compile(r"([\\`*_\[\]<>~$|&])")
+# A directive is a colon, then a name that starts with a letter.
+_DIRECTIVE = re.compile(r":(?=[A-Za-z_])")
+# Block markup: only at the start of a line (one line here: the start of the text).
+_BLOCK = re.compile(r"^([-+=#>]|\d{1,9}(?=[.)](?:\s|$)))")
 WORD_JOINER = "\u2060"
 # What GFM turns into links on the unescaped text: "http://", "https://", "www.", "name@host.tld".
 _BARE_LINK = re.compile(r"(?i)(https?)(?=://)|(www)(?=\.)|(@)(?=[-\w]+\.)")
-# Emoji and icon shortcodes (":smile:", ":material/home:") are looked up on the unescaped text.
+# Emoji and icon shortcodes (":smile:", ":+1:") are looked up on the unescaped text.
 _SHORTCODE = re.compile(r":(?=[\w+/-]+:)")
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]")
+
+
+def _block_escape(match: re.Match[str]) -> str:
+    lead = match.group(1)
+    return "\\" + lead if not lead[0].isdigit() else lead + "\\"  # "1." -> "1\\."
 
 
 def md_escape(text: object) -> str:
     """`text` (None: empty) as Markdown that Streamlit shows literally, on one line."""
     s = "" if text is None else str(text)
-    s = _LINE_BREAK.sub(" ", s)
+    s = _LINE_BREAK.sub(" ", s).lstrip()
     s = _BARE_LINK.sub(lambda m: m.group(0) + WORD_JOINER, s)
     s = _SHORTCODE.sub(":" + WORD_JOINER, s)
-    return _PUNCTUATION.sub(r"\\\1", s)
+    s = _INLINE.sub(r"\\\1", s)
+    s = _DIRECTIVE.sub(r"\\:", s)
+    return _BLOCK.sub(_block_escape, s, count=1)
 
 
 def md_join(parts: list[object], sep: str = "、") -> str:
