@@ -10,7 +10,7 @@ from reports.unit import dimension_subtotals, lost_points, target_rows
 from services.dashboard import unit_history
 from ui.charts import trend_lines
 from ui.downloads import unit_report_button
-from ui.safe_table import csv_button, show_table
+from ui.safe_table import show_table
 from ui.text import md_escape
 from ui.view import caption, current_view
 
@@ -85,7 +85,6 @@ else:
                 "计分过程": st.column_config.TextColumn(width="large"),
             },
         )
-        csv_button(lost, "unit_lost", f"{names[unit]}_{view.title}_失分明细.csv", key="unit_lost_csv")
     targets = target_rows(explained)
     if not targets.empty:
         st.subheader("目标完成情况")

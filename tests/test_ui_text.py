@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 import pandas as pd
 from hypothesis import example, given
@@ -50,11 +51,17 @@ def bare(source: str) -> list[tuple[int, str]]:
     return out
 
 
+def word_like(c: str) -> bool:
+    return bool(c) and not c.isspace() and unicodedata.category(c)[0] not in "PSC" and c != "_"
+
+
 def starts_no_markup(source: str) -> bool:
     chars = bare(source)
     seen = unescape(source)
-    if any(c in "\\`*_[]<>~$|&" for _, c in chars):
+    if any(c in "\\`*[]<>~$|&" for _, c in chars):
         return False
+    if any(c == "_" and not (word_like(seen[i - 1 : i]) and word_like(seen[i + 1 : i + 2])) for i, c in chars):
+        return False  # "_" may stand unescaped only inside a word, where it starts no emphasis
     if any(c == ":" and re.match(r"[A-Za-z_]", seen[i + 1 : i + 2]) for i, c in chars):
         return False
     at = {i for i, _ in chars}
@@ -94,7 +101,14 @@ def test_md_escape_reads_as_the_text_and_starts_no_markup(raw: str) -> None:
 def test_md_escape_leaves_ordinary_text_alone() -> None:
     assert md_escape("西城街道社区卫生服务中心") == "西城街道社区卫生服务中心"
     assert md_escape(None) == ""
-    for plain in ("10:30 会议", "联系人 张三 (内科)", "平均 89.2 分", "已撤回提交 #12", "第 2 行「人口」: '六十'"):
+    for plain in (
+        "10:30 会议",
+        "联系人 张三 (内科)",
+        "平均 89.2 分",
+        "已撤回提交 #12",
+        "第 2 行「人口」: '六十'",
+        "community_monthly",
+    ):
         assert md_escape(plain) == plain  # punctuation that starts nothing where it stands
 
 

@@ -9,8 +9,8 @@ into images that load from any address (`![x](http://…)`), links (`[t](…)`, 
 
 `md_escape` is the one rule for all of them:
 - the characters that start inline markup anywhere get a backslash (CommonMark then shows them
-  literally): `\\ ` * _ [ ] < > ~ $ | &` — emphasis, code, links and images, HTML and
-  autolinks, strikethrough, formulas, tables, entities;
+  literally): `\\ ` * [ ] < > ~ $ | &` — emphasis, code, links and images, HTML and
+  autolinks, strikethrough, formulas, tables, entities — and `_` unless inside a word;
 - a colon before a letter gets one too: Streamlit's directives (`:red[…]`, `:small`,
   `:material/x:`) start so;
 - what starts a block only at the start of a line (`#`, `>`, `-`, `+`, `=`, `1.`, `1)`) is
@@ -30,7 +30,10 @@ from __future__ import annotations
 import re
 
 # Inline markup starts with one of these wherever it stands.
-_INLINE = re.compile(r"([\\`*_\[\]<>~$|&])")
+_INLINE = re.compile(r"([\\`*\[\]<>~$|&])")
+# "_" starts emphasis only next to a space, punctuation or the text's end: inside a word
+# ("community_monthly", "zhang_san") it is left alone.
+_UNDERSCORE = re.compile(r"(?<![^\s\W_])_|_(?![^\s\W_])")
 # A directive is a colon, then a name that starts with a letter.
 _DIRECTIVE = re.compile(r":(?=[A-Za-z_])")
 # Block markup: only at the start of a line (one line here: the start of the text).
@@ -55,6 +58,7 @@ def md_escape(text: object) -> str:
     s = _BARE_LINK.sub(lambda m: m.group(0) + WORD_JOINER, s)
     s = _SHORTCODE.sub(":" + WORD_JOINER, s)
     s = _INLINE.sub(r"\\\1", s)
+    s = _UNDERSCORE.sub(r"\\_", s)
     s = _DIRECTIVE.sub(r"\\:", s)
     return _BLOCK.sub(_block_escape, s, count=1)
 
