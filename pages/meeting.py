@@ -33,7 +33,6 @@ PROJECTOR_CSS = """
 """
 TABLE_ROWS = 60  # more units than this: the ranking scrolls
 ALERTS = 12  # more units on the red list than this: one table
-_plain = md_escape  # user text (unit names, reasons) shown through Markdown as written, never as markup
 
 
 view, _ = current_view(with_groups=False)
@@ -106,11 +105,9 @@ with st.container(key="meeting"):
         )
     else:
         for r in red.itertuples():
-            text = (
-                f"**{_plain(r.name)}**（{r.total:.{d}f} 分，{_plain(r.grade)}）— {_plain(r.kind)}：{_plain(r.reason)}"
-            )
+            text = f"**{md_escape(r.name)}**（{r.total:.{d}f} 分，{md_escape(r.grade)}）— {md_escape(r.kind)}：{md_escape(r.reason)}"
             if r.consequence:
-                text += f"。处理：{_plain(r.consequence)}"
+                text += f"。处理：{md_escape(r.consequence)}"
             (st.error if "一票否决" in r.kind else st.warning)(text)
 
     # -- the ranking -------------------------------------------------------------------------------
@@ -178,7 +175,7 @@ with st.container(key="meeting"):
     else:  # a list rather than a table: the indicators of a unit read as one line across the screen
         st.markdown(
             "\n".join(
-                f"- **{_plain(r.name)}**（{r.count} 项）：{_plain(r.indicators)}"
+                f"- **{md_escape(r.name)}**（{r.count} 项）：{md_escape(r.indicators)}"
                 for r in bulletin.unmet_by_unit.itertuples()
             )
         )
@@ -201,5 +198,5 @@ with st.container(key="meeting"):
         st.markdown("末位和一票否决情况与上期相同。")
     else:
         st.markdown(
-            "\n".join(f"- {label}：{'、'.join(_plain(bulletin.name(u)) for u in units)}" for label, units in listed)
+            "\n".join(f"- {label}：{'、'.join(md_escape(bulletin.name(u)) for u in units)}" for label, units in listed)
         )

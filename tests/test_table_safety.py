@@ -150,3 +150,20 @@ def test_the_csv_button_rechecks_the_session_and_audits(hostile: str) -> None:
     assert make().decode("utf-8-sig").strip() == REFUSED
     assert len(audit_log(action="export", limit=1000, engine=engine)) == before + 1
     assert FORMULA.startswith(FORMULA_TRIGGERS)
+
+
+EDITOR = """
+import pandas as pd
+import streamlit as st
+from ui.safe_table import edit_table
+
+frame = pd.DataFrame({"等级": ["=A", "优秀"], "系数": [1.0, 0.9]})
+st.session_state["back"] = list(edit_table(frame, disabled=["等级"], key="e")["等级"])
+"""
+
+
+def test_the_editor_shows_read_only_text_guarded_and_hands_back_what_it_was_given() -> None:
+    at = AppTest.from_string(EDITOR).run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["等级"].tolist() == ["'=A", "优秀"]  # what the page shows
+    assert at.session_state["back"] == ["=A", "优秀"]  # what the page computes with

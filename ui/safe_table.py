@@ -111,13 +111,18 @@ def show_table(data: Data, *, where: Any = None, **kwargs: Any) -> Any:
 
 
 def edit_table(frame: pd.DataFrame, *, disabled: Sequence[str], **kwargs: Any) -> pd.DataFrame:
-    """st.data_editor whose read-only text columns are guarded (editable cells are the editor's
-    own input, read back as typed)."""
+    """st.data_editor whose read-only text columns are shown guarded (editable cells are the
+    editor's own input). The frame handed back carries the read-only columns as they were, so a
+    page that looks values up by them (grade names) is not misled by the guard's quote."""
     shown = frame.copy()
-    for column in disabled:
-        if column in shown and _texty(shown[column]):
-            shown[column] = shown[column].map(guard_cell)
-    return st.data_editor(shown, disabled=list(disabled), **kwargs)
+    guarded = [c for c in disabled if c in shown and _texty(shown[c])]
+    for column in guarded:
+        shown[column] = shown[column].map(guard_cell)
+    edited = st.data_editor(shown, disabled=list(disabled), **kwargs)
+    if len(edited) == len(frame):  # rows cannot be added or removed unless the page allows it
+        for column in guarded:
+            edited[column] = frame[column].to_numpy()
+    return edited
 
 
 def static_table(data: pd.DataFrame | Styler) -> None:

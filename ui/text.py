@@ -14,7 +14,8 @@ into images that load from any address (`![x](http://…)`), links (`[t](…)`, 
 - a colon before a letter gets one too: Streamlit's directives (`:red[…]`, `:small`,
   `:material/x:`) start so;
 - what starts a block only at the start of a line (`#`, `>`, `-`, `+`, `=`, `1.`, `1)`) is
-  escaped there, and leading spaces are dropped (they would make a code block);
+  escaped there; spaces at either end are dropped (leading ones would make a code block, and
+  a trailing one would stop a page's `**bold**` around the text from closing);
 - some features act on the text *after* the escapes are undone (GFM bare links and e-mail
   addresses, emoji shortcodes), so those patterns are broken by a WORD JOINER (U+2060, invisible,
   zero width) — only where such a pattern occurs;
@@ -54,7 +55,7 @@ def _block_escape(match: re.Match[str]) -> str:
 def md_escape(text: object) -> str:
     """`text` (None: empty) as Markdown that Streamlit shows literally, on one line."""
     s = "" if text is None else str(text)
-    s = _LINE_BREAK.sub(" ", s).lstrip()
+    s = _LINE_BREAK.sub(" ", s).strip()
     s = _BARE_LINK.sub(lambda m: m.group(0) + WORD_JOINER, s)
     s = _SHORTCODE.sub(":" + WORD_JOINER, s)
     s = _INLINE.sub(r"\\\1", s)
