@@ -26,6 +26,8 @@ from services.accounts import LoginRefused, authenticate, logout, update_account
 from services.audit import audit_log
 from services.bootstrap import DEMO_PASSWORD
 from services.catalog import list_units, upsert_units
+from services.uploads import check_upload, commit, version_for
+from services.values import current_values
 from storage.db import get_engine
 from ui.safe_table import REFUSED, csv_maker, guard, guard_cell, table_csv
 
@@ -109,6 +111,13 @@ def hostile(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F81
     upsert_units(frame, engine=engine)
     with pytest.raises(LoginRefused):
         authenticate(FORMULA, "wrong-password", engine=engine)
+    # an assessor (named as a formula) leaves a formula as note on C03's indicator A1 in December
+    current = current_values("community_monthly", "2025-12", engine=engine)
+    value = current[(current["unit"] == "C03") & (current["code"] == "A1")]["value"].iloc[0]
+    quoted = FORMULA.replace('"', '""')
+    sheet = f'单位,指标编码,数值,考核人,备注\nC03,A1,{value},"{quoted}","{quoted}"\n'.encode()
+    version = version_for("community_monthly", "2025-12", engine=engine)
+    commit(check_upload(sheet, "notes.csv", version.id, "2025-12", engine=engine), "考核组", engine=engine)
     return demo_url
 
 
@@ -129,6 +138,18 @@ def test_every_page_shows_only_guarded_tables(hostile: str, app: AppTest) -> Non
             assert "[" not in bare and "<a" not in bare and ":red" not in bare, (page, text)
     assert "'" + FORMULA in seen  # the formula unit and the formula login did reach some tables
     assert any(v.endswith("'" + FORMULA) or v == "'" + FORMULA for v in seen)
+
+
+@pytest.mark.parametrize("login_role", ["unit"])
+def test_a_units_own_page_shows_an_assessors_formula_note_neutralised(hostile: str, app: AppTest) -> None:  # noqa: F811
+    app.switch_page("pages/my_unit.py").run()
+    period = next(w for w in app.selectbox if w.key and w.key.startswith("own_period_"))
+    period.set_value("2025-12").run()
+    assert not app.exception, app.exception
+    tables = [shown_text(t) for t in app.dataframe]
+    notes = next(t for t in tables if "备注" in t.columns)
+    assert "'" + FORMULA in notes["备注"].tolist() and "'" + FORMULA in notes["考核人"].tolist()
+    assert not [cell for t in tables for cell in unsafe_cells(t)]
 
 
 def test_the_csv_button_rechecks_the_session_and_audits(hostile: str) -> None:
