@@ -61,7 +61,7 @@ def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if _texty(series):
             values = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
             out.isetitem(i, values.map(guard_cell))
-    if out.index.dtype == object:
+    if _texty(out.index.to_series()):
         out.index = out.index.map(guard_cell)
     return out
 
