@@ -17,12 +17,14 @@ from services.catalog import list_categories, list_schemes, list_units
 from services.errors import ServiceError
 from services.permissions import ROLE_NAMES
 from ui.guard import page_guard
+from ui.safe_table import show_table
+from ui.text import md_lines
 
 actor = page_guard()
 st.title("账户管理")
 
 accounts = list_accounts(by=actor)
-st.dataframe(
+show_table(
     accounts.assign(
         active=accounts["active"].map({True: "启用", False: "停用"}),
         locked=accounts["locked"].map({True: "锁定中", False: ""}),
@@ -70,7 +72,7 @@ def done(message: str) -> None:
 
 notice = st.session_state.pop("accounts_notice", None)
 if notice:
-    st.success(notice)
+    st.success(md_lines(notice))
 
 new_tab, edit_tab, password_tab = st.tabs(["新建账户", "修改账户", "重置密码 / 解锁"])
 with new_tab, st.form("new_account", clear_on_submit=False):
@@ -92,7 +94,7 @@ with new_tab, st.form("new_account", clear_on_submit=False):
                 username, name, role, password, unit_code=unit, schemes=schemes, categories=cats, by=actor
             )
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md_lines(exc))
         else:
             done(f"已新建账户 {made.username}（{made.role_name}）")
 
@@ -127,7 +129,7 @@ with edit_tab:
                         active=active, by=actor,
                     )  # fmt: skip
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(md_lines(exc))
                 else:
                     done(f"已修改账户 {who}；如角色、范围或状态有变，其登录已失效")
 
@@ -140,7 +142,7 @@ with password_tab:
                 try:
                     reset_password(who, password, by=actor)
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(md_lines(exc))
                 else:
                     done(f"已重置 {who} 的密码，并解除锁定")
         if st.button("只解除锁定", key="unlock"):

@@ -11,6 +11,7 @@ from services._db import DISPLAY_TZ
 from services.audit import ACTIONS, COLUMNS, audit_csv, audit_log
 from ui.downloads import download_button
 from ui.guard import page_guard
+from ui.safe_table import show_table
 
 actor = page_guard()
 st.title("审计日志")
@@ -30,7 +31,7 @@ filters = {"limit": int(limit), "action": actions or None, "actor": who.strip() 
 log = audit_log(**filters, by=actor)
 table = log[list(COLUMNS)].rename(columns=COLUMNS)
 st.caption(f"共 {len(table)} 条（最新在前）")
-st.dataframe(table, hide_index=True, column_config={"内容": st.column_config.TextColumn(width="large")})
+show_table(table, hide_index=True, column_config={"内容": st.column_config.TextColumn(width="large")})
 
 # Made when clicked, for the account signed in at that moment, and audited (services.audit.audit_csv);
 # text a spreadsheet would run as a formula is neutralised.

@@ -9,6 +9,8 @@ from scoring.periods import period_name
 from services.errors import ServiceError
 from services.periods import list_periods, lock_period, publish_period, unlock_period
 from ui.guard import page_guard
+from ui.safe_table import show_table
+from ui.text import md_lines
 
 actor = page_guard()
 st.title("期间管理")
@@ -18,7 +20,7 @@ periods = list_periods()
 if not periods:
     st.info("尚无期间。")
     st.stop()
-st.dataframe(
+show_table(
     pd.DataFrame({"期间": [period_name(p.label) for p in periods], "编号": [p.label for p in periods],
                   "状态": [p.state_text for p in periods]}),
     hide_index=True,
@@ -26,7 +28,7 @@ st.dataframe(
 
 notice = st.session_state.pop("periods_notice", None)
 if notice:
-    st.success(notice)
+    st.success(md_lines(notice))
 by_label = {p.label: p for p in periods}
 with st.form("period_state"):
     label = st.selectbox("期间", list(by_label), format_func=lambda p: f"{period_name(p)}（{by_label[p].state_name}）")
@@ -37,7 +39,7 @@ with st.form("period_state"):
         try:
             info = change(label, "", reason, by=actor)
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md_lines(exc))
         else:
             st.session_state["periods_notice"] = f"{info.name}：{info.state_text}"
             st.rerun()

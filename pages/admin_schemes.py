@@ -9,12 +9,14 @@ from services.catalog import latest_version, list_schemes, register_scheme
 from services.errors import ServiceError
 from services.scheme_admin import check_draft, preview, versions_table
 from ui.guard import page_guard
+from ui.safe_table import show_table
+from ui.text import md_escape, md_lines
 
 actor = page_guard()
 st.title("方案管理")
 
 st.subheader("已登记的方案版本")
-st.dataframe(
+show_table(
     versions_table(by=actor).rename(
         columns={
             "scheme": "方案编号",
@@ -56,16 +58,18 @@ if not draft.ok:
     st.code("\n".join(draft.problems), language=None)
     st.stop()
 scheme = draft.scheme
-st.success(f"校验通过：{scheme.name}（{scheme.id}）版本 {scheme.version}，共 {len(scheme.leaves)} 个评分细则。")
+st.success(
+    f"校验通过：{md_escape(scheme.name)}（{md_escape(scheme.id)}）版本 {md_escape(scheme.version)}，共 {len(scheme.leaves)} 个评分细则。"
+)
 
 st.subheader("用最近一期数据预览")
 shown = preview(scheme, by=actor)
 if shown is None:
     st.info("该方案尚无数据，无法预览。")
 else:
-    st.caption(shown.message)
+    st.caption(md_escape(shown.message))
     if not shown.units.empty:
-        st.dataframe(
+        show_table(
             shown.units.rename(
                 columns={
                     "unit": "编码",
@@ -85,6 +89,6 @@ with st.form("save_scheme"):
         try:
             outcome = register_scheme(text, note=note, by=actor)
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md_lines(exc))
         else:
-            st.success(outcome.message)
+            st.success(md_lines(outcome.message))

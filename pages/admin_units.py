@@ -9,27 +9,28 @@ from services.catalog import list_categories, list_units, set_unit_active, upser
 from services.errors import ServiceError
 from services.unit_register import read_unit_register
 from ui.guard import page_guard
+from ui.safe_table import csv_button, show_table
+from ui.text import md_escape, md_lines
 
 actor = page_guard()
 st.title("单位管理")
 
 units = list_units()
-st.dataframe(
-    units.assign(active=units["active"].map({True: "启用", False: "停用"}))[
-        ["code", "name", "category", "parent", "population", "aliases", "active"]
-    ].rename(
-        columns={
-            "code": "编码",
-            "name": "名称",
-            "category": "类别",
-            "parent": "上级",
-            "population": "人口",
-            "aliases": "别名（| 分隔）",
-            "active": "状态",
-        }
-    ),
-    hide_index=True,
+register = units.assign(active=units["active"].map({True: "启用", False: "停用"}))[
+    ["code", "name", "category", "parent", "population", "aliases", "active"]
+].rename(
+    columns={
+        "code": "编码",
+        "name": "名称",
+        "category": "类别",
+        "parent": "上级",
+        "population": "人口",
+        "aliases": "别名（| 分隔）",
+        "active": "状态",
+    }
 )
+show_table(register, hide_index=True)
+csv_button(register, "units", "单位清单.csv", key="units_csv")
 
 
 def done(message: str) -> None:
@@ -39,7 +40,7 @@ def done(message: str) -> None:
 
 notice = st.session_state.pop("units_notice", None)
 if notice:
-    st.success(notice)
+    st.success(md_lines(notice))
 
 names = dict(zip(units["code"], units["name"], strict=True))
 categories = list_categories()
@@ -65,18 +66,18 @@ with edit_tab:
                 try:
                     done(upsert_units(frame, by=actor).message)
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(md_lines(exc))
 
 with new_tab, st.form("new_unit", clear_on_submit=True):
     c = st.columns(3)
     code = c[0].text_input("编码")
     name = c[1].text_input("名称")
-    category = c[2].text_input("类别（已有：" + "、".join(categories) + "）")
+    category = c[2].text_input("类别（已有：" + md_escape("、".join(categories)) + "）")
     parent = st.text_input("上级单位编码（可空）")
     aliases = st.text_input("别名（用 | 分隔）")
     if st.form_submit_button("新增", type="primary"):
         if code.strip() in names:
-            st.error(f"编码 {code.strip()} 已存在；修改请用“修改单位”")
+            st.error(f"编码 {md_escape(code.strip())} 已存在；修改请用“修改单位”")
         else:
             frame = pd.DataFrame(
                 [{"code": code, "name": name, "category": category, "parent": parent, "aliases": aliases}]
@@ -84,7 +85,7 @@ with new_tab, st.form("new_unit", clear_on_submit=True):
             try:
                 done(upsert_units(frame, by=actor).message)
             except ServiceError as exc:
-                st.error(str(exc))
+                st.error(md_lines(exc))
 
 with active_tab:
     if names:
@@ -95,7 +96,7 @@ with active_tab:
             try:
                 set_unit_active(code, not active, by=actor)
             except ServiceError as exc:
-                st.error(str(exc))
+                st.error(md_lines(exc))
             else:
                 done(f"已{'停用' if active else '启用'} {names[code]}")
 
@@ -106,11 +107,11 @@ with import_tab:
         try:
             frame = read_unit_register(uploaded.name, uploaded.getvalue())
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md_lines(exc))
             st.stop()
-        st.dataframe(frame, hide_index=True)
+        show_table(frame, hide_index=True)
         if st.button("导入以上单位", type="primary", key="units_import"):
             try:
                 done(upsert_units(frame, by=actor).message)
             except ServiceError as exc:
-                st.error(str(exc))
+                st.error(md_lines(exc))

@@ -4,8 +4,6 @@ changed since the period before; the Excel bulletin and the CSV ranking to downl
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +11,8 @@ from reports.bulletin import summary_text
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from ui.downloads import XLSX, download_button, may_export
 from ui.palette import grade_colors
+from ui.safe_table import show_table, static_table
+from ui.text import md_escape, md_lines
 from ui.view import caption, current_view
 
 # Static CSS (no user data): larger type for a projector, inside this page's container only.
@@ -32,12 +32,6 @@ PROJECTOR_CSS = """
 """
 TABLE_ROWS = 60  # more units than this: the ranking scrolls
 ALERTS = 12  # more units on the red list than this: one table
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$:])")  # inline markup, directives (:red[…]) and shortcodes
-
-
-def _plain(text: str) -> str:
-    """User text (unit names, reasons) shown through markdown as written, never as markup."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 view, _ = current_view(with_groups=False)
@@ -49,7 +43,7 @@ threshold = bulletin.threshold
 st.html(PROJECTOR_CSS)
 
 with st.container(key="meeting"):
-    st.title(f"{view.title}考核通报")
+    st.title(f"{md_escape(view.title)}考核通报")
     caption(view)
 
     # -- downloads (deferred: written when clicked, not on every rerun) --------------------------
@@ -95,7 +89,7 @@ with st.container(key="meeting"):
     else:  # the same count as the summary and the table below
         c[4].metric("未达标目标", len(bulletin.unmet), border=True, help="未达到目标值的目标指标项数")
     with st.container(border=True, key="meeting_summary"):
-        st.markdown(_plain(summary_text(bulletin)))
+        st.markdown(md_lines(summary_text(bulletin)))
 
     # -- the red list ------------------------------------------------------------------------------
     st.header("末位与一票否决")
@@ -105,18 +99,16 @@ with st.container(key="meeting"):
     if len(red) > ALERTS:  # a city or province: one table instead of a wall of boxes
         columns = {"name": "单位", "category": "类别", "total": "总分", "grade": "等级", "kind": "类型"}
         columns |= {"reason": "原因", "consequence": "处理"}
-        st.dataframe(
+        show_table(
             red[list(columns)].rename(columns=columns),
             hide_index=True,
             column_config={"总分": st.column_config.NumberColumn(format=f"%.{d}f")},
         )
     else:
         for r in red.itertuples():
-            text = (
-                f"**{_plain(r.name)}**（{r.total:.{d}f} 分，{_plain(r.grade)}）— {_plain(r.kind)}：{_plain(r.reason)}"
-            )
+            text = f"**{md_escape(r.name)}**（{r.total:.{d}f} 分，{md_escape(r.grade)}）— {md_escape(r.kind)}：{md_escape(r.reason)}"
             if r.consequence:
-                text += f"。处理：{_plain(r.consequence)}"
+                text += f"。处理：{md_escape(r.consequence)}"
             (st.error if "一票否决" in r.kind else st.warning)(text)
 
     # -- the ranking -------------------------------------------------------------------------------
@@ -154,9 +146,9 @@ with st.container(key="meeting"):
     if several:
         st.caption("名次为同类单位内排名；并列同名次；一票否决单位列末位。")
     if len(rows) > TABLE_ROWS:  # hundreds of units: a scrolling table, not a page of rows
-        st.dataframe(styled, hide_index=True, height=35 * (TABLE_ROWS + 1) + 3)
+        show_table(styled, hide_index=True, height=35 * (TABLE_ROWS + 1) + 3)
     else:
-        st.table(styled)
+        static_table(styled)
 
     # -- movers ------------------------------------------------------------------------------------
     st.header("进步与退步")
@@ -173,7 +165,7 @@ with st.container(key="meeting"):
                     st.caption("无")
                 else:
                     shown = frame[list(moved)].rename(columns=moved)
-                    st.table(shown.style.format(numbers, na_rep="—").hide(axis="index"))
+                    static_table(shown.style.format(numbers, na_rep="—").hide(axis="index"))
 
     # -- unmet targets -----------------------------------------------------------------------------
     st.header("未达标目标")
@@ -184,7 +176,7 @@ with st.container(key="meeting"):
     else:  # a list rather than a table: the indicators of a unit read as one line across the screen
         st.markdown(
             "\n".join(
-                f"- **{_plain(r.name)}**（{r.count} 项）：{_plain(r.indicators)}"
+                f"- **{md_escape(r.name)}**（{r.count} 项）：{md_escape(r.indicators)}"
                 for r in bulletin.unmet_by_unit.itertuples()
             )
         )
@@ -207,5 +199,5 @@ with st.container(key="meeting"):
         st.markdown("末位和一票否决情况与上期相同。")
     else:
         st.markdown(
-            "\n".join(f"- {label}：{'、'.join(_plain(bulletin.name(u)) for u in units)}" for label, units in listed)
+            "\n".join(f"- {label}：{'、'.join(md_escape(bulletin.name(u)) for u in units)}" for label, units in listed)
         )

@@ -16,6 +16,8 @@ from services.dashboard import KIND_NAMES
 from services.own_unit import ResultsIncomplete, own_schemes, own_unit
 from ui.charts import trend_lines
 from ui.guard import page_guard
+from ui.safe_table import show_table
+from ui.text import md_escape
 
 actor = page_guard()
 st.title("本单位结果")
@@ -40,7 +42,7 @@ if mine is None or mine.row is None:
     st.info(f"本单位在 {period_name(period)} 没有考核结果。")
     st.stop()
 row, scheme, d = mine.row, mine.scheme, mine.scheme.decimals
-st.caption(f"{scheme.name} · 版本 {scheme.version} · {mine.title}")
+st.caption(md_escape(f"{scheme.name} · 版本 {scheme.version} · {mine.title}"))
 
 c = st.columns(3)
 c[0].metric(
@@ -50,11 +52,11 @@ c[0].metric(
     border=True,
 )
 c[1].metric("同类名次", f"{int(row['rank'])} / {int(row['group_size'])}", border=True)
-c[2].metric("等级", str(row["grade"]), border=True)
+c[2].metric("等级", md_escape(row["grade"]), border=True)
 if row["veto"]:
-    st.error(f"一票否决：{row['veto_reason']}。本期评为{scheme.lowest_grade}，不得评先评优。")
+    st.error(f"一票否决：{md_escape(row['veto_reason'])}。本期评为{md_escape(scheme.lowest_grade)}，不得评先评优。")
 if row["bottom"]:
-    st.warning(f"末位：{row['bottom_reason']}")
+    st.warning(f"末位：{md_escape(row['bottom_reason'])}")
 if not pd.isna(row.get("gap_next_grade")):
     st.caption(f"距上一等级还差 {row['gap_next_grade']:.{d}f} 分。")
 
@@ -62,20 +64,20 @@ if mine.explained is None:
     st.info(f"{mine.title}为多个月的平均分；逐项失分请选择具体月份查看。")
 else:
     st.subheader("各维度得分")
-    st.dataframe(dimension_subtotals(mine.explained), hide_index=True)
+    show_table(dimension_subtotals(mine.explained), hide_index=True)
     st.subheader("失分明细（按失分从多到少）")
     lost = lost_points(mine.explained)
     if lost.empty:
         st.success("本期各项均未失分。")
     else:
-        st.dataframe(lost, hide_index=True, column_config={"计分过程": st.column_config.TextColumn(width="large")})
+        show_table(lost, hide_index=True, column_config={"计分过程": st.column_config.TextColumn(width="large")})
     targets = target_rows(mine.explained)
     if not targets.empty:
         st.subheader("目标完成情况")
-        st.dataframe(targets, hide_index=True)
+        show_table(targets, hide_index=True)
     if len(mine.notes):
         st.subheader("考核组备注")
-        st.dataframe(
+        show_table(
             mine.notes.rename(columns={"code": "指标", "assessor": "考核人", "note": "备注"})[
                 ["指标", "考核人", "备注"]
             ],

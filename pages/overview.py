@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from reports.overview import bottom, headline, movers, top
+from ui.safe_table import show_table
 from ui.view import caption, current_view
 
 view, units = current_view()
@@ -25,10 +26,10 @@ fmt = {"总分": st.column_config.NumberColumn(format=f"%.{view.scheme.decimals}
 left, right = st.columns(2)
 with left:
     st.subheader("前五名")
-    st.dataframe(top(units)[list(columns)].rename(columns=columns), hide_index=True, column_config=fmt)
+    show_table(top(units)[list(columns)].rename(columns=columns), hide_index=True, column_config=fmt)
 with right:
     st.subheader("后五名")
-    st.dataframe(bottom(units)[list(columns)].rename(columns=columns), hide_index=True, column_config=fmt)
+    show_table(bottom(units)[list(columns)].rename(columns=columns), hide_index=True, column_config=fmt)
 
 up, down = movers(units)
 moved = {"name": "单位", "prev_total": "上期", "total": "本期", "delta_total": "变化"}
@@ -41,10 +42,10 @@ with left:
     if up.empty:
         st.caption("没有上期数据可比较，或无单位进步。")
     else:
-        st.dataframe(up[list(moved)].rename(columns=moved), hide_index=True, column_config=fmt_moved)
+        show_table(up[list(moved)].rename(columns=moved), hide_index=True, column_config=fmt_moved)
 with right:
     st.subheader("退步最大")
     if down.empty:
         st.caption("没有上期数据可比较，或无单位退步。")
     else:
-        st.dataframe(down[list(moved)].rename(columns=moved), hide_index=True, column_config=fmt_moved)
+        show_table(down[list(moved)].rename(columns=moved), hide_index=True, column_config=fmt_moved)

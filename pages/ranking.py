@@ -17,6 +17,7 @@ import streamlit as st
 from reports.overview import ends, ordered
 from ui.charts import ranking_bars
 from ui.palette import grade_colors
+from ui.safe_table import csv_button, show_table
 from ui.tables import (
     CHART_BARS,
     PAGE_ROWS,
@@ -78,7 +79,7 @@ if pages > 1:
         key="ranking_page_no",
     )
 shown = rows.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
-event = st.dataframe(
+event = show_table(
     _arrow(key, page, shown) if key else shown,
     hide_index=True,
     column_config=ranking_columns(grade_colors(grades), scheme.decimals),
@@ -89,6 +90,7 @@ event = st.dataframe(
 )
 if event.selection.rows and event.selection.rows[0] < len(shown):
     open_unit(shown.iloc[event.selection.rows[0]]["unit"])
+csv_button(rows.drop(columns="unit"), "ranking", f"{scheme.name}_{view.title}_排名.csv", key="ranking_csv")
 
 if len(units) > CHART_BARS:
     st.caption(

@@ -11,7 +11,9 @@ from services.periods import list_periods
 from services.submissions import history, rollback, submission_file
 from ui.downloads import download_button
 from ui.guard import page_guard
+from ui.safe_table import show_table
 from ui.tables import table_height
+from ui.text import md_escape, md_lines
 from ui.upload_choice import after_data_change, choose_scheme
 
 ALL = "全部期间"
@@ -22,7 +24,7 @@ st.caption("每次导入都是一条提交记录。撤回一次提交会恢复�
 
 done = st.session_state.pop("rollback_done", None)
 if done:
-    st.success(done, icon=":material/check_circle:")
+    st.success(md_lines(done), icon=":material/check_circle:")
 
 left, right = st.columns(2)
 with left:
@@ -59,7 +61,7 @@ shown = pd.DataFrame(
         "期间锁定": table["period"].map(lambda p: "已锁定" if p in locked else ""),
     }
 )
-st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown), 20))
+show_table(shown, hide_index=True, width="stretch", height=table_height(len(shown), 20))
 
 
 def _label(row: pd.Series) -> str:
@@ -71,7 +73,7 @@ with st.expander("下载原始文件", icon=":material/download:"):
     pick = st.selectbox("提交", list(labels), format_func=labels.get, key="sub_file_pick")
     name = table.loc[table["id"] == pick, "file_name"].iloc[0]
     download_button(
-        f"下载 {name}",
+        f"下载 {md_escape(name)}",
         lambda by: submission_file(pick, by=by)[1],
         permission="submissions.read",
         what=f"submission:{pick}",
@@ -91,7 +93,7 @@ candidates = {int(r["id"]): _label(r) for _, r in open_.iterrows()}
 with st.form("sub_rollback"):
     target = st.selectbox("要撤回的提交", list(candidates), format_func=candidates.get, key="sub_target")
     reason = st.text_input("撤回原因（必填，记入审计日志）", key="sub_reason")
-    st.caption(f"操作人：{actor.label}")
+    st.caption(f"操作人：{md_escape(actor.label)}")
     go = st.form_submit_button("撤回", type="primary", icon=":material/undo:")
 if go:
     if not reason.strip():
@@ -100,7 +102,7 @@ if go:
         try:
             outcome = rollback(target, "", reason.strip(), by=actor)
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md_lines(exc))
         else:
             after_data_change()
             st.session_state["rollback_done"] = outcome.message

@@ -10,6 +10,8 @@ from reports.unit import dimension_subtotals, lost_points, target_rows
 from services.dashboard import unit_history
 from ui.charts import trend_lines
 from ui.downloads import unit_report_button
+from ui.safe_table import show_table
+from ui.text import md_escape
 from ui.view import caption, current_view
 
 view, units = current_view(with_groups=False)
@@ -39,18 +41,18 @@ c[1].metric(
     border=True,
     delta_color="off",
 )
-c[2].metric("等级", str(row["grade"]), border=True)
+c[2].metric("等级", md_escape(row["grade"]), border=True)
 peer = peer_position(units, unit)
 c[3].metric("同类中位数", f"{peer['median']:.{d}f}", border=True)
 c[4].metric("同类最高", f"{peer['best']:.{d}f}", border=True)
 
 if row["veto"]:
-    st.error(f"一票否决：{row['veto_reason']}。本期评为{scheme.lowest_grade}，不得评先评优。")
+    st.error(f"一票否决：{md_escape(row['veto_reason'])}。本期评为{md_escape(scheme.lowest_grade)}，不得评先评优。")
 if row["bottom"]:
-    text = f"末位：{row['bottom_reason']}"
-    st.warning(text + (f"。处理：{row['consequence']}" if str(row["consequence"]) else ""))
+    text = f"末位：{md_escape(row['bottom_reason'])}"
+    st.warning(text + (f"。处理：{md_escape(row['consequence'])}" if str(row["consequence"]) else ""))
 if not row["veto"] and not row["award_eligible"]:
-    st.warning(f"不得评先评优：{row['award_reason']}")
+    st.warning(f"不得评先评优：{md_escape(row['award_reason'])}")
 if not pd.isna(row.get("gap_next_grade")):
     st.caption(f"距上一等级还差 {row['gap_next_grade']:.{d}f} 分。")
 
@@ -60,7 +62,7 @@ else:
     unit_report_button(scheme.id, view.period, view.title, unit, names[unit])
     explained = view.detail.explain(unit)
     st.subheader("各维度得分")
-    st.dataframe(
+    show_table(
         dimension_subtotals(explained),
         hide_index=True,
         column_config={
@@ -74,7 +76,7 @@ else:
     if lost.empty:
         st.success("本期各项均未失分。")
     else:
-        st.dataframe(
+        show_table(
             lost,
             hide_index=True,
             column_config={
@@ -86,12 +88,12 @@ else:
     targets = target_rows(explained)
     if not targets.empty:
         st.subheader("目标完成情况")
-        st.dataframe(targets, hide_index=True)
+        show_table(targets, hide_index=True)
     notes = view.detail.notes
     notes = notes[notes["unit"].astype(str) == unit]
     if len(notes):
         st.subheader("考核组备注")
-        st.dataframe(
+        show_table(
             notes.rename(columns={"code": "指标", "assessor": "考核人", "note": "备注"})[["指标", "考核人", "备注"]],
             hide_index=True,
         )

@@ -10,7 +10,9 @@ from services.periods import get_period
 from services.uploads import UploadCheck, check_upload, commit, make_template, scheme_units, version_for
 from ui.downloads import XLSX, download_button
 from ui.guard import page_guard
+from ui.safe_table import show_table
 from ui.tables import table_height
+from ui.text import md_escape, md_lines
 from ui.upload_choice import after_data_change, choose_period, choose_scheme
 
 actor = page_guard()
@@ -19,7 +21,7 @@ st.caption("选择方案和期间 → 下载模板 → 填写后上传 → 检�
 
 done = st.session_state.pop("upload_done", None)
 if done:
-    st.success(done, icon=":material/check_circle:")
+    st.success(md_lines(done), icon=":material/check_circle:")
 
 left, right = st.columns(2)
 with left:
@@ -31,7 +33,7 @@ with right:
 period = option.label
 version = version_for(scheme.scheme_key, period)
 state = get_period(period)
-st.caption(f"方案版本 {version.version} · {state.name}（{period}）· 期间状态：{state.state_text}")
+st.caption(md_escape(f"方案版本 {version.version} · {state.name}（{period}）· 期间状态：{state.state_text}"))
 if state.locked:
     st.warning(
         f"{state.name}已锁定（{state.state_text}）。锁定后不能导入或撤回数据；可以上传检查表格，"
@@ -44,7 +46,7 @@ st.subheader("1. 下载评分表模板")
 units = scheme_units(version)
 if units.empty:
     st.error(
-        f"单位清单中没有适用于方案「{scheme.name}」的单位（适用类别：{'、'.join(version.categories)}），无法生成模板。"
+        f"单位清单中没有适用于方案「{md_escape(scheme.name)}」的单位（适用类别：{md_escape('、'.join(version.categories))}），无法生成模板。"
     )
     st.stop()
 c1, c2, c3 = st.columns([2, 2, 1.4])
@@ -90,7 +92,7 @@ kept = st.session_state.get("up_check")
 if kept is not None and kept[0] == check_key:
     check: UploadCheck = kept[1]
 else:
-    with st.status(f"正在检查「{uploaded.name}」……", expanded=False) as status:
+    with st.status(f"正在检查「{md_escape(uploaded.name)}」……", expanded=False) as status:
         st.write("逐格检查单位、指标和数值……")
         try:
             check = check_upload(
@@ -98,23 +100,23 @@ else:
             )
         except ServiceError as exc:
             status.update(label="无法检查", state="error")
-            st.error(str(exc))
+            st.error(md_lines(exc))
             st.stop()
         if check.ok:
             st.write("计算导入后的总分和名次……")
         label = "检查通过" if check.ok else f"发现 {check.total_errors} 处错误"
-        status.update(label=f"「{uploaded.name}」{label}", state="complete" if check.ok else "error")
+        status.update(label=f"「{md_escape(uploaded.name)}」{label}", state="complete" if check.ok else "error")
     st.session_state["up_check"] = (check_key, check)
 
 # -- 3a. errors ------------------------------------------------------------------------------
 if not check.ok:
     st.subheader("3. 发现错误，未导入")
     st.error(
-        f"「{check.file_name}」有 {check.total_errors} 处错误，整份表格没有导入任何数据。请按下表逐项修改后重新上传。",
+        f"「{md_escape(check.file_name)}」有 {check.total_errors} 处错误，整份表格没有导入任何数据。请按下表逐项修改后重新上传。",
         icon=":material/error:",
     )
     errors = check.error_table()
-    st.dataframe(errors, hide_index=True, width="stretch", height=table_height(len(errors), 15))
+    show_table(errors, hide_index=True, width="stretch", height=table_height(len(errors), 15))
     with st.spinner("正在生成标注副本……"):
         annotated = check.annotated()
     if annotated is not None:
@@ -138,13 +140,13 @@ m[0].metric("涉及单位", preview.units)
 m[1].metric("新增单元格", preview.count("new"))
 m[2].metric("修改单元格", preview.count("changed"))
 m[3].metric("不变单元格", preview.count("same"))
-st.info(preview.summary, icon=":material/info:")
+st.info(md_lines(preview.summary), icon=":material/info:")
 if check.warnings:
     shown_warnings = check.warnings[:30]
     more = len(check.warnings) - len(shown_warnings)
     st.warning(
         "以下单元格已读取，但可能不是您想填写的数值（不影响导入，请核对后再确认）：\n\n"
-        + "\n".join(f"- {w}" for w in shown_warnings)
+        + "\n".join(f"- {md_escape(w)}" for w in shown_warnings)
         + (f"\n\n……另有 {more} 处" if more > 0 else ""),
         icon=":material/warning:",
     )
@@ -165,12 +167,12 @@ if len(shown):
         }
     )
     st.markdown("**单元格变化（原值 → 新值）**")
-    st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table), 15))
+    show_table(table, hide_index=True, width="stretch", height=table_height(len(table), 15))
 
 if preview.score_problems:
     st.warning(
         "导入后暂时无法计算总分（数据不完整），导入后排名页会提示补充：\n\n"
-        + "\n".join(f"- {p}" for p in preview.score_problems[:20])
+        + "\n".join(f"- {md_escape(p)}" for p in preview.score_problems[:20])
     )
 effect = preview.effect
 if len(effect):
@@ -191,16 +193,16 @@ if len(effect):
             "状态": effect["status_name"],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table), 15))
+    show_table(table, hide_index=True, width="stretch", height=table_height(len(table), 15))
 
 if preview.blocked:
-    st.error(preview.blocked, icon=":material/lock:")
+    st.error(md_lines(preview.blocked), icon=":material/lock:")
     st.stop()
 
 # -- 4. confirm ------------------------------------------------------------------------------
 st.subheader("4. 确认导入")
 with st.form("up_confirm"):
-    st.caption(f"提交人：{actor.label if actor else '—'}（记入提交记录和审计日志）")
+    st.caption(f"提交人：{md_escape(actor.label) if actor else '—'}（记入提交记录和审计日志）")
     note = st.text_input("提交说明（可选）", key="up_note", placeholder="如：3月考核组现场检查")
     confirmed = st.form_submit_button("确认导入", type="primary", icon=":material/cloud_upload:")
 if confirmed:
@@ -208,10 +210,10 @@ if confirmed:
         with st.spinner("正在导入（一个事务，整份导入或不导入）……"):
             outcome = commit(check, note=note.strip(), by=actor)
     except PeriodLocked as exc:
-        st.error(f"未导入：{exc}", icon=":material/lock:")
+        st.error(f"未导入：{md_lines(exc)}", icon=":material/lock:")
         st.stop()
     except ServiceError as exc:
-        st.error(f"未导入：{exc}")
+        st.error(f"未导入：{md_lines(exc)}")
         st.stop()
     after_data_change()
     st.session_state.pop("up_check", None)

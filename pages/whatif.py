@@ -22,6 +22,8 @@ from services.whatif import (
     simulate,
 )
 from ui.guard import current_actor
+from ui.safe_table import edit_table, show_table
+from ui.text import md_lines
 from ui.view import caption, current_view
 
 MODES = {"grade_coefficient": "基数 × 等级系数", "base_times_score": "基数 × 得分率", "pool": "资金池按得分分配"}
@@ -103,7 +105,7 @@ def _settlement_editor(scheme_key: str, block: dict[str, Any] | None, grades: li
         known = same.get("coefficients", {})
         defaults = DEFAULT_COEFFICIENTS + [DEFAULT_COEFFICIENTS[-1]] * len(grades)
         table = pd.DataFrame({"等级": grades, "系数": [float(known.get(g, defaults[i])) for i, g in enumerate(grades)]})
-        edited = st.data_editor(
+        edited = edit_table(
             table,
             hide_index=True,
             disabled=["等级"],
@@ -158,7 +160,7 @@ def _show(sim: Simulation) -> None:
     numbers = {"总分(前)": f"{{:.{d}f}}", "总分(后)": f"{{:.{d}f}}", "总分变化": _signed(f"{{:+.{d}f}}")}
     numbers |= {"名次变化": _signed("{:+.0f}"), "金额(前)": "{:,.2f}", "金额(后)": "{:,.2f}"}
     numbers |= {"金额变化": _signed("{:+,.2f}")}
-    st.dataframe(
+    show_table(
         shown.style.apply(changed, axis=1).format({k: v for k, v in numbers.items() if k in shown}, na_rep="—"),
         hide_index=True,
         key="wi_table",
@@ -181,7 +183,7 @@ key = f"{scheme.id}_{scheme.version}_{view.period}"
 leaves = leaf_table(scheme)
 st.subheader("评分细则分值")
 scored = leaves[~leaves["method"].isin(["加分", "一票否决"])][["code", "name", "method", "points"]]
-points = st.data_editor(
+points = edit_table(
     scored,
     hide_index=True,
     disabled=["code", "name", "method"],
@@ -201,7 +203,7 @@ note = f"分值合计 {points_sum:g}，方案总分 {scheme.total:g}"
 targets = leaves[leaves["method"] == "目标值"][["code", "name", "direction", "target", "measure"]]
 if len(targets):
     st.subheader("目标值")
-    new_targets = st.data_editor(
+    new_targets = edit_table(
         targets,
         hide_index=True,
         disabled=["code", "name", "direction", "measure"],
@@ -227,7 +229,7 @@ st.subheader("调整前后对比")
 try:
     sim = simulate(scheme.id, view.period, edits, by=current_actor())
 except ServiceError as exc:
-    st.error(str(exc))
+    st.error(md_lines(exc))
     st.stop()
 changes = edits_summary(scheme, edits)
 if not changes:
@@ -244,6 +246,6 @@ if saved:
     try:
         registration = save_as_version(sim.source, version, note=text, by=current_actor())
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(md_lines(exc))
     else:
-        st.success(registration.message + "。已有的考核结果仍按原版本计分；新上传的评分表将使用新版本。")
+        st.success(md_lines(registration.message) + "。已有的考核结果仍按原版本计分；新上传的评分表将使用新版本。")

@@ -1,4 +1,10 @@
-"""Plotly figures for the dashboard. Pure functions: frames in, figures out."""
+"""Plotly figures for the dashboard. Pure functions: frames in, figures out.
+
+Plotly reads a little HTML in every text it draws (axis labels, legends, hover boxes): `<a href>`
+becomes a link in the chart, `<b>`, `<span style>` change the look. Unit, indicator, category and
+grade names come from people, so every text taken from data goes through `plotly_text` first
+(`&`, `<`, `>` as entities, which Plotly shows as the characters themselves).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,17 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from ui.palette import BOTTOM_LINE, grade_colors
+
+
+def plotly_text(value: object) -> str:
+    """Text from data as Plotly shows it literally (None: empty)."""
+    s = "" if value is None else str(value)
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    return values.map(plotly_text)
+
 
 FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=15)
 
@@ -19,6 +36,8 @@ def _style(fig: go.Figure, height: int) -> go.Figure:
 def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None) -> go.Figure:
     """Horizontal bars, best at the top, coloured by grade, with the bottom line drawn."""
     data = units.sort_values(["rank_overall", "name"], ascending=[False, True])
+    data = data.assign(name=_texts(data["name"]), grade=_texts(data["grade"]))
+    grades = [plotly_text(g) for g in grades]
     fig = px.bar(
         data,
         x="total",
@@ -52,8 +71,8 @@ def score_heatmap(matrix: pd.DataFrame, leaf_names: dict[str, str], unit_names: 
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[f"{c} {leaf_names.get(c, '')}" for c in matrix.columns],
-            y=[unit_names.get(u, u) for u in matrix.index],
+            x=[plotly_text(f"{c} {leaf_names.get(c, '')}") for c in matrix.columns],
+            y=[plotly_text(unit_names.get(u, u)) for u in matrix.index],
             colorscale=[[0, "#c62828"], [0.6, "#f6d55c"], [1, "#1a7f37"]],
             zmin=0,
             zmax=100,
@@ -71,7 +90,7 @@ def lost_points_bars(lost: pd.DataFrame) -> go.Figure:
     fig = px.bar(
         data,
         x="lost",
-        y=data["leaf"] + " " + data["leaf_name"],
+        y=_texts(data["leaf"] + " " + data["leaf_name"]),
         orientation="h",
         text=data["lost"].map(lambda v: f"{v:.1f}"),
         labels={"lost": "失分合计", "y": "指标"},
@@ -84,7 +103,7 @@ def lost_points_bars(lost: pd.DataFrame) -> go.Figure:
 def distribution(units: pd.DataFrame, threshold: float | None) -> go.Figure:
     """Score distribution per peer group."""
     fig = px.box(
-        units,
+        units.assign(category=_texts(units["category"]), name=_texts(units["name"])),
         x="category",
         y="total",
         points="all",
@@ -100,6 +119,7 @@ def distribution(units: pd.DataFrame, threshold: float | None) -> go.Figure:
 def trend_lines(history: pd.DataFrame, value: str, threshold: float | None = None) -> go.Figure:
     """Lines over periods, one per unit; `value` is 'total' or 'rank' (rank axis reversed)."""
     label = {"total": "总分", "rank": "同类排名"}[value]
+    history = history.assign(name=_texts(history["name"]), period=_texts(history["period"]))
     fig = px.line(
         history.sort_values("period"),
         x="period",

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from reports.overview import rank_arrow
+from ui.safe_table import guard_cell
 
 FLAG_COLOR = "#c62828"
 
@@ -56,7 +57,8 @@ def ranking_columns(colors: dict[str, str], decimals: int) -> dict:
         "名次": st.column_config.NumberColumn(width="small", help="同类单位内的名次，并列时名次相同"),
         "总分": st.column_config.NumberColumn(format=number, help="按方案规定的小数位四舍五入"),
         "较上期": st.column_config.TextColumn(alignment="right", help="与上一期总分相比"),
-        "等级": pills(list(colors), list(colors.values())),
+        # options as the table shows the cells (ui.safe_table guards formula-like grade names too)
+        "等级": pills([guard_cell(g) for g in colors], list(colors.values())),
         "末位": pills(["末位"], FLAG_COLOR, help="低于末位线或按末位规则认定"),
         "否决": pills(["否决"], FLAG_COLOR, help="一票否决，不得评先评优"),
         "未达标": st.column_config.NumberColumn(help="未达到目标值的指标数"),
