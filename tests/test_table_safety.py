@@ -22,14 +22,16 @@ from streamlit.testing.v1 import AppTest
 from test_pages import DEMO_USER, PAGE_PATHS, app, choose, demo_url  # noqa: F401 - fixtures
 
 from exports.safe_text import FORMULA_TRIGGERS
-from services.accounts import LoginRefused, authenticate, logout, update_account
+from services.accounts import LoginRefused, authenticate, check_session, logout, update_account
 from services.audit import audit_log
 from services.bootstrap import DEMO_PASSWORD
 from services.catalog import list_units, upsert_units
+from services.errors import Forbidden
 from services.uploads import check_upload, commit, version_for
 from services.values import current_values
 from storage.db import get_engine
-from ui.safe_table import REFUSED, csv_maker, guard, guard_cell, table_csv
+from ui.downloads import fresh_actor
+from ui.safe_table import csv_file, guard, guard_cell, table_csv
 
 FORMULA = '=HYPERLINK("http://e.invalid","x")'
 MARKUP = '![x](http://127.0.0.1:9/x.png) [链接](http://example.invalid) :red[红] <a href="http://e.invalid">a</a>'
@@ -156,7 +158,12 @@ def test_the_csv_button_rechecks_the_session_and_audits(hostile: str) -> None:
     engine = get_engine()
     token = authenticate(DEMO_USER["viewer"], DEMO_PASSWORD, engine=engine)
     frame = pd.DataFrame({"单位": [FORMULA], "总分": [-1.5]})
-    make = csv_maker(frame, "ranking", "排名.csv", token)
+    drawn = check_session(token, engine=engine).actor
+    file = csv_file(frame, "ranking", "排名.csv")
+
+    def make() -> bytes:  # what the button's deferred callable does when clicked
+        return file(fresh_actor(token, drawn, "export", "ranking"))
+
     before = len(audit_log(action="export", limit=1000, engine=engine))
 
     rows = pd.read_csv(io.BytesIO(make()), encoding="utf-8-sig")
@@ -166,9 +173,11 @@ def test_the_csv_button_rechecks_the_session_and_audits(hostile: str) -> None:
     assert log.iloc[0]["target"] == "export:ranking" and "排名.csv" in log.iloc[0]["message"]
 
     update_account(DEMO_USER["viewer"], role="unit", unit_code="C01", engine=engine)  # demoted: no export
-    assert make().decode("utf-8-sig").strip() == REFUSED
+    with pytest.raises(Forbidden):
+        make()
     logout(token, engine=engine)
-    assert make().decode("utf-8-sig").strip() == REFUSED
+    with pytest.raises(Forbidden):
+        make()
     assert len(audit_log(action="export", limit=1000, engine=engine)) == before + 1
     assert FORMULA.startswith(FORMULA_TRIGGERS)
 

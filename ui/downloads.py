@@ -15,6 +15,7 @@ DOWNLOAD_CSS puts a Chinese sentence in its place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -77,11 +78,14 @@ def download_button(
     file_name: str,
     key: str,
     mime: str | None = None,
+    where: Any = None,
     **options: object,
 ) -> None:
-    """st.download_button whose file is made by `make(account)` when clicked, re-checked as above."""
-    st.html(DOWNLOAD_CSS)
-    st.download_button(
+    """st.download_button whose file is made by `make(account)` when clicked, re-checked as above;
+    `where`: the container to draw it in (a column), else the page."""
+    place = where or st
+    place.html(DOWNLOAD_CSS)
+    place.download_button(
         label,
         data=deferred(make, permission, what),
         file_name=file_name,

@@ -29,6 +29,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from exports.safe_text import FORMULA_TRIGGERS, neutralise
+from services.permissions import Actor
 from ui.text import md_escape
 
 # Text that is only a signed number: a spreadsheet reads it as that number, never as a formula.
@@ -142,8 +143,6 @@ def static_table(data: pd.DataFrame | Styler) -> None:
 
 # -- 「下载 CSV」 ---------------------------------------------------------------------------------
 
-REFUSED = "下载未完成：登录已失效或当前账户无导出权限，请重新登录后再下载。"
-
 
 def table_csv(frame: pd.DataFrame) -> bytes:
     """A shown table as CSV (UTF-8 with BOM for Excel, CRLF): numbers as numbers, every text
@@ -162,20 +161,15 @@ def table_csv(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def csv_maker(frame: pd.DataFrame, what: str, file_name: str, token: str) -> Callable[[], bytes]:
-    """The deferred callable of a CSV button: runs when clicked, outside the page's run, so it
-    checks the session again (logged out, timed out, deactivated or demoted since the page was
-    drawn: no file) and records the export in the audit log before handing the file over."""
+def csv_file(frame: pd.DataFrame, what: str, file_name: str) -> Callable[[Actor], bytes]:
+    """What a CSV button makes when clicked, for the account `ui.downloads` has just re-checked:
+    the export is recorded in the audit log before the file is handed over."""
     data = frame.copy()
 
-    def make() -> bytes:
-        from services.accounts import check_session
+    def make(by: Actor) -> bytes:
         from services.audit import record_export
 
-        who = check_session(token).actor
-        if who is None or not who.can("export"):
-            return ("\ufeff" + REFUSED + "\r\n").encode("utf-8")
-        record_export(what, file_name, by=who)
+        record_export(what, file_name, by=by)
         return table_csv(data)
 
     return make
@@ -183,18 +177,18 @@ def csv_maker(frame: pd.DataFrame, what: str, file_name: str, token: str) -> Cal
 
 def csv_button(frame: pd.DataFrame, what: str, file_name: str, *, key: str, where: Any = None) -> None:
     """「下载 CSV」 under a table, for accounts that may export (nothing for the others)."""
-    from ui.guard import TOKEN_KEY, current_actor
+    from ui.downloads import download_button, may_export
 
-    actor = current_actor()
-    if actor is None or not actor.can("export"):
+    if not may_export():
         return
-    token = str(st.session_state.get(TOKEN_KEY) or "")
-    (where or st).download_button(
+    download_button(
         "下载 CSV",
-        data=csv_maker(frame, what, file_name, token),
+        csv_file(frame, what, file_name),
+        permission="export",
+        what=what,
         file_name=file_name,
         mime="text/csv",
         icon=":material/download:",
-        on_click="ignore",
         key=key,
+        where=where,
     )
