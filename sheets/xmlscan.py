@@ -15,6 +15,9 @@ It also notes whether the sheet holds formulas, error values (#DIV/0!), logical 
 in a percentage style (C-speed byte searches), so exact positions are looked up later (regex)
 only for sheets that need it; and whether it holds comments, CDATA or processing instructions
 and how many `<sheetData>`, which decide whether it may be cut into bands (`sheets.bands`).
+
+`MergeScanner`, fed the same chunks, reads the merged ranges (`<mergeCell ref="A1:N1"/>`) so
+their number and the cells they cover are bounded before calamine or openpyxl sees them.
 """
 
 from __future__ import annotations
