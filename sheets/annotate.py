@@ -107,12 +107,8 @@ def _load(book: Workbook) -> openpyxl.Workbook:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         for info in source.infolist():
             body = source.read(info)
-            if info.filename in parts and b"mergeCell" in body:
-                body = _MERGE_CELLS.sub(b"", body)
-                left = MergeScanner(0)
-                left.feed(body)
-                if left.count:  # a form the pattern missed: openpyxl must not fill it
-                    raise PackageRefused(msg.FILE_CORRUPT.format(detail=msg.MERGE_INVALID), msg.FILE_CORRUPT_HINT)
+            if info.filename in parts:
+                body = _without_merges(body)
             z.writestr(info.filename, body)
     wb = openpyxl.load_workbook(io.BytesIO(out.getvalue()), rich_text=False)
     for ws in wb.worksheets:
@@ -123,6 +119,19 @@ def _load(book: Workbook) -> openpyxl.Workbook:
         if ranges:
             ws.merged_cells = MultiCellRange(ranges)
     return wb
+
+
+def _without_merges(xml: bytes) -> bytes:
+    """A worksheet part without its <mergeCells> element; PackageRefused if a merge is left."""
+    at = xml.find(b"mergeCells")
+    if at >= 0:
+        at = max(0, at - 64)  # the pattern from just before the element, not over every cell
+        xml = xml[:at] + _MERGE_CELLS.sub(b"", xml[at:])
+    left = MergeScanner(0)
+    left.feed(xml)
+    if left.count:  # a form the pattern missed: openpyxl must not be the one to fill it
+        raise PackageRefused(msg.FILE_CORRUPT.format(detail=msg.MERGE_INVALID), msg.FILE_CORRUPT_HINT)
+    return xml
 
 
 def _anchor(ws: Worksheet, row: int, col: int, bounds: np.ndarray):
