@@ -360,3 +360,21 @@ def test_the_merge_scan_flags_what_it_cannot_read() -> None:
         scan = MergeScanner(100)
         scan.feed(b"<mergeCells>" + tag + b"</mergeCells>")
         assert scan.malformed, tag
+
+
+# -- files named on the command line --------------------------------------------------------------
+def test_a_units_file_named_on_the_command_line_is_bounded(tmp_path: Path, validate_args: list[str],
+                                                          capsys: pytest.CaptureFixture) -> None:  # fmt: skip
+    from manage import main
+
+    units = tmp_path / "big-units.csv"
+    units.write_bytes(
+        "单位编码,单位名称,类别\n".encode() + b"U01,A,B\n" * ((DEFAULT_LIMITS.max_bytes + (1 << 20)) >> 3)
+    )
+    args = [*validate_args[1:]]
+    args[args.index("--units") + 1] = str(units)
+    sheet = tmp_path / "评分.xlsx"
+    sheet.write_bytes(good_wide())
+    assert main([*args, str(sheet)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "单位清单 big-units.csv：文件大小 21.0 MB 超过上限 20.0 MB", err
