@@ -50,7 +50,7 @@ def run_import(args: argparse.Namespace) -> int:
             uploads.find_version(args.scheme, engine=engine)  # a clear message for an unknown scheme
             version = uploads.version_for(args.scheme, args.period, engine=engine)
         check = uploads.check_upload(
-            path.read_bytes(), path.name, version.id, args.period, assessor=args.assessor, engine=engine
+            _file_bytes(path), path.name, version.id, args.period, assessor=args.assessor, engine=engine
         )
     except ServiceError as exc:
         raise CommandError(str(exc)) from None
@@ -69,6 +69,21 @@ def run_import(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(outcome.message)
     return 0
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The file, refused (in Chinese) when larger than an upload may be, before it is read whole."""
+    from sheets.package import PackageRefused
+    from sheets.table import read_file
+
+    try:
+        return read_file(path)
+    except PackageRefused as exc:
+        raise CommandError(
+            f"{path.name}：{exc.problem}，整份表格不能导入（数据库未做任何修改）", exit_code=EXIT_INVALID
+        ) from None
+    except OSError as exc:
+        raise CommandError(f"无法读取 {path}：{exc.strerror}") from None
 
 
 def _annotate(check, target: str | None) -> None:  # noqa: ANN001 - services.uploads.UploadCheck

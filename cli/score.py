@@ -62,9 +62,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _category_map(path: str, values: pd.DataFrame) -> pd.Series:
     """unit (as written in the scores file, code or name) -> category, from a units file."""
-    from sheets.units import read_units
+    from sheets.units import UnitsFileError, read_units
 
-    units = read_units(Path(path))
+    try:
+        units = read_units(Path(path))
+    except UnitsFileError as exc:
+        raise CommandError(str(exc)) from None
     by_code = dict(zip(units["code"].astype(str), units["category"].astype(str), strict=True))
     by_name = dict(zip(units["name"].astype(str), units["category"].astype(str), strict=True))
     written = pd.unique(values["unit"].astype(str))
@@ -82,6 +85,8 @@ def _plain(value: object) -> object:
 
 def run(args: argparse.Namespace) -> int:
     from sheets.longfile import read_long_table
+    from sheets.package import PackageRefused
+    from sheets.table import read_file
 
     try:
         scheme = load_scheme(args.scheme)
@@ -90,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.scores)
     if not path.is_file():
         raise CommandError(f"找不到评分文件 {path}")
-    parsed = read_long_table(path.read_bytes(), scheme, file_name=path.name)
+    try:
+        data = read_file(path)  # refused when larger than an upload may be, before it is read whole
+    except PackageRefused as exc:
+        raise CommandError(f"评分文件 {path.name}：{exc}") from None
+    parsed = read_long_table(data, scheme, file_name=path.name)
     if parsed.errors:
         raise CommandError(
             f"评分文件 {path.name} 有 {len(parsed.errors)} 处错误：\n" + "\n".join(f"  {e}" for e in parsed.errors)

@@ -96,8 +96,6 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from sheets.annotate import annotate_workbook
-    from sheets.package import PackageRefused
     from sheets.reader import read_scores
 
     scheme = _scheme(args.scheme)
@@ -106,13 +104,10 @@ def run_validate(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"找不到文件 {path}")
-    data = path.read_bytes()
+    data = _file_bytes(path)
     parsed = read_scores(data, scheme, period=period, units=units, file_name=path.name, assessor=args.assessor)
     if args.annotate and parsed.errors:
-        try:
-            Path(args.annotate).write_bytes(annotate_workbook(data, parsed.errors, file_name=path.name))
-        except PackageRefused:
-            print("（文件无法打开，未生成标注副本）", file=sys.stderr)
+        _annotate(data, parsed.errors, path.name, args.annotate)
     if parsed.errors:
         head = f"{path.name}：发现 {parsed.total_errors or len(parsed.errors)} 处错误，整份表格不能导入："
         raise CommandError(head + "\n" + "\n".join(f"  {e}" for e in parsed.errors), exit_code=EXIT_INVALID)
@@ -121,6 +116,42 @@ def run_validate(args: argparse.Namespace) -> int:
         f"{path.name}：检查通过（{_layout_name(parsed.layout)}，{units_covered} 个单位，{len(parsed.values)} 个单元格）"
     )
     return 0
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The file, refused (in Chinese) when larger than an upload may be, before it is read whole."""
+    from sheets.package import PackageRefused
+    from sheets.table import read_file
+
+    try:
+        return read_file(path)
+    except PackageRefused as exc:
+        raise CommandError(f"{path.name}：{exc.problem}，整份表格不能导入", exit_code=EXIT_INVALID) from None
+    except OSError as exc:
+        raise CommandError(f"无法读取 {path}：{exc.strerror}") from None
+
+
+def _annotate(data: bytes, errors: list, file_name: str, target: str) -> None:
+    """Write the annotated copy; when it cannot be made, say why and go on: the error list stands."""
+    from sheets.annotate import annotate_workbook
+    from sheets.package import PackageRefused
+
+    try:
+        annotated = annotate_workbook(data, errors, file_name=file_name)
+    except PackageRefused as exc:
+        hint = f"（{exc.suggestion}）" if exc.suggestion else ""
+        print(f"未生成标注副本：{exc.problem}{hint}", file=sys.stderr)
+        return
+    except MemoryError:
+        print("未生成标注副本：文件太大，内存不足", file=sys.stderr)
+        return
+    except Exception:  # noqa: BLE001 - openpyxl may fail on a file calamine reads; the error list stands
+        print("未生成标注副本：该文件无法用于生成标注副本", file=sys.stderr)
+        return
+    try:
+        Path(target).write_bytes(annotated)
+    except OSError as exc:
+        raise CommandError(f"无法写入 {target}：{exc.strerror}") from None
 
 
 def _layout_name(layout: str) -> str:

@@ -2,15 +2,19 @@
 
 The result is the frame `services.catalog.upsert_units` takes; every row-level problem names the
 row as the user sees it in their sheet (the header is row 1).
+
+The file is read by `sheets.table.read_table`, through the same guards as a scoresheet upload
+(size, zip bombs, used range, merged ranges; a CSV's size, lines and encoding): a hostile file is
+refused with a Chinese message before any parser allocates for it.
 """
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
 from services.errors import InvalidInput
+from sheets.package import PackageRefused
+from sheets.table import read_table
 
 # Column headings accepted (Chinese, or the register's own English names).
 HEADINGS = {
@@ -21,21 +25,48 @@ HEADINGS = {
 LABELS = {"population": "人口", "active": "启用"}
 YES = {"是", "启用", "1", "true", "yes", "y", "√"}
 NO = {"否", "停用", "0", "false", "no", "n", "×"}
+REQUIRED = {"code": "编码", "name": "名称", "category": "类别"}
+NAMES = REQUIRED | {"parent": "上级", "population": "人口", "aliases": "别名", "active": "启用"}
 
 
 def _read(name: str, data: bytes) -> pd.DataFrame:
+    """The first sheet (or the CSV) as text, the header its first non-blank row; the index is
+    the file's row number less 2, as the messages count rows (header row 1)."""
     try:
-        if name.lower().endswith(".csv"):
-            return pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        return pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine", keep_default_na=False)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same plain answer
-        raise InvalidInput("无法读取该文件：请上传 .xlsx（Excel）或 UTF-8 编码的 .csv 文件。") from exc
+        rows = read_table(data, name).rows
+    except PackageRefused as exc:
+        hint = f"（{exc.suggestion}）" if exc.suggestion else ""
+        where = f"表「{exc.sheet}」: " if exc.sheet else ""
+        raise InvalidInput(f"无法读取单位清单 {name}：{where}{exc.problem}{hint}。未做任何修改。") from None
+    top = next((i for i, r in enumerate(rows) if any(v.strip() for v in r)), None)
+    if top is None:
+        raise InvalidInput(f"单位清单 {name} 是空的，未做任何修改。")
+    header = [v.strip() for v in rows[top]]
+    width = len(header)
+    body = rows[top + 1 :]
+    longer = [(top + 2 + i, r) for i, r in enumerate(body) if len(r) > width and any(v.strip() for v in r[width:])]
+    if longer:
+        lines = [f"  第 {n} 行有 {len(r)} 列，但表头只有 {width} 列" for n, r in longer[:20]]
+        raise InvalidInput("单位清单有误，未做任何修改：\n" + "\n".join(lines))
+    cells = [(r + [""] * width)[:width] for r in body]
+    # Columns without a heading are not read (as blank columns to the right of the table).
+    keep = [j for j, h in enumerate(header) if h]
+    frame = pd.DataFrame([[r[j] for j in keep] for r in cells], columns=[header[j] for j in keep], dtype=object)
+    frame.index = pd.RangeIndex(top, top + len(frame))
+    return frame
 
 
 def read_unit_register(name: str, data: bytes) -> pd.DataFrame:
     """The register in `data` as UNIT_COLUMNS; InvalidInput listing every located problem."""
     frame = _read(name, data)
     frame = frame.rename(columns=lambda c: HEADINGS.get(str(c).strip(), str(c).strip()))
+    missing = [label for col, label in REQUIRED.items() if col not in frame.columns]
+    if missing:
+        raise InvalidInput(f"单位清单缺少列：{'、'.join(missing)}（第一行应为列名），未做任何修改。")
+    twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if twice:
+        shown = "、".join(NAMES.get(c, c) for c in twice)
+        raise InvalidInput(f"单位清单中这些列出现了不止一次：{shown}，未做任何修改。")
     frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
     frame = frame[~(frame == "").all(axis=1)]  # blank rows between blocks are not units
     problems = []

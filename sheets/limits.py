@@ -17,6 +17,16 @@ class Limits:
     ratio_floor: int = 1 << 20
     max_entries: int = 10_000
     max_errors: int = 2_000  # errors listed; the rest are counted in one last message
+    # Merged ranges of one sheet. A real scoresheet has tens to hundreds, over a few cells each;
+    # a hostile one repeats a huge merge thousands of times, and every reader that fills merged
+    # ranges (the header search, openpyxl for the annotated copy) pays for each cell of each.
+    max_merges: int = 10_000
+    # Cells covered by the merged ranges of one sheet, summed, each range first clipped to the
+    # used range (cells outside it are empty: a merge over a whole row or column costs only the
+    # used part). Ranges cannot overlap in a real file, so there the sum is at most the used range.
+    max_merged_cells: int = 2_000_000
+    # Cells the annotated copy (openpyxl, ~1 KB and ~10 µs per cell) may load, all sheets together.
+    max_annotate_cells: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()

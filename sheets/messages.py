@@ -269,3 +269,12 @@ FILE_STRICT_HINT = (
 # -- warnings: read, but probably not as meant (shown with the preview, never refused) --------------
 PERCENT_FRACTION = "'{value}' 可能是 {pct}%：本指标按百分数填写（{pct} 表示 {pct}%），现在会按 {value}% 计算"
 PERCENT_FRACTION_HINT = "如实际是 {pct}%，请改填 {pct}；如确实是 {value}%，可忽略本提示"
+
+# -- merged cells, and files read outside the scoresheet upload --------------------------------------
+FILE_TOO_MANY_MERGES = "合并单元格超过 {limit} 处（上限）"
+FILE_MERGED_TOO_LARGE = "合并单元格覆盖约 {cells} 个单元格，超过上限 {limit}（最大的一处为 {ref}）"
+FILE_MERGES_HINT = "可能有合并区域被大量重复或误选了整行整列：请取消多余的合并单元格后另存再上传"
+MERGE_INVALID = "合并单元格的位置无效"
+ANNOTATE_TOO_MANY_CELLS = "文件有约 {cells} 个单元格，超过生成标注副本的上限 {limit}，未生成标注副本"
+ANNOTATE_TOO_MANY_CELLS_HINT = "错误清单仍然完整，请按清单逐条修改"
+FILE_NO_SHEET = "工作簿中没有工作表"

@@ -5,7 +5,12 @@
 - zip parts whose declared or actual inflated size is too large, or inflate too well (bombs) —
   every XML part is inflated once here, counting bytes, and its CRC checked;
 - XML parts with a DOCTYPE or ENTITY declaration (entity-expansion bombs), or not in UTF-8;
-- worksheets whose used range (rows × columns, measured from the cell references) is too large.
+- worksheets whose used range (rows × columns, measured from the cell references) is too large;
+- worksheets with too many merged ranges, or whose merged ranges (clipped to the used range)
+  cover too many cells; merged ranges the scan cannot read.
+
+Merged ranges are only ever handed on clipped to the used range (`Workbook.merged`), so what a
+reader pays to fill them is bounded by the cells actually used.
 
 The returned `Workbook` reads sheets with python-calamine, and knows per sheet where formulas
 without a cached value, error values and percentage-formatted numbers are.
@@ -32,11 +37,14 @@ from sheets.limits import DEFAULT_LIMITS, Limits
 from sheets.text import column_letter
 from sheets.usedrange import used_extent
 from sheets.xmlscan import (
+    MergeScanner,
     SheetScan,
     SheetScanner,
+    clip_merges,
     error_cells,
     exact_extent,
     formula_cells_without_value,
+    merged_area,
     scan_chunks,
     styled_cells,
 )
@@ -69,6 +77,7 @@ class SheetInfo:
     state: str  # visible, hidden, veryHidden
     scan: SheetScan = field(default_factory=SheetScan)
     xml: bytes | None = None  # the part, inflated, when it is large enough to be read in bands
+    merges: list = field(default_factory=list)  # merged ranges from the scan, clipped to the used range
 
     @property
     def visible(self) -> bool:
@@ -143,13 +152,15 @@ class Workbook:
         return True
 
     def merged(self, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-        """Merged ranges as ((row0, col0), (row1, col1)), 0-based, inclusive."""
-        if name in self._merged:
-            return self._merged[name]
-        try:
-            return list(self._sheet(name).merged_cell_ranges or [])
-        except PackageRefused:
-            return []
+        """Merged ranges as ((row0, col0), (row1, col1)), 0-based, inclusive, clipped to the used
+        range (so filling them costs at most the cells used), each once."""
+        if name not in self._merged:
+            try:
+                self._merged[name] = list(self._sheet(name).merged_cell_ranges or [])
+            except PackageRefused:
+                self._merged[name] = []
+        scan = self.info(name).scan
+        return clip_merges(self._merged[name], scan.row_bound, scan.col_bound)
 
     def _part(self, name: str) -> bytes:
         info = self.info(name)
@@ -225,8 +236,9 @@ def open_workbook(data: bytes, file_name: str, limits: Limits = DEFAULT_LIMITS) 
     sheets = _sheets(zf, verifier, workbook_part)
     percent = _percent_styles(zf, verifier, workbook_part)
     for sheet in sheets:
-        sheet.scan, sheet.xml = verifier.scan_sheet(sheet.part, percent)
+        sheet.scan, sheet.xml, merges = verifier.scan_sheet(sheet.part, percent, sheet.name)
         _check_extent(sheet, zf, limits)
+        sheet.merges = _check_merges(sheet, merges, limits)
     # Every other XML part is inflated once too, so that none can hide a bomb from the reader.
     for info in infos:
         if info.filename not in verifier.done and info.filename.endswith((".xml", ".rels", ".vml")):
@@ -334,22 +346,38 @@ class _Inflater:
                     raise PackageRefused(msg.FILE_BOMB.format(detail=f"部件 {name} 过大"), msg.FILE_BOMB_HINT)
         return b"".join(parts)
 
-    def scan_sheet(self, name: str, percent: frozenset[int]) -> tuple[SheetScan, bytes | None]:
-        """The sheet's scan, and the part itself when it is large: kept to be read in bands, and
-        scanned on every core."""
+    def scan_sheet(
+        self, name: str, percent: frozenset[int], sheet: str = ""
+    ) -> tuple[SheetScan, bytes | None, MergeScanner]:
+        """The sheet's scan, the part itself when it is large (kept to be read in bands, and
+        scanned on every core), and its merged ranges."""
         xml = None
+        merges = MergeScanner(self.limits.max_merges)
+        chunks = self._merge_checked(self._chunks(name), merges, sheet)
         if name in self.zf.namelist() and self.zf.getinfo(name).file_size >= bands.MIN_BYTES:
-            scan, xml = scan_chunks(self._chunks(name), percent, bands.cores())
+            scan, xml = scan_chunks(chunks, percent, bands.cores())
         else:
             scanner = SheetScanner(percent)
-            for chunk in self._chunks(name):
+            for chunk in chunks:
                 scanner.feed(chunk)
             scan = scanner.finish()
         if scan.doctype:
             raise PackageRefused(msg.FILE_ENTITY, msg.FILE_BOMB_HINT)
         if scan.utf16:
             raise PackageRefused(msg.FILE_CORRUPT.format(detail="工作表不是 UTF-8 编码"), msg.FILE_CORRUPT_HINT)
-        return scan, xml
+        return scan, xml, merges
+
+    def _merge_checked(self, chunks, merges: MergeScanner, sheet: str):  # noqa: ANN001, ANN202 - a generator
+        """`chunks`, each read for merged ranges as it passes; refused as soon as there are too many."""
+        for chunk in chunks:
+            merges.feed(chunk)
+            if merges.count > self.limits.max_merges:
+                raise _too_many_merges(self.limits, sheet)
+            yield chunk
+
+
+def _too_many_merges(limits: Limits, sheet: str) -> PackageRefused:
+    return PackageRefused(msg.FILE_TOO_MANY_MERGES.format(limit=f"{limits.max_merges:,}"), msg.FILE_MERGES_HINT, sheet)
 
 
 def _check_xml_head(chunk: bytes, name: str) -> None:
@@ -467,6 +495,26 @@ def _check_extent(sheet: SheetInfo, zf: zipfile.ZipFile, limits: Limits) -> None
             msg.FILE_TOO_WIDE_HINT,
             sheet.name,
         )
+
+
+def _check_merges(sheet: SheetInfo, merges: MergeScanner, limits: Limits) -> list:
+    """The sheet's merged ranges clipped to its used range, or PackageRefused when they cannot be
+    read or would cost too much to fill (checked after `_check_extent`: the used range is known)."""
+    if merges.malformed:
+        raise PackageRefused(msg.FILE_CORRUPT.format(detail=msg.MERGE_INVALID), msg.FILE_CORRUPT_HINT, sheet.name)
+    if merges.count > limits.max_merges:
+        raise _too_many_merges(limits, sheet.name)
+    clipped = clip_merges(merges.ranges, sheet.scan.row_bound, sheet.scan.col_bound)
+    area = merged_area(clipped)
+    if area > limits.max_merged_cells:
+        (r0, c0), (r1, c1) = max(clipped, key=lambda m: merged_area([m]))
+        largest = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+        raise PackageRefused(
+            msg.FILE_MERGED_TOO_LARGE.format(cells=f"{area:,}", limit=f"{limits.max_merged_cells:,}", ref=largest),
+            msg.FILE_MERGES_HINT,
+            sheet.name,
+        )
+    return clipped
 
 
 def _short(exc: BaseException) -> str:

@@ -8,7 +8,6 @@ texts at once (each distinct text once) and suggests the closest names for the r
 from __future__ import annotations
 
 import difflib
-import io
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -68,8 +67,13 @@ def read_units(source: str | Path | bytes, file_name: str | None = None) -> pd.D
 
 
 def _read_bytes(path: Path) -> bytes:
+    from sheets.package import PackageRefused
+    from sheets.table import read_file
+
     try:
-        return path.read_bytes()
+        return read_file(path)  # refuses a file larger than an upload may be before reading it whole
+    except PackageRefused as exc:
+        raise UnitsFileError(f"单位清单 {path.name}：{exc}") from None
     except OSError:
         raise UnitsFileError(f"找不到单位清单 {path}") from None
 
@@ -103,15 +107,22 @@ def _key_of_clean(text: str) -> str:
 
 
 def _read_csv(data: bytes, name: str) -> pd.DataFrame:
-    from sheets.longfile import decode_text
+    from sheets.longfile import csv_rows
+    from sheets.package import PackageRefused
 
-    text = decode_text(data)
-    if text is None:
-        raise UnitsFileError(f"单位清单 {name} 的文本编码无法识别（支持 UTF-8 和 GBK）")
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UnitsFileError(f"单位清单 {name} 无法读取：{exc}") from None
+        rows = csv_rows(data)  # the upload guards: size, lines, UTF-8 or GBK
+    except PackageRefused as exc:
+        raise UnitsFileError(f"单位清单 {name}：{exc}") from None
+    rows = [r for r in rows if any(v.strip() for v in r)]
+    if not rows:
+        raise UnitsFileError(f"单位清单 {name} 是空的")
+    header, seen = [], Counter()
+    for h in rows[0]:  # a repeated heading gets a suffix, as pandas gives it
+        header.append(f"{h}.{seen[h]}" if seen[h] else h)
+        seen[h] += 1
+    width = len(header)
+    return pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=header, dtype=object)
 
 
 def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:

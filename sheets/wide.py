@@ -68,7 +68,8 @@ def find_header(rows: list[list], merged: list, index: HeaderIndex) -> WideHeade
     width = max(len(r) for r in rows[:upto])
     top_rows = fill_merged(rows, merged, upto, width)
     texts = [[clean(c) if isinstance(c, str) else as_text(c) for c in r] for r in top_rows]
-    counts = [len({index.match(t) for t in row if t} - {None}) for row in texts]
+    # Each distinct text once: a merged range repeats its text in every cell it covers.
+    counts = [len({index.match(t) for t in set(row) if t} - {None}) for row in texts]
     best = max(counts)
     if best == 0:
         return None

@@ -15,6 +15,9 @@ It also notes whether the sheet holds formulas, error values (#DIV/0!), logical 
 in a percentage style (C-speed byte searches), so exact positions are looked up later (regex)
 only for sheets that need it; and whether it holds comments, CDATA or processing instructions
 and how many `<sheetData>`, which decide whether it may be cut into bands (`sheets.bands`).
+
+`MergeScanner`, fed the same chunks, reads the merged ranges (`<mergeCell ref="A1:N1"/>`) so
+their number and the cells they cover are bounded before calamine or openpyxl sees them.
 """
 
 from __future__ import annotations
@@ -365,6 +368,109 @@ def exact_extent(xml: bytes) -> SheetScan:
     s.cell_refs = s.cell_tags
     s.row_refs = s.row_tags
     return s
+
+
+# -- merged ranges -------------------------------------------------------------------------------
+_MERGE = b"mergeCell"
+_MERGE_REF = re.compile(rb"""\sref\s*=\s*(["'])([^"']*)\1""")
+_RANGE = re.compile(rb"\s*\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?\s*")
+_MERGE_TAG_MAX = 4096  # no program writes a <mergeCell> tag longer than this
+_HELD = 32  # bytes kept before a tag name: room for '<' and a namespace prefix
+
+
+class MergeScanner:
+    """The merged ranges of a worksheet part (`<mergeCell ref="A1:N1"/>`), fed its inflated chunks
+    in order, before any parser sees them.
+
+    `ranges` holds ((row0, col0), (row1, col1)), 0-based and inclusive (as calamine gives them),
+    for the first `keep` tags; `count` counts every tag, so a sheet with millions costs no more
+    than counting them. A tag whose reference cannot be read sets `malformed`: what this scan
+    cannot measure, no reader may be given. Found by a C-speed search for the tag name; a tag
+    cut between two chunks is held until the next one.
+    """
+
+    def __init__(self, keep: int):
+        self.ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        self.count = 0
+        self.malformed = False
+        self._keep = keep
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self._tail + chunk
+        done = 0  # bytes before this are looked at
+        at = buf.find(_MERGE)
+        while at >= 0:
+            after = at + len(_MERGE)
+            if after >= len(buf):
+                break  # the byte after the name is in the next chunk
+            if buf[after] not in b" \t\r\n/>" or not _opens_element(buf, at):
+                at = buf.find(_MERGE, after)  # <mergeCells>, </mergeCell>, or text
+                continue
+            end = buf.find(b">", after)
+            if end < 0:
+                if len(buf) - at > _MERGE_TAG_MAX:
+                    self.malformed = True
+                    done = len(buf)
+                break
+            self._tag(buf[after:end])
+            done = end + 1
+            at = buf.find(_MERGE, done)
+        start = len(buf) - len(_MERGE) - _HELD if at < 0 else at - _HELD
+        self._tail = buf[max(done, start, 0) :]
+
+    def _tag(self, attrs: bytes) -> None:
+        self.count += 1
+        if self.count > self._keep:
+            return
+        ref = _MERGE_REF.search(attrs)
+        m = _RANGE.fullmatch(ref.group(2)) if ref else None
+        if m is None:
+            self.malformed = True
+            return
+        r0, c0 = int(m.group(2)) - 1, _column_number(m.group(1)) - 1
+        r1, c1 = (int(m.group(4)) - 1, _column_number(m.group(3)) - 1) if m.group(3) else (r0, c0)
+        self.ranges.append(((min(r0, r1), min(c0, c1)), (max(r0, r1), max(c0, c1))))
+
+
+def _opens_element(buf: bytes, at: int) -> bool:
+    """Whether the name at `at` follows '<' or '<prefix:' (not '</', text, or an attribute)."""
+    if at > 0 and buf[at - 1] == 60:  # <
+        return True
+    if at < 2 or buf[at - 1] != 58:  # :
+        return False
+    i = at - 2
+    while i >= 0 and at - i < _HELD and _NAME[buf[i]]:
+        i -= 1
+    return i >= 0 and i < at - 2 and buf[i] == 60
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def clip_merges(
+    ranges: list[tuple[tuple[int, int], tuple[int, int]]], rows: int, cols: int
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Merged ranges cut to the used range (`rows` × `cols` from A1), each once, in their order.
+
+    Cells outside the used range are empty, so a merge over a whole row or column reads the same
+    clipped; ranges left with one cell or none merge nothing and are dropped.
+    """
+    out = {}
+    for (r0, c0), (r1, c1) in ranges:
+        r1, c1 = min(r1, rows - 1), min(c1, cols - 1)
+        if r0 <= r1 and c0 <= c1 and (r0 < r1 or c0 < c1):
+            out[(r0, c0), (r1, c1)] = None
+    return list(out)
+
+
+def merged_area(ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> int:
+    """Cells covered by `ranges`, counted once per range (overlaps count again)."""
+    return sum((r1 - r0 + 1) * (c1 - c0 + 1) for (r0, c0), (r1, c1) in ranges)
 
 
 _ANY_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?([\w.-]+)((?:\s[^>]*)?)>")
