@@ -459,7 +459,8 @@ def normalise_period(raw: object) -> str | None:
 
 def display(raw: object) -> str:
     """A cell value as text for a message: trimmed, at most 40 characters."""
-    if isinstance(raw, float) and raw == int(raw) and abs(raw) < 1e15:
+    # abs() first: int() of an infinity raises, and huge floats read better in exponent form.
+    if isinstance(raw, float) and abs(raw) < 1e15 and raw == int(raw):
         text = str(int(raw))
     elif isinstance(raw, dt.datetime):
         text = raw.strftime("%Y-%m-%d %H:%M") if (raw.hour or raw.minute) else raw.strftime("%Y-%m-%d")

@@ -69,7 +69,7 @@ def read_scores(
                             file_name=file_name)  # fmt: skip
     except Exception as exc:  # a bug must not surface as a traceback on the upload page
         log.exception("reading %s failed", file_name)
-        err = file_error(msg.FILE_INTERNAL.format(detail=type(exc).__name__), file=file_name, kind="internal")
+        err = file_error(msg.FILE_INTERNAL, file=file_name, kind="internal")
         return ParsedUpload(empty_values(), [err], "", file_name=file_name)
 
 

@@ -392,3 +392,17 @@ def test_good_values_are_unchanged():
     want = {(u, c): v for u, cells in GOOD.items() for c, v in cells.items()}
     got = _cells(_read(good_wide()))
     assert got[("U01", "A2")] == want[("U01", "A2")] and got[("U01", "B2")] is None
+
+
+@pytest.mark.parametrize("raw", [float("inf"), float("-inf"), 1.7976931348623155e308, float("nan")])
+def test_a_cell_beyond_any_score_is_shown_not_crashed_on(raw: float) -> None:
+    # The fuzz test found a cell value that made the message text itself raise (int() of inf).
+    from sheets.cells import display
+
+    assert display(raw) == str(raw)
+
+
+def test_an_unexpected_reader_failure_names_no_python_internals() -> None:
+    from sheets import messages as msg
+
+    assert msg.FILE_INTERNAL.isascii() is False and "{" not in msg.FILE_INTERNAL
