@@ -59,7 +59,7 @@ def minutes_left_until(until: datetime | None, now: datetime) -> int:
 
 def pause_after(failures: int) -> timedelta:
     """How long the pause lasts once `failures` (a multiple of PAIR_LIMIT) failures are reached."""
-    rounds = failures // PAIR_LIMIT
+    rounds = min(failures // PAIR_LIMIT, 20)  # 15 minutes × 2^19 is far past MAX_PAUSE; no overflow
     return min(PAIR_PAUSE * 2 ** (rounds - 1), MAX_PAUSE)
 
 

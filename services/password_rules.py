@@ -42,8 +42,14 @@ def _simple(text: str) -> str:
 
 
 def _is_sequence(text: str) -> bool:
-    steps = {ord(b) - ord(a) for a, b in zip(text.lower(), text.lower()[1:], strict=False)}
-    return len(steps) == 1 and steps <= {1, -1}
+    """`1234567890`, `9876543210`, `abcdefghij`: a run along the digits or the alphabet (either way,
+    going round: 8, 9, 0, 1 …)."""
+    text = text.lower()
+    for alphabet in ("0123456789", "abcdefghijklmnopqrstuvwxyz"):
+        ring = alphabet * (len(text) // len(alphabet) + 2)
+        if text in ring or text in ring[::-1]:
+            return True
+    return False
 
 
 def check_password_rules(password: str, *, username: str = "", display_name: str = "") -> None:
