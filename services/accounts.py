@@ -67,6 +67,11 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _as_typed(typed: str) -> str:
+    """A typed user name fit to show in the audit log: one line, printable, at most 64 characters."""
+    return "".join(ch if ch.isprintable() else "�" for ch in typed[:64]) or "（空）"
+
+
 def hash_password(password: str, *, username: str = "", display_name: str = "") -> str:
     check_password_rules(password, username=username, display_name=display_name)
     return _hasher.hash(password)
@@ -142,7 +147,8 @@ def authenticate(username: str, password: str, *, source: str = "", engine: Engi
         target = f"account:{a.username}" if a is not None else "login"
         paused = login_throttle.note(session, "login", typed, source, "refused" if refused else "failed", now)
         action = "login.locked" if refused is not None else "login.failed"
-        audit.record(session, NOT_SIGNED_IN, action, target, why, typed_username=typed, source=source)
+        said = f"{why}（输入的用户名「{_as_typed(typed)}」，来自 {source or '未知地址'}）"
+        audit.record(session, NOT_SIGNED_IN, action, target, said, typed_username=typed, source=source)
         if paused is not None:
             audit.record(
                 session, NOT_SIGNED_IN, "account.lockout", target,

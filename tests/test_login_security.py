@@ -222,6 +222,10 @@ def test_failed_logins_are_not_recorded_under_the_typed_name(database: Engine, a
     first = failures.iloc[-1]  # oldest: the posing name
     assert first["detail"]["typed_username"] == posing[:64] and first["target"] == "login"
     assert first["detail"]["source"] == ATTACKER
+    # the page shows the message: the typed name there too, said to be typed, on one line
+    assert first["message"] == f"登录失败：用户名不存在（输入的用户名「{posing[:64]}」，来自 {ATTACKER}）"
+    refused("a\nb\x00c", WRONG, database)
+    assert "输入的用户名「a�b�c」" in audit_log(action="login.failed", limit=1, engine=database)["message"].iloc[0]
     assert set(failures["target"].iloc[:-1]) == {"account:boss"}
     assert posing[:64] not in set(audit_log(engine=database)["actor"])
 
@@ -350,3 +354,15 @@ def test_the_login_page_records_the_client_address(
     log = audit_log(action=["login.failed", "login.ok"], limit=2)  # this case's (the database is shared)
     assert log["detail"].map(lambda d: d["source"]).tolist() == [recorded, recorded]
     assert log["actor"].tolist() == ["演示领导（demo-viewer）", "未登录"]
+
+
+def test_the_command_line_says_the_rules_before_asking(
+    database: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url_of(database))
+    monkeypatch.delenv("ASSESS_NEW_PASSWORD", raising=False)
+    typed = iter(["abcdefghij", "abcdefghij"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
+    assert manage.main(["create-user", "chief"]) == 2
+    err = capsys.readouterr().err
+    assert err.index("不能是常见密码") < err.index("密码不能是连续的字母或数字")
