@@ -67,9 +67,10 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _as_typed(typed: str) -> str:
-    """A typed user name fit to show in the audit log: one line, printable, at most 64 characters."""
-    return "".join(ch if ch.isprintable() else "�" for ch in typed[:64]) or "（空）"
+def _printable(text: str, limit: int = 64) -> str:
+    """Typed text fit for the database and the audit log: one line, no NUL (which PostgreSQL
+    refuses), at most `limit` characters. Never a valid user name if anything was replaced."""
+    return "".join(ch if ch.isprintable() else "�" for ch in (text or "").strip()[:limit])
 
 
 def hash_password(password: str, *, username: str = "", display_name: str = "") -> str:
@@ -110,8 +111,7 @@ def _demo_mode() -> bool:
 def authenticate(username: str, password: str, *, source: str = "", engine: Engine | None = None) -> str:
     """Check the password; on success start a session and return its token. Raises LoginRefused
     (always with LOGIN_REFUSED). `source` is the client address (ui/client.py)."""
-    typed = (username or "").strip()[:64]
-    source = (source or "")[:64]
+    typed, source = _printable(username), _printable(source)
     demo_mode = _demo_mode()
 
     def work(session: Session) -> str | None:
@@ -147,7 +147,7 @@ def authenticate(username: str, password: str, *, source: str = "", engine: Engi
         target = f"account:{a.username}" if a is not None else "login"
         paused = login_throttle.note(session, "login", typed, source, "refused" if refused else "failed", now)
         action = "login.locked" if refused is not None else "login.failed"
-        said = f"{why}（输入的用户名「{_as_typed(typed)}」，来自 {source or '未知地址'}）"
+        said = f"{why}（输入的用户名「{typed or '（空）'}」，来自 {source or '未知地址'}）"
         audit.record(session, NOT_SIGNED_IN, action, target, said, typed_username=typed, source=source)
         if paused is not None:
             audit.record(
@@ -269,7 +269,7 @@ def change_password(
     check_password_rules(new, username=actor.username, display_name=actor.display_name)
     if old == new:
         raise InvalidInput("新密码不能与原密码相同")
-    source = (source or "")[:64]
+    source = _printable(source)
 
     def work(session: Session) -> str:
         a = session.get(Account, actor.account_id)
@@ -279,8 +279,11 @@ def change_password(
         refused = login_throttle.refusal(session, "password", a.username, source, now, per_address=False)
         if refused is not None:
             _verify(_DUMMY_HASH, old)
-            login_throttle.note(session, "password", a.username, source, "refused", now, per_address=False)
             minutes = login_throttle.minutes_left_until(refused.until, now)
+            audit.record(
+                session, actor.label, "account.password_failed", f"account:{a.username}",
+                f"修改本人密码被拒绝：原密码连续错误，暂停约 {minutes} 分钟", source=source,
+            )  # fmt: skip
             return f"原密码连续输入错误次数过多，请 {minutes} 分钟后再试。"
         if not _verify(a.password_hash, old):
             login_throttle.note(session, "password", a.username, source, "failed", now, per_address=False)
@@ -528,7 +531,7 @@ def authenticate_external(username: str, *, source: str = "oidc", engine: Engine
     The account must already exist locally — its role, unit and scopes are set here, never by the
     provider — and be active, not locked, not a demo account. Audited like a password login.
     """
-    username = (username or "").strip()[:64]
+    username = _printable(username)
 
     def work(session: Session) -> tuple[str | None, str]:
         now = utcnow()

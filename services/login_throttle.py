@@ -18,8 +18,9 @@ The 修改密码 old-password check counts per account instead (`per_address=Fal
 a session has already signed in, and only that account's own password change is paused.
 
 Attempts live in the database (table `login_attempt`), so every replica behind a proxy counts the
-same. A refused attempt is recorded but does not count as a failure: the pause is not extended
-by retrying during it, and the answer is the same as for a wrong password either way.
+same. Only successes and failures are stored: a refused attempt is audited but not counted, so
+retrying during a pause does not extend it, and hammering a paused name adds no rows here (the
+answer is the same as for a wrong password either way).
 """
 
 from __future__ import annotations
@@ -125,6 +126,8 @@ def note(
     session: Session, kind: str, username: str, source: str, outcome: str, now: datetime, *, per_address: bool = True
 ) -> timedelta | None:
     """Record an attempt. Returns the pause it starts, if this failure starts one."""
+    if outcome == "refused":
+        return None  # not counted (see the module docstring)
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP))  # indexed; usually nothing
     session.add(LoginAttempt(at=now, kind=kind, username=username[:64], source=source[:64], outcome=outcome))
     if outcome != "failed":

@@ -318,15 +318,15 @@ class LoginAttempt(Base):
     """One sign-in attempt (or one check of the old password in 修改密码), for throttling.
 
     `username` is the name as typed (attacker-controlled, never shown as an account); `source` is
-    the client address (ui/client.py). `outcome`: 'ok', 'failed' (password checked and wrong,
-    unknown name, account off) or 'refused' (throttled before the password counted).
+    the client address (ui/client.py). `outcome`: 'ok' or 'failed' (wrong password, unknown name,
+    account off); attempts refused by the throttle are audited, not stored here.
     `kind`: 'login' or 'password' (the old-password check). Rows older than 30 days are deleted.
     In the database, not in memory, so that every replica behind the proxy counts the same.
     """
 
     __tablename__ = "login_attempt"
     __table_args__ = (
-        CheckConstraint("outcome IN ('ok', 'failed', 'refused')", name="outcome"),
+        CheckConstraint("outcome IN ('ok', 'failed')", name="outcome"),
         CheckConstraint("kind IN ('login', 'password')", name="kind"),
         Index(None, "username", "source", "at"),
         Index(None, "source", "at"),

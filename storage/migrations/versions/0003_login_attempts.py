@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("username", sa.String(64), nullable=False),
         sa.Column("source", sa.String(64), nullable=False),
         sa.Column("outcome", sa.String(10), nullable=False),
-        sa.CheckConstraint("outcome IN ('ok', 'failed', 'refused')", name="ck_login_attempt_outcome"),
+        sa.CheckConstraint("outcome IN ('ok', 'failed')", name="ck_login_attempt_outcome"),
         sa.CheckConstraint("kind IN ('login', 'password')", name="ck_login_attempt_kind"),
         sa.PrimaryKeyConstraint("id", name="pk_login_attempt"),
     )
