@@ -1,7 +1,8 @@
 """Account commands: create-user (the first administrator), set-password, list-users.
 
 The password is asked for twice on the terminal (never on the command line, where it would be
-kept in the shell history), unless ASSESS_NEW_PASSWORD is set (for scripted installs).
+kept in the shell history), unless ASSESS_NEW_PASSWORD is set (for scripted installs). It must
+pass services/password_rules.py, whichever way it comes; a refusal says why.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 
 from cli import CommandError
 from services.errors import ServiceError
@@ -46,6 +48,9 @@ def _password() -> str:
     given = os.environ.get("ASSESS_NEW_PASSWORD")
     if given:
         return given
+    from services.password_rules import RULES_TEXT
+
+    print(f"{RULES_TEXT}。", file=sys.stderr)  # before typing, not after a refusal
     first = getpass.getpass("密码：")
     if getpass.getpass("再次输入密码：") != first:
         raise CommandError("两次输入的密码不一致")

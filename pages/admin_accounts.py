@@ -15,6 +15,7 @@ from services.accounts import (
 )
 from services.catalog import list_categories, list_schemes, list_units
 from services.errors import ServiceError
+from services.password_rules import RULES_TEXT
 from services.permissions import ROLE_NAMES
 from ui.guard import page_guard
 from ui.safe_table import show_table
@@ -75,6 +76,7 @@ if notice:
     st.success(md_lines(notice))
 
 new_tab, edit_tab, password_tab = st.tabs(["新建账户", "修改账户", "重置密码 / 解锁"])
+st.caption(f"{RULES_TEXT}。“锁定中”表示该用户名在至少一个地址因连续登录失败暂停登录；解除锁定对所有地址生效。")
 with new_tab, st.form("new_account", clear_on_submit=False):
     c = st.columns(3)
     username = c[0].text_input("用户名（字母、数字、_ . @ -）")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from services.accounts import (
-    MIN_PASSWORD,
+    MAX_FAILURES,
     LoginRefused,
     authenticate,
     authenticate_external,
@@ -13,7 +13,10 @@ from services.accounts import (
     oidc_enabled,
 )
 from services.errors import ServiceError
+from services.login_throttle import PAIR_PAUSE
+from services.password_rules import RULES_TEXT
 from ui import auth_routes
+from ui.client import client_address
 from ui.guard import NOTICE_KEY, current_actor, page_guard, start_session
 
 page_guard()
@@ -36,7 +39,7 @@ with st.form("login", enter_to_submit=True):
     submitted = st.form_submit_button("登录", type="primary")
 
 if submitted:
-    source = str(st.context.ip_address or "")
+    source = client_address()  # behind a trusted proxy, the browser's address (ASSESS_TRUSTED_PROXIES)
     try:
         token = authenticate(username, password, source=source)
     except LoginRefused as exc:
@@ -57,7 +60,8 @@ if oidc_enabled():  # optional single sign-on through st.login (docs/accounts.md
         st.login()
 
 st.caption(
-    f"连续 5 次密码错误账户将锁定 15 分钟；长时间无操作将自动退出。密码至少 {MIN_PASSWORD} 位，可在“我的账户”中修改。"
+    f"同一地址连续 {MAX_FAILURES} 次登录失败后，该用户名在此地址暂停登录 {int(PAIR_PAUSE.total_seconds() // 60)} 分钟"
+    f"（再失败则时间加倍）；长时间无操作将自动退出。{RULES_TEXT}，可在“我的账户”中修改。"
 )
 if not auth_routes.mounted():
     st.caption(

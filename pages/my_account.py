@@ -6,7 +6,9 @@ import streamlit as st
 
 from services.accounts import MIN_PASSWORD, change_password
 from services.errors import ServiceError
+from services.password_rules import RULES_TEXT
 from services.permissions import PERMISSIONS
+from ui.client import client_address
 from ui.guard import TOKEN_KEY, page_guard
 
 actor = page_guard()
@@ -21,6 +23,7 @@ if actor.role == "assessor":
 st.caption("可以：" + "、".join(PERMISSIONS[p] for p in PERMISSIONS if actor.can(p)))
 
 st.subheader("修改密码")
+st.caption(f"{RULES_TEXT}。")
 with st.form("change_password", clear_on_submit=True):
     old = st.text_input("原密码", type="password", autocomplete="current-password")
     new = st.text_input(f"新密码（至少 {MIN_PASSWORD} 位）", type="password", autocomplete="new-password")
@@ -30,7 +33,7 @@ with st.form("change_password", clear_on_submit=True):
             st.error("两次输入的新密码不一致")
         else:
             try:
-                change_password(actor, old, new, token=st.session_state.get(TOKEN_KEY, ""))
+                change_password(actor, old, new, token=st.session_state.get(TOKEN_KEY, ""), source=client_address())
             except ServiceError as exc:
                 st.error(str(exc))
             else:

@@ -1,9 +1,13 @@
 """Local accounts: argon2 password hashes, sign-in with lockout, server-side sessions.
 
-- Passwords: at least MIN_PASSWORD characters, stored as argon2id hashes (argon2-cffi).
-- Lockout: MAX_FAILURES wrong passwords in a row lock the account for LOCKOUT minutes; every
-  attempt, good or bad, is audited. An unknown user name gets the same answer as a wrong
-  password (and costs the same hashing time), so names cannot be probed.
+- Passwords: at least MIN_PASSWORD characters and not easy to guess (services/password_rules.py),
+  stored as argon2id hashes (argon2-cffi).
+- Sign-in failures: every failure — unknown name, wrong password, paused, deactivated, a demo
+  account outside demo mode — gets one identical answer (LOGIN_REFUSED) after exactly one argon2
+  verification, so neither the words nor the time tell whether a name exists or is paused.
+  Attempts are throttled per user name × client address, per address and overall
+  (services/login_throttle.py); the account is never locked for everyone. Every attempt is
+  audited; a failed one under the actor 未登录, the typed name only in the detail, marked as typed.
 - Sessions: a random token per signed-in browser; the database keeps only its sha256. A session
   ends on logout, after IDLE minutes without activity, after ABSOLUTE hours, or when the account
   is deactivated, changes role or has its password reset.
@@ -18,7 +22,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -28,16 +32,17 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services import audit
+from services import audit, login_throttle
 from services._db import local_time, read, write
 from services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from services.password_rules import MIN_PASSWORD as MIN_PASSWORD  # re-exported for the pages
+from services.password_rules import check_password_rules
 from services.permissions import ROLE_NAMES, Actor, check
 from storage.models import Account, AccountSession, Scheme, Unit, UnitCategory
 from storage.types import utcnow
 
-MIN_PASSWORD = 10
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILURES = login_throttle.PAIR_LIMIT
+LOCKOUT = login_throttle.PAIR_PAUSE
 IDLE = timedelta(minutes=float(os.environ.get("ASSESS_IDLE_MINUTES", "30")))
 ABSOLUTE = timedelta(hours=12)
 TICKET_SECONDS = 60
@@ -45,8 +50,13 @@ TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most this often p
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 
 _hasher = PasswordHasher()
-# Verified against when the user name is unknown, so that answer takes as long as a wrong password.
+# Verified against when there is no account to check or the attempt is refused, so that every
+# answer costs the same argon2 work as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+# The one answer to every failed sign-in: true whatever the reason, and saying what to do.
+LOGIN_REFUSED = "用户名或密码错误。连续多次失败后需等待一段时间才能再试；如仍无法登录，请联系管理员。"
+# Who a failed attempt is recorded as: nobody is signed in, and the typed name proves nothing.
+NOT_SIGNED_IN = "未登录"
 
 
 class LoginRefused(ServiceError):
@@ -57,15 +67,14 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"密码至少需要 {MIN_PASSWORD} 个字符")
-    if password.strip() != password:
-        raise InvalidInput("密码首尾不能有空格")
+def _printable(text: str, limit: int = 64) -> str:
+    """Typed text fit for the database and the audit log: one line, no NUL (which PostgreSQL
+    refuses), at most `limit` characters. Never a valid user name if anything was replaced."""
+    return "".join(ch if ch.isprintable() else "�" for ch in (text or "").strip()[:limit])
 
 
-def hash_password(password: str) -> str:
-    check_password_rules(password)
+def hash_password(password: str, *, username: str = "", display_name: str = "") -> str:
+    check_password_rules(password, username=username, display_name=display_name)
     return _hasher.hash(password)
 
 
@@ -100,61 +109,57 @@ def _demo_mode() -> bool:
 
 # -- signing in and out ------------------------------------------------------------------------
 def authenticate(username: str, password: str, *, source: str = "", engine: Engine | None = None) -> str:
-    """Check the password; on success start a session and return its token. Raises LoginRefused."""
-    username = (username or "").strip()[:64]
+    """Check the password; on success start a session and return its token. Raises LoginRefused
+    (always with LOGIN_REFUSED). `source` is the client address (ui/client.py)."""
+    typed, source = _printable(username), _printable(source)
     demo_mode = _demo_mode()
 
-    def work(session: Session) -> tuple[str | None, str]:
+    def work(session: Session) -> str | None:
         now = utcnow()
-        a = session.scalars(select(Account).where(Account.username == username)).one_or_none()
-        if a is None:
+        a = session.scalars(select(Account).where(Account.username == typed)).one_or_none()
+        refused = login_throttle.refusal(session, "login", typed, source, now)
+        # Exactly one argon2 verification on every path: the answer's time says nothing.
+        if refused is not None:
             _verify(_DUMMY_HASH, password)
+            why = f"登录被拒绝：{refused.why}"
+        elif a is None:
+            _verify(_DUMMY_HASH, password)
+            why = "登录失败：用户名不存在"
+        elif not _verify(a.password_hash, password):
+            why = "登录失败：密码错误"
+        elif not a.active:
+            why = "登录失败：账户已停用"
+        elif a.is_demo and not demo_mode:
+            why = "登录失败：演示账户在非演示模式下不可用"
+        else:
+            if _hasher.check_needs_rehash(a.password_hash):
+                a.password_hash = _hasher.hash(password)
+            a.last_login_at = now
+            login_throttle.note(session, "login", typed, source, "ok", now)
+            token = secrets.token_urlsafe(32)
+            session.add(
+                AccountSession(
+                    token_sha256=_sha(token), account_id=a.id, created_at=now, last_seen_at=now, source=source
+                )
+            )
+            audit.record(session, actor_of(a).label, "login.ok", f"account:{typed}", "登录成功", source=source)
+            return token
+        target = f"account:{a.username}" if a is not None else "login"
+        paused = login_throttle.note(session, "login", typed, source, "refused" if refused else "failed", now)
+        action = "login.locked" if refused is not None else "login.failed"
+        said = f"{why}（输入的用户名「{typed or '（空）'}」，来自 {source or '未知地址'}）"
+        audit.record(session, NOT_SIGNED_IN, action, target, said, typed_username=typed, source=source)
+        if paused is not None:
             audit.record(
-                session,
-                username or "（空）",
-                "login.failed",
-                f"account:{username}",
-                "登录失败：用户名不存在",
-                source=source,
-            )
-            return None, "用户名或密码错误"
-        if a.locked_until is not None and a.locked_until > now:
-            minutes = max(1, int((a.locked_until - now).total_seconds() // 60) + 1)
-            audit.record(
-                session, username, "login.locked", f"account:{username}", "账户锁定期间尝试登录", source=source
-            )
-            return None, f"该账户因连续 {MAX_FAILURES} 次密码错误已被锁定，请 {minutes} 分钟后再试，或请管理员解锁。"
-        if not _verify(a.password_hash, password):
-            a.failed_logins += 1
-            if a.failed_logins >= MAX_FAILURES:
-                a.failed_logins, a.locked_until = 0, now + LOCKOUT
-                audit.record(
-                    session, username, "account.lockout", f"account:{username}",
-                    f"连续 {MAX_FAILURES} 次密码错误，账户锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟", source=source,
-                )  # fmt: skip
-                return None, f"密码连续错误 {MAX_FAILURES} 次，账户已锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟。"
-            audit.record(session, username, "login.failed", f"account:{username}", "登录失败：密码错误", source=source)
-            return None, "用户名或密码错误"
-        if not a.active or (a.is_demo and not demo_mode):
-            audit.record(
-                session, username, "login.failed", f"account:{username}", "登录失败：账户已停用", source=source
-            )
-            return None, "该账户已停用，请联系管理员。"
-        if _hasher.check_needs_rehash(a.password_hash):
-            a.password_hash = _hasher.hash(password)
-        a.failed_logins, a.locked_until, a.last_login_at = 0, None, now
-        token = secrets.token_urlsafe(32)
-        session.add(
-            AccountSession(
-                token_sha256=_sha(token), account_id=a.id, created_at=now, last_seen_at=now, source=source[:200]
-            )
-        )
-        audit.record(session, actor_of(a).label, "login.ok", f"account:{username}", "登录成功", source=source)
-        return token, ""
+                session, NOT_SIGNED_IN, "account.lockout", target,
+                f"同一地址连续 {MAX_FAILURES} 次登录失败，此用户名在该地址暂停登录 {int(paused.total_seconds() // 60)} 分钟",
+                typed_username=typed, source=source,
+            )  # fmt: skip
+        return None
 
-    token, why = write(engine, work)
+    token = write(engine, work)
     if token is None:
-        raise LoginRefused(why)
+        raise LoginRefused(LOGIN_REFUSED)
     return token
 
 
@@ -253,26 +258,51 @@ def redeem_ticket(ticket: str, *, engine: Engine | None = None) -> str | None:
     return token if write(engine, work) else None
 
 
-def change_password(actor: Actor, old: str, new: str, *, token: str = "", engine: Engine | None = None) -> None:
-    """The signed-in user changes their own password; their other sessions end."""
+def change_password(
+    actor: Actor, old: str, new: str, *, token: str = "", source: str = "", engine: Engine | None = None
+) -> None:
+    """The signed-in user changes their own password; their other sessions end.
+
+    Guessing the old password is throttled like sign-in, per account: after MAX_FAILURES wrong
+    old passwords the check pauses (login_throttle), so a stolen session cannot try many."""
     check(actor, "account.self")
-    check_password_rules(new)
+    check_password_rules(new, username=actor.username, display_name=actor.display_name)
     if old == new:
         raise InvalidInput("新密码不能与原密码相同")
+    source = _printable(source)
 
-    def work(session: Session) -> None:
+    def work(session: Session) -> str:
         a = session.get(Account, actor.account_id)
         if a is None:
             raise NotFound("账户不存在")
+        now = utcnow()
+        refused = login_throttle.refusal(session, "password", a.username, source, now, per_address=False)
+        if refused is not None:
+            _verify(_DUMMY_HASH, old)
+            minutes = login_throttle.minutes_left_until(refused.until, now)
+            audit.record(
+                session, actor.label, "account.password_failed", f"account:{a.username}",
+                f"修改本人密码被拒绝：原密码连续错误，暂停约 {minutes} 分钟", source=source,
+            )  # fmt: skip
+            return f"原密码连续输入错误次数过多，请 {minutes} 分钟后再试。"
         if not _verify(a.password_hash, old):
-            raise InvalidInput("原密码不正确")
-        a.password_hash, a.password_changed_at = _hasher.hash(new), utcnow()
+            login_throttle.note(session, "password", a.username, source, "failed", now, per_address=False)
+            audit.record(
+                session, actor.label, "account.password_failed", f"account:{a.username}",
+                "修改本人密码：原密码不正确", source=source,
+            )  # fmt: skip
+            return "原密码不正确"
+        login_throttle.note(session, "password", a.username, source, "ok", now, per_address=False)
+        a.password_hash, a.password_changed_at = _hasher.hash(new), now
         session.execute(
             delete(AccountSession).where(AccountSession.account_id == a.id, AccountSession.token_sha256 != _sha(token))
         )
         audit.record(session, actor.label, "account.password", f"account:{a.username}", "修改本人密码")
+        return ""
 
-    write(engine, work)
+    problem = write(engine, work)  # a failure is recorded (committed) before it is reported
+    if problem:
+        raise InvalidInput(problem)
 
 
 # -- administration ------------------------------------------------------------------------------
@@ -319,7 +349,10 @@ def create_account(
         raise InvalidInput("用户名须为 2–64 个字母、数字或 _ . @ - 字符")
     if role not in ROLE_NAMES:
         raise InvalidInput(f"未知角色：{role}（可选：{'、'.join(f'{k}={v}' for k, v in ROLE_NAMES.items())}）")
-    hashed = hash_password(password)
+    # Demo accounts carry the published demo password on purpose and only open in demo mode.
+    hashed = (
+        _hasher.hash(password) if is_demo else hash_password(password, username=username, display_name=display_name)
+    )
     actor = who.label if who is not None else actor
 
     def work(session: Session) -> Actor:
@@ -408,14 +441,15 @@ def update_account(
 def reset_password(username: str, password: str, *, by: Actor | None = None, engine: Engine | None = None) -> None:
     """An administrator sets a new password; the account is unlocked and its sessions end."""
     who = check(by, "accounts.manage")
-    hashed = hash_password(password)
 
     def work(session: Session) -> None:
         a = session.scalars(select(Account).where(Account.username == username)).one_or_none()
         if a is None:
             raise NotFound(f"没有用户名为 {username} 的账户")
+        hashed = hash_password(password, username=a.username, display_name=a.display_name)
         a.password_hash, a.password_changed_at = hashed, utcnow()
         a.failed_logins, a.locked_until = 0, None
+        login_throttle.forget(session, a.username)
         session.execute(delete(AccountSession).where(AccountSession.account_id == a.id))
         audit.record(
             session,
@@ -436,6 +470,7 @@ def unlock_account(username: str, *, by: Actor | None = None, engine: Engine | N
         if a is None:
             raise NotFound(f"没有用户名为 {username} 的账户")
         a.failed_logins, a.locked_until = 0, None
+        login_throttle.forget(session, a.username)
         audit.record(
             session,
             who.label if who else "系统（命令行）",
@@ -452,10 +487,11 @@ def list_accounts(*, by: Actor | None = None, engine: Engine | None = None) -> p
     check(by, "accounts.manage")
     now = utcnow()
 
-    def work(session: Session) -> list[Account]:
-        return list(session.scalars(select(Account).order_by(Account.role, Account.username)))
+    def work(session: Session) -> tuple[list[Account], set[str]]:
+        accounts = list(session.scalars(select(Account).order_by(Account.role, Account.username)))
+        return accounts, login_throttle.paused_names(session, [a.username for a in accounts], now)
 
-    rows = read(engine, work)
+    rows, paused = read(engine, work)
     return pd.DataFrame(
         {
             "username": [a.username for a in rows],
@@ -466,7 +502,7 @@ def list_accounts(*, by: Actor | None = None, engine: Engine | None = None) -> p
             "schemes": ["、".join((a.scopes or {}).get("schemes") or []) for a in rows],
             "categories": ["、".join((a.scopes or {}).get("categories") or []) for a in rows],
             "active": [a.active for a in rows],
-            "locked": [a.locked_until is not None and a.locked_until > now for a in rows],
+            "locked": [a.username in paused for a in rows],  # paused from at least one address
             "last_login": [local_time(a.last_login_at) for a in rows],
             "demo": [a.is_demo for a in rows],
         }
@@ -475,10 +511,6 @@ def list_accounts(*, by: Actor | None = None, engine: Engine | None = None) -> p
 
 def has_accounts(*, engine: Engine | None = None) -> bool:
     return read(engine, lambda s: s.scalar(select(Account.id).where(Account.active).limit(1)) is not None)
-
-
-def account_locked_until(username: str, *, engine: Engine | None = None) -> datetime | None:
-    return read(engine, lambda s: s.scalar(select(Account.locked_until).where(Account.username == username)))
 
 
 def record_refusal(actor: Actor, target: str, message: str, *, engine: Engine | None = None) -> None:
@@ -499,7 +531,7 @@ def authenticate_external(username: str, *, source: str = "oidc", engine: Engine
     The account must already exist locally — its role, unit and scopes are set here, never by the
     provider — and be active, not locked, not a demo account. Audited like a password login.
     """
-    username = (username or "").strip()[:64]
+    username = _printable(username)
 
     def work(session: Session) -> tuple[str | None, str]:
         now = utcnow()
@@ -507,10 +539,11 @@ def authenticate_external(username: str, *, source: str = "oidc", engine: Engine
         if a is None or not a.active or a.is_demo or (a.locked_until is not None and a.locked_until > now):
             audit.record(
                 session,
-                username or "（空）",
+                NOT_SIGNED_IN,
                 "login.failed",
-                f"account:{username}",
+                f"account:{a.username}" if a is not None else "login",
                 "统一身份认证登录被拒绝",
+                typed_username=username,
                 source=source,
             )
             return None, "统一身份认证的账户在本系统中不存在或已停用，请联系管理员开通。"

@@ -50,6 +50,7 @@ ACTIONS = {
     "account.create": "新建账户",
     "account.update": "修改账户",
     "account.password": "修改本人密码",
+    "account.password_failed": "修改密码时原密码错误",
     "account.reset": "重置密码",
     "account.unlock": "解除锁定",
     "access.denied": "越权访问被拒绝",

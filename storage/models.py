@@ -281,6 +281,9 @@ class Account(Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     # Made by the demo bootstrap; refused at sign-in unless the app runs in demo mode.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # No longer used: sign-in failures and locks live in `login_attempt` (per user name and client
+    # address, so an attacker cannot lock an account for everyone). Kept so older code reading them
+    # still works; `authenticate` neither reads nor writes them.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
@@ -309,3 +312,29 @@ class AccountSession(Base):
     source: Mapped[str] = mapped_column(String(200), default="")
 
     account: Mapped[Account] = relationship(lazy="joined", innerjoin=True)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt (or one check of the old password in 修改密码), for throttling.
+
+    `username` is the name as typed (attacker-controlled, never shown as an account); `source` is
+    the client address (ui/client.py). `outcome`: 'ok' or 'failed' (wrong password, unknown name,
+    account off); attempts refused by the throttle are audited, not stored here.
+    `kind`: 'login' or 'password' (the old-password check). Rows older than 30 days are deleted.
+    In the database, not in memory, so that every replica behind the proxy counts the same.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('ok', 'failed')", name="outcome"),
+        CheckConstraint("kind IN ('login', 'password')", name="kind"),
+        Index(None, "username", "source", "at"),
+        Index(None, "source", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    username: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(10))

@@ -7,14 +7,15 @@ from datetime import timedelta
 import pytest
 from conftest import url_of
 from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
 import manage
 from services import accounts, bootstrap
-from services.accounts import LoginRefused, authenticate, check_session, create_account
+from services.accounts import LOGIN_REFUSED, LoginRefused, authenticate, check_session, create_account
 from services.audit import audit_log
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.permissions import Actor
-from storage.models import Account, AccountSession
+from storage.models import Account, AccountSession, LoginAttempt
 from storage.types import utcnow
 
 PASSWORD = "correct-horse-battery"
@@ -68,24 +69,33 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(database: Engine, a
         authenticate("nobody", PASSWORD, engine=database)
     with pytest.raises(LoginRefused) as wrong:
         authenticate("boss", "wrong-password!", engine=database)
-    assert str(unknown.value) == str(wrong.value) == "用户名或密码错误"
+    assert str(unknown.value) == str(wrong.value) == LOGIN_REFUSED
+    assert LOGIN_REFUSED.startswith("用户名或密码错误")
     assert len(audit_log(action="login.failed", engine=database)) == 2
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(database: Engine, admin: Actor) -> None:
-    for _ in range(4):
+def _age_attempts(engine: Engine, by: timedelta) -> None:
+    """Move every recorded sign-in attempt `by` into the past (as if that time had gone by)."""
+    with Session(engine) as session, session.begin():
+        for attempt in session.scalars(select(LoginAttempt)):
+            attempt.at = attempt.at - by
+
+
+def test_five_failures_pause_the_name_from_that_address_for_fifteen_minutes(database: Engine, admin: Actor) -> None:
+    for _ in range(5):
         with pytest.raises(LoginRefused, match="用户名或密码错误"):
-            authenticate("boss", "wrong-password!", engine=database)
-    with pytest.raises(LoginRefused, match="已锁定 15 分钟"):
-        authenticate("boss", "wrong-password!", engine=database)
-    # Now even the right password is refused, saying for how long.
-    with pytest.raises(LoginRefused, match="请 1[56] 分钟后再试"):
-        authenticate("boss", PASSWORD, engine=database)
-    assert len(audit_log(action="account.lockout", engine=database)) == 1
+            authenticate("boss", "wrong-password!", source="10.0.0.9", engine=database)
+    # Now even the right password is refused from there, with the same answer.
+    with pytest.raises(LoginRefused) as paused:
+        authenticate("boss", PASSWORD, source="10.0.0.9", engine=database)
+    assert str(paused.value) == LOGIN_REFUSED
+    lockout = audit_log(action="account.lockout", engine=database)
+    assert len(lockout) == 1 and "暂停登录 15 分钟" in lockout["message"].iloc[0]
+    assert accounts.list_accounts(engine=database).set_index("username").loc["boss", "locked"]
     # Once the 15 minutes are over, the right password works again.
-    with database.begin() as conn:
-        conn.execute(update(Account).values(locked_until=utcnow() - timedelta(seconds=1)))
-    assert authenticate("boss", PASSWORD, engine=database)
+    _age_attempts(database, timedelta(minutes=15, seconds=1))
+    assert authenticate("boss", PASSWORD, source="10.0.0.9", engine=database)
+    assert not accounts.list_accounts(engine=database).set_index("username").loc["boss", "locked"]
 
 
 def test_a_good_login_resets_the_failure_count(database: Engine, admin: Actor) -> None:
@@ -96,6 +106,7 @@ def test_a_good_login_resets_the_failure_count(database: Engine, admin: Actor) -
     for _ in range(4):
         with pytest.raises(LoginRefused, match="用户名或密码错误"):
             authenticate("boss", "wrong-password!", engine=database)
+    assert authenticate("boss", PASSWORD, engine=database)  # 4 + 4 failures: never 5 in a row
 
 
 def test_an_idle_session_expires(database: Engine, admin: Actor) -> None:
@@ -163,8 +174,10 @@ def test_deactivating_an_account_ends_its_sessions_and_refuses_login(database: E
     token = authenticate("viewer1", PASSWORD, engine=database)
     accounts.update_account("viewer1", active=False, by=admin, engine=database)
     assert check_session(token, engine=database).actor is None
-    with pytest.raises(LoginRefused, match="已停用"):
+    with pytest.raises(LoginRefused) as refused:
         authenticate("viewer1", PASSWORD, engine=database)
+    assert str(refused.value) == LOGIN_REFUSED  # the right password does not tell it is deactivated
+    assert audit_log(action="login.failed", engine=database)["message"].iloc[0].startswith("登录失败：账户已停用")
 
 
 def test_an_admin_cannot_lock_themselves_out(database: Engine, admin: Actor) -> None:
@@ -195,8 +208,9 @@ def test_demo_accounts_exist_only_in_demo_mode(database: Engine, monkeypatch: py
     token = authenticate("demo-admin", bootstrap.DEMO_PASSWORD, engine=database)
     monkeypatch.setenv("ASSESS_SEED_DEMO", "0")
     assert check_session(token, engine=database).actor is None
-    with pytest.raises(LoginRefused, match="已停用"):
+    with pytest.raises(LoginRefused) as refused:
         authenticate("demo-admin", bootstrap.DEMO_PASSWORD, engine=database)
+    assert str(refused.value) == LOGIN_REFUSED
     bootstrap._ready.clear()
 
 
