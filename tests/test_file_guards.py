@@ -222,7 +222,7 @@ def test_a_register_csv_is_bounded_and_its_encoding_checked() -> None:
     header = "编码,名称,类别\n"
     gbk = (header + "N01,新建卫生室,村卫生室\n").encode("gbk")
     assert read_unit_register("单位.csv", gbk)["name"].tolist() == ["新建卫生室"]
-    with pytest.raises(InvalidInput, match="无法识别文本编码（支持 UTF-8 和 GBK）"):
+    with pytest.raises(InvalidInput, match="无法识别文本编码（支持 UTF-8、GBK 和 UTF-16）"):
         read_unit_register("单位.csv", header.encode() + b"N01,\xff\xff,X\n")
     lines = header.encode() + b"N01,A,B\n" * (DEFAULT_LIMITS.max_rows + 1)
     with pytest.raises(InvalidInput, match=f"超过上限 {DEFAULT_LIMITS.max_rows} 行"):
