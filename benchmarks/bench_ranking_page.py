@@ -199,7 +199,7 @@ def _sign_in(at, url: str) -> None:  # noqa: ANN001
     except ImportError:
         return
     engine = make_engine(url)
-    password = "bench-Passw0rd-2025"
+    password = "Ranking-Viewer-Tulip-2025"  # must pass the password rules (not contain the user name)
     with trusted():
         try:
             actor = create_account("bench", "基准测试", "viewer", password, engine=engine)
