@@ -39,7 +39,7 @@ if start == "修改已有方案" and schemes:
     key = st.selectbox("方案", list(schemes), format_func=lambda k: schemes[k].label, key="scheme_pick")
     source = latest_version(key).source
 else:
-    uploaded = st.file_uploader("方案文件", type=["yaml", "yml"], key="scheme_file")
+    uploaded = st.file_uploader("方案文件（.yaml）", type=None, key="scheme_file")  # refusals in Chinese below
     if uploaded is not None:
         try:
             source = uploaded.getvalue().decode("utf-8")

@@ -102,7 +102,9 @@ with active_tab:
 
 with import_tab:
     st.caption("第一行为列名：编码、名称、类别（必填），上级、人口、别名（| 分隔）、启用（可选）。全部正确才会导入。")
-    uploaded = st.file_uploader("单位清单（.xlsx 或 .csv）", type=["xlsx", "csv"], key="units_file")
+    # Any file is taken: the reader says in Chinese what it is and how to save it (Streamlit's own
+    # refusal of a type is English).
+    uploaded = st.file_uploader("单位清单（.xlsx 或 .csv）", type=None, key="units_file")
     if uploaded is not None:
         try:
             frame = read_unit_register(uploaded.name, uploaded.getvalue())

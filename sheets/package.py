@@ -19,6 +19,7 @@ without a cached value, error values and percentage-formatted numbers are.
 from __future__ import annotations
 
 import io
+import logging
 import posixpath
 import re
 import xml.etree.ElementTree as ET
@@ -48,6 +49,8 @@ from sheets.xmlscan import (
     scan_chunks,
     styled_cells,
 )
+
+_log = logging.getLogger(__name__)
 
 _CHUNK = 4 << 20
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -518,8 +521,14 @@ def _check_merges(sheet: SheetInfo, merges: MergeScanner, limits: Limits) -> lis
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if len(text) <= 80 else text[:79] + "…"
+    """What was wrong, in Chinese. The library's own text (English, e.g. "File is not a zip
+    file") goes to the server log only: a user is never shown it."""
+    _log.info("unreadable workbook: %s: %s", type(exc).__name__, exc)
+    if isinstance(exc, zipfile.BadZipFile | EOFError):
+        return "不是完整的 Excel 工作簿，可能未下载完整"
+    if isinstance(exc, zlib.error | NotImplementedError):
+        return "压缩内容无法解开"
+    return "工作簿内容无法解析"
 
 
 def column_values(rows: list[list], col: int, start: int, stop: int) -> np.ndarray:

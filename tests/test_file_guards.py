@@ -378,3 +378,19 @@ def test_a_units_file_named_on_the_command_line_is_bounded(tmp_path: Path, valid
     assert main([*args, str(sheet)]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "单位清单 big-units.csv：文件大小 21.0 MB 超过上限 20.0 MB", err
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"PK\x03\x04" + bytes(200), good_wide()[: len(good_wide()) // 2]],
+    ids=["zip header only", "workbook cut in half"],
+)
+def test_a_broken_workbook_is_described_in_chinese_not_in_the_librarys_words(data: bytes) -> None:
+    # zipfile / calamine say "File is not a zip file" and the like: that goes to the log only.
+    with pytest.raises(InvalidInput) as refused:
+        read_unit_register("单位.xlsx", data)
+    with pytest.raises(PackageRefused) as upload:
+        open_workbook(data, DEFAULT_LIMITS).sheet_rows(SHEET)
+    for text in (str(refused.value), upload.value.problem):
+        assert "文件已损坏" in text
+        assert not re.search(r"[A-Za-z]{3,}", text.replace("Excel", "").replace("单位.xlsx", "")), text
