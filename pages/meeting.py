@@ -41,7 +41,7 @@ def _plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-view, _ = current_view(with_groups=False)
+view, _ = current_view(with_groups=False, published=True)
 scheme = view.scheme
 d = scheme.decimals
 bulletin = view_bulletin(view)

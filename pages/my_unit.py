@@ -32,7 +32,10 @@ kind = c[1].segmented_control(
 ) or next(iter(choices[key]))
 period = c[2].selectbox("期间", choices[key][kind], format_func=period_name, key=f"own_period_{key}_{kind}")
 mine = own_unit(key, period, by=actor)
-if mine is None or mine.row is None:
+if mine is None:
+    st.info(f"{period_name(period)}：本期考核结果尚未发布。")
+    st.stop()
+if mine.row is None:
     st.info(f"本单位在 {period_name(period)} 没有考核结果。")
     st.stop()
 row, scheme, d = mine.row, mine.scheme, mine.scheme.decimals

@@ -153,7 +153,7 @@ if len(shown):
 
 if preview.score_problems:
     st.warning(
-        "导入后暂时无法计算总分（数据不完整），导入后排名页会提示补充：\n\n"
+        "导入后这些单位暂不能计分：数据进入本期草稿，草稿页列出缺少的数据；补齐之前不能发布：\n\n"
         + "\n".join(f"- {p}" for p in preview.score_problems[:20])
     )
 effect = preview.effect
@@ -200,5 +200,7 @@ if confirmed:
     after_data_change()
     st.session_state.pop("up_check", None)
     st.session_state["up_nonce"] = nonce + 1  # a fresh, empty uploader
-    st.session_state["upload_done"] = outcome.message + ("" if outcome.noop else "。排名等页面已按新数据更新。")
+    st.session_state["upload_done"] = outcome.message + (
+        "" if outcome.noop else "。数据已进入本期草稿（考核员和管理员可见），复核发布后领导和单位才能看到。"
+    )
     st.rerun()

@@ -99,7 +99,7 @@ def test_upload_preview_confirm_and_the_ranking_follows(at: AppTest, engine: Eng
     at.text_input(key="up_note").input("8月更正")  # inside the form: sent with the button
     _button(at, "确认导入").click().run()
     assert not at.exception, at.exception
-    assert any("已导入" in s.value and "排名等页面已按新数据更新" in s.value for s in at.success)
+    assert any("已导入" in s.value and "复核发布后领导和单位才能看到" in s.value for s in at.success)
     assert at.file_uploader[0].key == "up_file_1"  # an empty uploader for the next file
     latest = history(KEY, PERIOD, engine=engine).iloc[0]
     assert (latest["submitted_by"], latest["note"]) == ("演示管理员（demo-admin）", "8月更正")

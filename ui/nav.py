@@ -25,6 +25,7 @@ PAGES = {
     "录入数据": [
         ("pages/upload.py", "上传评分表", ":material/upload_file:"),
         ("pages/submissions.py", "提交记录", ":material/history:"),
+        ("pages/publish.py", "审定发布", ":material/verified:"),
     ],
     "本单位": [
         ("pages/my_unit.py", "本单位结果", ":material/home_work:"),
