@@ -62,6 +62,7 @@ PAGE_PERMISSION: dict[str, str | None] = {
     "pages/upload.py": "upload",
     "pages/submissions.py": "submissions.read",
     "pages/publish.py": "publish",
+    "pages/progress.py": "results.draft",
     "pages/whatif.py": "schemes.edit",
     "pages/admin_schemes.py": "schemes.edit",
     "pages/admin_units.py": "units.edit",
