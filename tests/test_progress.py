@@ -8,8 +8,10 @@ from datetime import date
 import pytest
 from conftest import NA, SmallDb
 from sqlalchemy import Engine
+from test_pages import demo_url  # noqa: F401 - fixture
 
-from services import permissions, progress as progress_module
+from services import permissions
+from services import progress as progress_module
 from services.permissions import Actor
 from services.progress import progress, set_deadline
 
@@ -76,3 +78,28 @@ def test_status_command(small: SmallDb, monkeypatch: pytest.MonkeyPatch, capsys:
     assert code == 2 and "nope" in err and "Traceback" not in err
     code, _, err = run(small.engine, "deadline", "--period", P, "--date", "4月5日")
     assert code == 2 and "格式不对" in err
+
+
+def test_the_periods_page_sets_the_deadline_and_the_progress_page_shows_it_overdue(
+    demo_url: str,  # noqa: F811 - the fixture
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streamlit.testing.v1 import AppTest
+    from test_pages import APP, DEMO_USER, _as_a_running_server, choose, login
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
+    _as_a_running_server(monkeypatch)
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    login(at, DEMO_USER["admin"])
+    assert at.title[0].value == "填报进度"  # where an administrator lands
+    at.switch_page("pages/admin_periods.py").run()
+    at.selectbox(key="deadline_period").set_value("2025-12")
+    at.date_input(key="deadline_date").set_value(date(2026, 1, 5))
+    next(b for b in at.button if b.label == "保存截止日期").click().run()
+    assert not at.exception, at.exception
+    assert any("截止日期已设为 2026-01-05" in s.value for s in at.success)
+    choose(at, "community_monthly", "2025-12")
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception, at.exception
+    assert any("截止 2026-01-05" in m.value for m in [*at.info, *at.error])
