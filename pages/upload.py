@@ -7,6 +7,7 @@ import streamlit as st
 
 from services.errors import PeriodLocked, ServiceError
 from services.periods import get_period
+from services.teams import MODE_NAMES
 from services.uploads import UploadCheck, check_upload, commit, make_template, scheme_units, version_for
 from ui.guard import page_guard
 from ui.tables import table_height
@@ -69,6 +70,12 @@ st.download_button(
 
 # -- 2. the upload ---------------------------------------------------------------------------
 st.subheader("2. 上传填好的评分表")
+mode = "auto"
+if option.has_values:  # issue 19: a correction replaces its team's values, a new team adds
+    mode = st.radio(
+        "本次上传是", list(MODE_NAMES), format_func=MODE_NAMES.get, horizontal=True, key="up_mode",
+        help="更正：替换同一考核组原有的数值（预填模板带有考核组）；新的考核组：与已有考核组的数值合并计分，须填写考核组名称",
+    )  # fmt: skip
 nonce = st.session_state.setdefault("up_nonce", 0)
 uploaded = st.file_uploader(
     "选择文件：系统模板（宽表或每单位一张表），或长表（单位、指标编码、数值[、考核人、备注]，.xlsx 或 .csv）",
@@ -79,7 +86,7 @@ if uploaded is None:
     st.page_link("pages/submissions.py", label="查看提交记录与撤回", icon=":material/history:")
     st.stop()
 
-check_key = (uploaded.file_id, version.id, period, assessor)
+check_key = (uploaded.file_id, version.id, period, assessor, mode)
 kept = st.session_state.get("up_check")
 if kept is not None and kept[0] == check_key:
     check: UploadCheck = kept[1]
@@ -88,8 +95,9 @@ else:
         st.write("逐格检查单位、指标和数值……")
         try:
             check = check_upload(
-                uploaded.getvalue(), uploaded.name, version.id, period, assessor=assessor or None, by=actor
-            )
+                uploaded.getvalue(), uploaded.name, version.id, period, assessor=assessor or None, mode=mode,
+                by=actor,
+            )  # fmt: skip
         except ServiceError as exc:
             status.update(label="无法检查", state="error")
             st.error(str(exc))
@@ -173,6 +181,7 @@ if len(effect):
             "原等级": effect["grade_before"],
             "新等级": effect["grade_after"],
             "状态": effect["status_name"],
+            "原因": effect.get("why", ""),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table), 15))
