@@ -63,6 +63,7 @@ PAGE_PERMISSION: dict[str, str | None] = {
     "pages/submissions.py": "submissions.read",
     "pages/publish.py": "publish",
     "pages/progress.py": "results.draft",
+    "pages/reconcile.py": "results.draft",
     "pages/whatif.py": "schemes.edit",
     "pages/admin_schemes.py": "schemes.edit",
     "pages/admin_units.py": "units.edit",

@@ -37,8 +37,8 @@ RESULTS = {"overview", "ranking", "unit_detail", "criteria", "trends", "meeting"
 # Which pages each role opens, from the role descriptions.
 OPENS = {
     "admin": RESULTS | {"upload", "submissions", "whatif", "admin_units", "admin_schemes", "admin_accounts",
-                        "admin_audit", "admin_periods", "my_account", "progress", "publish"},
-    "assessor": RESULTS | {"upload", "submissions", "my_account", "progress"},
+                        "admin_audit", "admin_periods", "my_account", "progress", "publish", "reconcile"},
+    "assessor": RESULTS | {"upload", "submissions", "my_account", "progress", "reconcile"},
     "viewer": RESULTS | {"my_account"},
     "unit": {"my_unit", "my_account"},
 }  # fmt: skip
@@ -47,7 +47,7 @@ TITLES = {  # text of each page's heading
     "overview": "总览", "ranking": "排名", "unit_detail": "单位详情", "criteria": "指标分析", "trends": "趋势",
     "meeting": "考核通报", "upload": "上传评分表", "submissions": "提交记录", "whatif": "模拟测算",
     "admin_units": "单位管理", "admin_schemes": "方案管理", "admin_accounts": "账户管理", "admin_audit": "审计日志", "admin_periods": "期间管理",
-    "my_account": "我的账户", "my_unit": "本单位结果", "progress": "填报进度", "publish": "审定发布",
+    "my_account": "我的账户", "my_unit": "本单位结果", "progress": "填报进度", "publish": "审定发布", "reconcile": "核对考核组",
 }  # fmt: skip
 
 

@@ -84,3 +84,30 @@ def test_leadership_sees_the_published_result_and_the_admin_the_draft_until_publ
     after = published_results(KEY, P, engine=engine).units.set_index("unit")["total"]
     assert after["C03"] == draft["C03"]
     engine.dispose()
+
+
+def test_the_reconciliation_page_resolves_a_difference_with_a_reason(
+    demo_url: str,  # noqa: F811 - the fixture
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = _app(demo_url, "admin", monkeypatch)
+    choose(admin, KEY, "2025-08")
+    admin.switch_page("pages/reconcile.py").run()
+    assert not admin.exception, admin.exception
+    table = admin.dataframe[0].value
+    assert set(table["状态"]) == {"差异较大"} and {"考核一组", "考核二组"} <= set(table.columns)
+    first = admin.selectbox(key="reconcile_cell").value
+    admin.radio(key="reconcile_action").set_value("average")
+    next(b for b in admin.button if b.label == "确认处理").click().run()
+    assert any("必须填写原因" in e.value for e in admin.error)
+    admin.text_input(key="reconcile_reason").input("两组复核后以一组为准")
+    admin.radio(key="reconcile_action").set_value("average")
+    admin.selectbox(key="reconcile_cell").set_value(first)
+    next(b for b in admin.button if b.label == "确认处理").click().run()
+    assert any("不能取平均" in e.value for e in admin.error)  # a yes/no item: 0.5 is no answer
+    admin.radio(key="reconcile_action").set_value("choose")
+    admin.selectbox(key="reconcile_team").set_value("考核一组")
+    next(b for b in admin.button if b.label == "确认处理").click().run()
+    assert not admin.exception, admin.exception
+    assert any("已处理" in s.value and "重新发布后生效" in s.value for s in admin.success), [e.value for e in admin.error]
+    assert len(admin.dataframe[0].value) == len(table) - 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import SmallDb
+from conftest import NA, SmallDb
 
 from services.errors import InvalidInput
 from services.results import results
@@ -100,3 +100,34 @@ def test_prefilling_with_several_teams_asks_which(team1: SmallDb) -> None:
     with pytest.raises(InvalidInput, match="请先填写要预填哪一个考核组"):
         make_template(team1.version_id, P, "wide", prefill=True, engine=team1.engine)
     assert make_template(team1.version_id, P, "wide", prefill=True, assessor="考核二组", engine=team1.engine)
+
+
+# -- reconciliation ---------------------------------------------------------------------------
+def test_reconciliation_shows_teams_side_by_side_and_resolves_with_a_reason(team1: SmallDb) -> None:
+    from services.audit import audit_log
+    from services.reconcile import reconciliation, resolve
+    from services.submissions import rollback
+
+    team1.put(P, {"U1": {"D1": 20, "D2": NA, "K1": 0}, "U2": {"D1": 29}}, assessor="考核二组")
+    found = reconciliation("t", P, engine=team1.engine)
+    cells = found.cells.set_index(["unit", "code"])
+    assert found.teams == ["考核一组", "考核二组"]
+    assert cells.loc[("U1", "D1"), "status"] == "差异较大"  # 20 of 50 points apart
+    assert (cells.loc[("U1", "D1"), "考核一组"], cells.loc[("U1", "D1"), "考核二组"]) == ("40", "20")
+    assert cells.loc[("U1", "D2"), "status"] == "冲突" and cells.loc[("U1", "D2"), "考核二组"] == "不适用"
+    assert cells.loc[("U2", "D1"), "status"] == "差异在允许范围内"  # 1 of 50
+    assert cells.loc[("U1", "K1"), "status"] == "一致"
+
+    with pytest.raises(InvalidInput, match="必须填写原因"):
+        resolve("t", P, "U1", "D1", "choose", " ", team="考核一组", engine=team1.engine)
+    out = resolve("t", P, "U1", "D1", "choose", "现场复核以一组为准", team="考核一组", user="组长", engine=team1.engine)
+    current = team1.current(P)
+    assert current[("U1", "D1", "考核一组")] == 40 and current[("U1", "D1", "考核二组")] == 40
+    resolve("t", P, "U1", "D2", "na", "该院本月无此业务", engine=team1.engine)
+    assert team1.current(P)[("U1", "D2", "考核一组")] == NA
+    after = reconciliation("t", P, engine=team1.engine).cells.set_index(["unit", "code"])
+    assert after.loc[("U1", "D1"), "status"] == "一致" and after.loc[("U1", "D2"), "status"] == "一致"
+    log = audit_log(action="reconcile.resolve", engine=team1.engine)
+    assert len(log) == 2 and "现场复核以一组为准" in " ".join(log["message"])
+    rollback(out.submission_id, "组长", "撤回核对", engine=team1.engine)  # an ordinary submission
+    assert team1.current(P)[("U1", "D1", "考核二组")] == 20

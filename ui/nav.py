@@ -26,6 +26,7 @@ PAGES = {
         ("pages/progress.py", "填报进度", ":material/checklist:"),
         ("pages/upload.py", "上传评分表", ":material/upload_file:"),
         ("pages/submissions.py", "提交记录", ":material/history:"),
+        ("pages/reconcile.py", "核对考核组", ":material/compare_arrows:"),
         ("pages/publish.py", "审定发布", ":material/verified:"),
     ],
     "本单位": [
