@@ -37,6 +37,7 @@ PERMISSIONS = {
     "account.self": "修改本人密码",
     "results.draft": "查看未发布的考核结果（草稿）和填报进度",
     "publish": "复核并发布考核结果",
+    "rollback.any": "撤回他人上传的提交",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

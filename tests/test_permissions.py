@@ -242,8 +242,8 @@ ACTIONS: dict[str, Callable[[Engine, Actor], object]] = {
 }
 ALLOWED = {
     "admin": set(ACTIONS),
-    "assessor": {"upload assigned scheme", "rollback assigned scheme", "export", "own unit's results",
-                 "another unit's results"},
+    # issue 19: an assessor withdraws only their own submissions (these are the demo loader's)
+    "assessor": {"upload assigned scheme", "export", "own unit's results", "another unit's results"},
     "viewer": {"export", "own unit's results", "another unit's results"},
     "unit": {"own unit's results"},
 }  # fmt: skip
@@ -336,6 +336,16 @@ def test_an_assessor_is_limited_to_the_assigned_categories(demo: Engine) -> None
         _upload(demo, "community_monthly", "C01", actor)
     with pytest.raises(Forbidden, match="只负责 乡镇卫生院"):
         submissions.rollback(_submission(demo, "community_monthly"), "", by=actor, engine=demo)
+
+
+def test_an_assessor_withdraws_only_their_own_submissions(demo: Engine) -> None:
+    actor = actor_for(demo, "assessor")
+    with pytest.raises(Forbidden, match="只能撤回本人上传的提交"):
+        submissions.rollback(_submission(demo, "community_monthly"), "", by=actor, engine=demo)
+    frame = _rows(demo, "community_monthly", "C01").assign(value=lambda f: f["value"] * 0 + 1.0)
+    version = latest_version("community_monthly", engine=demo).id
+    out = submissions.import_values("2025-08", version, frame, "", "表.csv", b"z", by=actor, engine=demo)
+    assert submissions.rollback(out.submission_id, "", "录错了", by=actor, engine=demo).withdrawn == len(frame)
 
 
 def test_uploads_and_changes_are_recorded_under_the_account_not_a_typed_name(demo: Engine) -> None:
