@@ -89,8 +89,10 @@ if mine.empty:
     st.caption("您只能撤回本人上传的提交；这里列出的提交都不是您上传的，或已撤回。")
     st.stop()
 candidates = {int(r["id"]): _label(r) for _, r in mine.iterrows()}
+# Fresh widget keys after each withdrawal: the browser then shows an empty form, not the old choice.
+n = st.session_state.setdefault("sub_nonce", 0)
 target = st.selectbox(
-    "要撤回的提交", list(candidates), format_func=candidates.get, key="sub_target", index=None,
+    "要撤回的提交", list(candidates), format_func=candidates.get, key=f"sub_target_{n}", index=None,
     placeholder="请选择要撤回的提交",
 )  # fmt: skip
 if target is None:
@@ -109,8 +111,8 @@ if len(effect.units):
         hide_index=True, width="stretch",
     )  # fmt: skip
 with st.form("sub_rollback"):
-    reason = st.text_input("撤回原因（必填，记入审计日志）", key="sub_reason")
-    sure = st.checkbox(f"我已核对以上变化，确认撤回提交 #{target}", key="sub_confirm")
+    reason = st.text_input("撤回原因（必填，记入审计日志）", key=f"sub_reason_{n}")
+    sure = st.checkbox(f"我已核对以上变化，确认撤回提交 #{target}", key=f"sub_confirm_{n}")
     st.caption(f"操作人：{actor.label}")
     go = st.form_submit_button("确认撤回", type="primary", icon=":material/undo:")
 if go:
@@ -125,7 +127,8 @@ if go:
             st.error(str(exc))
         else:
             after_data_change()
-            for key in ("sub_target", "sub_reason", "sub_confirm"):
-                st.session_state.pop(key, None)  # a fresh form: nothing preselected, no reason left over
+            for key in (f"sub_target_{n}", f"sub_reason_{n}", f"sub_confirm_{n}"):
+                st.session_state.pop(key, None)
+            st.session_state["sub_nonce"] = n + 1  # a fresh form: nothing preselected, no reason left over
             st.session_state["rollback_done"] = outcome.message + "。已发布的结果不变，重新发布后生效。"
             st.rerun()

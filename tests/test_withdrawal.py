@@ -72,11 +72,11 @@ def test_the_form_is_empty_after_a_withdrawal(at, engine) -> None:  # noqa: ANN0
     at.switch_page("pages/submissions.py").run()
     at.selectbox(key="entry_scheme").set_value(KEY).run()
     at.selectbox(key=f"sub_period_{KEY}").set_value(PERIOD).run()
-    at.selectbox(key="sub_target").set_value(fix.submission_id).run()
-    at.text_input(key="sub_reason").input("更正有误")
-    at.checkbox(key="sub_confirm").check()
+    at.selectbox(key="sub_target_0").set_value(fix.submission_id).run()
+    at.text_input(key="sub_reason_0").input("更正有误")
+    at.checkbox(key="sub_confirm_0").check()
     _button(at, "确认撤回").click().run()
     assert not at.exception, at.exception
     assert any(f"已撤回提交 #{fix.submission_id}" in s.value for s in at.success)
-    assert at.selectbox(key="sub_target").value is None  # the original is not preselected
+    assert at.selectbox(key="sub_target_1").value is None  # a fresh form: the original is not preselected
     assert history(KEY, PERIOD, engine=engine).set_index("id").loc[original, "status"] == "active"
