@@ -277,3 +277,13 @@ def test_publish_and_results_commands_with_refusals_and_exit_codes(small: SmallD
     small.put(P, {"U3": {"D1": 10}})
     code, out, _ = cli(small.engine, "publish", "--scheme", "t", "--period", P)
     assert code == 0 and "丙中心（U3）：总分 75.00 → 45.00，排名 2 → 4" in out and "第 2 次发布" in out
+
+
+def test_gongshi_comes_after_publishing(small: SmallDb) -> None:
+    from services import periods
+
+    small.put(P, FULL)
+    with pytest.raises(Conflict, match="方案 t 的考核结果尚未审定发布，不能公示"):
+        periods.publish_period(P, "张局长", engine=small.engine)
+    publish("t", P, "复核员", engine=small.engine)
+    assert periods.publish_period(P, "张局长", engine=small.engine).state == "published"
