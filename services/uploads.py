@@ -219,6 +219,7 @@ class UploadCheck:
     preview: Preview | None  # None when there are errors
     limits: Limits = DEFAULT_LIMITS
     _annotated: bytes | None = field(default=None, repr=False)
+    team_refused: str | None = None  # why the upload's team does not fit (services/teams.py)
 
     @property
     def errors(self) -> list[CellError]:
@@ -310,7 +311,7 @@ def check_upload(
         parsed.values, _, refused = assign_team(parsed.values, mode, assessor, existing)
     if not parsed.errors:
         preview = _preview(version, scheme, period, parsed.values, register.set_index("code"), who, engine, refused)
-    return UploadCheck(version, period, file_name, data, parsed, preview, limits)
+    return UploadCheck(version, period, file_name, data, parsed, preview, limits, team_refused=refused)
 
 
 def commit(
@@ -323,6 +324,8 @@ def commit(
         raise InvalidInput(
             f"文件「{upload.file_name}」有 {upload.total_errors} 处错误，未导入任何数据，请修改后重新上传"
         )
+    if upload.team_refused:
+        raise InvalidInput(f"未导入：{upload.team_refused}")
     return import_values(
         upload.period, upload.version.id, upload.parsed.values, user, upload.file_name, upload.file_bytes, note,
         by=by, engine=engine,

@@ -131,3 +131,24 @@ def test_reconciliation_shows_teams_side_by_side_and_resolves_with_a_reason(team
     assert len(log) == 2 and "现场复核以一组为准" in " ".join(log["message"])
     rollback(out.submission_id, "组长", "撤回核对", engine=team1.engine)  # an ordinary submission
     assert team1.current(P)[("U1", "D1", "考核二组")] == 20
+
+
+def test_an_upload_whose_team_does_not_fit_is_never_committed(team1: SmallDb) -> None:
+    team1.put(P, {"U1": {"D1": 20}}, assessor="考核二组")
+    check = check_upload(long_csv({"U2": {"D1": 1}}), "x.csv", team1.version_id, P, mode="correction",
+                         engine=team1.engine)  # fmt: skip
+    with pytest.raises(InvalidInput, match="未导入：本期已有"):
+        commit(check, "测试员", engine=team1.engine)
+    assert team1.current(P)[("U2", "D1", "考核一组")] == 30
+
+
+def test_the_import_command_takes_the_kind_of_upload(team1: SmallDb, tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from manage import main
+
+    monkeypatch.setenv("DATABASE_URL", team1.engine.url.render_as_string(hide_password=False))
+    path = tmp_path / "更正.csv"
+    path.write_bytes(long_csv({"U2": {"D1": 10}}))
+    code = main(["import", "--scheme", "t", "--period", P, "--as", "correction", str(path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "更正 D1" in out
+    assert team1.current(P)[("U2", "D1", "考核一组")] == 10 and ("U2", "D1", "") not in team1.current(P)
