@@ -109,5 +109,7 @@ def test_the_reconciliation_page_resolves_a_difference_with_a_reason(
     admin.selectbox(key="reconcile_team").set_value("考核一组")
     next(b for b in admin.button if b.label == "确认处理").click().run()
     assert not admin.exception, admin.exception
-    assert any("已处理" in s.value and "重新发布后生效" in s.value for s in admin.success), [e.value for e in admin.error]
+    assert any("已处理" in s.value and "重新发布后生效" in s.value for s in admin.success), [
+        e.value for e in admin.error
+    ]
     assert len(admin.dataframe[0].value) == len(table) - 1
