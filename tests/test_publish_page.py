@@ -113,3 +113,44 @@ def test_the_reconciliation_page_resolves_a_difference_with_a_reason(
         e.value for e in admin.error
     ]
     assert len(admin.dataframe[0].value) == len(table) - 1
+
+
+@pytest.fixture
+def new_month(demo_url: str) -> str:  # noqa: F811
+    """2026-01 with data for two units (C01 complete, C02 partial), not published."""
+    engine = make_engine(demo_url)
+    from services.values import current_values
+
+    values = current_values(KEY, P, engine=engine)
+    c01 = values[values["unit"].astype(str) == "C01"].drop_duplicates("code")
+    c02 = values[values["unit"].astype(str) == "C02"].drop_duplicates("code").head(3)
+    frame = pd.concat([c01, c02])[["unit", "code", "value", "na"]].astype({"unit": str, "code": str})
+    version = latest_version(KEY, engine=engine).id
+    import_values("2026-01", version, frame.assign(assessor="考核一组"), "测试考核员", "1月.csv", b"j", engine=engine)
+    engine.dispose()
+    return demo_url
+
+
+RESULT_PAGES = ["overview", "ranking", "unit_detail", "criteria", "trends", "meeting"]
+
+
+@pytest.mark.parametrize("role", ["viewer", "admin"])
+def test_every_results_page_shows_published_or_draft_never_an_error(
+    new_month: str, monkeypatch: pytest.MonkeyPatch, role: str
+) -> None:
+    at = _app(new_month, role, monkeypatch)
+    for page in RESULT_PAGES:
+        choose(at, KEY, "2026-01")
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        assert not at.error, (page, [e.value for e in at.error])
+        shown = [i.value for i in at.info] + [w.value for w in at.warning]
+        if role == "viewer" or page == "meeting":  # leadership and the meeting: published only
+            assert any("本期考核结果尚未发布" in t for t in shown), (page, shown)
+        elif page != "trends":
+            assert any(t.startswith("草稿") for t in shown), (page, shown)
+    for page in RESULT_PAGES:
+        choose(at, KEY, "2025-12")
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        assert not at.error, (page, [e.value for e in at.error])
