@@ -10,7 +10,7 @@ import streamlit as st
 
 from scoring.periods import period_name, period_type
 from services.errors import ServiceError
-from services.publishing import publication, publish, publish_preview
+from services.publishing import publication, publications, publish, publish_preview
 from ui.filters import current
 from ui.guard import page_guard
 
@@ -89,3 +89,13 @@ if clicked:
             for k in ("publish_note", "publish_confirm"):
                 st.session_state.pop(k, None)
             st.rerun()
+
+past = publications(key, label)
+if len(past):
+    st.markdown("**发布记录**")
+    st.dataframe(
+        past.rename(columns={"seq": "第几次", "published_by": "发布人", "time": "时间", "submissions": "包含的提交",
+                             "note": "说明"}),
+        hide_index=True,
+        width="stretch",
+    )  # fmt: skip

@@ -38,6 +38,9 @@ ACTIONS = {
     "account.unlock": "解除锁定",
     "access.denied": "越权访问被拒绝",
     "export": "导出",
+    "results.publish": "审定发布考核结果",
+    "period.deadline": "设置填报截止日期",
+    "reconcile.resolve": "核对考核组差异",
 }
 
 

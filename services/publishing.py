@@ -457,6 +457,30 @@ def publish(
     return write(engine, work)
 
 
+def publications(scheme_key: str, period: str, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Every publication of the period, newest first: seq, published_by, time, submissions, note."""
+
+    def work(session: Session) -> list[PublicationInfo]:
+        ref = find_assessment(session, scheme_key, period)
+        if ref is None:
+            return []
+        pubs = session.scalars(
+            select(Publication).where(Publication.assessment_id == ref.id).order_by(Publication.seq.desc())
+        )
+        return [_info(session, p, scheme_key, period) for p in pubs]
+
+    infos = read(engine, work)
+    return pd.DataFrame(
+        {
+            "seq": [i.seq for i in infos],
+            "published_by": [i.published_by for i in infos],
+            "time": [local_time(i.published_at) for i in infos],
+            "submissions": ["、".join(f"#{s}" for s in i.submission_ids) for i in infos],
+            "note": [i.note for i in infos],
+        }
+    )
+
+
 def publication_count(scheme_key: str, period: str, *, engine: Engine | None = None) -> int:
     """How many times the period was published (0: never)."""
 

@@ -17,7 +17,7 @@ from services import permissions, submissions
 from services.catalog import latest_version, upsert_units
 from services.errors import Conflict, InvalidInput
 from services.permissions import Actor
-from services.publishing import publication, publish, publish_preview, published_results, results_json
+from services.publishing import publication, publications, publish, publish_preview, published_results, results_json
 from services.results import results
 from services.submissions import import_values
 from storage.db import alembic_config, make_engine, reading
@@ -133,6 +133,8 @@ def test_published_results_change_only_when_republished_and_the_preview_shows_wh
     assert after["U3"] == 45 and after["U4"] == 35 and after["U1"] == before["U1"]
     with pytest.raises(Conflict, match="完全相同，无需重新发布"):
         publish("t", P, "复核员", engine=small.engine)
+    past = publications("t", P, engine=small.engine)
+    assert list(past["seq"]) == [2, 1] and list(past["published_by"]) == ["复核员", "复核员"]
 
 
 def test_results_json_gives_the_published_results(small: SmallDb) -> None:
@@ -287,3 +289,16 @@ def test_gongshi_comes_after_publishing(small: SmallDb) -> None:
         periods.publish_period(P, "张局长", engine=small.engine)
     publish("t", P, "复核员", engine=small.engine)
     assert periods.publish_period(P, "张局长", engine=small.engine).state == "published"
+
+
+def test_the_new_audit_actions_have_chinese_names() -> None:
+    import re
+    from pathlib import Path
+
+    from services.audit import ACTIONS
+
+    root = Path(__file__).resolve().parents[1] / "services"
+    for name in ("publishing.py", "progress.py", "reconcile.py"):
+        for action in re.findall(r'audit\.record\(\s*session, \w+, "([a-z_.]+)"', (root / name).read_text("utf-8")):
+            assert action in ACTIONS, (name, action)
+    assert {"results.publish", "period.deadline", "reconcile.resolve"} <= set(ACTIONS)
