@@ -276,6 +276,9 @@ def test_publish_and_results_commands_with_refusals_and_exit_codes(small: SmallD
     code, out, _ = cli(small.engine, "results", "--scheme", "t", "--period", P, "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["publication"]["seq"] == 1 and len(data["units"]) == 4
+    code, out, _ = cli(small.engine, "results", "--scheme", "t", "--period", P, "--format", "csv")
+    lines = out.strip().splitlines()
+    assert code == 0 and lines[0].startswith("单位编码,单位,类别,总分,排名") and len(lines) == 5
     small.put(P, {"U3": {"D1": 10}})
     code, out, _ = cli(small.engine, "publish", "--scheme", "t", "--period", P)
     assert code == 0 and "丙中心（U3）：总分 75.00 → 45.00，排名 2 → 4" in out and "第 2 次发布" in out
