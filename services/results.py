@@ -422,11 +422,17 @@ def published_only() -> Iterator[None]:
 
 def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResults | None:
     """The current values as a draft: complete units scored, the others listed."""
+    key = (eng.url.render_as_string(hide_password=True), scheme_key, period + "#draft")
+    with _memo_lock:
+        known = _memo.get(key)
+    if known is not None:  # a partial draft already scored: no full attempt on every rerun
+        state = read(eng, lambda s: _state(s, scheme_key, period))
+        if state is not None and known.fingerprint == state.fingerprint:
+            return known
     try:
         return results(scheme_key, period, published=False, engine=eng)
     except scoring.ScoringInputError:
         pass
-    key = (eng.url.render_as_string(hide_password=True), scheme_key, period + "#draft")
 
     def compute(session: Session) -> tuple[_State, SchemeVersionInfo, Results | None, pd.DataFrame, pd.Series] | None:
         state = _state(session, scheme_key, period)

@@ -79,6 +79,10 @@ def test_the_draft_scores_complete_units_and_lists_the_others_by_what_is_missing
     assert list(draft.incomplete["unit"]) == ["U2"]
     assert "D1" in draft.incomplete["missing"].iloc[0] and draft.incomplete["name"].iloc[0] == "乙中心"
     assert len(draft.explain("U1"))  # the detail of a complete unit is there too
+    assert results("t", P, engine=small.engine) is draft  # remembered: a rerun does not score again
+    small.put(P, {"U2": {"D1": 30}})
+    complete = results("t", P, engine=small.engine)
+    assert complete is not draft and complete.incomplete.empty and "U2" in set(totals(complete))
 
 
 def test_four_eyes_refuses_the_uploader_and_can_be_switched_off(
