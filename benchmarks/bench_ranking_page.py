@@ -109,8 +109,17 @@ def build_database(url: str, n_units: int, n_periods: int, n_leaves: int = N_LEA
     for i, month in enumerate(todo):
         frame = month_values(n_units, seed=i + 1, n_leaves=n_leaves)
         import_values(month, version, frame, "基准", f"{month}.csv", month.encode(), engine=engine)
+        _publish(month, engine)  # leadership (the page's reader) sees published results only
         log(f"  imported {month}: {len(frame):,} values ({time.perf_counter() - started:.0f} s so far)")
     engine.dispose()
+
+
+def _publish(month: str, engine) -> None:  # noqa: ANN001
+    try:
+        from services.publishing import publish
+    except ImportError:  # an older tree, before 审定发布
+        return
+    publish(SCHEME_KEY, month, "基准", engine=engine)
 
 
 # -- the two pages -----------------------------------------------------------------------------

@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--user", help="提交人（默认：当前系统用户）")
     p.add_argument("--note", default="", help="提交说明")
     p.add_argument("--assessor", help="考核人（表中未注明时使用）")
+    p.add_argument(
+        "--as", dest="mode", choices=["correction", "new_team"], default="auto",
+        help="correction：更正（替换同一考核组的数值）；new_team：新的考核组（与已有考核组合并计分）",
+    )  # fmt: skip
     p.add_argument("--dry-run", action="store_true", help="只检查并列出将要发生的变化，不导入")
     p.add_argument("--annotate", help="有错误时另存一份标注了错误单元格的工作簿")
     p.add_argument("file", help="评分表文件（.xlsx 或 .csv）")
@@ -50,8 +54,9 @@ def run_import(args: argparse.Namespace) -> int:
             uploads.find_version(args.scheme, engine=engine)  # a clear message for an unknown scheme
             version = uploads.version_for(args.scheme, args.period, engine=engine)
         check = uploads.check_upload(
-            _file_bytes(path), path.name, version.id, args.period, assessor=args.assessor, engine=engine
-        )
+            _file_bytes(path), path.name, version.id, args.period, assessor=args.assessor, mode=args.mode,
+            engine=engine,
+        )  # fmt: skip
     except ServiceError as exc:
         raise CommandError(str(exc)) from None
     if not check.ok:
@@ -124,9 +129,10 @@ def _print_preview(preview) -> None:  # noqa: ANN001 - services.uploads.Preview
             if r.status == "new":
                 print(f"  {r.unit} {r.name}：新参评，总分 {r.total_after:g}，名次 {r.rank_after}/{r.group_size}")
             else:
+                why = f"；{r.why}" if getattr(r, "why", "") else ""
                 print(
                     f"  {r.unit} {r.name}：总分 {r.total_before:g} → {r.total_after:g}（{r.delta:+g}），"
-                    f"名次 {r.rank_before} → {r.rank_after}/{r.group_size}"
+                    f"名次 {r.rank_before} → {r.rank_after}/{r.group_size}{why}"
                 )
         if len(moved) > _PREVIEW_ROWS:
             print(f"  ……另有 {len(moved) - _PREVIEW_ROWS} 个单位")

@@ -8,6 +8,7 @@ import streamlit as st
 from scoring.periods import period_name
 from services.errors import ServiceError
 from services.periods import list_periods, lock_period, publish_period, unlock_period
+from services.progress import set_deadline
 from ui.guard import page_guard
 from ui.safe_table import show_table
 from ui.text import md_lines
@@ -42,4 +43,19 @@ with st.form("period_state"):
             st.error(md_lines(exc))
         else:
             st.session_state["periods_notice"] = f"{info.name}：{info.state_text}"
+            st.rerun()
+
+st.subheader("填报截止日期")
+st.caption("填报进度页按此日期提示逾期；留空表示不设截止日期。")
+with st.form("period_deadline"):
+    d_label = st.selectbox("期间", list(by_label), format_func=period_name, key="deadline_period")
+    due = st.date_input("截止日期", value=None, key="deadline_date", format="YYYY-MM-DD")
+    if st.form_submit_button("保存截止日期"):
+        try:
+            set_deadline(d_label, due, by=actor)
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            shown = f"{due:%Y-%m-%d}" if due else "不设"
+            st.session_state["periods_notice"] = f"{period_name(d_label)}：填报截止日期已设为 {shown}"
             st.rerun()

@@ -34,7 +34,7 @@ TABLE_ROWS = 60  # more units than this: the ranking scrolls
 ALERTS = 12  # more units on the red list than this: one table
 
 
-view, _ = current_view(with_groups=False)
+view, _ = current_view(with_groups=False, published=True)
 scheme = view.scheme
 d = scheme.decimals
 bulletin = view_bulletin(view)

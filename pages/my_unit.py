@@ -38,7 +38,10 @@ try:
 except ResultsIncomplete as exc:  # says nothing of other units (the scoring error would)
     st.info(str(exc), icon=":material/hourglass_empty:")
     st.stop()
-if mine is None or mine.row is None:
+if mine is None:
+    st.info(f"{period_name(period)}：本期考核结果尚未发布。")
+    st.stop()
+if mine.row is None:
     st.info(f"本单位在 {period_name(period)} 没有考核结果。")
     st.stop()
 row, scheme, d = mine.row, mine.scheme, mine.scheme.decimals

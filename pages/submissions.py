@@ -9,6 +9,7 @@ from scoring.periods import period_name
 from services.errors import ServiceError
 from services.periods import list_periods
 from services.submissions import history, rollback, submission_file
+from services.withdrawal import may_withdraw, withdrawal_preview
 from ui.downloads import download_button
 from ui.guard import page_guard
 from ui.safe_table import show_table
@@ -89,15 +90,44 @@ if actor is None or not actor.can("rollback"):
 if open_.empty:
     st.caption("这里列出的提交都已撤回。")
     st.stop()
-candidates = {int(r["id"]): _label(r) for _, r in open_.iterrows()}
+# Issue 19: only the submissions this account may withdraw, nothing preselected, what changes shown
+# before it is confirmed, and the form emptied after a withdrawal.
+mine = open_[[may_withdraw(actor, str(b)) for b in open_["submitted_by"]]]
+if mine.empty:
+    st.caption("您只能撤回本人上传的提交；这里列出的提交都不是您上传的，或已撤回。")
+    st.stop()
+candidates = {int(r["id"]): _label(r) for _, r in mine.iterrows()}
+# Fresh widget keys after each withdrawal: the browser then shows an empty form, not the old choice.
+n = st.session_state.setdefault("sub_nonce", 0)
+target = st.selectbox(
+    "要撤回的提交", list(candidates), format_func=candidates.get, key=f"sub_target_{n}", index=None,
+    placeholder="请选择要撤回的提交",
+)  # fmt: skip
+if target is None:
+    st.stop()
+try:
+    effect = withdrawal_preview(target, by=actor)
+except ServiceError as exc:
+    st.error(str(exc))
+    st.stop()
+st.warning(effect.summary + "已发布的考核结果不受影响，重新发布后才会改变。", icon=":material/undo:")
+if len(effect.units):
+    st.dataframe(
+        effect.units.rename(columns={"unit": "单位编码", "name": "单位", "total_before": "撤回前总分",
+                                     "total_after": "撤回后总分", "rank_before": "撤回前名次",
+                                     "rank_after": "撤回后名次", "change": "变化"}),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
 with st.form("sub_rollback"):
-    target = st.selectbox("要撤回的提交", list(candidates), format_func=candidates.get, key="sub_target")
-    reason = st.text_input("撤回原因（必填，记入审计日志）", key="sub_reason")
+    reason = st.text_input("撤回原因（必填，记入审计日志）", key=f"sub_reason_{n}")
+    sure = st.checkbox(f"我已核对以上变化，确认撤回提交 #{target}", key=f"sub_confirm_{n}")
     st.caption(f"操作人：{md_escape(actor.label)}")
-    go = st.form_submit_button("撤回", type="primary", icon=":material/undo:")
+    go = st.form_submit_button("确认撤回", type="primary", icon=":material/undo:")
 if go:
     if not reason.strip():
         st.error("请填写撤回原因：撤回会改变考核结果，原因记入审计日志。")
+    elif not sure:
+        st.error(f"请先勾选「我已核对以上变化，确认撤回提交 #{target}」。")
     else:
         try:
             outcome = rollback(target, "", reason.strip(), by=actor)
@@ -105,5 +135,8 @@ if go:
             st.error(md_lines(exc))
         else:
             after_data_change()
-            st.session_state["rollback_done"] = outcome.message
+            for key in (f"sub_target_{n}", f"sub_reason_{n}", f"sub_confirm_{n}"):
+                st.session_state.pop(key, None)
+            st.session_state["sub_nonce"] = n + 1  # a fresh form: nothing preselected, no reason left over
+            st.session_state["rollback_done"] = outcome.message + "。已发布的结果不变，重新发布后生效。"
             st.rerun()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from services.errors import PeriodLocked, ServiceError
 from services.periods import get_period
+from services.teams import MODE_NAMES
 from services.uploads import UploadCheck, check_upload, commit, make_template, scheme_units, version_for
 from ui.downloads import XLSX, download_button
 from ui.guard import page_guard
@@ -73,6 +74,12 @@ download_button(
 
 # -- 2. the upload ---------------------------------------------------------------------------
 st.subheader("2. 上传填好的评分表")
+mode = "auto"
+if option.has_values:  # issue 19: a correction replaces its team's values, a new team adds
+    mode = st.radio(
+        "本次上传是", list(MODE_NAMES), format_func=MODE_NAMES.get, horizontal=True, key="up_mode",
+        help="更正：替换同一考核组原有的数值（预填模板带有考核组）；新的考核组：与已有考核组的数值合并计分，须填写考核组名称",
+    )  # fmt: skip
 nonce = st.session_state.setdefault("up_nonce", 0)
 # Any file is taken (type=None): the reader says in Chinese what a file is and how to convert it
 # (.xls, .ods, .xlsb → 另存为 .xlsx), where the uploader's own filter would refuse in English.
@@ -87,7 +94,7 @@ if uploaded is None:
     st.page_link("pages/submissions.py", label="查看提交记录与撤回", icon=":material/history:")
     st.stop()
 
-check_key = (uploaded.file_id, version.id, period, assessor)
+check_key = (uploaded.file_id, version.id, period, assessor, mode)
 kept = st.session_state.get("up_check")
 if kept is not None and kept[0] == check_key:
     check: UploadCheck = kept[1]
@@ -96,8 +103,9 @@ else:
         st.write("逐格检查单位、指标和数值……")
         try:
             check = check_upload(
-                uploaded.getvalue(), uploaded.name, version.id, period, assessor=assessor or None, by=actor
-            )
+                uploaded.getvalue(), uploaded.name, version.id, period, assessor=assessor or None, mode=mode,
+                by=actor,
+            )  # fmt: skip
         except ServiceError as exc:
             status.update(label="无法检查", state="error")
             st.error(md_lines(exc))
@@ -171,7 +179,7 @@ if len(shown):
 
 if preview.score_problems:
     st.warning(
-        "导入后暂时无法计算总分（数据不完整），导入后排名页会提示补充：\n\n"
+        "导入后这些单位暂不能计分：数据进入本期草稿，草稿页列出缺少的数据；补齐之前不能发布：\n\n"
         + "\n".join(f"- {md_escape(p)}" for p in preview.score_problems[:20])
     )
 effect = preview.effect
@@ -191,6 +199,7 @@ if len(effect):
             "原等级": effect["grade_before"],
             "新等级": effect["grade_after"],
             "状态": effect["status_name"],
+            "原因": effect.get("why", ""),
         }
     )
     show_table(table, hide_index=True, width="stretch", height=table_height(len(table), 15))
@@ -218,5 +227,7 @@ if confirmed:
     after_data_change()
     st.session_state.pop("up_check", None)
     st.session_state["up_nonce"] = nonce + 1  # a fresh, empty uploader
-    st.session_state["upload_done"] = outcome.message + ("" if outcome.noop else "。排名等页面已按新数据更新。")
+    st.session_state["upload_done"] = outcome.message + (
+        "" if outcome.noop else "。数据已进入本期草稿（考核员和管理员可见），复核发布后领导和单位才能看到。"
+    )
     st.rerun()

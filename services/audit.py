@@ -55,6 +55,9 @@ ACTIONS = {
     "account.unlock": "解除锁定",
     "access.denied": "越权访问被拒绝",
     "export": "导出",
+    "results.publish": "审定发布考核结果",
+    "period.deadline": "设置填报截止日期",
+    "reconcile.resolve": "核对考核组差异",
 }
 # the columns of the audit page's table and of its CSV export
 COLUMNS = {"time": "时间", "actor": "操作人", "action_name": "操作", "target": "对象", "message": "内容"}

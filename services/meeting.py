@@ -29,7 +29,8 @@ from services.dashboard import PeriodView, period_view
 from services.errors import InvalidInput, NotFound
 from services.periods import previous_label
 from services.permissions import Actor, acting, check, name_of, require_unit, trusted
-from services.results import results, results_over_periods
+from services.publishing import NOT_PUBLISHED
+from services.results import published_only, results, results_over_periods
 from services.values import periods_with_values
 
 HISTORY_PERIODS = 12  # periods charted in 趋势, up to the exported one
@@ -105,7 +106,8 @@ def _build(view: PeriodView, engine: Engine | None) -> Bulletin:
     if view.detail is None:
         return build_bulletin(_Rolled(view.scheme, view.units), view.period, _names(view))  # type: ignore[arg-type]
     try:
-        prev = results(view.scheme.id, previous_label(view.period), engine=engine)
+        with published_only():
+            prev = results(view.scheme.id, previous_label(view.period), engine=engine)
     except ScoringInputError:
         prev = None  # an incomplete period before gives no status changes, not an error
     before = prev.units if prev is not None else None
@@ -113,10 +115,11 @@ def _build(view: PeriodView, engine: Engine | None) -> Bulletin:
 
 
 def meeting_bulletin(scheme_key: str, period: str, *, engine: Engine | None = None) -> Bulletin:
-    """The bulletin of one scheme and period. Raises NotFound without results."""
-    view = period_view(scheme_key, period, engine=engine)
+    """The bulletin of one scheme and period (published results). Raises NotFound without them."""
+    with published_only():
+        view = period_view(scheme_key, period, engine=engine)
     if view is None or view.units.empty:
-        raise NotFound(f"方案「{scheme_key}」在 {period_name(period)}（{period}）没有考核数据")
+        raise NotFound(_nothing_published(scheme_key, period, engine))
     return view_bulletin(view, engine=engine)
 
 
@@ -126,20 +129,26 @@ def load_bulletin_inputs(scheme_key: str, period: str, *, engine: Engine | None 
     Raises NotFound without values in the period, InvalidInput when they cannot be scored.
     """
     try:
-        found = results(scheme_key, period, engine=engine)
-        if found is None:
-            raise NotFound(
-                f"方案「{scheme_key}」在 {period_name(period)}（{period}）没有考核数据，请检查方案 id 和期间"
-            )
-        scored = found.scored
-        earlier = [p for p in periods_with_values(scheme_key, engine=engine) if p <= period][-HISTORY_PERIODS:]
-        history = results_over_periods(scheme_key, earlier, engine=engine)
+        with published_only():  # the meeting and every export show published results only
+            found = results(scheme_key, period, engine=engine)
+            if found is None:
+                raise NotFound(_nothing_published(scheme_key, period, engine))
+            scored = found.scored
+            earlier = [p for p in periods_with_values(scheme_key, engine=engine) if p <= period][-HISTORY_PERIODS:]
+            history = results_over_periods(scheme_key, earlier, engine=engine)
     except ScoringInputError as exc:
         lines = "\n".join(f"  {p}" for p in exc.problems[:50])
         raise InvalidInput(f"{period_name(period)} 的数据无法计分，共 {len(exc.problems)} 个问题：\n{lines}") from None
     units = list_units(engine=engine)
     names = dict(zip(units["code"].astype(str), units["name"].astype(str), strict=True))
     return BulletinInputs(scored, names, history, units)
+
+
+def _nothing_published(scheme_key: str, period: str, engine: Engine | None) -> str:
+    where = f"方案「{scheme_key}」在 {period_name(period)}（{period}）"
+    if period in periods_with_values(scheme_key, engine=engine):
+        return f"{where}：{NOT_PUBLISHED}（数据已录入，待复核发布）"
+    return f"{where}没有考核数据，请检查方案 id 和期间"
 
 
 def _exporter(by: Actor | None, actor: str) -> str:

@@ -21,7 +21,7 @@ from services.catalog import list_schemes
 from services.dashboard import period_choices, period_view
 from services.errors import InvalidInput, ServiceError
 from services.permissions import Actor, acting, require_unit, trusted
-from services.results import results
+from services.results import published_only, results
 from services.values import periods_with_values
 
 # What a unit may see of its own row (no peer statistics beyond rank and group size).
@@ -74,7 +74,8 @@ def own_unit(
     if not unit:
         raise InvalidInput("未指定单位")
     require_unit(actor, unit)
-    with trusted():  # checked above: the rest reads the whole period, then keeps this unit only
+    # Checked above: the rest reads the whole period, then keeps this unit only — as published.
+    with trusted(), published_only():
         try:
             view = period_view(scheme_key, period, engine=engine)
         except ScoringInputError:

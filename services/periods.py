@@ -17,7 +17,8 @@ from services import audit
 from services._db import local_time, read, write
 from services.errors import Conflict, InvalidInput, PeriodLocked
 from services.permissions import Actor, check, name_of
-from storage.models import Period
+from storage.models import Assessment, Period, Publication
+from storage.models import Scheme as SchemeRow
 from storage.sql import for_update, insert_or_ignore
 from storage.types import utcnow
 
@@ -139,6 +140,8 @@ def _change_state(
             raise Conflict(f"{period_name(label)}（{label}）已经是「{STATE_NAMES[to]}」状态：{_info(p).state_text}")
         if to == "published" and p.state == "locked":
             raise Conflict(f"{period_name(label)}（{label}）已锁定：{_info(p).state_text}；如需改为公示，请先解锁")
+        if to == "published":
+            _refuse_unreviewed(session, p)
         before = p.state
         p.state, p.state_by, p.state_at, p.state_reason = to, actor, utcnow(), reason or None
         action = {"locked": "period.lock", "open": "period.unlock", "published": "period.publish"}[to]
@@ -149,6 +152,22 @@ def _change_state(
         return _info(p)
 
     return write(engine, work)
+
+
+def _refuse_unreviewed(session: Session, p: Period) -> None:
+    """公示 comes after 审定发布: every scheme with data in the period must have been published."""
+    published = select(Publication.assessment_id)
+    rows = session.execute(
+        select(SchemeRow.key)
+        .join(Assessment, Assessment.scheme_id == SchemeRow.id)
+        .where(Assessment.period_id == p.id, Assessment.scheme_version_id.is_not(None), Assessment.id.not_in(published))
+        .order_by(SchemeRow.key)
+    ).all()
+    if rows:
+        keys = "、".join(r[0] for r in rows)
+        raise Conflict(
+            f"{period_name(p.label)}（{p.label}）方案 {keys} 的考核结果尚未审定发布，不能公示：请先在「审定发布」中复核发布。"
+        )
 
 
 def lock_period(

@@ -42,11 +42,16 @@ PERMISSIONS = {
     "accounts.manage": "管理账户",
     "audit.read": "查看审计日志",
     "account.self": "修改本人密码",
+    "results.draft": "查看未发布的考核结果（草稿）和填报进度",
+    "publish": "复核并发布考核结果",
+    "rollback.any": "撤回他人上传的提交",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS) - {"results.own"},
-    "assessor": frozenset({"results.all", "export", "upload", "rollback", "submissions.read", "account.self"}),
+    "assessor": frozenset(
+        {"results.all", "export", "upload", "rollback", "submissions.read", "account.self", "results.draft"}
+    ),
     "viewer": frozenset({"results.all", "export", "account.self"}),
     "unit": frozenset({"results.own", "account.self"}),
 }
@@ -65,6 +70,9 @@ PAGE_PERMISSION: dict[str, str | None] = {
     "pages/my_unit.py": "results.own",
     "pages/upload.py": "upload",
     "pages/submissions.py": "submissions.read",
+    "pages/publish.py": "publish",
+    "pages/progress.py": "results.draft",
+    "pages/reconcile.py": "results.draft",
     "pages/whatif.py": "schemes.edit",
     "pages/admin_schemes.py": "schemes.edit",
     "pages/admin_units.py": "units.edit",

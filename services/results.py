@@ -15,7 +15,9 @@ import io
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, cached_property
@@ -32,7 +34,7 @@ from services._db import engine_or_default, read, write
 from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
 from services.errors import ServiceError
 from services.periods import previous_label
-from services.permissions import require
+from services.permissions import acting, require
 from services.values import AssessmentRef, current_values_in, find_assessment, values_as_of_in
 from storage.models import Assessment, Counter, Period, ResultCache, SchemeVersion, Unit, UnitCategory
 from storage.models import Scheme as SchemeRow
@@ -147,6 +149,8 @@ class AssessmentResults:
         rescore: Callable[[], tuple[str, Results]] | None = None,
         scored: Results | None = None,
         as_of: datetime | None = None,
+        incomplete: pd.DataFrame | None = None,
+        publication: object | None = None,
     ):
         self.version = version
         self.scheme: Scheme = version.load()
@@ -156,6 +160,10 @@ class AssessmentResults:
         self.from_cache = from_cache
         self.as_of = as_of
         self._rescore = rescore
+        # Units left out because their values cannot be scored yet (draft only): unit, name, missing.
+        self.incomplete = incomplete if incomplete is not None else INCOMPLETE_EMPTY.copy()
+        # services.publishing.PublicationInfo when these are the published results, else None (草稿).
+        self.publication = publication
         if scored is not None:
             self.__dict__["scored"] = scored
 
@@ -166,6 +174,11 @@ class AssessmentResults:
         if fingerprint != self.fingerprint:
             raise StaleResults(f"{self.period} 的数据刚刚有更新（导入或撤回），请刷新页面查看最新结果")
         return results
+
+    @property
+    def draft(self) -> bool:
+        """True for the working values (草稿), False for published results."""
+        return self.publication is None
 
     @property
     def leaves(self) -> pd.DataFrame:
@@ -195,6 +208,54 @@ def _score(scheme: Scheme, values: pd.DataFrame, units: pd.DataFrame, previous: 
     present = pd.unique(values["unit"].astype(str))
     categories = units["category"].reindex(present).dropna()
     return score(scheme, values, categories=categories, previous=previous)
+
+
+INCOMPLETE_EMPTY = pd.DataFrame(
+    {"unit": pd.Series(dtype=str), "name": pd.Series(dtype=str), "missing": pd.Series(dtype=str)}
+)
+
+
+def incomplete_units(problems: list[scoring.Problem], names: pd.Series) -> pd.DataFrame:
+    """One row per unit that cannot be scored yet, with what is missing, in words."""
+    by_unit: dict[str, list[str]] = {}
+    for p in problems:
+        where = " ".join(
+            x for x in (f"指标 {p.code}" if p.code else "", f"考核人 {p.assessor}" if p.assessor else "") if x
+        )
+        by_unit.setdefault(p.unit or "", []).append(f"{where}：{p.message}" if where else p.message)
+    rows = [
+        (
+            unit,
+            str(names.get(unit, "")) if unit else "（全部单位）",
+            "；".join(msgs[:8]) + (f"；等共 {len(msgs)} 处" if len(msgs) > 8 else ""),
+        )
+        for unit, msgs in sorted(by_unit.items())
+    ]
+    return pd.DataFrame(rows, columns=["unit", "name", "missing"]) if rows else INCOMPLETE_EMPTY.copy()
+
+
+def score_complete(
+    scheme: Scheme, values: pd.DataFrame, units: pd.DataFrame, previous: pd.DataFrame | None
+) -> tuple[Results | None, pd.DataFrame]:
+    """Score the units whose values are complete; list the others by what they miss.
+
+    A draft is partial on most days of a month (teams report over days): it must still show
+    what can be scored. (None, …) when nothing can be scored.
+    """
+    dropped: list[scoring.Problem] = []
+    for _ in range(5):  # dropping units never adds problems to the others; a few passes at most
+        try:
+            scored = _score(scheme, values, units, previous) if len(values) else None
+            return scored, incomplete_units(dropped, units["name"])
+        except scoring.ScoringInputError as exc:
+            dropped += exc.problems
+            if any(not p.unit for p in exc.problems):
+                break
+            bad = {str(p.unit) for p in exc.problems}
+            values = values[~values["unit"].astype(str).isin(bad)].copy()
+            if isinstance(values["unit"].dtype, pd.CategoricalDtype):
+                values["unit"] = values["unit"].cat.remove_unused_categories()
+    return None, incomplete_units(dropped, units["name"])
 
 
 def _with_names(units: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
@@ -270,17 +331,36 @@ def _remember(key: tuple[str, str, str], result: AssessmentResults) -> Assessmen
 
 
 def results(
-    scheme_key: str, period: str, *, as_of: datetime | None = None, engine: Engine | None = None
+    scheme_key: str,
+    period: str,
+    *,
+    as_of: datetime | None = None,
+    published: bool | None = None,
+    engine: Engine | None = None,
 ) -> AssessmentResults | None:
     """Scored, ranked results of one scheme in one period, or None when it has no values.
 
+    Which values (issue 19): `published=True` the last published results (None while nothing is
+    published); `published=False` the current working values. By default the acting account
+    decides: whoever may see drafts (assessors, administrators) gets the draft, scored for the
+    units that are complete (the others in `incomplete`); everyone else the published results.
+    Without an account (command line, tests) the current values, as before.
+
     With `as_of`, the values in force at that moment (not cached). Raises
-    `scoring.ScoringInputError` when the stored values cannot be scored (e.g. cells missing).
+    `scoring.ScoringInputError` when the current values cannot be scored (e.g. cells missing),
+    except for a draft shown to an account.
     """
     require("results.all")
     eng = engine_or_default(engine)
     if as_of is not None:
         return _results_as_of(eng, scheme_key, period, as_of)
+    mode = view_mode(published)
+    if mode == "published":
+        from services.publishing import published_results
+
+        return published_results(scheme_key, period, engine=eng)
+    if mode == "draft":
+        return _draft_results(eng, scheme_key, period)
     key = (eng.url.render_as_string(hide_password=True), scheme_key, period)
     state = read(eng, lambda s: _state(s, scheme_key, period))
     if state is None:
@@ -311,6 +391,80 @@ def results(
     _store(eng, state.ref.id, state.fingerprint, scored.units)
     units = _with_names(scored.units, names)
     return _remember(key, AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored))
+
+
+def view_mode(published: bool | None) -> str:
+    """'published', 'draft' (partial scores for an account that may see drafts) or 'current'."""
+    if published is not None:
+        return "published" if published else "current"
+    forced = _forced_mode.get()
+    if forced is not None:
+        return forced
+    actor = acting(None)
+    if actor is None:
+        return "current"
+    return "draft" if actor.can("results.draft") else "published"
+
+
+_forced_mode: ContextVar[str | None] = ContextVar("results_mode", default=None)
+
+
+@contextmanager
+def published_only() -> Iterator[None]:
+    """Every `results()` call inside reads the published results (the meeting page, exports,
+    a unit account's own view), whoever is asking."""
+    token = _forced_mode.set("published")
+    try:
+        yield
+    finally:
+        _forced_mode.reset(token)
+
+
+def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResults | None:
+    """The current values as a draft: complete units scored, the others listed."""
+    key = (eng.url.render_as_string(hide_password=True), scheme_key, period + "#draft")
+    with _memo_lock:
+        known = _memo.get(key)
+    if known is not None:  # a partial draft already scored: no full attempt on every rerun
+        state = read(eng, lambda s: _state(s, scheme_key, period))
+        if state is not None and known.fingerprint == state.fingerprint:
+            return known
+    try:
+        return results(scheme_key, period, published=False, engine=eng)
+    except scoring.ScoringInputError:
+        pass
+
+    def compute(session: Session) -> tuple[_State, SchemeVersionInfo, Results | None, pd.DataFrame, pd.Series] | None:
+        state = _state(session, scheme_key, period)
+        if state is None:
+            return None
+        units = _units_table(session)
+        version = state.version(session)
+        scored, incomplete = score_complete(version.load(), current_values_in(session, state.ref), units, None)
+        return state, version, scored, incomplete, units["name"]
+
+    state = read(eng, lambda s: _state(s, scheme_key, period))
+    if state is None:
+        return None
+    with _memo_lock:
+        hit = _memo.get(key)
+    if hit is not None and hit.fingerprint == state.fingerprint:
+        return hit
+    computed = read(eng, compute)
+    if computed is None:
+        return None
+    state, version, scored, incomplete, names = computed
+
+    def rescore() -> tuple[str, Results]:
+        again = read(eng, compute)
+        if again is None or again[2] is None:
+            return "", None  # type: ignore[return-value]
+        return again[0].fingerprint, again[2]
+
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ("period", "unit", "name", "category", "total", "rank")})
+    units = _with_names(scored.units, names) if scored is not None else empty
+    result = AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored, incomplete=incomplete)
+    return _remember(key, result)
 
 
 def _results_as_of(eng: Engine, scheme_key: str, period: str, at: datetime) -> AssessmentResults | None:

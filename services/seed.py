@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from services.catalog import register_scheme, upsert_units
-from services.errors import Conflict, PeriodLocked
+from services.errors import Conflict, InvalidInput, PeriodLocked
+from services.publishing import publish
 from services.submissions import import_values
 
 DEMO_USER = "系统（演示数据）"
@@ -65,4 +66,13 @@ def seed_demo(*, engine: Engine | None = None, user: str = DEMO_USER) -> SeedRep
                 report.unchanged += 1
             else:
                 report.imported += 1
+                _publish(stem, str(period), outcome.scheme_key, user, engine, report)
     return report
+
+
+def _publish(stem: str, period: str, scheme_key: str, user: str, engine: Engine | None, report: SeedReport) -> None:
+    """The demo district's months are published, as a bureau's past months would be."""
+    try:
+        publish(scheme_key, period, user, "演示数据", engine=engine)
+    except (Conflict, InvalidInput, PeriodLocked) as exc:
+        report.skipped.append(f"{stem}_{period} 未发布: {exc}")

@@ -38,6 +38,7 @@ from services.periods import check_label, period_row, refuse_if_locked
 from services.permissions import Actor, check, name_of, require, require_scope
 from services.validation import content_hash, normalise, value_problems
 from services.values import current_values, values_as_of  # noqa: F401 - part of this module's API
+from services.withdrawal import require_withdraw
 from storage.bulk import floats_or_none, insert_values
 from storage.models import Assessment, Period, SchemeVersion, Submission, SubmissionValue, Unit, UnitCategory
 from storage.models import Scheme as SchemeRow
@@ -317,6 +318,7 @@ def rollback(
                 )
             )
             require_scope(who, "rollback", sub.assessment.scheme.key, _categories(session, units))
+        require_withdraw(who, sub.id, sub.submitted_by)  # issue 19: an assessor withdraws only their own
         p = period_row(session, label, lock="share")
         refuse_if_locked(p, "撤回提交")
         a = _assessment_row(session, sub.assessment.scheme.key, p)

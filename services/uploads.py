@@ -31,6 +31,7 @@ from services.periods import get_period, list_periods
 from services.permissions import Actor, check, require_scope, trusted
 from services.results import results
 from services.submissions import ImportOutcome, import_values
+from services.teams import assign_team, existing_teams, explain_effect
 from services.values import current_values, find_assessment, periods_with_values
 from sheets import annotate_workbook, build_template, read_scores, rules_for
 from sheets.limits import DEFAULT_LIMITS, Limits
@@ -133,7 +134,8 @@ def make_template(
     by: Actor | None = None,
     engine: Engine | None = None,
 ) -> bytes:
-    """An .xlsx template for the scheme's active units; `prefill`: with the current values filled in.
+    """An .xlsx template for the scheme's active units; `prefill`: with the current values filled in
+    — of one team, which the template then carries (so uploading it back corrects that team).
     For those who may upload to the scheme; the download is audited."""
     who = check(by, "upload")
     version = get_version(version_id, engine=engine)
@@ -148,8 +150,17 @@ def make_template(
         raise InvalidInput(
             f"单位清单中没有适用于方案「{scheme.name}」的单位（适用类别：{'、'.join(scheme.categories)}）"
         )
-    if values is not None and assessor is not None:
-        values = values[values["assessor"] == assessor]
+    if values is not None:
+        teams = sorted(set(values["assessor"].astype(str)))
+        if assessor is None and len(teams) == 1:
+            assessor = teams[0] or None  # the only team: the template carries it
+        elif assessor is None and len(teams) > 1:
+            listed = "、".join(t or "（未署名）" for t in teams)
+            raise InvalidInput(
+                f"本期有多个考核组的数据（{listed}）：请先填写要预填哪一个考核组，模板将只含该组的数值。"
+            )
+        if assessor is not None:
+            values = values[values["assessor"] == assessor]
     data = build_template(scheme, period, units, layout=layout, values=values, assessor=assessor or None)
     what = "预填当前数据的评分表模板" if prefill else "空白评分表模板"
     audit.record_download(
@@ -220,6 +231,7 @@ class UploadCheck:
     preview: Preview | None  # None when there are errors
     limits: Limits = DEFAULT_LIMITS
     _annotated: bytes | None = field(default=None, repr=False)
+    team_refused: str | None = None  # why the upload's team does not fit (services/teams.py)
 
     @property
     def errors(self) -> list[CellError]:
@@ -290,6 +302,7 @@ def check_upload(
     *,
     assessor: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    mode: str = "auto",
     by: Actor | None = None,
     engine: Engine | None = None,
 ) -> UploadCheck:
@@ -309,9 +322,13 @@ def check_upload(
         data, scheme, period=period, units=units, file_name=file_name, assessor=assessor or None, limits=limits
     )
     preview = None
+    refused = None
+    if not parsed.errors and mode != "auto":  # correction or new team (services/teams.py)
+        existing = existing_teams(version.scheme_key, period, engine=engine)
+        parsed.values, _, refused = assign_team(parsed.values, mode, assessor, existing)
     if not parsed.errors:
-        preview = _preview(version, scheme, period, parsed.values, register.set_index("code"), who, engine)
-    return UploadCheck(version, period, file_name, data, parsed, preview, limits)
+        preview = _preview(version, scheme, period, parsed.values, register.set_index("code"), who, engine, refused)
+    return UploadCheck(version, period, file_name, data, parsed, preview, limits, team_refused=refused)
 
 
 def commit(
@@ -324,6 +341,8 @@ def commit(
         raise InvalidInput(
             f"文件「{upload.file_name}」有 {upload.total_errors} 处错误，未导入任何数据，请修改后重新上传"
         )
+    if upload.team_refused:
+        raise InvalidInput(f"未导入：{upload.team_refused}")
     return import_values(
         upload.period, upload.version.id, upload.parsed.values, user, upload.file_name, upload.file_bytes, note,
         by=by, engine=engine,
@@ -377,16 +396,19 @@ def _preview(
     register: pd.DataFrame,
     who: Actor | None,
     engine: Engine | None,
+    refused: str | None = None,
 ) -> Preview:
-    """`register`: every unit (list_units), indexed by code."""
+    """`register`: every unit (list_units), indexed by code. `refused`: why the upload's team
+    does not fit (services/teams.py), shown as the reason it is blocked."""
     new = _cells(values)
     categories = set(register["category"].reindex(pd.unique(new["unit"])).dropna().astype(str))
-    blocked = _blocked(version, period, categories, who, engine)
+    blocked = refused or _blocked(version, period, categories, who, engine)
     old = _cells(current_values(version.scheme_key, period, engine=engine)) if blocked is None else new.iloc[0:0]
     changes = _changes(scheme, new, old, register["name"])
     if blocked is not None:
         return Preview(changes, _empty_effect(), [], blocked)
     effect, problems = _effect(scheme, version.scheme_key, period, new, old, register, engine)
+    effect["why"] = explain_effect(effect, new, old) if len(effect) else pd.Series(dtype=object)
     return Preview(changes, effect, problems, None)
 
 
@@ -474,7 +496,7 @@ def _effect(
             problems.append(f"……另有 {len(exc.problems) - 50} 处")
         return _empty_effect(), problems
     try:
-        current = results(scheme_key, period, engine=engine)
+        current = results(scheme_key, period, published=False, engine=engine)  # the working values
         before = current.units if current is not None else None
     except ScoringInputError:  # the stored values are incomplete: every unit counts as new
         before = None

@@ -67,7 +67,7 @@ def read_scores(
     except PackageRefused as exc:
         return ParsedUpload(empty_values(), [file_error(exc.problem, exc.suggestion, file_name, exc.sheet)], "",
                             file_name=file_name)  # fmt: skip
-    except Exception as exc:  # a bug must not surface as a traceback on the upload page
+    except Exception:  # a bug must not surface as a traceback on the upload page
         log.exception("reading %s failed", file_name)
         err = file_error(msg.FILE_INTERNAL, file=file_name, kind="internal")
         return ParsedUpload(empty_values(), [err], "", file_name=file_name)

@@ -10,13 +10,14 @@ values for cells (unit × input code × assessor). Every value ever submitted is
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -134,6 +135,8 @@ class Period(Base):
     state_at: Mapped[datetime | None]
     state_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the assessment teams' data is due (填报截止日期, bureau time); NULL: none set.
+    deadline: Mapped[date | None] = mapped_column(Date)
 
 
 class Assessment(Base):
@@ -222,6 +225,39 @@ class SubmissionValue(Base):
     na: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
     current: Mapped[bool] = mapped_column(Boolean)
+
+
+class Publication(Base):
+    """One 审定发布 of an assessment: the results leadership, unit accounts, the meeting page and
+    exports see, until the next publication of the same assessment replaces it.
+
+    The published values are those of the submissions listed in `publication_submission` (latest
+    per cell among them), so later imports and rollbacks never change what was published.
+    `units` keeps the published totals and ranks, to show what a republication changes.
+    """
+
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("assessment_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    seq: Mapped[int]  # 1, 2, … per assessment: the highest is in force
+    revision: Mapped[int]  # the assessment's revision that was published
+    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_version.id"))
+    published_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # {unit code: [total, rank]} as published (empty for publications carried over by the upgrade).
+    units: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PublicationSubmission(Base):
+    """The submissions a publication contains (every one standing when it was published)."""
+
+    __tablename__ = "publication_submission"
+
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), primary_key=True)
 
 
 class ResultCache(Base):

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.browser
 RESULTS = {"总览", "排名", "单位详情", "指标分析", "趋势", "月度通报"}
 MENU = {
     "admin": RESULTS
-    | {"模拟测算", "上传评分表", "提交记录", "单位管理", "方案管理", "期间管理", "账户管理", "审计日志", "我的账户"},
-    "assessor": RESULTS | {"上传评分表", "提交记录", "我的账户"},
+    | {"模拟测算", "上传评分表", "提交记录", "单位管理", "方案管理", "期间管理", "账户管理", "审计日志", "我的账户"}
+    | {"填报进度", "核对考核组", "审定发布"},
+    "assessor": RESULTS | {"填报进度", "核对考核组", "上传评分表", "提交记录", "我的账户"},
     "viewer": RESULTS | {"我的账户"},
     "unit": {"本单位结果", "我的账户"},
 }
@@ -68,7 +69,7 @@ def test_logout_and_pages_before_signing_in(page, server: str, login_role: None)
     page.get_by_text("用户名或密码错误").wait_for()
 
     sign_in(page, server, "demo-admin")
-    assert heading(page) == "总览"
+    assert heading(page) == "填报进度"  # issue 19: the administrator starts at the filling progress
     sign_out(page)
     assert not [c for c in page.context.cookies() if c["name"] == "assess_session"]
     page.reload()

@@ -85,6 +85,7 @@ def test_every_page_renders_without_error(app: AppTest, page: str) -> None:
 
 
 def test_overview_tiles_count_the_units_and_flags(app: AppTest) -> None:
+    app.switch_page("pages/overview.py").run()  # administrators land on 填报进度
     choose(app, "community_monthly", "2025-08")
     tiles = {m.label: m.value for m in app.metric}
     assert tiles["参评单位"] == "8"
@@ -126,6 +127,7 @@ def test_drill_down_explains_lost_points_and_flags(app: AppTest) -> None:
 
 
 def test_quarter_view_rolls_up_the_months(app: AppTest) -> None:
+    app.switch_page("pages/overview.py").run()  # administrators land on 填报进度
     app.sidebar.selectbox(key="f_scheme").set_value("community_monthly").run()
     app.sidebar.button_group(key="f_kind_community_monthly").set_value("quarter").run()
     assert not app.exception, app.exception
@@ -133,6 +135,7 @@ def test_quarter_view_rolls_up_the_months(app: AppTest) -> None:
 
 
 def test_peer_group_filter_narrows_the_units(app: AppTest) -> None:
+    app.switch_page("pages/overview.py").run()  # administrators land on 填报进度
     choose(app, "staff_annual", "2025")
     parents = app.sidebar.selectbox(key="f_parent")
     parents.set_value(parents.options[1]).run()

@@ -37,8 +37,8 @@ RESULTS = {"overview", "ranking", "unit_detail", "criteria", "trends", "meeting"
 # Which pages each role opens, from the issue's role descriptions.
 OPENS = {
     "admin": RESULTS | {"upload", "submissions", "whatif", "admin_units", "admin_schemes", "admin_accounts",
-                        "admin_audit", "admin_periods", "my_account"},
-    "assessor": RESULTS | {"upload", "submissions", "my_account"},
+                        "admin_audit", "admin_periods", "my_account", "progress", "publish", "reconcile"},
+    "assessor": RESULTS | {"upload", "submissions", "my_account", "progress", "reconcile"},
     "viewer": RESULTS | {"my_account"},
     "unit": {"my_unit", "my_account"},
 }  # fmt: skip
@@ -47,7 +47,7 @@ TITLES = {  # text of each page's heading
     "overview": "总览", "ranking": "排名", "unit_detail": "单位详情", "criteria": "指标分析", "trends": "趋势",
     "meeting": "考核通报", "upload": "上传评分表", "submissions": "提交记录", "whatif": "模拟测算",
     "admin_units": "单位管理", "admin_schemes": "方案管理", "admin_accounts": "账户管理", "admin_audit": "审计日志", "admin_periods": "期间管理",
-    "my_account": "我的账户", "my_unit": "本单位结果",
+    "my_account": "我的账户", "my_unit": "本单位结果", "progress": "填报进度", "publish": "审定发布", "reconcile": "核对考核组",
 }  # fmt: skip
 
 
@@ -112,7 +112,7 @@ def test_without_signing_in_every_page_lands_on_the_login(anonymous: AppTest, pa
 def test_each_role_opens_exactly_its_pages_by_url_and_sees_only_them_in_the_menu(anonymous: AppTest, role: str) -> None:
     at = login(anonymous, DEMO_USER[role])
     home = heading(at)
-    assert home == ("本单位结果" if role == "unit" else "总览")
+    assert home == {"unit": "本单位结果", "viewer": "总览"}.get(role, "填报进度")  # issue 19: progress first
     for page in PAGE_FILES:
         open_by_url(at, page)
         assert not at.exception, (page, at.exception)
@@ -242,8 +242,8 @@ ACTIONS: dict[str, Callable[[Engine, Actor], object]] = {
 }
 ALLOWED = {
     "admin": set(ACTIONS),
-    "assessor": {"upload assigned scheme", "rollback assigned scheme", "export", "own unit's results",
-                 "another unit's results"},
+    # issue 19: an assessor withdraws only their own submissions (these are the demo loader's)
+    "assessor": {"upload assigned scheme", "export", "own unit's results", "another unit's results"},
     "viewer": {"export", "own unit's results", "another unit's results"},
     "unit": {"own unit's results"},
 }  # fmt: skip
@@ -336,6 +336,16 @@ def test_an_assessor_is_limited_to_the_assigned_categories(demo: Engine) -> None
         _upload(demo, "community_monthly", "C01", actor)
     with pytest.raises(Forbidden, match="只负责 乡镇卫生院"):
         submissions.rollback(_submission(demo, "community_monthly"), "", by=actor, engine=demo)
+
+
+def test_an_assessor_withdraws_only_their_own_submissions(demo: Engine) -> None:
+    actor = actor_for(demo, "assessor")
+    with pytest.raises(Forbidden, match="只能撤回本人上传的提交"):
+        submissions.rollback(_submission(demo, "community_monthly"), "", by=actor, engine=demo)
+    frame = _rows(demo, "community_monthly", "C01").assign(value=lambda f: f["value"] * 0 + 1.0)
+    version = latest_version("community_monthly", engine=demo).id
+    out = submissions.import_values("2025-08", version, frame, "", "表.csv", b"z", by=actor, engine=demo)
+    assert submissions.rollback(out.submission_id, "", "录错了", by=actor, engine=demo).withdrawn == len(frame)
 
 
 def test_uploads_and_changes_are_recorded_under_the_account_not_a_typed_name(demo: Engine) -> None:

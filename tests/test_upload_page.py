@@ -99,7 +99,7 @@ def test_upload_preview_confirm_and_the_ranking_follows(at: AppTest, engine: Eng
     at.text_input(key="up_note").input("8月更正")  # inside the form: sent with the button
     _button(at, "确认导入").click().run()
     assert not at.exception, at.exception
-    assert any("已导入" in s.value and "排名等页面已按新数据更新" in s.value for s in at.success)
+    assert any("已导入" in s.value and "复核发布后领导和单位才能看到" in s.value for s in at.success)
     assert at.file_uploader[0].key == "up_file_1"  # an empty uploader for the next file
     latest = history(KEY, PERIOD, engine=engine).iloc[0]
     assert (latest["submitted_by"], latest["note"]) == ("演示管理员（demo-admin）", "8月更正")
@@ -145,13 +145,19 @@ def test_submissions_page_rolls_back_with_a_reason(at: AppTest, engine: Engine) 
     table = at.dataframe[0].value
     assert table["期间"].tolist() == [PERIOD] and table["状态"].tolist() == ["有效"]
     target = int(history(KEY, PERIOD, engine=engine)["id"].iloc[0])
+    assert at.selectbox(key="sub_target_0").value is None  # nothing preselected
+    at.selectbox(key="sub_target_0").set_value(target).run()
+    assert any("撤下" in w.value and "已发布的考核结果不受影响" in w.value for w in at.warning)  # what changes
 
-    _button(at, "撤回").click().run()
+    _button(at, "确认撤回").click().run()
     assert any("撤回原因" in e.value for e in at.error)
+    at.text_input(key="sub_reason_0").input("考核组录入错误")
+    _button(at, "确认撤回").click().run()
+    assert any("请先勾选" in e.value for e in at.error)  # no withdrawal without confirming
     assert history(KEY, PERIOD, engine=engine)["status"].tolist() == ["active"]
 
-    at.text_input(key="sub_reason").input("考核组录入错误")
-    _button(at, "撤回").click().run()
+    at.checkbox(key="sub_confirm_0").check()
+    _button(at, "确认撤回").click().run()
     assert not at.exception, at.exception
     assert any(f"已撤回提交 #{target}" in s.value for s in at.success)
     assert at.dataframe[0].value["状态"].tolist() == ["已撤回"]

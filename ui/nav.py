@@ -24,8 +24,11 @@ PAGES = {
         ("pages/whatif.py", "模拟测算", ":material/calculate:"),
     ],
     "录入数据": [
+        ("pages/progress.py", "填报进度", ":material/checklist:"),
         ("pages/upload.py", "上传评分表", ":material/upload_file:"),
         ("pages/submissions.py", "提交记录", ":material/history:"),
+        ("pages/reconcile.py", "核对考核组", ":material/compare_arrows:"),
+        ("pages/publish.py", "审定发布", ":material/verified:"),
     ],
     "本单位": [
         ("pages/my_unit.py", "本单位结果", ":material/home_work:"),
@@ -45,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOGIN = ("pages/login.py", "登录", ":material/login:")
 SETUP = ("pages/setup.py", "首次设置", ":material/admin_panel_settings:")
 # The first of these a user may open is where they land after signing in.
-HOME_PAGES = ("pages/overview.py", "pages/my_unit.py", "pages/my_account.py")
+HOME_PAGES = ("pages/progress.py", "pages/overview.py", "pages/my_unit.py", "pages/my_account.py")
 
 
 def allowed_pages(actor: Actor) -> dict[str, list[tuple[str, str, str]]]:

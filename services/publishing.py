@@ -1,0 +1,518 @@
+"""审定发布: the results leadership sees are the ones someone reviewed and published.
+
+Imports and rollbacks change the period's working values (the draft, 草稿). Leadership, unit
+accounts, the meeting page and exports read the last *publication* of the period instead, which
+names the submissions it contains: the published values are, per cell, the latest value among
+those submissions, so later imports and rollbacks never change what was published — only a new
+publication does.
+
+Publishing is refused, with every unscorable cell located, while the draft cannot be scored; it is
+refused to the uploader of data it would publish when the bureau wants four eyes
+(`ASSESS_PUBLISH_FOUR_EYES`, see `four_eyes_required`); and it is recorded (who, when, which
+submissions) in the publication and the audit trail. `publish_preview` shows what a
+(re)publication would change — units, totals, ranks — before it is confirmed, and `publish` takes
+the revision that preview showed, so data changed in between is never published unseen.
+
+Publishing and importing lock the same assessment row (PostgreSQL) or take SQLite's single write
+lock, so a publication racing an import contains the values from before it or after it, whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+import scoring
+from scoring import Results
+from scoring.periods import period_name
+from services import audit
+from services._db import engine_or_default, local_time, read, write
+from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
+from services.errors import Conflict, InvalidInput, NotFound
+from services.periods import period_row, previous_label, refuse_if_locked
+from services.permissions import Actor, check, name_of, require_scope
+from services.results import AssessmentResults, _score, _units_table, _with_names, engine_code_hash
+from services.values import AssessmentRef, _frame, current_values_in, find_assessment
+from storage.bulk import fetch_columns
+from storage.models import Assessment, Period, Publication, PublicationSubmission, SchemeVersion, Submission
+from storage.models import Scheme as SchemeRow
+from storage.sql import counter_value, for_update
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+FOUR_EYES_ENV = "ASSESS_PUBLISH_FOUR_EYES"
+NOT_PUBLISHED = "本期考核结果尚未发布"
+_MEMO_SIZE = 64
+
+
+def four_eyes_required(scheme_key: str) -> bool:
+    """Whether the publisher must be someone other than the uploaders of the data published.
+
+    `ASSESS_PUBLISH_FOUR_EYES`: unset or 1 — every scheme (the safe default); 0 — none; a
+    comma-separated list of scheme ids — those schemes only.
+    """
+    raw = os.environ.get(FOUR_EYES_ENV, "").strip()
+    if raw.lower() in ("", "1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    return scheme_key in {k.strip() for k in raw.replace("，", ",").split(",") if k.strip()}
+
+
+@dataclass(frozen=True)
+class PublicationInfo:
+    id: int
+    seq: int
+    scheme_key: str
+    period: str
+    revision: int
+    published_by: str
+    published_at: datetime
+    note: str
+    submission_ids: tuple[int, ...]
+
+    @property
+    def text(self) -> str:
+        """'已发布（第 2 次，张三（zhangsan） 于 2026-12-07 10:12）'."""
+        return f"已发布（第 {self.seq} 次，{self.published_by} 于 {local_time(self.published_at)}）"
+
+
+def _info(session: Session, pub: Publication, scheme_key: str, period: str) -> PublicationInfo:
+    ids = session.scalars(
+        select(PublicationSubmission.submission_id)
+        .where(PublicationSubmission.publication_id == pub.id)
+        .order_by(PublicationSubmission.submission_id)
+    ).all()
+    return PublicationInfo(
+        pub.id, pub.seq, scheme_key, period, pub.revision, pub.published_by, pub.published_at, pub.note, tuple(ids)
+    )
+
+
+def _latest(session: Session, assessment_id: int) -> Publication | None:
+    return session.scalars(
+        select(Publication).where(Publication.assessment_id == assessment_id).order_by(Publication.seq.desc()).limit(1)
+    ).first()
+
+
+# Per cell, the latest value among the publication's submissions.
+_PUBLISHED_SQL = (
+    "SELECT unit_id, code, assessor, value, na, note, submission_id FROM ("
+    " SELECT v.unit_id, v.code, v.assessor, v.value, v.na, v.note, v.submission_id,"
+    "  ROW_NUMBER() OVER (PARTITION BY v.unit_id, v.code, v.assessor ORDER BY v.submission_id DESC) AS rn"
+    " FROM submission_value v JOIN publication_submission ps ON ps.submission_id = v.submission_id"
+    " WHERE ps.publication_id = ? AND v.assessment_id = ?"
+    ") latest WHERE rn = 1"
+)
+
+
+def published_values_in(session: Session, pub: Publication, period: str) -> pd.DataFrame:
+    """The values a publication contains (same columns as `services.values.current_values`)."""
+    cols = fetch_columns(session, _PUBLISHED_SQL, (pub.id, pub.assessment_id))
+    return _frame(session, period, cols)
+
+
+# -- reading the published results -----------------------------------------------------------
+_memo: OrderedDict[tuple[str, str, str], AssessmentResults] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _fingerprint(session: Session, scheme_key: str, period: str) -> tuple[str, Publication, AssessmentRef] | None:
+    ref = find_assessment(session, scheme_key, period)
+    pub = _latest(session, ref.id) if ref is not None else None
+    if ref is None or pub is None:
+        return None
+    prev_ref = find_assessment(session, scheme_key, previous_label(period))
+    prev = _latest(session, prev_ref.id) if prev_ref is not None else None
+    catalog = counter_value(session, CATALOG_COUNTER)
+    return f"p{pub.id}|c{catalog}|e{engine_code_hash()}|prev=p{prev.id if prev else 0}", pub, ref
+
+
+def _compute(
+    session: Session, scheme_key: str, period: str
+) -> tuple[str, SchemeVersionInfo, Results, pd.Series, PublicationInfo] | None:
+    found = _fingerprint(session, scheme_key, period)
+    if found is None:
+        return None
+    fingerprint, pub, _ = found
+    units = _units_table(session)
+    previous = None
+    prev_ref = find_assessment(session, scheme_key, previous_label(period))
+    prev = _latest(session, prev_ref.id) if prev_ref is not None else None
+    if prev is not None:
+        try:
+            prev_version = version_info(session.get(SchemeVersion, prev.scheme_version_id)).load()
+            previous = _score(prev_version, published_values_in(session, prev, prev_ref.period), units, None).units
+        except scoring.ScoringInputError:
+            previous = None
+    version = version_info(session.get(SchemeVersion, pub.scheme_version_id))
+    scored = _score(version.load(), published_values_in(session, pub, period), units, previous)
+    return fingerprint, version, scored, units["name"], _info(session, pub, scheme_key, period)
+
+
+def published_results(scheme_key: str, period: str, *, engine: Engine | None = None) -> AssessmentResults | None:
+    """The last published results of the period, or None when nothing is published.
+
+    Callers check the permission (services.results.results does). A publication that cannot be
+    scored (only possible for data carried over from before publishing existed) counts as not
+    published: leadership never sees an unscorable result.
+    """
+    eng = engine_or_default(engine)
+    key = (eng.url.render_as_string(hide_password=True), scheme_key, period)
+    found = read(eng, lambda s: _fingerprint(s, scheme_key, period))
+    if found is None:
+        return None
+    with _memo_lock:
+        hit = _memo.get(key)
+    if hit is not None and hit.fingerprint == found[0]:
+        return hit
+    try:
+        computed = read(eng, lambda s: _compute(s, scheme_key, period))
+    except scoring.ScoringInputError:
+        log.warning("published values of %s %s cannot be scored; shown as not published", scheme_key, period)
+        return None
+    if computed is None:
+        return None
+    fingerprint, version, scored, names, info = computed
+
+    def rescore() -> tuple[str, Results]:
+        again = read(eng, lambda s: _compute(s, scheme_key, period))
+        return ("", None) if again is None else (again[0], again[2])  # type: ignore[return-value]
+
+    result = AssessmentResults(
+        version, period, _with_names(scored.units, names), fingerprint, False, rescore, scored, publication=info
+    )
+    with _memo_lock:
+        _memo[key] = result
+        _memo.move_to_end(key)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return result
+
+
+def publication(scheme_key: str, period: str, *, engine: Engine | None = None) -> PublicationInfo | None:
+    """The publication in force for the period (None: not published)."""
+
+    def work(session: Session) -> PublicationInfo | None:
+        ref = find_assessment(session, scheme_key, period)
+        pub = _latest(session, ref.id) if ref is not None else None
+        return None if pub is None else _info(session, pub, scheme_key, period)
+
+    return read(engine, work)
+
+
+# -- publishing ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PublishPreview:
+    scheme_key: str
+    period: str
+    revision: int  # pass to `publish` as expected_revision
+    problems: list[str]  # unscorable cells, located: publishing is refused while there are any
+    blockers: list[str]  # other reasons it is refused (four eyes, nothing new)
+    changes: pd.DataFrame  # unit, name, before_total, after_total, before_rank, after_rank, change
+    submissions: pd.DataFrame  # id, submitted_by, time, file_name, new (not in the last publication)
+    previous: PublicationInfo | None
+    units: int = 0  # units in the results to publish
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def up_to_date(self) -> bool:
+        """The draft is what was last published: nothing to publish."""
+        return self.previous is not None and self.previous.revision == self.revision
+
+    @property
+    def can_publish(self) -> bool:
+        return not self.problems and not self.blockers
+
+    @property
+    def refusal(self) -> str:
+        """All reasons publishing is refused, in one located message ('' when it is not)."""
+        where = f"{period_name(self.period)}（{self.period}）方案 {self.scheme_key}"
+        lines = list(self.blockers)
+        if self.problems:
+            lines.append(f"有 {len(self.problems)} 处数据无法计分，请补充或更正后再发布：")
+            lines += [f"  {p}" for p in self.problems[:50]]
+            if len(self.problems) > 50:
+                lines.append(f"  ……另有 {len(self.problems) - 50} 处")
+        return f"{where}不能发布：\n" + "\n".join(lines) if lines else ""
+
+
+def _unit_totals(scored: Results) -> dict[str, list[float | int | None]]:
+    out = {}
+    for unit, total, rank in zip(
+        scored.units["unit"].astype(str), scored.units["total"], scored.units["rank"], strict=True
+    ):
+        out[unit] = [_num(total), _num(rank)]
+    return out
+
+
+def _num(x: object) -> float | int | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
+        return None
+    f = float(x)  # type: ignore[arg-type]
+    return int(f) if f.is_integer() else round(f, 6)
+
+
+def _changes(before: dict[str, list], after: dict[str, list], names: pd.Series, decimals: int) -> pd.DataFrame:
+    rows = []
+    for unit in sorted(set(before) | set(after)):
+        b, a = before.get(unit), after.get(unit)
+        if b == a:
+            continue
+        if b is None:
+            what = "新增单位"
+        elif a is None:
+            what = "不再列入"
+        else:
+            parts = []
+            if b[0] != a[0]:
+                parts.append(f"总分 {_fmt(b[0], decimals)} → {_fmt(a[0], decimals)}")
+            if b[1] != a[1]:
+                parts.append(f"排名 {_fmt(b[1], 0)} → {_fmt(a[1], 0)}")
+            what = "，".join(parts)
+        rows.append(
+            (unit, str(names.get(unit, "")), b[0] if b else None, a[0] if a else None, b[1] if b else None,
+             a[1] if a else None, what)
+        )  # fmt: skip
+    cols = ["unit", "name", "before_total", "after_total", "before_rank", "after_rank", "change"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _fmt(x: float | int | None, decimals: int) -> str:
+    return "—" if x is None else f"{x:.{decimals}f}"
+
+
+def _standing(session: Session, assessment_id: int) -> list[Submission]:
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.assessment_id == assessment_id, Submission.status != "rolled_back")
+            .order_by(Submission.id)
+        )
+    )
+
+
+def _examine(
+    session: Session, a: Assessment, scheme_key: str, period: str, who: Actor | None
+) -> tuple[PublishPreview, dict[str, list]]:
+    """Everything publishing decides on, in the caller's transaction."""
+    ref = AssessmentRef(a.id, scheme_key, period, a.revision, a.scheme_version_id)
+    last = _latest(session, a.id)
+    previous = _info(session, last, scheme_key, period) if last is not None else None
+    units = _units_table(session)
+    problems: list[str] = []
+    totals: dict[str, list] = {}
+    version = version_info(session.get(SchemeVersion, a.scheme_version_id))
+    try:
+        scored = _score(version.load(), current_values_in(session, ref), units, None)
+        totals = _unit_totals(scored)
+    except scoring.ScoringInputError as exc:
+        problems = [str(p) for p in exc.problems]
+    subs = _standing(session, a.id)
+    old = set(previous.submission_ids) if previous else set()
+    new = [s for s in subs if s.id not in old and s.current_rows > 0]
+    blockers = []
+    if last is not None and last.revision == a.revision and last.scheme_version_id == a.scheme_version_id:
+        blockers.append(f"当前数据与第 {last.seq} 次发布（{local_time(last.published_at)}）完全相同，无需重新发布。")
+    if who is not None and four_eyes_required(scheme_key):
+        mine = [s.id for s in new if s.submitted_by == who.label]
+        if mine:
+            listed = "、".join(f"#{i}" for i in mine[:10])
+            blockers.append(
+                f"本局要求复核与上传分开（四眼原则）：提交 {listed} 由您本人上传，需由另一位有发布权限的人员复核后发布。"
+            )
+    before = last.units if last is not None else {}
+    changes = (
+        _changes(before, totals, units["name"], version.load().decimals)
+        if totals
+        else _changes({}, {}, units["name"], 2)
+    )
+    submissions = pd.DataFrame(
+        {
+            "id": [s.id for s in subs if s.current_rows > 0],
+            "submitted_by": [s.submitted_by for s in subs if s.current_rows > 0],
+            "time": [local_time(s.submitted_at) for s in subs if s.current_rows > 0],
+            "file_name": [s.file_name for s in subs if s.current_rows > 0],
+            "new": [s.id not in old for s in subs if s.current_rows > 0],
+        }
+    )
+    preview = PublishPreview(
+        scheme_key, period, a.revision, problems, blockers, changes, submissions, previous, len(totals)
+    )
+    return preview, totals
+
+
+def _assessment(session: Session, scheme_key: str, period: str, *, lock: bool) -> Assessment:
+    stmt = (
+        select(Assessment)
+        .join(SchemeRow, Assessment.scheme_id == SchemeRow.id)
+        .join(Period, Assessment.period_id == Period.id)
+        .where(SchemeRow.key == scheme_key, Period.label == period)
+    )
+    if lock:
+        stmt = for_update(session, stmt, Assessment)
+    a = session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+    if a is None or a.scheme_version_id is None:
+        raise NotFound(f"方案 {scheme_key} 在 {period_name(period)}（{period}）没有任何有效数据，无可发布")
+    return a
+
+
+def publish_preview(
+    scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None
+) -> PublishPreview:
+    """What publishing now would publish and change, and why it would be refused (if it would)."""
+    who = check(by, "publish")
+    require_scope(who, "publish", scheme_key, ())
+    return read(
+        engine, lambda s: _examine(s, _assessment(s, scheme_key, period, lock=False), scheme_key, period, who)[0]
+    )
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    publication: PublicationInfo
+    changes: pd.DataFrame
+
+    @property
+    def message(self) -> str:
+        p = self.publication
+        changed = f"，与上次发布相比 {len(self.changes)} 个单位有变化" if p.seq > 1 else ""
+        return (
+            f"已发布{period_name(p.period)}（{p.period}）方案 {p.scheme_key} 的考核结果（第 {p.seq} 次发布，"
+            f"包含 {len(p.submission_ids)} 个提交）{changed}。领导、单位账户、月度通报和导出现在显示这一结果。"
+        )
+
+
+def publish(
+    scheme_key: str,
+    period: str,
+    user: str = "",
+    note: str = "",
+    *,
+    expected_revision: int | None = None,
+    by: Actor | None = None,
+    engine: Engine | None = None,
+) -> PublishOutcome:
+    """Publish the period's current values. `expected_revision`: the revision the confirmed
+    preview showed; if the data changed since, nothing is published (Conflict).
+
+    Raises InvalidInput (unscorable, every cell located), Conflict (four eyes, nothing new, data
+    changed since the preview), PeriodLocked, NotFound (no data), Forbidden.
+    """
+    who = check(by, "publish")
+    require_scope(who, "publish", scheme_key, ())
+    user = name_of(who, user.strip() or "（命令行）")
+
+    def work(session: Session) -> PublishOutcome:
+        p = period_row(session, period, lock="share")
+        refuse_if_locked(p, "发布考核结果")
+        a = _assessment(session, scheme_key, period, lock=True)
+        if expected_revision is not None and a.revision != expected_revision:
+            raise Conflict(
+                f"{period_name(period)}（{period}）的数据在您核对之后又有变化（导入或撤回），未发布。请重新核对变化后再发布。"
+            )
+        preview, totals = _examine(session, a, scheme_key, period, who)
+        if preview.problems:
+            raise InvalidInput(preview.refusal)
+        if preview.blockers:
+            raise Conflict(preview.refusal)
+        last = _latest(session, a.id)
+        pub = Publication(
+            assessment_id=a.id,
+            seq=(last.seq + 1) if last is not None else 1,
+            revision=a.revision,
+            scheme_version_id=a.scheme_version_id,
+            published_by=user,
+            published_at=utcnow(),
+            note=note.strip(),
+            units=totals,
+        )
+        session.add(pub)
+        session.flush()
+        session.execute(
+            text(
+                "INSERT INTO publication_submission (publication_id, submission_id)"
+                " SELECT :p, id FROM submission WHERE assessment_id = :a AND status <> 'rolled_back'"
+            ),
+            {"p": pub.id, "a": a.id},
+        )
+        info = _info(session, pub, scheme_key, period)
+        outcome = PublishOutcome(info, preview.changes)
+        audit.record(
+            session, user, "results.publish", f"publication:{pub.id}", outcome.message,
+            scheme=scheme_key, period=period, seq=pub.seq, revision=a.revision,
+            submissions=list(info.submission_ids), changed_units=len(preview.changes), note=note.strip(),
+        )  # fmt: skip
+        return outcome
+
+    return write(engine, work)
+
+
+def publications(scheme_key: str, period: str, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Every publication of the period, newest first: seq, published_by, time, submissions, note."""
+
+    def work(session: Session) -> list[PublicationInfo]:
+        ref = find_assessment(session, scheme_key, period)
+        if ref is None:
+            return []
+        pubs = session.scalars(
+            select(Publication).where(Publication.assessment_id == ref.id).order_by(Publication.seq.desc())
+        )
+        return [_info(session, p, scheme_key, period) for p in pubs]
+
+    infos = read(engine, work)
+    return pd.DataFrame(
+        {
+            "seq": [i.seq for i in infos],
+            "published_by": [i.published_by for i in infos],
+            "time": [local_time(i.published_at) for i in infos],
+            "submissions": ["、".join(f"#{s}" for s in i.submission_ids) for i in infos],
+            "note": [i.note for i in infos],
+        }
+    )
+
+
+def publication_count(scheme_key: str, period: str, *, engine: Engine | None = None) -> int:
+    """How many times the period was published (0: never)."""
+
+    def work(session: Session) -> int:
+        ref = find_assessment(session, scheme_key, period)
+        if ref is None:
+            return 0
+        return session.scalar(select(func.count()).where(Publication.assessment_id == ref.id)) or 0
+
+    return read(engine, work)
+
+
+def results_json(scheme_key: str, period: str, *, engine: Engine | None = None) -> dict:
+    """The published results as plain data (for `manage.py results --format json`)."""
+    found = published_results(scheme_key, period, engine=engine)
+    if found is None:
+        raise NotFound(f"方案 {scheme_key} {period_name(period)}（{period}）：{NOT_PUBLISHED}")
+    info = found.publication
+    assert isinstance(info, PublicationInfo)
+    cols = [c for c in ("unit", "name", "category", "total", "rank", "group_size", "grade", "veto") if c in found.units]
+    units = found.units[cols].astype(object).where(found.units[cols].notna(), None)
+    return {
+        "scheme": scheme_key,
+        "version": found.version.version,
+        "period": period,
+        "publication": {
+            "seq": info.seq,
+            "published_by": info.published_by,
+            "published_at": info.published_at.isoformat(),
+            "submissions": list(info.submission_ids),
+        },
+        "units": [
+            {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in units.to_dict("records")
+        ],
+    }

@@ -1,0 +1,172 @@
+"""核对考核组: the teams' values side by side where several teams scored the same cell, the
+differences beyond a threshold and the conflicts (不适用 from one team, a number from another),
+and their resolution — choose one team's value, take the average, or mark 不适用 — with a reason.
+
+A resolution is stored as an ordinary submission that sets every team's value of that cell to
+the resolved one (so the combined value is exactly it), noted 「核对处理」 with the reason: it
+shows in 提交记录, can be rolled back like any other, and is written to the audit trail.
+
+`ASSESS_RECONCILE_THRESHOLD`: a difference larger than this share of the item's points is
+highlighted (default 0.1 — ten per cent).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from scoring.inputs import input_columns
+from scoring.periods import period_name
+from services import audit
+from services._db import write
+from services.errors import InvalidInput, NotFound
+from services.permissions import Actor, check, name_of, require_scope
+from services.submissions import ImportOutcome, import_values
+from services.uploads import version_for
+from services.values import current_values
+
+THRESHOLD_ENV = "ASSESS_RECONCILE_THRESHOLD"
+ACTIONS = {"choose": "采用某一考核组的数值", "average": "取各组平均值", "na": "标记为不适用"}
+
+
+def threshold() -> float:
+    try:
+        value = float(os.environ.get(THRESHOLD_ENV, "0.1"))
+    except ValueError:
+        return 0.1
+    return value if value >= 0 else 0.1
+
+
+def _team(a: str) -> str:
+    return a or "（未署名）"
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    scheme_key: str
+    period: str
+    teams: list[str]
+    cells: pd.DataFrame  # unit, name, code, item, <one column per team (display)>, spread, status
+
+    @property
+    def open(self) -> pd.DataFrame:
+        return self.cells[self.cells["status"] != "一致"]
+
+
+def reconciliation(
+    scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None
+) -> Reconciliation:
+    """Every cell more than one team scored, with the teams' values and whether they agree."""
+    who = check(by, "results.draft")
+    require_scope(who, "results.draft", scheme_key, ())
+    values = current_values(scheme_key, period, engine=engine)
+    version = version_for(scheme_key, period, engine=engine)
+    scheme = version.load()
+    points = {leaf.code: leaf.points for leaf in scheme.leaves}
+    items = {leaf.code: leaf.name for leaf in scheme.leaves}
+    v = values.assign(unit=values["unit"].astype(str), code=values["code"].astype(str),
+                      assessor=values["assessor"].astype(str))  # fmt: skip
+    teams = sorted(set(v["assessor"]))
+    multi = v.groupby(["unit", "code"])["assessor"].transform("nunique") > 1
+    v = v[multi]
+    from services.catalog import list_units
+
+    names = list_units(engine=engine).set_index("code")["name"]
+    rows = []
+    limit = threshold()
+    for (unit, code), cell in v.groupby(["unit", "code"], sort=True):
+        shown = {
+            _team(a): ("不适用" if na else ("（空白）" if np.isnan(x) else f"{x:g}"))
+            for a, x, na in zip(cell["assessor"], cell["value"], cell["na"], strict=True)
+        }
+        numbers = cell.loc[~cell["na"], "value"].dropna()
+        spread = float(numbers.max() - numbers.min()) if len(numbers) > 1 else 0.0
+        if cell["na"].any() and not cell["na"].all():
+            status = "冲突"
+        elif spread > limit * max(points.get(code, 0.0), 1e-9) and spread > 0:
+            status = "差异较大"
+        else:
+            status = "一致" if spread == 0 else "差异在允许范围内"
+        rows.append({"unit": unit, "name": str(names.get(unit, "")), "code": code, "item": items.get(code, code),
+                     **shown, "spread": spread, "status": status})  # fmt: skip
+    team_cols = [_team(t) for t in teams]
+    cols = ["unit", "name", "code", "item", *team_cols, "spread", "status"]
+    frame = pd.DataFrame(rows, columns=cols)
+    for c in team_cols:
+        frame[c] = frame[c].fillna("—")
+    return Reconciliation(scheme_key, period, teams, frame)
+
+
+def resolve(
+    scheme_key: str,
+    period: str,
+    unit: str,
+    code: str,
+    action: str,
+    reason: str,
+    *,
+    team: str | None = None,
+    user: str = "",
+    by: Actor | None = None,
+    engine: Engine | None = None,
+) -> ImportOutcome:
+    """Resolve one cell the teams disagree on. `action`: 'choose' (with `team`), 'average' or 'na'."""
+    who = check(by, "upload")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("处理考核组差异必须填写原因（记入提交记录和审计日志）")
+    if action not in ACTIONS:
+        raise InvalidInput(f"不认识的处理方式：{action}")
+    values = current_values(scheme_key, period, engine=engine)
+    cell = values[(values["unit"].astype(str) == unit) & (values["code"].astype(str) == code)]
+    if cell["assessor"].nunique() < 2:
+        raise NotFound(f"{period_name(period)} 单位「{unit}」指标 {code} 没有多个考核组的数值，无需核对")
+    assessors = cell["assessor"].astype(str).tolist()
+    na = False
+    if action == "choose":
+        if team is None or team not in assessors:
+            raise InvalidInput(f"请选择要采用的考核组（本格有：{'、'.join(_team(a) for a in assessors)}）")
+        chosen = cell[cell["assessor"].astype(str) == team].iloc[0]
+        value, na = float(chosen["value"]), bool(chosen["na"])
+        how = f"采用{_team(team)}的数值"
+    elif action == "average":
+        numbers = cell.loc[~cell["na"], "value"].dropna()
+        if numbers.empty:
+            raise InvalidInput("本格没有可取平均的数值（各组均为不适用或空白）")
+        value = float(numbers.mean())
+        column = next(
+            (c for c in input_columns(version_for(scheme_key, period, engine=engine).load()) if c.code == code), None
+        )
+        if column is not None and (column.binary or column.integer) and not value.is_integer():
+            kind = "只能填「是」或「否」" if column.binary else "须为整数（次数）"
+            raise InvalidInput(f"指标 {code} {kind}，各组平均为 {value:g}，不能取平均：请采用某一考核组的数值。")
+        how = f"取各组平均值 {value:g}"
+    else:
+        value, na = float("nan"), True
+        how = "标记为不适用"
+    frame = pd.DataFrame(
+        {"unit": unit, "code": code, "value": [np.nan if na else value] * len(assessors), "na": na,
+         "assessor": assessors, "note": f"核对处理：{reason}"}
+    )  # fmt: skip
+    version = version_for(scheme_key, period, engine=engine)
+    note = f"核对处理 {unit} {code}：{how}；原因：{reason}"
+    outcome = import_values(
+        period, version.id, frame, user or "", "核对处理.csv", frame.to_csv(index=False).encode("utf-8"), note,
+        by=by, engine=engine,
+    )  # fmt: skip
+    actor = name_of(who, user or "（命令行）")
+
+    def work(session: Session) -> None:
+        audit.record(
+            session, actor, "reconcile.resolve", f"submission:{outcome.submission_id}",
+            f"核对{period_name(period)}（{period}）单位「{unit}」指标 {code}：{how}；原因：{reason}",
+            scheme=scheme_key, period=period, unit=unit, code=code, resolution=action, team=team, reason=reason,
+        )  # fmt: skip
+
+    write(engine, work)
+    return outcome
