@@ -12,6 +12,8 @@ from services.progress import progress
 from services.publishing import publication
 from ui.filters import current
 from ui.guard import page_guard
+from ui.safe_table import show_table
+from ui.text import md_escape, md_lines
 
 actor = page_guard()
 st.title("填报进度")
@@ -25,9 +27,9 @@ if period_type(f.period) != f.scheme.period_type:
 try:
     found = progress(f.scheme.key, f.period, by=actor)
 except ServiceError as exc:
-    st.error(str(exc))
+    st.error(md_lines(exc))
     st.stop()
-st.subheader(f"{found.scheme_name} · {period_name(found.period)}")
+st.subheader(f"{md_escape(found.scheme_name)} · {period_name(found.period)}")
 published = publication(f.scheme.key, f.period)
 st.text(published.text if published else "本期考核结果尚未发布（草稿）")
 c = st.columns(4)
@@ -55,10 +57,10 @@ def _highlight(row):  # noqa: ANN001, ANN202
     return [color] * len(row)
 
 
-st.dataframe(table.style.apply(_highlight, axis=1), hide_index=True, width="stretch")
+show_table(table.style.apply(_highlight, axis=1), hide_index=True, width="stretch")
 if len(found.conflicts):
     st.markdown("**考核组意见冲突（一方填「不适用」，另一方填了数值）**")
-    st.dataframe(
+    show_table(
         found.conflicts.rename(columns={"unit": "单位编码", "name": "单位", "code": "指标编码", "item": "指标",
                                         "detail": "各组填报"}),
         hide_index=True,

@@ -13,6 +13,8 @@ from services.errors import ServiceError
 from services.publishing import publication, publications, publish, publish_preview
 from ui.filters import current
 from ui.guard import page_guard
+from ui.safe_table import show_table
+from ui.text import md_escape, md_lines
 
 actor = page_guard()
 st.title("审定发布")
@@ -28,26 +30,26 @@ if period_type(f.period) != f.scheme.period_type:
     st.info("季度、年度汇总由已发布的各月结果得出，无需单独发布；请在左侧选择具体月份。")
     st.stop()
 key, label = f.scheme.key, f.period
-st.subheader(f"{f.scheme.name} · {period_name(label)}")
+st.subheader(f"{md_escape(f.scheme.name)} · {period_name(label)}")
 notice = st.session_state.pop("publish_notice", None)
 if notice:
-    st.success(notice)
+    st.success(md_lines(notice))
 current_pub = publication(key, label)
 st.text(f"当前状态：{current_pub.text}" if current_pub else "当前状态：本期考核结果尚未发布（仅有草稿）")
 try:
     preview = publish_preview(key, label, by=actor)
 except ServiceError as exc:
-    st.error(str(exc))
+    st.error(md_lines(exc))
     st.stop()
 
 if preview.up_to_date:
     st.info("本期草稿与已发布的结果一致，无需重新发布。有更正或撤回后，这里会列出变化供复核。")
 for line in preview.blockers:
     if not preview.up_to_date or "无需重新发布" not in line:
-        st.error(line)
+        st.error(md_escape(line))
 if preview.problems:
     st.error(f"有 {len(preview.problems)} 处数据无法计分，补充或更正后才能发布：")
-    st.dataframe(pd.DataFrame({"问题（位置：说明）": preview.problems}), hide_index=True, width="stretch")
+    show_table(pd.DataFrame({"问题（位置：说明）": preview.problems}), hide_index=True, width="stretch")
 
 if preview.previous is not None and not preview.problems:
     if len(preview.changes):
@@ -56,7 +58,7 @@ if preview.previous is not None and not preview.problems:
             columns={"unit": "单位编码", "name": "单位", "before_total": "原总分", "after_total": "新总分",
                      "before_rank": "原排名", "after_rank": "新排名", "change": "变化"}
         )  # fmt: skip
-        st.dataframe(shown, hide_index=True, width="stretch")
+        show_table(shown, hide_index=True, width="stretch")
     else:
         st.info("与上次发布相比，没有单位的总分或排名改变。")
 elif not preview.problems:
@@ -64,7 +66,7 @@ elif not preview.problems:
 
 st.markdown("**将发布的提交：**")
 subs = preview.submissions.assign(new=preview.submissions["new"].map({True: "新增", False: "已发布过"}))
-st.dataframe(
+show_table(
     subs.rename(
         columns={"id": "提交编号", "submitted_by": "提交人", "time": "时间", "file_name": "文件", "new": "状态"}
     ),
@@ -83,7 +85,7 @@ if clicked:
         try:
             out = publish(key, label, note=note, expected_revision=preview.revision, by=actor)
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md_lines(exc))
         else:
             st.session_state["publish_notice"] = out.message
             for k in ("publish_note", "publish_confirm"):
@@ -93,7 +95,7 @@ if clicked:
 past = publications(key, label)
 if len(past):
     st.markdown("**发布记录**")
-    st.dataframe(
+    show_table(
         past.rename(columns={"seq": "第几次", "published_by": "发布人", "time": "时间", "submissions": "包含的提交",
                              "note": "说明"}),
         hide_index=True,

@@ -10,6 +10,8 @@ from services.errors import ServiceError
 from services.reconcile import ACTIONS, reconciliation, resolve, threshold
 from ui.filters import current
 from ui.guard import page_guard
+from ui.safe_table import show_table
+from ui.text import md_escape, md_lines
 from ui.upload_choice import after_data_change
 
 actor = page_guard()
@@ -20,7 +22,7 @@ st.caption(
 )
 notice = st.session_state.pop("reconcile_notice", None)
 if notice:
-    st.success(notice)
+    st.success(md_lines(notice))
 f = current()
 if f.scheme is None or f.period is None or period_type(f.period) != f.scheme.period_type:
     st.info("请在左侧选择方案和具体期间。")
@@ -28,9 +30,9 @@ if f.scheme is None or f.period is None or period_type(f.period) != f.scheme.per
 try:
     found = reconciliation(f.scheme.key, f.period, by=actor)
 except ServiceError as exc:
-    st.error(str(exc))
+    st.error(md_lines(exc))
     st.stop()
-st.subheader(f"{f.scheme.name} · {period_name(f.period)}")
+st.subheader(f"{md_escape(f.scheme.name)} · {period_name(f.period)}")
 if found.cells.empty:
     st.info("本期没有多个考核组评同一单元格的情况，无需核对。")
     st.stop()
@@ -45,7 +47,7 @@ def _mark(row):  # noqa: ANN001, ANN202
     return [color] * len(row)
 
 
-st.dataframe(table.style.apply(_mark, axis=1), hide_index=True, width="stretch")
+show_table(table.style.apply(_mark, axis=1), hide_index=True, width="stretch")
 if shown.empty:
     st.info("没有需要处理的差异或冲突。")
     st.stop()
@@ -70,7 +72,7 @@ if actor is not None and actor.can("upload"):
             try:
                 out = resolve(f.scheme.key, f.period, unit, code, action, reason, team=team, by=actor)
             except ServiceError as exc:
-                st.error(str(exc))
+                st.error(md_lines(exc))
             else:
                 after_data_change()
                 st.session_state["reconcile_notice"] = f"已处理：{out.message}。结果进入本期草稿，重新发布后生效。"

@@ -108,11 +108,11 @@ if target is None:
 try:
     effect = withdrawal_preview(target, by=actor)
 except ServiceError as exc:
-    st.error(str(exc))
+    st.error(md_lines(exc))
     st.stop()
 st.warning(effect.summary + "已发布的考核结果不受影响，重新发布后才会改变。", icon=":material/undo:")
 if len(effect.units):
-    st.dataframe(
+    show_table(
         effect.units.rename(columns={"unit": "单位编码", "name": "单位", "total_before": "撤回前总分",
                                      "total_after": "撤回后总分", "rank_before": "撤回前名次",
                                      "rank_after": "撤回后名次", "change": "变化"}),

@@ -14,6 +14,7 @@ from services.publishing import NOT_PUBLISHED
 from services.results import published_only, view_mode
 from ui.filters import current, group_filters
 from ui.guard import page_guard
+from ui.safe_table import show_table
 from ui.text import md_escape
 
 EMPTY = "本期尚无评分，请先上传评分表。"
@@ -64,7 +65,7 @@ def _draft_notice(view: PeriodView | None) -> None:
         with st.expander(
             f"{len(incomplete)} 个单位数据不完整，暂未计分（点击查看缺少什么）", expanded=view.units.empty
         ):
-            st.dataframe(
+            show_table(
                 incomplete.rename(columns={"unit": "单位编码", "name": "单位", "missing": "缺少或有误的数据"}),
                 hide_index=True,
                 width="stretch",
