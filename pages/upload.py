@@ -7,7 +7,7 @@ import streamlit as st
 
 from services.errors import PeriodLocked, ServiceError
 from services.periods import get_period
-from services.teams import MODE_NAMES
+from services.teams import MODE_NAMES, existing_teams, team_label
 from services.uploads import UploadCheck, check_upload, commit, make_template, scheme_units, version_for
 from ui.downloads import XLSX, download_button
 from ui.guard import page_guard
@@ -61,6 +61,10 @@ assessor = c2.text_input(
 prefill = c3.checkbox(
     "预填当前数据", key="up_prefill", disabled=not option.has_values, help="把本期已导入的数值填进模板，便于修改"
 )
+if prefill and not assessor:  # several teams: the template carries one, so uploading it back corrects that one
+    teams = existing_teams(scheme.scheme_key, period)
+    if len(teams) > 1:
+        assessor = c2.selectbox("预填哪一个考核组的数值", teams, format_func=team_label, key="up_prefill_team")
 download_button(
     f"下载模板（{len(units)} 个单位）",
     lambda by: make_template(version.id, period, layout, assessor=assessor or None, prefill=prefill, by=by),

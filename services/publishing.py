@@ -223,6 +223,7 @@ class PublishPreview:
     previous: PublicationInfo | None
     units: int = 0  # units in the results to publish
     notes: list[str] = field(default_factory=list)
+    scheme_name: str = ""  # for messages: a user never reads the key
 
     @property
     def up_to_date(self) -> bool:
@@ -236,7 +237,7 @@ class PublishPreview:
     @property
     def refusal(self) -> str:
         """All reasons publishing is refused, in one located message ('' when it is not)."""
-        where = f"{period_name(self.period)}（{self.period}）方案 {self.scheme_key}"
+        where = f"{period_name(self.period)}（{self.period}）「{self.scheme_name or self.scheme_key}」"
         lines = list(self.blockers)
         if self.problems:
             lines.append(f"有 {len(self.problems)} 处数据无法计分，请补充或更正后再发布：")
@@ -346,9 +347,15 @@ def _examine(
         }
     )
     preview = PublishPreview(
-        scheme_key, period, a.revision, problems, blockers, changes, submissions, previous, len(totals)
-    )
+        scheme_key, period, a.revision, problems, blockers, changes, submissions, previous, len(totals),
+        scheme_name=_scheme_name(session, scheme_key),
+    )  # fmt: skip
     return preview, totals
+
+
+def _scheme_name(session: Session, scheme_key: str) -> str:
+    """The scheme's name for messages (a user never reads its key); the key if it is unknown."""
+    return session.scalar(select(SchemeRow.name).where(SchemeRow.key == scheme_key)) or scheme_key
 
 
 def _assessment(session: Session, scheme_key: str, period: str, *, lock: bool) -> Assessment:
@@ -362,7 +369,9 @@ def _assessment(session: Session, scheme_key: str, period: str, *, lock: bool) -
         stmt = for_update(session, stmt, Assessment)
     a = session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
     if a is None or a.scheme_version_id is None:
-        raise NotFound(f"方案 {scheme_key} 在 {period_name(period)}（{period}）没有任何有效数据，无可发布")
+        raise NotFound(
+            f"「{_scheme_name(session, scheme_key)}」在 {period_name(period)}（{period}）没有任何有效数据，无可发布"
+        )
     return a
 
 
@@ -381,13 +390,14 @@ def publish_preview(
 class PublishOutcome:
     publication: PublicationInfo
     changes: pd.DataFrame
+    scheme_name: str
 
     @property
     def message(self) -> str:
         p = self.publication
         changed = f"，与上次发布相比 {len(self.changes)} 个单位有变化" if p.seq > 1 else ""
         return (
-            f"已发布{period_name(p.period)}（{p.period}）方案 {p.scheme_key} 的考核结果（第 {p.seq} 次发布，"
+            f"已发布{period_name(p.period)}（{p.period}）「{self.scheme_name}」的考核结果（第 {p.seq} 次发布，"
             f"包含 {len(p.submission_ids)} 个提交）{changed}。领导、单位账户、月度通报和导出现在显示这一结果。"
         )
 
@@ -446,7 +456,7 @@ def publish(
             {"p": pub.id, "a": a.id},
         )
         info = _info(session, pub, scheme_key, period)
-        outcome = PublishOutcome(info, preview.changes)
+        outcome = PublishOutcome(info, preview.changes, preview.scheme_name)
         audit.record(
             session, user, "results.publish", f"publication:{pub.id}", outcome.message,
             scheme=scheme_key, period=period, seq=pub.seq, revision=a.revision,
@@ -497,7 +507,7 @@ def results_json(scheme_key: str, period: str, *, engine: Engine | None = None) 
     """The published results as plain data (for `manage.py results --format json`)."""
     found = published_results(scheme_key, period, engine=engine)
     if found is None:
-        raise NotFound(f"方案 {scheme_key} {period_name(period)}（{period}）：{NOT_PUBLISHED}")
+        raise NotFound(f"{period_name(period)}（{period}）：{NOT_PUBLISHED}")
     info = found.publication
     assert isinstance(info, PublicationInfo)
     cols = [c for c in ("unit", "name", "category", "total", "rank", "group_size", "grade", "veto") if c in found.units]

@@ -14,24 +14,19 @@ accounts of this module's own, so the database can be changed and read here.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_kit import CHROMIUM, ROOT, _free_port, settle, shot, sign_in, sign_out
+from browser_kit import CHROMIUM, serve, settle, shot, sign_in, sign_out
 from sqlalchemy import Engine
 from test_no_traceback import add_incomplete_month
 
 from services import accounts
 from services.audit import audit_log
 from services.catalog import list_units
-from services.own_unit import INCOMPLETE
 from services.permissions import trusted
 from storage.db import make_engine
 
@@ -60,26 +55,8 @@ def server(database: Engine) -> Iterator[str]:
     """browser_kit's server, on this module's database."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: apt-get install chromium fonts-noto-cjk (scripts/test.sh does it)")
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database.url.render_as_string(hide_password=False), "ASSESS_SEED_DEMO": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve(database.url.render_as_string(hide_password=False), ASSESS_SEED_DEMO="1") as url:
+        yield url
 
 
 def log(database: Engine, **filters: object):  # noqa: ANN201
@@ -168,7 +145,7 @@ def test_a_unit_account_on_an_incomplete_month_sees_no_traceback_and_no_other_un
     page, server: str, database: Engine, login_role: str
 ) -> None:
     page.get_by_role("heading", name="本单位结果").wait_for()
-    page.get_by_text(INCOMPLETE).wait_for()
+    page.get_by_text("本期考核结果尚未发布").wait_for()  # an incomplete month is a draft, never published
     settle(page)  # also: no traceback element
     shot(page, "fail_closed_unit_incomplete")
     body = page.locator("[data-testid='stMain']").inner_text()

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_kit import CHROMIUM, ROOT, _free_port, choose_option, pick, settle, shot, sign_in
+from browser_kit import CHROMIUM, choose_option, pick, serve, settle, shot, sign_in
 from test_browser_upload import SCHEME, _download_template, _open_upload_page, _upload
 
 from services.accounts import create_account
@@ -52,28 +49,8 @@ def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     engine = make_engine(_db["url"])
     create_account(REVIEWER, "复核员乙", "admin", REVIEWER_PASSWORD, engine=engine)  # a second pair of eyes
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": _db["url"], "ASSESS_SEED_DEMO": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve(_db["url"], ASSESS_SEED_DEMO="1") as url:
+        yield url
 
 
 @pytest.fixture(scope="module", autouse=True)

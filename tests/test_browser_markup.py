@@ -10,18 +10,13 @@ audit log). Pages are then read as a person sees them (Chromium, 1366×768 scree
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_kit import DEMO_USER, SHOTS, _free_port, choose_option, settle, sign_in
+from browser_kit import DEMO_USER, SHOTS, choose_option, serve, settle, sign_in
 
 from services.audit import audit_log
 from services.catalog import list_units, upsert_units
@@ -57,26 +52,8 @@ def database(_templates, tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def server(database: str) -> Iterator[str]:
     """`streamlit run serve.py` (as browser_kit's server) on the changed demo district."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database, "ASSESS_SEED_DEMO": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve(database, ASSESS_SEED_DEMO="1") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """No user sees a traceback, a server path or another unit's data (finding 3).
 
 A month whose values are incomplete cannot be scored; the scoring error lists the missing cells
-of other units. A unit account choosing that month sees one Chinese sentence; the months before
-still show (the incomplete one is left out of its history). Any unexpected error on a page shows
-a plain Chinese message, and Streamlit is told never to show error details.
+of other units. Such a month is a draft that cannot be published, so a unit account choosing it
+sees one Chinese sentence (not published yet); the months before still show. Should published
+values ever fail to score, the unit is told so in a sentence that names no unit. Any unexpected
+error on a page shows a plain Chinese message, and Streamlit is told never to show error details.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 from test_pages import APP, DEMO_USER, _as_a_running_server, login
 
+from scoring.errors import ScoringInputError
 from services import submissions
 from services.catalog import latest_version, list_units
 from services.own_unit import INCOMPLETE, ResultsIncomplete, own_unit
@@ -29,6 +31,7 @@ from ui.guard import PAGE_FAILED
 ROOT = Path(__file__).resolve().parents[1]
 SCHEME = "community_monthly"
 MONTH = "2026-01"  # after the demo year: only part of C01's cells are in
+NOT_PUBLISHED = "2026年1月：本期考核结果尚未发布。"
 UNIT = Actor(
     50, "u", "单位", "unit", unit_code="C03", unit_name="西城街道社区卫生服务中心", unit_category="社区卫生服务中心"
 )
@@ -59,18 +62,28 @@ def others(engine: Engine | None = None) -> list[str]:
 
 
 # -- the service -----------------------------------------------------------------------------------
-def test_an_incomplete_period_is_refused_without_naming_any_unit(demo_database: Engine) -> None:
+def test_an_incomplete_month_shows_a_unit_nothing_and_names_no_other_unit(demo_database: Engine) -> None:
     add_incomplete_month(demo_database)
-    with pytest.raises(ResultsIncomplete) as caught:
-        own_unit(SCHEME, MONTH, by=UNIT, engine=demo_database)
-    assert str(caught.value) == INCOMPLETE
-    assert not any(name in str(caught.value) for name in others(demo_database))
-    with pytest.raises(ResultsIncomplete):
-        own_unit(SCHEME, "2026-Q1", by=UNIT, engine=demo_database)  # a quarter with that month in it
+    assert own_unit(SCHEME, MONTH, by=UNIT, engine=demo_database) is None  # a draft: not published
     december = own_unit(SCHEME, "2025-12", by=UNIT, engine=demo_database)
     assert december is not None and december.row is not None
-    assert MONTH not in set(december.history["period"])  # no result yet: left out of the history
+    assert MONTH not in set(december.history["period"])  # no published result: left out of the history
     assert len(december.history) == 12
+
+
+def test_published_values_that_fail_to_score_are_refused_without_naming_any_unit(
+    demo_database: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import services.own_unit
+
+    def unscorable(*_: object, **__: object) -> None:
+        raise ScoringInputError(["C01「A2」: 缺少数值"])
+
+    monkeypatch.setattr(services.own_unit, "period_view", unscorable)
+    with pytest.raises(ResultsIncomplete) as caught:
+        own_unit(SCHEME, "2025-12", by=UNIT, engine=demo_database)
+    assert str(caught.value) == INCOMPLETE
+    assert not any(name in str(caught.value) for name in others(demo_database))
 
 
 # -- the page --------------------------------------------------------------------------------------
@@ -96,7 +109,7 @@ def test_a_unit_account_on_an_incomplete_month_sees_a_chinese_message_and_nothin
     key = f"own_period_{SCHEME}_month"
     assert at.selectbox(key=key).value == MONTH  # the newest month is chosen first
     assert not at.exception, at.exception
-    assert [i.value for i in at.info] == [INCOMPLETE]
+    assert [i.value for i in at.info] == [NOT_PUBLISHED]
     assert not at.metric and not at.dataframe
     text = shown_text(at)
     assert not any(name in text for name in others()), text

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from pathlib import Path
@@ -26,7 +27,8 @@ from services.accounts import LoginRefused, authenticate, check_session, logout,
 from services.audit import audit_log
 from services.bootstrap import DEMO_PASSWORD
 from services.catalog import list_units, upsert_units
-from services.errors import Forbidden
+from services.errors import Conflict, Forbidden
+from services.publishing import publish
 from services.uploads import check_upload, commit, version_for
 from services.values import current_values
 from storage.db import get_engine
@@ -120,6 +122,8 @@ def hostile(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:  # noqa: F81
     sheet = f'单位,指标编码,数值,考核人,备注\nC03,A1,{value},"{quoted}","{quoted}"\n'.encode()
     version = version_for("community_monthly", "2025-12", engine=engine)
     commit(check_upload(sheet, "notes.csv", version.id, "2025-12", engine=engine), "考核组", engine=engine)
+    with contextlib.suppress(Conflict):  # what a unit account sees (already published by an earlier test)
+        publish("community_monthly", "2025-12", "测试", "备注中的公式", engine=engine)
     return demo_url
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from scoring.periods import period_name
 from services.dashboard import KIND_NAMES, SchemeChoice, period_choices, scheme_choices
+from ui.guard import current_actor
 
 ALL = "全部"
 
@@ -41,6 +42,9 @@ def _keep(key: str) -> None:
 
 def sidebar_filters() -> Filters:
     schemes = scheme_choices()
+    actor = current_actor()
+    if actor is not None and actor.role == "assessor":  # their own schemes first: the default choice
+        schemes = sorted(schemes, key=lambda s: s.key not in actor.schemes)  # (a stable sort)
     with st.sidebar:
         st.markdown("### 筛选")
         if not schemes:
