@@ -37,6 +37,7 @@ from services.unit_register import read_unit_register
 from sheets import annotate_workbook, read_scores
 from sheets.limits import DEFAULT_LIMITS
 from sheets.package import PackageRefused, open_workbook
+from sheets.text import column_letter
 from sheets.xmlscan import MergeScanner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,22 +104,13 @@ def merge_bomb() -> bytes:
 
 def distinct_merge_bomb() -> bytes:
     """As `merge_bomb`, but 5,000 different ranges: nothing to fold, they cover ~2.7 billion cells."""
-    refs = [f"A1:{_letters(11000 + i)}40" for i in range(5000)]
+    refs = [f"A1:{column_letter(11000 + i)}40" for i in range(5000)]
     return with_merges(with_far_cell(good_wide(), "XFD40"), refs)
 
 
 def sheet_merge() -> bytes:
     """A filled scoresheet with one merge over A2:XFD1048576 (17 billion cells)."""
     return with_merges(good_wide(), ["A1:N1", "A2:XFD1048576"])
-
-
-def _letters(index: int) -> str:
-    out = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 # -- a child process under a memory cap -------------------------------------------------------------
@@ -263,7 +255,7 @@ def test_upload_validation_of_a_merged_cell_bomb_ends_in_seconds_under_a_memory_
     assert all(_chinese(line) for line in done.stdout.splitlines())
     if case == "distinct":
         assert done.stdout.startswith(f"ERROR 表「{SHEET}」: 合并单元格覆盖约 "), done.stdout
-        assert f"最大的一处为 A1:{_letters(15999)}40" in done.stdout
+        assert f"最大的一处为 A1:{column_letter(15999)}40" in done.stdout
 
 
 def test_too_many_merged_ranges_are_refused_with_the_sheet_named() -> None:
