@@ -22,8 +22,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -38,6 +36,7 @@ from services import audit
 from services._db import engine_or_default, local_time, read, write
 from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
 from services.errors import Conflict, InvalidInput, NotFound
+from services.memo import Memo
 from services.periods import period_row, previous_label, refuse_if_locked
 from services.permissions import Actor, check, name_of, require_scope
 from services.results import AssessmentResults, _score, _units_table, _with_names, engine_code_hash
@@ -122,8 +121,7 @@ def published_values_in(session: Session, pub: Publication, period: str) -> pd.D
 
 
 # -- reading the published results -----------------------------------------------------------
-_memo: OrderedDict[tuple[str, str, str], AssessmentResults] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo: Memo[AssessmentResults] = Memo(_MEMO_SIZE)
 
 
 def _fingerprint(session: Session, scheme_key: str, period: str) -> tuple[str, Publication, AssessmentRef] | None:
@@ -171,8 +169,7 @@ def published_results(scheme_key: str, period: str, *, engine: Engine | None = N
     found = read(eng, lambda s: _fingerprint(s, scheme_key, period))
     if found is None:
         return None
-    with _memo_lock:
-        hit = _memo.get(key)
+    hit = _memo.get(key)
     if hit is not None and hit.fingerprint == found[0]:
         return hit
     try:
@@ -191,12 +188,7 @@ def published_results(scheme_key: str, period: str, *, engine: Engine | None = N
     result = AssessmentResults(
         version, period, _with_names(scored.units, names), fingerprint, False, rescore, scored, publication=info
     )
-    with _memo_lock:
-        _memo[key] = result
-        _memo.move_to_end(key)
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
-    return result
+    return _memo.put(key, result)
 
 
 def publication(scheme_key: str, period: str, *, engine: Engine | None = None) -> PublicationInfo | None:

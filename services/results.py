@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,6 +31,7 @@ from scoring import Results, Scheme, score
 from services._db import engine_or_default, read, write
 from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
 from services.errors import ServiceError
+from services.memo import Memo
 from services.periods import previous_label
 from services.permissions import acting, require
 from services.values import AssessmentRef, current_values_in, find_assessment, values_as_of_in
@@ -317,17 +316,7 @@ def _store(engine: Engine, assessment_id: int, fingerprint: str, units: pd.DataF
         log.warning("results cache not written for assessment %s: %s", assessment_id, exc)
 
 
-_memo: OrderedDict[tuple[str, str, str], AssessmentResults] = OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def _remember(key: tuple[str, str, str], result: AssessmentResults) -> AssessmentResults:
-    with _memo_lock:
-        _memo[key] = result
-        _memo.move_to_end(key)
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
-    return result
+_memo: Memo[AssessmentResults] = Memo(_MEMO_SIZE)
 
 
 def results(
@@ -366,8 +355,7 @@ def results(
     if state is None:
         return None
     fingerprint = state.fingerprint
-    with _memo_lock:
-        hit = _memo.get(key)
+    hit = _memo.get(key)
     if hit is not None and hit.fingerprint == fingerprint:
         return hit
 
@@ -381,7 +369,7 @@ def results(
         eng, lambda s: (_cached_units(s, state.ref.id, fingerprint), _units_table(s)["name"], state.version(s))
     )
     if cached is not None:
-        return _remember(
+        return _memo.put(
             key, AssessmentResults(version, period, _with_names(cached, names), fingerprint, True, rescore)
         )
     computed = read(eng, lambda s: _compute(s, scheme_key, period))
@@ -390,7 +378,7 @@ def results(
     state, version, scored, names = computed
     _store(eng, state.ref.id, state.fingerprint, scored.units)
     units = _with_names(scored.units, names)
-    return _remember(key, AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored))
+    return _memo.put(key, AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored))
 
 
 def view_mode(published: bool | None) -> str:
@@ -423,8 +411,7 @@ def published_only() -> Iterator[None]:
 def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResults | None:
     """The current values as a draft: complete units scored, the others listed."""
     key = (eng.url.render_as_string(hide_password=True), scheme_key, period + "#draft")
-    with _memo_lock:
-        known = _memo.get(key)
+    known = _memo.get(key)
     if known is not None:  # a partial draft already scored: no full attempt on every rerun
         state = read(eng, lambda s: _state(s, scheme_key, period))
         if state is not None and known.fingerprint == state.fingerprint:
@@ -446,8 +433,7 @@ def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResul
     state = read(eng, lambda s: _state(s, scheme_key, period))
     if state is None:
         return None
-    with _memo_lock:
-        hit = _memo.get(key)
+    hit = _memo.get(key)
     if hit is not None and hit.fingerprint == state.fingerprint:
         return hit
     computed = read(eng, compute)
@@ -464,7 +450,7 @@ def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResul
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ("period", "unit", "name", "category", "total", "rank")})
     units = _with_names(scored.units, names) if scored is not None else empty
     result = AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored, incomplete=incomplete)
-    return _remember(key, result)
+    return _memo.put(key, result)
 
 
 def _results_as_of(eng: Engine, scheme_key: str, period: str, at: datetime) -> AssessmentResults | None:

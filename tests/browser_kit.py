@@ -101,6 +101,19 @@ def server_log(url: str) -> str:
 
 
 @pytest.fixture(scope="module")
+def demo_mode() -> Iterator[None]:
+    """Demo mode in the test process too, for a module whose server runs in it: the demo accounts
+    the test signs in with are then accepted when the test itself checks them."""
+    old = os.environ.get("ASSESS_SEED_DEMO")
+    os.environ["ASSESS_SEED_DEMO"] = "1"
+    yield
+    if old is None:
+        os.environ.pop("ASSESS_SEED_DEMO", None)
+    else:
+        os.environ["ASSESS_SEED_DEMO"] = old
+
+
+@pytest.fixture(scope="module")
 def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo district in demo mode (ASSESS_SEED_DEMO=1, chosen explicitly: it is never the default)."""
     if not Path(CHROMIUM).exists():

@@ -13,7 +13,6 @@ The tests run in order on one server (module scope). Screenshots: screenshots/jo
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_kit import CHROMIUM, choose_option, pick, serve, settle, shot, sign_in
+from browser_kit import CHROMIUM, choose_option, demo_mode, pick, serve, settle, shot, sign_in  # noqa: F401 - demo_mode is a fixture
 from test_browser_upload import SCHEME, _download_template, _open_upload_page, _upload
 
 from services.accounts import create_account
@@ -31,7 +30,7 @@ from services.values import current_values
 from storage.db import make_engine
 
 pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_mode")]
 
 KEY, PERIOD, MONTH = "community_monthly", "2025-08", "2025年8月"
 REVIEWER, REVIEWER_PASSWORD = "reviewer2", "a-long-review-password"
@@ -51,17 +50,6 @@ def server(_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     engine.dispose()
     with serve(_db["url"], ASSESS_SEED_DEMO="1") as url:
         yield url
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _demo_accounts() -> Iterator[None]:
-    old = os.environ.get("ASSESS_SEED_DEMO")
-    os.environ["ASSESS_SEED_DEMO"] = "1"
-    yield
-    if old is None:
-        os.environ.pop("ASSESS_SEED_DEMO", None)
-    else:
-        os.environ["ASSESS_SEED_DEMO"] = old
 
 
 def published() -> dict[str, float]:

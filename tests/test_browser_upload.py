@@ -5,32 +5,18 @@ errors and an annotated copy. Screenshots: screenshots/upload_*.png."""
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
-from browser_kit import pick, settle, shot
+from browser_kit import demo_mode, pick, settle, shot  # noqa: F401 - demo_mode is a fixture
 
 from services.bootstrap import DEMO_PASSWORD
 
 pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_mode")]
 
 SCHEME = "社区卫生服务中心月度绩效考核（月度）"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _demo_accounts() -> Iterator[None]:
-    """The server started for this module runs in demo mode, so the demo accounts exist."""
-    old = os.environ.get("ASSESS_SEED_DEMO")
-    os.environ["ASSESS_SEED_DEMO"] = "1"
-    yield
-    if old is None:
-        os.environ.pop("ASSESS_SEED_DEMO", None)
-    else:
-        os.environ["ASSESS_SEED_DEMO"] = old
 
 
 def _open_upload_page(pg, server: str) -> None:  # noqa: ANN001
