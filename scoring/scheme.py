@@ -64,6 +64,8 @@ class _LeafBase(_Model):
     allow_na: bool = False
     # Failing this leaf (earning less than its points) removes award eligibility, with this reason.
     ineligible_if_unmet: str | None = None
+    # 「无书面材料不得分」: a value that earns points needs evidence attached to the unit's item.
+    evidence_required: bool = False
 
 
 class DirectLeaf(_LeafBase):
@@ -206,6 +208,8 @@ class Scheme(_Model):
     missing: Literal["error", "zero", "not_applicable"] = "error"
     criteria: list[Criterion] = Field(min_length=1)
     settlement: SchemeSettlement | None = None  # 补助资金结算, see scoring/settlement.py
+    # 公示期: working days units have to object (申诉) once results are put on 公示.
+    objection_days: int = Field(default=5, ge=1, le=30)
 
     @field_validator("grades")
     @classmethod

@@ -45,15 +45,23 @@ PERMISSIONS = {
     "results.draft": "查看未发布的考核结果（草稿）和填报进度",
     "publish": "复核并发布考核结果",
     "rollback.any": "撤回他人上传的提交",
+    "publicity.manage": "发起和结束公示",
+    "objection.raise": "对本单位的考核结果提出申诉",
+    "objection.decide": "处理单位的申诉",
+    "evidence.attach": "上传和管理证明材料",
+    "tasks.manage": "下达和验收整改任务",
+    "tasks.own": "查看和提交本单位的整改任务",
+    "messages.read": "查看站内消息",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset(PERMISSIONS) - {"results.own"},
+    "admin": frozenset(PERMISSIONS) - {"results.own", "objection.raise", "tasks.own"},
     "assessor": frozenset(
         {"results.all", "export", "upload", "rollback", "submissions.read", "account.self", "results.draft"}
+        | {"objection.decide", "evidence.attach", "tasks.manage", "messages.read"}
     ),
-    "viewer": frozenset({"results.all", "export", "account.self"}),
-    "unit": frozenset({"results.own", "account.self"}),
+    "viewer": frozenset({"results.all", "export", "account.self", "messages.read"}),
+    "unit": frozenset({"results.own", "account.self", "objection.raise", "tasks.own", "messages.read"}),
 }
 
 # page file -> the permission that opens it (None: open to everyone, signed in or not).
@@ -80,6 +88,12 @@ PAGE_PERMISSION: dict[str, str | None] = {
     "pages/admin_accounts.py": "accounts.manage",
     "pages/admin_audit.py": "audit.read",
     "pages/my_account.py": "account.self",
+    "pages/publicity.py": "objection.decide",
+    "pages/evidence.py": "evidence.attach",
+    "pages/tasks.py": "tasks.manage",
+    "pages/unit_objections.py": "objection.raise",
+    "pages/my_tasks.py": "tasks.own",
+    "pages/messages.py": "messages.read",
 }
 ADMIN_ONLY = "accounts.manage"
 

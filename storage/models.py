@@ -374,3 +374,141 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(10))
+
+
+# --- The unit's side of the cycle: 公示, 申诉, 证明材料, 整改, 站内消息 (migration 0005) ---
+
+OBJECTION_STATES = ("open", "upheld", "corrected")
+TASK_STATES = ("todo", "submitted", "accepted", "returned")
+
+
+class Publicity(Base):
+    """A 公示 window on one publication of an assessment: units may object until `ends_on`.
+
+    `ends_on` is the last day objections are accepted (bureau time), counted in working days
+    from `starts_on`. `closed_at` is set when the window is ended (early or after `ends_on`).
+    """
+
+    __tablename__ = "publicity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"))
+    working_days: Mapped[int]
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    started_by: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Objection(Base):
+    """A unit's 申诉 on one item (`code`) of its published result, and its outcome.
+
+    `status`: open → upheld (维持, with a reply) or corrected (更正: `new_value` was imported as a
+    correction submission, `correction_submission_id`, which a republication then publishes).
+    """
+
+    __tablename__ = "objection"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'upheld', 'corrected')", name="status"),
+        Index(None, "assessment_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    publicity_id: Mapped[int] = mapped_column(ForeignKey("publicity.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(Code(64))
+    reason: Mapped[str] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(100))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    reply: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    new_value: Mapped[float | None] = mapped_column(Float)
+    correction_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+
+
+class Attachment(Base):
+    """A file kept as evidence: for an item (`owner_kind` 'item': assessment, unit, code), an
+    objection ('objection') or a rectification task ('task'), `owner_id` naming the latter two.
+
+    The type is what the content is (`mime`, checked on upload), not what the name says.
+    """
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        CheckConstraint("owner_kind IN ('item', 'objection', 'task')", name="owner_kind"),
+        Index(None, "owner_kind", "owner_id"),
+        Index(None, "assessment_id", "unit_id", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(10))
+    owner_id: Mapped[int | None]
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    code: Mapped[str | None] = mapped_column(Code(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RectificationTask(Base):
+    """A 整改 task for one unit: what, by when, and where it stands.
+
+    `source`: 'bottom' (末位), 'target' (未达标指标 `code`), 'deduction' (扣分项 `code`), 'other'.
+    `status`: todo (待整改) → submitted (已提交) → accepted (已验收) or returned (退回, then
+    submitted again).
+    """
+
+    __tablename__ = "rectification_task"
+    __table_args__ = (
+        CheckConstraint("status IN ('todo', 'submitted', 'accepted', 'returned')", name="status"),
+        CheckConstraint("source IN ('bottom', 'target', 'deduction', 'veto', 'other')", name="source"),
+        Index(None, "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str | None] = mapped_column(Code(64))
+    title: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="todo")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[datetime | None]
+    submission_note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Message(Base):
+    """An in-app message (站内消息) to one account. `dedup_key` stops a reminder being sent twice."""
+
+    __tablename__ = "message"
+    __table_args__ = (UniqueConstraint("account_id", "dedup_key"), Index(None, "account_id", "read_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(300), default="")
+    dedup_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    read_at: Mapped[datetime | None]

@@ -30,8 +30,15 @@ PAGES = {
         ("pages/reconcile.py", "核对考核组", ":material/compare_arrows:"),
         ("pages/publish.py", "审定发布", ":material/verified:"),
     ],
+    "公示与整改": [
+        ("pages/publicity.py", "公示与申诉", ":material/gavel:"),
+        ("pages/evidence.py", "证明材料", ":material/attach_file:"),
+        ("pages/tasks.py", "整改任务", ":material/assignment_turned_in:"),
+    ],
     "本单位": [
         ("pages/my_unit.py", "本单位结果", ":material/home_work:"),
+        ("pages/unit_objections.py", "申诉", ":material/gavel:"),
+        ("pages/my_tasks.py", "本单位整改", ":material/assignment_late:"),
     ],
     "管理": [
         ("pages/admin_units.py", "单位管理", ":material/domain:"),
@@ -41,6 +48,7 @@ PAGES = {
         ("pages/admin_audit.py", "审计日志", ":material/policy:"),
     ],
     "账户": [
+        ("pages/messages.py", "站内消息", ":material/mail:"),
         ("pages/my_account.py", "我的账户", ":material/account_circle:"),
     ],
 }
