@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,7 +60,11 @@ def max_bytes() -> int:
 
 
 def inspect(file_name: str, data: bytes) -> str:
-    """The file's real type (a key of KIND_NAMES), or InvalidInput saying why it is refused."""
+    """The file's real type (a key of KIND_NAMES), or InvalidInput saying why it is refused.
+
+    The name must not contradict the content: a photo called 报告.pdf or a page called 照片.jpg is
+    refused, as a file "not what its name says"; a name without an extension is accepted (`store`
+    gives it the right one)."""
     name = file_name or "（未命名文件）"
     if not data:
         raise InvalidInput(f"文件「{name}」是空的，未保存。")
@@ -72,14 +77,40 @@ def inspect(file_name: str, data: bytes) -> str:
     mime = guess.mime if guess is not None else ""
     if mime in ("image/jpeg", "image/png"):
         _check_image(name, data)
-        return mime
-    if data.startswith(b"%PDF-"):
-        if b"%%EOF" not in data[-2048:]:
-            raise InvalidInput(f"文件「{name}」不是完整的 PDF 文件（文件结尾缺失，可能未传完），未保存。")
-        return "application/pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return _check_package(name, data)
-    raise InvalidInput(f"文件「{name}」的内容不是{ACCEPTED_TEXT}，未保存。请上传原始的照片、扫描件或文档。")
+    elif data.startswith(b"%PDF-"):
+        _check_pdf(name, data)
+        mime = "application/pdf"
+    elif data.startswith(b"PK\x03\x04"):
+        mime = _check_package(name, data)
+    else:
+        raise InvalidInput(f"文件「{name}」的内容不是{ACCEPTED_TEXT}，未保存。请上传原始的照片、扫描件或文档。")
+    _check_name(name, mime)
+    return mime
+
+
+# What each accepted type may be called; another extension means the name lies about the content.
+EXTENSIONS = {
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/png": (".png",),
+    "application/pdf": (".pdf",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+}
+
+
+def _extension(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, ext = base.rpartition(".")
+    return f".{ext.lower()}" if dot and stem.strip() and ext else ""
+
+
+def _check_name(name: str, mime: str) -> None:
+    ext = _extension(name)
+    if ext and ext not in EXTENSIONS[mime]:
+        raise InvalidInput(
+            f"文件「{name}」的扩展名是 {ext}，但内容是{KIND_NAMES[mime]}，名称与内容不符，未保存。"
+            f"请上传原始文件，或把扩展名改为 {EXTENSIONS[mime][0]}。"
+        )
 
 
 def _check_image(name: str, data: bytes) -> None:
@@ -87,35 +118,78 @@ def _check_image(name: str, data: bytes) -> None:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > _MAX_PIXELS:
                 raise InvalidInput(f"图片「{name}」尺寸过大（{img.width}×{img.height}），未保存。")
-            img.verify()
+            img.verify()  # chunk structure and checksums (PNG)
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()  # decode every pixel: a truncated or damaged photo fails here, not when viewed
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(f"图片「{name}」尺寸异常（疑似压缩炸弹），未保存。") from None
     except Exception:  # noqa: BLE001 - any decoder failure means the image is damaged
-        raise InvalidInput(f"图片「{name}」已损坏，无法打开，未保存。") from None
+        raise InvalidInput(f"图片「{name}」已损坏或不完整，无法打开，未保存。") from None
+
+
+# PDF names that make a document act rather than show (scripts, launching programs, embedded
+# files): a scanned record never needs them. `#xx` escapes are undone first (/J#61vaScript).
+_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)(?![A-Za-z0-9])")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+
+
+def _check_pdf(name: str, data: bytes) -> None:
+    tail = data[-2048:]
+    if b"%%EOF" not in tail or b"startxref" not in data[-4096:]:
+        raise InvalidInput(f"文件「{name}」不是完整的 PDF 文件（文件结尾缺失，可能未传完），未保存。")
+    # Only the objects' dictionaries, not the stream bytes (a scan's image data could hold "/JS").
+    plain = _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), _PDF_STREAM.sub(b"", data))
+    if b"/Encrypt" in plain:
+        raise InvalidInput(f"文件「{name}」是加密的 PDF，无法查看，未保存。请上传未加密的文件。")
+    found = _PDF_ACTIVE.search(plain)
+    if found is not None:
+        raise InvalidInput(
+            f"文件「{name}」含有脚本、可执行动作或内嵌文件，不能作为证明材料，未保存。请上传扫描件或另存为普通 PDF。"
+        )
+
+
+_MAX_ZIP_ENTRIES = 5_000
+_MACRO_PARTS = ("vbaproject.bin", "vbadata.xml")
+_XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 def _check_package(name: str, data: bytes) -> str:
+    bomb = InvalidInput(f"文件「{name}」解压后异常巨大（疑似压缩炸弹），未保存。")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
+            if len(infos) > _MAX_ZIP_ENTRIES:
+                raise bomb
             total = sum(i.file_size for i in infos)
             if total > _MAX_ZIP_INFLATED or any(
                 i.compress_size and i.file_size / i.compress_size > _MAX_ZIP_RATIO for i in infos
             ):
-                raise InvalidInput(f"文件「{name}」解压后异常巨大（疑似压缩炸弹），未保存。")
+                raise bomb
+            if any(i.flag_bits & 0x1 for i in infos):
+                raise InvalidInput(f"文件「{name}」已加密（设有打开密码），无法查看，未保存。请取消密码后重新上传。")
             names = {i.filename for i in infos}
             kind = next((mime for part, mime in _ZIP_KINDS.items() if part in names), None)
-            if kind is None:
+            if kind is None or "[Content_Types].xml" not in names:
                 raise InvalidInput(f"文件「{name}」是压缩包，不是 Word 或 Excel 文档，未保存。")
-            bad = zf.testzip()  # inflates every part once, checking CRCs (sizes bounded above)
-            if bad is not None:
-                raise InvalidInput(f"文件「{name}」已损坏（{bad} 校验失败），未保存。")
+            if any(n.rsplit("/", 1)[-1].lower() in _MACRO_PARTS for n in names):
+                raise InvalidInput(
+                    f"文件「{name}」含有宏（可执行代码），不能作为证明材料，未保存。请另存为不含宏的文档。"
+                )
+            for info in infos:
+                # Reading inflates each part once, checking its CRC; zipfile never inflates past
+                # the declared size, which is bounded above, so a lying header cannot blow up.
+                with zf.open(info) as part:
+                    body = part.read()
+                if info.filename.lower().endswith((".xml", ".rels")) and _XML_DECLARATIONS.search(body):
+                    # Office never writes a DTD: entity declarations are how XML bombs start.
+                    raise InvalidInput(f"文件「{name}」的内部 XML 含有实体声明（疑似 XML 炸弹），未保存。")
             return kind
     except InvalidInput:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, EOFError):
         raise InvalidInput(f"文件「{name}」已损坏或已加密，无法打开，未保存。") from None
 
 
@@ -164,9 +238,12 @@ def store(
     The caller checks permissions and audits, in the same transaction.
     """
     mime = inspect(file_name, data)
+    clean = safe_file_name(file_name or "证明材料")
+    if not _extension(clean):
+        clean += EXTENSIONS[mime][0]  # so the download opens with the right program
     row = Attachment(
         owner_kind=owner_kind, owner_id=owner_id, assessment_id=assessment_id, unit_id=unit_id, code=code,
-        file_name=safe_file_name(file_name or "附件"), mime=mime, size=len(data),
+        file_name=clean, mime=mime, size=len(data),
         sha256=hashlib.sha256(data).hexdigest(), data=data, note=note.strip(), uploaded_by=uploaded_by,
     )  # fmt: skip
     session.add(row)
