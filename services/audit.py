@@ -58,6 +58,8 @@ ACTIONS = {
     "results.publish": "审定发布考核结果",
     "period.deadline": "设置填报截止日期",
     "reconcile.resolve": "核对考核组差异",
+    "evidence.attach": "上传证明材料",
+    "evidence.remove": "删除证明材料",
 }
 # the columns of the audit page's table and of its CSV export
 COLUMNS = {"time": "时间", "actor": "操作人", "action_name": "操作", "target": "对象", "message": "内容"}

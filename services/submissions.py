@@ -33,10 +33,11 @@ from services import audit
 from services._db import local_time, read, write
 from services.catalog import get_version
 from services.errors import Conflict, ImportRefused, InvalidInput, NotFound
+from services.evidence import evidenced_items
 from services.file_names import safe_file_name
 from services.periods import check_label, period_row, refuse_if_locked
 from services.permissions import Actor, check, name_of, require, require_scope
-from services.validation import content_hash, normalise, value_problems
+from services.validation import content_hash, evidence_problems, normalise, value_problems
 from services.values import current_values, values_as_of  # noqa: F401 - part of this module's API
 from services.withdrawal import require_withdraw
 from storage.bulk import floats_or_none, insert_values
@@ -127,6 +128,9 @@ def import_values(
         a = _assessment_row(session, version.scheme_key, p)
         if a.scheme_version_id is not None and a.scheme_version_id != version.id:
             raise _version_conflict(session, a, version.version, period)
+        missing = evidence_problems(values, scheme, period, evidenced_items(session, a.id))  # 无书面材料不得分
+        if missing:
+            raise ImportRefused(f"文件 {file_name} 有 {len(missing)} 处缺少书面材料，未导入任何数据：", missing)
         same = session.scalar(
             select(Submission.id).where(
                 Submission.assessment_id == a.id,

@@ -27,6 +27,7 @@ from services import audit
 from services._db import read
 from services.catalog import SchemeVersionInfo, get_version, latest_version, list_units, scheme_versions
 from services.errors import Forbidden, InvalidInput, NotFound
+from services.evidence import evidence_cell_errors
 from services.periods import get_period, list_periods
 from services.permissions import Actor, check, require_scope, trusted
 from services.results import results
@@ -321,6 +322,8 @@ def check_upload(
     parsed = read_scores(
         data, scheme, period=period, units=units, file_name=file_name, assessor=assessor or None, limits=limits
     )
+    if not parsed.errors:  # 「无书面材料不得分」: refused like any bad cell, located in the workbook
+        parsed.errors.extend(evidence_cell_errors(scheme, version.scheme_key, period, parsed, engine=engine))
     preview = None
     refused = None
     if not parsed.errors and mode != "auto":  # correction or new team (services/teams.py)

@@ -133,3 +133,65 @@ def content_hash(values: pd.DataFrame) -> str:
     digest = hashlib.sha256(hashed.tobytes())
     digest.update(str(len(values)).encode())
     return digest.hexdigest()
+
+
+# Methods whose value loses points (occurrences of a deduction, a veto triggered) rather than
+# earning them: 「无书面材料不得分」 has nothing to withhold there.
+_LOSES_POINTS = ("deduction", "veto")
+
+
+def evidence_missing(values: pd.DataFrame, scheme: Scheme, evidenced: set[tuple[str, str]]) -> np.ndarray:
+    """Row positions of `values` that earn points on a leaf marked `evidence_required` while the
+    unit has no evidence on the item (its code, or for a checklist task the task's leaf).
+
+    A value earns points unless it is blank, 0 or 不适用, or the leaf is a deduction or veto.
+    `evidenced`: (unit code, item code) pairs with evidence (services/evidence.evidenced_items).
+    """
+    leaves = {leaf.code: leaf for leaf in scheme.leaves}
+    needs = {
+        c.code: c.leaf_code
+        for c in input_columns(scheme)
+        if leaves[c.leaf_code].evidence_required
+        and c.method not in _LOSES_POINTS
+        and not (c.method == "checklist" and not c.is_task)  # a checklist's own column only says 不适用
+    }
+    if not needs or len(values) == 0:
+        return np.array([], dtype=np.int64)
+    code = values["code"].astype(str)
+    v = values["value"].to_numpy(dtype=float)
+    earns = code.isin(needs).to_numpy() & ~values["na"].to_numpy(dtype=bool) & ~np.isnan(v) & (v != 0)
+    out = []
+    for i in np.flatnonzero(earns):
+        unit, c = str(values["unit"].iloc[i]), code.iloc[i]
+        if (unit, c) not in evidenced and (unit, needs[c]) not in evidenced:
+            out.append(i)
+    return np.asarray(out, dtype=np.int64)
+
+
+def evidence_problem_text(scheme: Scheme, code: str) -> str:
+    """Why a value on an evidence_required item is refused, naming the item."""
+    names = {leaf.code: leaf.name for leaf in scheme.leaves}
+    names.update({t.code: t.name for leaf in scheme.leaves for t in getattr(leaf, "tasks", [])})
+    return (
+        f"指标「{names.get(code, code)}」（{code}）要求书面材料（无书面材料不得分），"
+        "该单位本期尚未上传证明材料，不能计分；请先在「证明材料」页上传，或填 0"
+    )
+
+
+def evidence_problems(
+    values: pd.DataFrame, scheme: Scheme, period: str, evidenced: set[tuple[str, str]]
+) -> list[Problem]:
+    """`evidence_missing` as located problems (unit, code, period, assessor)."""
+    problems = []
+    for i in evidence_missing(values, scheme, evidenced)[:MAX_PROBLEMS]:
+        r = values.iloc[i]
+        problems.append(
+            Problem(
+                evidence_problem_text(scheme, str(r["code"])),
+                str(r["unit"]),
+                str(r["code"]),
+                period,
+                str(r["assessor"]) if "assessor" in values.columns and r["assessor"] else None,
+            )
+        )
+    return problems
