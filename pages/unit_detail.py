@@ -8,8 +8,10 @@ import streamlit as st
 from reports.overview import peer_position, rank_arrow
 from reports.unit import dimension_subtotals, lost_points, target_rows
 from services.dashboard import unit_history
+from services.evidence import item_evidence, items_of
 from ui.charts import trend_lines
 from ui.downloads import unit_report_button
+from ui.evidence import show_evidence
 from ui.safe_table import show_table
 from ui.text import md_escape
 from ui.view import caption, current_view
@@ -97,6 +99,12 @@ else:
             notes.rename(columns={"code": "指标", "assessor": "考核人", "note": "备注"})[["指标", "考核人", "备注"]],
             hide_index=True,
         )
+    evidence = item_evidence(scheme.id, view.period, unit)
+    st.subheader("证明材料")
+    if evidence:
+        show_evidence(evidence, {i.code: i.name for i in items_of(scheme)}, key="unit_evidence")
+    else:
+        st.caption("本期没有为该单位上传证明材料。")
 
 st.subheader("历次得分与名次")
 hist = unit_history(view.scheme.id, unit)

@@ -25,6 +25,7 @@ from PIL import Image
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from services import audit
 from services._db import read
 from services.errors import InvalidInput, NotFound
 from services.file_names import safe_file_name
@@ -263,7 +264,7 @@ def listed(session: Session, *conditions: object) -> list[AttachmentInfo]:
 
 
 def fetch(attachment_id: int, *, by: Actor | None = None, engine: Engine | None = None) -> tuple[AttachmentInfo, bytes]:
-    """One attachment's bytes, for someone who may see its unit (Forbidden otherwise)."""
+    """One attachment's bytes, for someone who may see its unit (Forbidden otherwise); audited."""
     actor = acting(by)
 
     def work(session: Session) -> tuple[AttachmentInfo, bytes]:
@@ -278,4 +279,9 @@ def fetch(attachment_id: int, *, by: Actor | None = None, engine: Engine | None 
         require_unit(actor, unit_code)
         return _info(a, unit_code), a.data
 
-    return read(engine, work)
+    info, data = read(engine, work)
+    audit.record_download(
+        actor, f"attachment:{info.id}", f"下载证明材料「{info.file_name}」（单位「{info.unit_code}」）",
+        engine=engine, sha256=info.sha256,
+    )  # fmt: skip
+    return info, data
