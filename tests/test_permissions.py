@@ -49,6 +49,10 @@ TITLES = {  # text of each page's heading
     "admin_units": "单位管理", "admin_schemes": "方案管理", "admin_accounts": "账户管理", "admin_audit": "审计日志", "admin_periods": "期间管理",
     "my_account": "我的账户", "my_unit": "本单位结果", "progress": "填报进度", "publish": "审定发布", "reconcile": "核对考核组",
 }  # fmt: skip
+# issue 20, 证明材料: administrators and assessors
+OPENS["admin"] |= {"evidence"}
+OPENS["assessor"] |= {"evidence"}
+TITLES["evidence"] = "证明材料"
 
 
 def stem(page: str) -> str:
