@@ -36,6 +36,7 @@ MAX_MB_ENV = "ASSESS_ATTACHMENT_MAX_MB"
 _DEFAULT_MAX_MB = 10
 _MAX_PIXELS = 50_000_000  # a phone photo is ~12 MP; a larger "image" is a bomb, not evidence
 _MAX_ZIP_RATIO = 100
+_RATIO_FROM = 1024 * 1024  # small parts may compress very well (empty styles, repeated cells)
 _MAX_ZIP_INFLATED = 200 * 1024 * 1024
 
 KIND_NAMES = {
@@ -132,21 +133,34 @@ def _check_image(name: str, data: bytes) -> None:
 
 # PDF names that make a document act rather than show (scripts, launching programs, embedded
 # files): a scanned record never needs them. `#xx` escapes are undone first (/J#61vaScript).
+# A best-effort screen of the objects' dictionaries: names inside compressed object streams are
+# not seen, which is why downloads are always served as files to save, never shown inline.
 _PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)(?![A-Za-z0-9])")
 _PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+
+
+def _pdf_dictionaries(data: bytes) -> bytes:
+    """`data` without the bytes of its streams (a scan's image data could hold "/JS" by chance).
+    One pass with `find`: a file full of "stream" without "endstream" stays linear."""
+    out, at = [], 0
+    while (start := data.find(b"stream", at)) >= 0:
+        end = data.find(b"endstream", start + 6)
+        if end < 0:
+            break
+        out.append(data[at:start])
+        at = end + len(b"endstream")
+    out.append(data[at:])
+    return b"".join(out)
 
 
 def _check_pdf(name: str, data: bytes) -> None:
     tail = data[-2048:]
     if b"%%EOF" not in tail or b"startxref" not in data[-4096:]:
         raise InvalidInput(f"文件「{name}」不是完整的 PDF 文件（文件结尾缺失，可能未传完），未保存。")
-    # Only the objects' dictionaries, not the stream bytes (a scan's image data could hold "/JS").
-    plain = _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), _PDF_STREAM.sub(b"", data))
+    plain = _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), _pdf_dictionaries(data))
     if b"/Encrypt" in plain:
         raise InvalidInput(f"文件「{name}」是加密的 PDF，无法查看，未保存。请上传未加密的文件。")
-    found = _PDF_ACTIVE.search(plain)
-    if found is not None:
+    if _PDF_ACTIVE.search(plain) is not None:
         raise InvalidInput(
             f"文件「{name}」含有脚本、可执行动作或内嵌文件，不能作为证明材料，未保存。请上传扫描件或另存为普通 PDF。"
         )
@@ -155,6 +169,19 @@ def _check_pdf(name: str, data: bytes) -> None:
 _MAX_ZIP_ENTRIES = 5_000
 _MACRO_PARTS = ("vbaproject.bin", "vbadata.xml")
 _XML_DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _declares_entities(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Inflate one part in chunks (checking its CRC at the end; zipfile never inflates past the
+    declared size, bounded above, so a lying header cannot blow up) and, for XML, look for a DTD."""
+    xml = info.filename.lower().endswith((".xml", ".rels"))
+    carry = b""
+    with zf.open(info) as part:
+        while chunk := part.read(1 << 20):
+            if xml and _XML_DECLARATIONS.search(carry + chunk):
+                return True
+            carry = chunk[-16:]  # a declaration split across two chunks is still seen
+    return False
 
 
 def _check_package(name: str, data: bytes) -> str:
@@ -166,7 +193,7 @@ def _check_package(name: str, data: bytes) -> str:
                 raise bomb
             total = sum(i.file_size for i in infos)
             if total > _MAX_ZIP_INFLATED or any(
-                i.compress_size and i.file_size / i.compress_size > _MAX_ZIP_RATIO for i in infos
+                i.file_size > _RATIO_FROM and i.file_size / max(i.compress_size, 1) > _MAX_ZIP_RATIO for i in infos
             ):
                 raise bomb
             if any(i.flag_bits & 0x1 for i in infos):
@@ -180,11 +207,7 @@ def _check_package(name: str, data: bytes) -> str:
                     f"文件「{name}」含有宏（可执行代码），不能作为证明材料，未保存。请另存为不含宏的文档。"
                 )
             for info in infos:
-                # Reading inflates each part once, checking its CRC; zipfile never inflates past
-                # the declared size, which is bounded above, so a lying header cannot blow up.
-                with zf.open(info) as part:
-                    body = part.read()
-                if info.filename.lower().endswith((".xml", ".rels")) and _XML_DECLARATIONS.search(body):
+                if _declares_entities(zf, info):
                     # Office never writes a DTD: entity declarations are how XML bombs start.
                     raise InvalidInput(f"文件「{name}」的内部 XML 含有实体声明（疑似 XML 炸弹），未保存。")
             return kind

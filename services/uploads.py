@@ -322,8 +322,10 @@ def check_upload(
     parsed = read_scores(
         data, scheme, period=period, units=units, file_name=file_name, assessor=assessor or None, limits=limits
     )
-    if not parsed.errors:  # 「无书面材料不得分」: refused like any bad cell, located in the workbook
-        parsed.errors.extend(evidence_cell_errors(scheme, version.scheme_key, period, parsed, engine=engine))
+    missing = evidence_cell_errors(scheme, version.scheme_key, period, parsed, engine=engine)  # 无书面材料不得分
+    if missing:  # refused like any bad cell, located in the workbook, listed with the other errors
+        parsed.total_errors = (parsed.total_errors or len(parsed.errors)) + len(missing)
+        parsed.errors.extend(missing)
     preview = None
     refused = None
     if not parsed.errors and mode != "auto":  # correction or new team (services/teams.py)

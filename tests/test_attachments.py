@@ -212,3 +212,25 @@ def test_store_keeps_the_hash_the_detected_type_and_a_name_with_the_right_extens
     import hashlib
 
     assert info.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_an_entity_declaration_split_across_read_chunks_is_still_found() -> None:
+    import os
+
+    filler = os.urandom((1 << 20) - 5).replace(b"<", b"x")  # incompressible; the DTD straddles 1 MB
+    with pytest.raises(InvalidInput, match="XML 炸弹"):
+        inspect("长文档.docx", office(body=filler + b'<!DOCTYPE x [<!ENTITY a "b">]><w:document/>'))
+
+
+def test_small_parts_that_compress_very_well_are_not_mistaken_for_bombs() -> None:
+    styles = b"<w:styles>" + b"<w:style/>" * 50_000 + b"</w:styles>"  # 500 KB, ratio far above 100
+    assert inspect("样式多.docx", office(extra={"word/styles.xml": styles})) == DOCX
+
+
+def test_a_pdf_full_of_unterminated_streams_is_checked_in_linear_time() -> None:
+    import time
+
+    data = b"%PDF-1.4\n" + b"stream\n" * 700_000 + b"trailer\nstartxref\n9\n%%EOF\n"
+    started = time.monotonic()
+    assert inspect("怪.pdf", data) == "application/pdf"
+    assert time.monotonic() - started < 5

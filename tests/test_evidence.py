@@ -262,3 +262,26 @@ def test_the_upload_check_locates_the_cell_that_lacks_evidence_and_commit_is_ref
     check = check_upload(data, "评分.csv", version_id, P, engine=engine)
     assert check.ok, check.errors
     assert commit(check, by=ADMIN, engine=engine).rows == 5
+
+
+def test_every_download_of_evidence_is_audited(ev: tuple[Engine, int]) -> None:
+    engine, _ = ev
+    info = attach_evidence("ev", P, "U1", "D1", "活动照片.jpg", photo(), by=ADMIN, engine=engine)
+    attachments.fetch(info.id, by=UNIT1, engine=engine)
+    with pytest.raises(Forbidden):
+        attachments.fetch(info.id, by=UNIT2, engine=engine)
+    log = audit_log(action="export", engine=engine)
+    assert list(log["target"]) == [f"attachment:{info.id}"] and UNIT1.label in log["actor"].iloc[0]
+    assert "活动照片.jpg" in log["message"].iloc[0]
+
+
+def test_the_upload_check_lists_missing_evidence_together_with_other_errors(
+    ev: tuple[Engine, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, version_id = ev
+    monkeypatch.setattr(permissions, "_ambient", lambda: ADMIN)
+    data = "单位,指标编码,数值,考核人\nU1,D1,40,\nQQ,D1,30,\nU2,D1,0,\n".encode("utf-8-sig")
+    check = check_upload(data, "评分.csv", version_id, P, engine=engine)
+    kinds = sorted((e.kind, e.row) for e in check.errors)
+    assert kinds == [("evidence_missing", 2), ("unknown_unit", 3)]  # U2's 0 needs no evidence
+    assert check.total_errors == 2
