@@ -165,7 +165,10 @@ def attach_evidence(
         version = version_in_use(session, scheme_key, period)
         scheme = version.load()
         if kind != scheme.period_type:
-            raise InvalidInput(f"方案「{version.name}」不按{period_name(period)}这类期间考核，未保存。")
+            names = {"month": "月度", "quarter": "季度", "year": "年度"}
+            raise InvalidInput(
+                f"方案「{version.name}」按{names[scheme.period_type]}考核，不能为{names[kind]}期间 {period} 上传证明材料。"
+            )
         items = {i.code: i for i in items_of(scheme)}
         if code not in items:
             raise InvalidInput(

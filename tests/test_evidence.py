@@ -285,3 +285,10 @@ def test_the_upload_check_lists_missing_evidence_together_with_other_errors(
     kinds = sorted((e.kind, e.row) for e in check.errors)
     assert kinds == [("evidence_missing", 2), ("unknown_unit", 3)]  # U2's 0 needs no evidence
     assert check.total_errors == 2
+
+
+def test_a_period_of_the_wrong_kind_is_refused(ev: tuple[Engine, int]) -> None:
+    engine, _ = ev
+    with pytest.raises(InvalidInput, match="按月度考核，不能为季度期间 2025-Q1"):
+        attach_evidence("ev", "2025-Q1", "U1", "D1", "照片.jpg", photo(), by=ADMIN, engine=engine)
+    assert stored(engine) == 0
