@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from services.attachments import max_bytes
 from services.errors import ServiceError
 from services.evidence import attach_evidence, evidence_items, period_evidence, remove_evidence
 from services.periods import get_period
@@ -74,7 +75,7 @@ else:
     nonce = st.session_state.setdefault("ev_nonce", 0)
     with st.form(f"ev_upload_{nonce}"):
         files = st.file_uploader(
-            "选择文件（可多选）：图片（JPG、PNG）、PDF、Word（.docx）或 Excel（.xlsx）",
+            f"选择文件（可多选，每个不超过 {max_bytes() / 1024 / 1024:g} MB）：图片（JPG、PNG）、PDF、Word（.docx）或 Excel（.xlsx）",
             type=None,  # every file reaches the content check, which says in Chinese what is wrong
             accept_multiple_files=True,
             key=f"ev_files_{nonce}",
