@@ -27,11 +27,11 @@ from services import audit
 from services._db import read, write
 from services.attachments import AttachmentInfo, listed, store
 from services.catalog import SchemeVersionInfo, version_info
-from services.errors import InvalidInput, NotFound
+from services.errors import Conflict, InvalidInput, NotFound
 from services.periods import check_label, period_row, refuse_if_locked
 from services.permissions import Actor, acting, check, name_of, require_scope, require_unit
 from services.validation import MAX_PROBLEMS, evidence_missing, evidence_problem_text
-from services.values import find_assessment
+from services.values import current_values_in, find_assessment
 from sheets.model import CellError, ParsedUpload
 from storage.models import Assessment, Attachment, Period, SchemeVersion, Unit, UnitCategory
 from storage.models import Scheme as SchemeRow
@@ -200,7 +200,9 @@ def remove_evidence(
 ) -> str:
     """Remove one piece of item evidence, with a reason (audited, with the file's hash).
 
-    Raises InvalidInput (no reason), NotFound, PeriodLocked, Forbidden. Returns the message."""
+    Raises InvalidInput (no reason), NotFound, PeriodLocked, Forbidden, Conflict (it is the last
+    evidence behind a current value that earns points on an evidence_required item). Returns the
+    message."""
     who = check(by, "evidence.attach")
     reason = reason.strip()
     if not reason:
@@ -229,9 +231,31 @@ def remove_evidence(
             uploaded_by=a.uploaded_by, reason=reason,
         )  # fmt: skip
         session.execute(delete(Attachment).where(Attachment.id == a.id))
+        _refuse_if_unsupported(session, scheme_key, period, unit)  # rolls the deletion back
         return f"已删除证明材料「{a.file_name}」（单位「{unit}」，指标 {a.code}）。"
 
     return write(engine, work)
+
+
+def _refuse_if_unsupported(session: Session, scheme_key: str, period: str, unit: str) -> None:
+    """Conflict if a current value of `unit` would now earn points on an evidence_required item
+    without any evidence: removing the last file must not undo 「无书面材料不得分」."""
+    ref = find_assessment(session, scheme_key, period)
+    if ref is None or ref.scheme_version_id is None:
+        return
+    scheme = version_in_use(session, scheme_key, period).load()
+    if not any(leaf.evidence_required for leaf in scheme.leaves):
+        return
+    values = current_values_in(session, ref)
+    values = values[values["unit"].astype(str) == unit].reset_index(drop=True)
+    rows = evidence_missing(values, scheme, evidenced_items(session, ref.id))
+    if len(rows):
+        code = str(values["code"].iloc[rows[0]])
+        item = {i.code: i.name for i in items_of(scheme)}.get(code, code)
+        raise Conflict(
+            f"未删除：指标「{item}」要求书面材料（无书面材料不得分），单位「{unit}」{period_name(period)}（{period}）"
+            "的当前数值在计分，这是它仅有的证明材料。请先上传正确的材料再删除，或先更正该数值。"
+        )
 
 
 def period_evidence(

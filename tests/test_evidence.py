@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from services import attachments, permissions
 from services.audit import audit_log
 from services.catalog import register_scheme, upsert_units
-from services.errors import Forbidden, ImportRefused, InvalidInput, NotFound, PeriodLocked
+from services.errors import Conflict, Forbidden, ImportRefused, InvalidInput, NotFound, PeriodLocked
 from services.evidence import (
     attach_evidence,
     evidence_items,
@@ -292,3 +292,18 @@ def test_a_period_of_the_wrong_kind_is_refused(ev: tuple[Engine, int]) -> None:
     with pytest.raises(InvalidInput, match="按月度考核，不能为季度期间 2025-Q1"):
         attach_evidence("ev", "2025-Q1", "U1", "D1", "照片.jpg", photo(), by=ADMIN, engine=engine)
     assert stored(engine) == 0
+
+
+def test_the_last_evidence_behind_a_scoring_value_cannot_be_removed(ev: tuple[Engine, int]) -> None:
+    engine, version_id = ev
+    first = attach_evidence("ev", P, "U1", "D1", "一.jpg", photo(), by=ADMIN, engine=engine)
+    attach_evidence("ev", P, "U1", "L1a", "制度.jpg", photo(), by=ADMIN, engine=engine)
+    put(engine, version_id, {"U1": FULL})
+    with pytest.raises(Conflict, match="指标「D1 健康教育活动」要求书面材料.*仅有的证明材料"):
+        remove_evidence(first.id, "换一份", by=ADMIN, engine=engine)
+    assert stored(engine) == 2 and len(audit_log(action="evidence.remove", engine=engine)) == 0
+
+    second = attach_evidence("ev", P, "U1", "D1", "二.jpg", photo(), by=ADMIN, engine=engine)
+    assert "已删除" in remove_evidence(first.id, "换一份", by=ADMIN, engine=engine)  # another file remains
+    put(engine, version_id, {"U1": {"D1": 0}})  # corrected to 0: no longer earns points
+    assert "已删除" in remove_evidence(second.id, "不再需要", by=ADMIN, engine=engine)
