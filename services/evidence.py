@@ -10,7 +10,8 @@ once the period is locked and are audited. Files are checked by content (service
 「无书面材料不得分」: a leaf marked `evidence_required` earns nothing without evidence. The
 import (services/submissions.import_values) and the upload check (services/uploads.check_upload)
 refuse a value that would earn points on such a leaf when the unit has no evidence on it for the
-period (`evidenced_items` + services/validation.evidence_missing).
+period (`evidenced_items` + services/validation.evidence_missing); and the last file behind such
+a value cannot be removed.
 """
 
 from __future__ import annotations
