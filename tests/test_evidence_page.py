@@ -131,3 +131,32 @@ def test_an_assessor_sees_only_units_of_their_categories_and_a_unit_account_cann
     unit = _app(engine, "unit", monkeypatch)
     with pytest.raises(ValueError, match="evidence.py"):  # not in a unit account's navigation at all
         unit.switch_page("pages/evidence.py")
+
+
+def test_the_upload_page_lists_a_scoring_value_without_evidence_and_imports_nothing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from services.catalog import latest_version, register_scheme
+    from services.submissions import history
+
+    spec = yaml.safe_load(latest_version(KEY, engine=engine).source)
+    spec["version"] = "2026.1"
+    leaf = next(item for c in spec["criteria"] for item in c.get("items", []) if item["code"] == "A1")
+    leaf["evidence_required"] = True  # 「无书面材料不得分」 on A1 from this version on
+    register_scheme(yaml.safe_dump(spec, allow_unicode=True), "测试员", engine=engine)
+    period = "2026-11"  # no values yet: uploads use the new version
+
+    at = _app(engine, "admin", monkeypatch)
+    at.switch_page("pages/upload.py").run()
+    at.selectbox(key="entry_scheme").set_value(KEY).run()
+    at.selectbox(key=f"entry_period_{KEY}").set_value(period).run()
+    data = "单位,指标编码,数值\nC01,A1,8\nC02,A1,0\n".encode("utf-8-sig")
+    next(u for u in at.file_uploader if u.key.startswith("up_file_")).set_value(("a1.csv", data, "text/csv")).run()
+    assert not at.exception, at.exception
+    errors = at.dataframe[0].value
+    assert len(errors) == 1 and errors["行"].iloc[0] == 2  # C02's 0 needs no evidence
+    assert "无书面材料不得分" in errors["问题"].iloc[0] and "C01" in errors["问题"].iloc[0]
+    assert not any(b.label == "确认导入" for b in at.button)
+    assert len(history(KEY, period, engine=engine)) == 0
