@@ -182,24 +182,23 @@ def _infos(session: Session, rows: Sequence[Objection]) -> list[ObjectionInfo]:
 def _with_trace(infos: list[ObjectionInfo], engine: Engine | None) -> list[ObjectionInfo]:
     """Add the published loss and trace of each item (from the memoised published results)."""
     out = []
-    explained: dict[tuple[str, str, str], pd.DataFrame | None] = {}
+    explained: dict[tuple[str, str, str], tuple[pd.DataFrame, dict[str, str]] | None] = {}
     for o in infos:
         key = (o.scheme_key, o.period, o.unit)
         if key not in explained:
+            explained[key] = None
             try:
                 r = published_results(o.scheme_key, o.period, engine=engine)
-                explained[key] = None
                 if r is not None:
                     leaf_of = {c.code: c.leaf_code for c in input_columns(r.version.load())}
-                    explained[key] = r.explain(o.unit).assign(_leaf_of=[leaf_of])
+                    explained[key] = (r.explain(o.unit), leaf_of)
             except Exception:  # noqa: BLE001 - the trace is a help; the queue must show without it
                 log.warning("no trace for objection %s", o.id, exc_info=True)
-                explained[key] = None
-        frame = explained[key]
+        found = explained[key]
         lost, trace = None, ""
-        if frame is not None:
-            leaf = frame["_leaf_of"].iloc[0].get(o.code, o.code) if len(frame) else o.code
-            hit = frame[frame["code"].astype(str) == leaf]
+        if found is not None:
+            frame, leaf_of = found  # a checklist task's trace is its checklist's
+            hit = frame[frame["code"].astype(str) == leaf_of.get(o.code, o.code)]
             if len(hit):
                 lost, trace = float(hit["lost"].iloc[0]), str(hit["trace"].iloc[0])
         out.append(replace(o, lost=lost, trace=trace))
