@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from scoring import Scheme
+from scoring import Scheme, fmt
 from scoring.inputs import input_columns
 from scoring.periods import period_name
 from services import audit, messages, publicity
@@ -311,6 +311,40 @@ def summary_counts(summary: pd.DataFrame) -> str:
 
 
 # -- raising ---------------------------------------------------------------------------------
+ITEM_COLUMNS = ["code", "item", "value", "lost", "lost_text", "trace"]
+
+
+def objectable_items(
+    scheme_key: str, period: str, *, unit: str | None = None, by: Actor | None = None, engine: Engine | None = None
+) -> pd.DataFrame:
+    """The unit's items it may object to in a published period — every input code, those that
+    lost points first (largest loss first) — with the published value, the loss formatted with
+    the scheme's decimals, and the trace. Empty when the unit has no published result."""
+    from services.own_unit import own_unit  # it reads through the dashboard; keep imports light
+
+    who = check(by, "objection.raise")
+    unit = _own_unit(who, unit)
+    mine = own_unit(scheme_key, period, unit, by=who, engine=engine)
+    if mine is None or mine.explained is None:
+        return pd.DataFrame(columns=ITEM_COLUMNS)
+    ex = mine.explained.set_index(mine.explained["code"].astype(str))
+    d = mine.scheme.decimals
+    rows = []
+    for c in input_columns(mine.scheme):
+        if c.is_task:
+            name = _names(mine.scheme).get(c.code, "")
+            rows.append((c.code, f"{c.code} {name}", "—", 0.0, "—", f"属于 {c.leaf_code}，见该项的计分过程"))
+            continue
+        r = ex.loc[c.code]
+        lost = float(r["lost"]) if pd.notna(r["lost"]) else 0.0
+        value = "—" if pd.isna(r["value"]) else fmt(float(r["value"]), 4)
+        rows.append((c.code, f"{c.code} {r['name']}", value, lost, fmt(lost, d) if lost > 1e-9 else "0", r["trace"]))
+    out = pd.DataFrame(rows, columns=ITEM_COLUMNS)
+    out["_order"] = range(len(out))
+    out = out.sort_values(["lost", "_order"], ascending=[False, True], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
 def _own_unit(who: Actor | None, unit: str | None) -> str:
     """The unit an objection is for: a unit account's own (asking for another is refused);
     the command line names it."""
@@ -606,19 +640,3 @@ def _import_correction(
         by=who, engine=engine,
     )  # fmt: skip
     return outcome.submission_id
-
-
-# -- what the lock needs ---------------------------------------------------------------------
-def open_counts(session: Session, period_id: int) -> list[tuple[str, int]]:
-    """(scheme name, open objections) of the period, in the caller's transaction."""
-    from sqlalchemy import func
-
-    rows = session.execute(
-        select(SchemeRow.name, func.count(Objection.id))
-        .join(Assessment, Assessment.id == Objection.assessment_id)
-        .join(SchemeRow, SchemeRow.id == Assessment.scheme_id)
-        .where(Assessment.period_id == period_id, Objection.status == "open")
-        .group_by(SchemeRow.name)
-        .order_by(SchemeRow.name)
-    ).all()
-    return [(n, int(c)) for n, c in rows]

@@ -175,11 +175,9 @@ def _refuse_unreviewed(session: Session, p: Period) -> None:
 
 def _refuse_objections_pending(session: Session, p: Period) -> None:
     """A period locks only once its 公示 windows are over and no objection of it is open."""
-    from services.objections import open_counts  # they import this module
-    from services.publicity import unfinished_windows
+    from services.publicity import lock_blockers_in  # it imports this module
 
-    lines = [f"「{name}」公示尚未结束（至 {w.ends_on.isoformat()}）" for name, w in unfinished_windows(session, p.id)]
-    lines += [f"「{name}」有 {n} 件申诉待处理" for name, n in open_counts(session, p.id)]
+    lines = lock_blockers_in(session, p.id)
     if lines:
         raise Conflict(
             f"{period_name(p.label)}（{p.label}）暂不能锁定：{'；'.join(lines)}。请在「公示与申诉」中处理完毕后再锁定。"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from scoring.periods import period_name
@@ -26,9 +26,9 @@ from services._db import DISPLAY_TZ, local_time, read, write
 from services.catalog import version_info
 from services.errors import Conflict, InvalidInput, NotFound
 from services.periods import _refuse_unreviewed, period_row, refuse_if_locked
-from services.permissions import Actor, acting, check, name_of, require_scope
+from services.permissions import Actor, acting, check, name_of, require_scope, require_unit
 from services.workdays import add_workdays
-from storage.models import Assessment, Period, Publication, Publicity, SchemeVersion, Unit, UnitCategory
+from storage.models import Assessment, Objection, Period, Publication, Publicity, SchemeVersion, Unit, UnitCategory
 from storage.models import Scheme as SchemeRow
 from storage.types import utcnow
 
@@ -127,6 +127,39 @@ def unfinished_windows(session: Session, period_id: int, today: date | None = No
         .order_by(SchemeRow.name, Publicity.id)
     ).all()
     return [(name, w) for name, w in rows]
+
+
+def open_objection_counts(session: Session, period_id: int) -> list[tuple[str, int]]:
+    """(scheme name, open objections) of the period, in the caller's transaction."""
+    rows = session.execute(
+        select(SchemeRow.name, func.count(Objection.id))
+        .join(Assessment, Assessment.id == Objection.assessment_id)
+        .join(SchemeRow, SchemeRow.id == Assessment.scheme_id)
+        .where(Assessment.period_id == period_id, Objection.status == "open")
+        .group_by(SchemeRow.name)
+        .order_by(SchemeRow.name)
+    ).all()
+    return [(n, int(c)) for n, c in rows]
+
+
+def lock_blockers_in(session: Session, period_id: int) -> list[str]:
+    """Why the period cannot lock yet: windows still running, objections still open ([] if none)."""
+    lines = [
+        f"「{name}」公示尚未结束（至 {w.ends_on.isoformat()}）" for name, w in unfinished_windows(session, period_id)
+    ]
+    lines += [f"「{name}」有 {n} 件申诉待处理" for name, n in open_objection_counts(session, period_id)]
+    return lines
+
+
+def lock_blockers(period: str, *, by: Actor | None = None, engine: Engine | None = None) -> list[str]:
+    """`lock_blockers_in` for a page: what must end before the period can be locked."""
+    check(by, "periods.manage")
+
+    def work(session: Session) -> list[str]:
+        p = session.scalars(select(Period).where(Period.label == period)).one_or_none()
+        return [] if p is None else lock_blockers_in(session, p.id)
+
+    return read(engine, work)
 
 
 def scheme_units(session: Session, pub: Publication, categories: tuple[str, ...]) -> list[str]:
@@ -263,11 +296,13 @@ def end_publicity(
     return write(engine, work)
 
 
-def current_publicity(scheme_key: str, period: str, *, engine: Engine | None = None) -> PublicityInfo | None:
+def current_publicity(
+    scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None
+) -> PublicityInfo | None:
     """The newest window of (scheme, period), whatever its state (None: never put on 公示).
 
     Open to everyone signed in: that a period is on 公示 is public by nature."""
-    acting(None)  # in the web server, refuses a call made outside a signed-in page run
+    acting(by)  # in the web server, refuses a call made outside a signed-in page run
 
     def work(session: Session) -> PublicityInfo | None:
         a = _assessment(session, scheme_key, period)
@@ -277,10 +312,14 @@ def current_publicity(scheme_key: str, period: str, *, engine: Engine | None = N
     return read(engine, work)
 
 
-def open_windows(*, unit: str | None = None, engine: Engine | None = None) -> list[PublicityInfo]:
+def open_windows(
+    *, unit: str | None = None, by: Actor | None = None, engine: Engine | None = None
+) -> list[PublicityInfo]:
     """Every window that is 公示中 today, newest first; with `unit`, only those whose publication
-    includes that unit (what a unit account may object to)."""
-    acting(None)
+    includes that unit (what a unit account may object to; a unit account: only its own)."""
+    who = acting(by)
+    if unit is not None:
+        require_unit(who, unit)
     today = local_today()
 
     def work(session: Session) -> list[PublicityInfo]:
