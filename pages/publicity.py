@@ -105,10 +105,6 @@ open_ones = [o for o in queue if o.status == "open"]
 decided = [o for o in queue if o.status != "open"]
 
 
-def _lost(o: ObjectionInfo) -> str:
-    return "—" if o.lost is None else fmt(o.lost, f.scheme.decimals)
-
-
 def _attachments(o: ObjectionInfo) -> None:
     for a in o.attachments:
         download_button(
@@ -134,7 +130,7 @@ for o in open_ones:
     with st.expander(f"#{o.id} {o.unit_name} · {o.item}（待处理）", expanded=len(open_ones) <= 3):
         st.markdown(
             f"- 单位：{md_escape(o.unit_name)}（{md_escape(o.unit)}）\n"
-            f"- 指标：{md_escape(o.item)}；已发布数值：{md_escape(o.published_value)}；失分：{_lost(o)}\n"
+            f"- 指标：{md_escape(o.item)}；已发布数值：{md_escape(o.published_value)}；失分：{o.lost_text}\n"
             f"- 提出：{md_escape(o.raised_by)}，{local_time(o.raised_at)}\n"
             f"- 理由：{md_escape(o.reason)}"
         )

@@ -91,6 +91,11 @@ class ObjectionInfo:
     attachments: tuple[AttachmentInfo, ...] = ()
     lost: float | None = None  # points the item lost, as published (None: not known)
     trace: str = ""
+    decimals: int = 2  # the scheme's, for showing the loss
+
+    @property
+    def lost_text(self) -> str:
+        return "—" if self.lost is None else fmt(self.lost, self.decimals)
 
     @property
     def status_name(self) -> str:
@@ -182,7 +187,7 @@ def _infos(session: Session, rows: Sequence[Objection]) -> list[ObjectionInfo]:
 def _with_trace(infos: list[ObjectionInfo], engine: Engine | None) -> list[ObjectionInfo]:
     """Add the published loss and trace of each item (from the memoised published results)."""
     out = []
-    explained: dict[tuple[str, str, str], tuple[pd.DataFrame, dict[str, str]] | None] = {}
+    explained: dict[tuple[str, str, str], tuple[pd.DataFrame, dict[str, str], int] | None] = {}
     for o in infos:
         key = (o.scheme_key, o.period, o.unit)
         if key not in explained:
@@ -190,18 +195,19 @@ def _with_trace(infos: list[ObjectionInfo], engine: Engine | None) -> list[Objec
             try:
                 r = published_results(o.scheme_key, o.period, engine=engine)
                 if r is not None:
-                    leaf_of = {c.code: c.leaf_code for c in input_columns(r.version.load())}
-                    explained[key] = (r.explain(o.unit), leaf_of)
+                    scheme = r.version.load()
+                    leaf_of = {c.code: c.leaf_code for c in input_columns(scheme)}
+                    explained[key] = (r.explain(o.unit), leaf_of, scheme.decimals)
             except Exception:  # noqa: BLE001 - the trace is a help; the queue must show without it
                 log.warning("no trace for objection %s", o.id, exc_info=True)
         found = explained[key]
-        lost, trace = None, ""
+        lost, trace, decimals = None, "", 2
         if found is not None:
-            frame, leaf_of = found  # a checklist task's trace is its checklist's
+            frame, leaf_of, decimals = found  # a checklist task's trace is its checklist's
             hit = frame[frame["code"].astype(str) == leaf_of.get(o.code, o.code)]
             if len(hit):
                 lost, trace = float(hit["lost"].iloc[0]), str(hit["trace"].iloc[0])
-        out.append(replace(o, lost=lost, trace=trace))
+        out.append(replace(o, lost=lost, trace=trace, decimals=decimals))
     return out
 
 
@@ -477,7 +483,7 @@ def raise_objection(
         )  # fmt: skip
         return _infos(session, [o])[0]
 
-    return write(engine, work)
+    return _with_trace([write(engine, work)], engine)[0]
 
 
 def _closed_text(where: str, w: Publicity | None, today: object) -> str:

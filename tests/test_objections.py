@@ -195,3 +195,17 @@ def test_the_period_does_not_lock_while_an_objection_is_open(
     uphold(o.id, "维持", by=ADMIN, engine=db.engine)
     assert lock_period(P, "", "月底", by=ADMIN, engine=db.engine).locked
     assert results("t", P, engine=db.engine) is not None
+
+
+def test_the_unit_sees_its_items_largest_loss_first_and_only_its_own(on_publicity: SmallDb) -> None:
+    from services.objections import objectable_items
+
+    db = on_publicity
+    items = objectable_items("t", P, by=U1, engine=db.engine)
+    assert list(items["code"]) == ["D1", "D2", "K1"]  # lost 10, 10, 5
+    assert list(items["lost_text"]) == ["10", "10", "5"] and list(items["value"]) == ["40", "20", "1"]
+    assert items["trace"].str.len().min() > 0
+    with pytest.raises(Forbidden):
+        objectable_items("t", P, unit="U2", by=U1, engine=db.engine)
+    o = raise_objection("t", P, "K1", "扣分有误", by=U1, engine=db.engine)
+    assert o.lost_text == "5" and own_objections(by=U1, engine=db.engine)[0].trace == o.trace != ""
