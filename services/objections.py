@@ -28,6 +28,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from reports.bulletin import OBJECTION_COLUMNS
 from scoring import Scheme, fmt
 from scoring.inputs import input_columns
 from scoring.periods import period_name
@@ -291,11 +292,8 @@ def objection_summary(
             "status": [o.status_name for o in infos],
             "outcome": [_outcome_line(o) for o in infos],
         },
-        columns=SUMMARY_COLUMNS,
+        columns=OBJECTION_COLUMNS,
     )
-
-
-SUMMARY_COLUMNS = ["unit", "name", "item", "reason", "status", "outcome"]
 
 
 def _outcome_line(o: ObjectionInfo) -> str:
@@ -305,15 +303,6 @@ def _outcome_line(o: ObjectionInfo) -> str:
         return f"维持：{o.reply}"
     after = "已重新发布" if o.correction_published else "待重新发布"
     return f"更正为 {_fmt(o.new_value)}（{after}）：{o.reply}"
-
-
-def summary_counts(summary: pd.DataFrame) -> str:
-    """'共收到申诉 3 件：维持原结果 1 件，已更正 1 件，待处理 1 件' ('' without objections)."""
-    if summary.empty:
-        return ""
-    counts = summary["status"].value_counts()
-    parts = [f"{name} {int(counts[name])} 件" for name in STATUS_NAMES.values() if name in counts]
-    return f"共收到申诉 {len(summary)} 件：" + "，".join(parts)
 
 
 # -- raising ---------------------------------------------------------------------------------

@@ -104,6 +104,13 @@ def test_a_unit_objects_an_admin_corrects_and_the_unit_reads_the_outcome(
     unit.run()
     table = unit.dataframe[-1].value
     assert list(table["状态"]) == ["已更正"] and "待重新审定发布" in table["处理结果"].iloc[0]
+
+    admin.switch_page("pages/meeting.py").run()  # the meeting lists objections and outcomes
+    assert not admin.exception, admin.exception
+    assert any(h.value == "申诉处理情况" for h in admin.header)
+    assert "共收到申诉 1 件：已更正 1 件" in texts(admin)
+    listed = next(d.value for d in admin.dataframe if "申诉指标" in d.value.columns)
+    assert list(listed["状态"]) == ["已更正"] and "A1" in listed["申诉指标"].iloc[0]
     engine.dispose()
 
 

@@ -209,3 +209,27 @@ def test_the_unit_sees_its_items_largest_loss_first_and_only_its_own(on_publicit
         objectable_items("t", P, unit="U2", by=U1, engine=db.engine)
     o = raise_objection("t", P, "K1", "扣分有误", by=U1, engine=db.engine)
     assert o.lost_text == "5" and own_objections(by=U1, engine=db.engine)[0].trace == o.trace != ""
+
+
+def test_the_bulletin_lists_objections_and_outcomes(on_publicity: SmallDb) -> None:
+    import openpyxl
+
+    from services.meeting import bulletin_workbook
+
+    db = on_publicity
+    a = raise_objection("t", P, "D1", "D1 应为满分", by=U1, engine=db.engine)
+    b = raise_objection("t", P, "K1", "扣分有误", by=U1, engine=db.engine)
+    uphold(b.id, "督查记录在案", by=ADMIN, engine=db.engine)
+    summary = objection_summary("t", P, engine=db.engine)
+    assert list(summary["status"]) == ["待处理", "维持原结果"] and list(summary["name"]) == ["甲中心", "甲中心"]
+    correct(a.id, 50, "核实更正", by=ADMIN, engine=db.engine)
+    bulletin, data = bulletin_workbook("t", P, engine=db.engine)
+    assert len(bulletin.objections) == 2
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book["申诉处理情况"]
+    cells = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    row = next(r for r in cells if "D1 直接评分一" in r)
+    assert row[:5] == ["U1", "甲中心", "D1 直接评分一", "D1 应为满分", "已更正"]
+    assert "更正为 50（待重新发布）" in row[5] and any("督查记录在案" in str(r) for r in cells)
+    about = "\n".join(str(c) for row in book["说明"].iter_rows(values_only=True) for c in row if c)
+    assert "共收到申诉 2 件：维持原结果 1 件，已更正 1 件" in about
