@@ -41,7 +41,7 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.permissions import Actor, check, name_of, refusal, require_scope
 from services.publicity import latest_window, window_is_open
 from services.publishing import published_results, published_values_in
-from services.submissions import import_values
+from services.submissions import import_values, rollback
 from services.validation import normalise, value_problems
 from services.values import AssessmentRef, current_values_in
 from storage.models import (
@@ -557,9 +557,9 @@ def _decide(
         return key, period, unit, o.code, a.scheme_version_id, current
 
     key, period, unit, code, version_id, current = read(engine, look)
-    submission_id = None
+    submission_id, fresh = None, False
     if outcome == "corrected":
-        submission_id = _import_correction(
+        submission_id, fresh = _import_correction(
             objection_id, key, period, unit, code, new_value, version_id, current, user, who, engine
         )
 
@@ -585,7 +585,14 @@ def _decide(
         )  # fmt: skip
         return info
 
-    return _with_trace([write(engine, work)], engine)[0]
+    try:
+        decided = write(engine, work)
+    except Conflict:
+        if fresh:  # decided by someone else while importing: withdraw this duplicate correction
+            why = f"申诉 #{objection_id} 已由他人处理，撤回重复的更正"
+            rollback(submission_id, user, why, by=who, engine=engine)  # type: ignore[arg-type]
+        raise
+    return _with_trace([decided], engine)[0]
 
 
 def _import_correction(
@@ -600,8 +607,9 @@ def _import_correction(
     user: str,
     who: Actor | None,
     engine: Engine | None,
-) -> int:
-    """Check the new value like an upload of that input and import it; the submission id."""
+) -> tuple[int, bool]:
+    """Check the new value like an upload of that input and import it: (submission id, whether
+    this call stored it)."""
     if new_value is None or pd.isna(new_value):
         raise InvalidInput("请填写更正后的数值。")
     if version_id is None:
@@ -634,4 +642,4 @@ def _import_correction(
         period, version_id, frame, user, f"申诉{objection_id}更正.csv", buf.getvalue().encode("utf-8-sig"), note,
         by=who, engine=engine,
     )  # fmt: skip
-    return outcome.submission_id
+    return outcome.submission_id, not outcome.noop

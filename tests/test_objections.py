@@ -233,3 +233,23 @@ def test_the_bulletin_lists_objections_and_outcomes(on_publicity: SmallDb) -> No
     assert "更正为 50（待重新发布）" in row[5] and any("督查记录在案" in str(r) for r in cells)
     about = "\n".join(str(c) for row in book["说明"].iter_rows(values_only=True) for c in row if c)
     assert "共收到申诉 2 件：维持原结果 1 件，已更正 1 件" in about
+
+
+def test_a_correction_racing_another_decision_is_withdrawn(
+    on_publicity: SmallDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services import objections, submissions
+
+    db = on_publicity
+    o = raise_objection("t", P, "D1", "理由", by=U1, engine=db.engine)
+
+    def import_then_someone_else_decides(*args: object, **kwargs: object) -> object:
+        out = submissions.import_values(*args, **kwargs)
+        uphold(o.id, "另一位考核员已维持", by=ADMIN2, engine=db.engine)
+        return out
+
+    monkeypatch.setattr(objections, "import_values", import_then_someone_else_decides)
+    with pytest.raises(Conflict, match="不能重复处理"):
+        correct(o.id, 50, "更正", by=ADMIN, engine=db.engine)
+    assert db.current(P)[("U1", "D1", "")] == 40  # the duplicate correction was withdrawn
+    assert own_objections(by=U1, engine=db.engine)[0].status == "upheld"
