@@ -127,7 +127,7 @@ def _file(attachment_id: int, name: str, by: object) -> bytes:
 if open_ones:
     st.markdown(f"**待处理 {len(open_ones)} 件**（更正后须重新审定发布，结果才会改变）")
 for o in open_ones:
-    with st.expander(f"#{o.id} {o.unit_name} · {o.item}（待处理）", expanded=len(open_ones) <= 3):
+    with st.expander(md_escape(f"#{o.id} {o.unit_name} · {o.item}（待处理）"), expanded=len(open_ones) <= 3):
         st.markdown(
             f"- 单位：{md_escape(o.unit_name)}（{md_escape(o.unit)}）\n"
             f"- 指标：{md_escape(o.item)}；已发布数值：{md_escape(o.published_value)}；失分：{o.lost_text}\n"
@@ -176,7 +176,7 @@ if decided:
     )
     for o in decided:
         if o.attachments:
-            with st.expander(f"#{o.id} {o.unit_name} 的附件"):
+            with st.expander(md_escape(f"#{o.id} {o.unit_name} 的附件")):
                 _attachments(o)
 
 

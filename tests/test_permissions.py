@@ -49,6 +49,11 @@ TITLES = {  # text of each page's heading
     "admin_units": "单位管理", "admin_schemes": "方案管理", "admin_accounts": "账户管理", "admin_audit": "审计日志", "admin_periods": "期间管理",
     "my_account": "我的账户", "my_unit": "本单位结果", "progress": "填报进度", "publish": "审定发布", "reconcile": "核对考核组",
 }  # fmt: skip
+# 公示与申诉 (issue 20)
+OPENS["admin"] |= {"publicity"}
+OPENS["assessor"] |= {"publicity"}
+OPENS["unit"] |= {"unit_objections"}
+TITLES |= {"publicity": "公示与申诉", "unit_objections": "申诉"}
 
 
 def stem(page: str) -> str:
