@@ -108,7 +108,7 @@ decided = [o for o in queue if o.status != "open"]
 def _attachments(o: ObjectionInfo) -> None:
     for a in o.attachments:
         download_button(
-            f"下载附件：{a.file_name}（{a.kind_name}，{a.size / 1024:.0f} KB）",
+            f"下载附件：{a.file_name}（{a.kind_name}，{max(1, round(a.size / 1024))} KB）",
             lambda by, aid=a.id, name=a.file_name: _file(aid, name, by),
             permission="objection.decide",
             what=f"objection:{o.id}:attachment:{a.id}",

@@ -9,7 +9,7 @@ import streamlit as st
 
 from scoring.periods import period_name
 from services._db import local_time
-from services.attachments import ACCEPTED_TEXT, AttachmentInfo, fetch
+from services.attachments import ACCEPTED_TEXT, AttachmentInfo, fetch, max_bytes
 from services.audit import record_export
 from services.errors import ServiceError
 from services.evidence import item_evidence
@@ -21,7 +21,6 @@ from ui.safe_table import show_table
 from ui.text import md_escape, md_lines
 
 NOTICE = "unit_objection_notice"
-FILE_TYPES = ["jpg", "jpeg", "png", "pdf", "docx", "xlsx"]
 
 actor = page_guard()
 st.title("申诉")
@@ -101,9 +100,11 @@ else:
         with st.form("raise_objection", clear_on_submit=False):
             code = st.selectbox("申诉的指标", list(item_names), format_func=item_names.get, key="unit_obj_code")
             reason = st.text_area("申诉理由（必填）：哪一项有误、为什么", key="unit_obj_reason", max_chars=2000)
+            # Any file is taken (type=None): the service checks the content and says in Chinese why
+            # a file is refused, where the uploader's own filter would refuse in English.
             files = st.file_uploader(
-                f"证明材料（可选，最多 {MAX_ATTACHMENTS} 个；{ACCEPTED_TEXT}）",
-                type=FILE_TYPES,
+                f"证明材料（可选，最多 {MAX_ATTACHMENTS} 个，每个不超过 {max_bytes() / 1024 / 1024:g} MB；{ACCEPTED_TEXT}）",
+                type=None,
                 accept_multiple_files=True,
                 key="unit_obj_files",
             )
