@@ -45,6 +45,7 @@ SHEETS = {
     "red": "末位与否决",
     "trend": "趋势",
     "money": "资金",
+    "objections": "申诉处理情况",
 }
 YES = "是"
 NOT_APPLICABLE = "不适用"
@@ -562,7 +563,28 @@ def write_bulletin(
     _write_trend(book, bulletin, results.units if history is None else history)
     if settlement_frame is not None:
         _write_money(book, bulletin, scheme, settlement_frame)
+    if len(bulletin.objections):
+        _write_objections(book, bulletin)
     return book.close()
+
+
+def _write_objections(book: Book, bulletin: Bulletin) -> None:
+    """申诉处理情况: every objection of the period and its outcome (only when there were any)."""
+    ws = book.sheet(SHEETS["objections"])
+    write_title(book, ws, _title(bulletin, "申诉处理情况"))
+    columns = [
+        Column("单位编码", width=10),
+        Column("单位名称", width=26),
+        Column("申诉指标", width=26, wrap=True),
+        Column("申诉理由", width=40, wrap=True),
+        Column("处理状态", width=12),
+        Column("处理结果", width=48, wrap=True),
+    ]
+    write_header(book, ws, HEADER_ROW, columns)
+    o = bulletin.objections
+    rows = zip(*(o[c].astype(str).tolist() for c in ("unit", "name", "item", "reason", "status", "outcome")))
+    last = write_rows(book, ws, FIRST, columns, rows)
+    setup_page(ws, HEADER_ROW, freeze_col=2, last_row=last, last_col=len(columns) - 1)
 
 
 def _with_names(bulletin: Bulletin, names: Mapping[str, str]) -> Bulletin:

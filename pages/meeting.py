@@ -7,8 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from reports.bulletin import summary_text
+from reports.bulletin import objection_counts, summary_text
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
+from services.objections import objection_summary
+from services.publicity import current_publicity
 from ui.downloads import XLSX, download_button, may_export
 from ui.palette import grade_colors
 from ui.safe_table import show_table, static_table
@@ -201,3 +203,17 @@ with st.container(key="meeting"):
         st.markdown(
             "\n".join(f"- {label}：{'、'.join(md_escape(bulletin.name(u)) for u in units)}" for label, units in listed)
         )
+
+    # -- 申诉处理情况 (公示 and objections of a native period) -----------------------------------
+    if view.detail is not None:
+        objections = objection_summary(scheme.id, view.period)
+        if len(objections):
+            st.header("申诉处理情况")
+            st.markdown(md_escape(objection_counts(objections) + "。"))
+            shown = objections.rename(
+                columns={"name": "单位", "item": "申诉指标", "reason": "理由", "status": "状态", "outcome": "处理结果"}
+            )
+            show_table(shown[["单位", "申诉指标", "理由", "状态", "处理结果"]], hide_index=True, width="stretch")
+        elif current_publicity(scheme.id, view.period) is not None:
+            st.header("申诉处理情况")
+            st.markdown("公示期间未收到申诉。")

@@ -29,6 +29,8 @@ RANKING_COLUMNS = [
 RED_COLUMNS = ["unit", "name", "category", "total", "grade", "rank", "kind", "reason", "consequence"]
 MOVER_COLUMNS = ["unit", "name", "category", "prev_total", "total", "delta_total", "prev_rank", "rank", "arrow"]
 UNMET_COLUMNS = ["unit", "name", "leaf", "leaf_name", "actual", "target", "measure", "direction", "decimals", "lost"]
+# 申诉处理情况: one row per objection of the period (services.objections.objection_summary)
+OBJECTION_COLUMNS = ["unit", "name", "item", "reason", "status", "outcome"]
 NAMES_IN_SUMMARY = 10  # longer lists end in 等
 STAFF_CATEGORIES = {"职工"}  # peer groups of people: the summary counts 名职工, not 个单位
 
@@ -61,6 +63,8 @@ class Bulletin:
     bottom_rule: BottomRule
     target_leaves: int  # how many target leaves the scheme has (0: no "targets met" sentence)
     decimals: int
+    # 申诉处理情况 (OBJECTION_COLUMNS); filled in by whoever reads them from the database.
+    objections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBJECTION_COLUMNS))
 
     @property
     def threshold(self) -> float | None:
@@ -327,4 +331,15 @@ def summary_text(bulletin: Bulletin) -> str:
         text += f"共有 {len(b.unmet)} 项目标未达标，涉及 {_count(b, b.unmet['unit'].nunique())}。"
     elif b.target_leaves:
         text += f"各{_who(b)[1]}目标均已达标。"
+    if len(b.objections):
+        text += f"公示期间{objection_counts(b.objections)}。"
     return text
+
+
+def objection_counts(objections: pd.DataFrame) -> str:
+    """'共收到申诉 3 件：维持原结果 1 件，已更正 1 件，待处理 1 件' ('' without objections)."""
+    if objections.empty:
+        return ""
+    counts = objections["status"].value_counts()
+    parts = [f"{name} {int(counts[name])} 件" for name in ("维持原结果", "已更正", "待处理") if name in counts]
+    return f"共收到申诉 {len(objections)} 件：" + "，".join(parts)

@@ -60,6 +60,11 @@ ACTIONS = {
     "reconcile.resolve": "核对考核组差异",
     "evidence.attach": "上传证明材料",
     "evidence.remove": "删除证明材料",
+    "publicity.start": "发起公示",
+    "publicity.end": "提前结束公示",
+    "objection.raise": "提出申诉",
+    "objection.uphold": "申诉维持原结果",
+    "objection.correct": "申诉更正",
 }
 # the columns of the audit page's table and of its CSV export
 COLUMNS = {"time": "时间", "actor": "操作人", "action_name": "操作", "target": "对象", "message": "内容"}

@@ -185,6 +185,12 @@ def bulletin_workbook(
     history = inputs.history
     previous = history[history["period"].astype(str) < period] if len(history) else None
     bulletin = build_bulletin(inputs.results, period, inputs.names, previous=previous)
+    with trusted():  # 申诉处理情况 (issue 20); checked above like the rest
+        from dataclasses import replace
+
+        from services.objections import objection_summary  # it imports the results services
+
+        bulletin = replace(bulletin, objections=objection_summary(scheme_key, period, engine=engine))
     money = None
     if scheme.settlement is not None:
         try:

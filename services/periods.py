@@ -1,7 +1,8 @@
 """Periods and their state: open → published (公示) → locked, each change with who, when and why.
 
 A locked period refuses imports and rollbacks. Unlocking needs a reason and is audited. Published
-periods still accept corrections (results are open to objection while 公示 lasts).
+periods still accept corrections (results are open to objection while 公示 lasts), and a period
+does not lock while a 公示 window of it is running or an objection of it is still open.
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ def _change_state(
             raise Conflict(f"{period_name(label)}（{label}）已锁定：{_info(p).state_text}；如需改为公示，请先解锁")
         if to == "published":
             _refuse_unreviewed(session, p)
+        if to == "locked":
+            _refuse_objections_pending(session, p)
         before = p.state
         p.state, p.state_by, p.state_at, p.state_reason = to, actor, utcnow(), reason or None
         action = {"locked": "period.lock", "open": "period.unlock", "published": "period.publish"}[to]
@@ -167,6 +170,17 @@ def _refuse_unreviewed(session: Session, p: Period) -> None:
         keys = "、".join(r[0] for r in rows)
         raise Conflict(
             f"{period_name(p.label)}（{p.label}）方案 {keys} 的考核结果尚未审定发布，不能公示：请先在「审定发布」中复核发布。"
+        )
+
+
+def _refuse_objections_pending(session: Session, p: Period) -> None:
+    """A period locks only once its 公示 windows are over and no objection of it is open."""
+    from services.publicity import lock_blockers_in  # it imports this module
+
+    lines = lock_blockers_in(session, p.id)
+    if lines:
+        raise Conflict(
+            f"{period_name(p.label)}（{p.label}）暂不能锁定：{'；'.join(lines)}。请在「公示与申诉」中处理完毕后再锁定。"
         )
 
 

@@ -53,6 +53,11 @@ TITLES = {  # text of each page's heading
 OPENS["admin"] |= {"evidence"}
 OPENS["assessor"] |= {"evidence"}
 TITLES["evidence"] = "证明材料"
+# 公示与申诉 (issue 20)
+OPENS["admin"] |= {"publicity"}
+OPENS["assessor"] |= {"publicity"}
+OPENS["unit"] |= {"unit_objections"}
+TITLES |= {"publicity": "公示与申诉", "unit_objections": "申诉"}
 
 
 def stem(page: str) -> str:

@@ -1,0 +1,126 @@
+"""The 公示与申诉 page and the unit's 申诉 page (issue 20) under AppTest, on a private copy of the
+demo district (whose months are all published): a unit objects to one of its items, an
+administrator corrects it, the unit reads the outcome; the lock waits for the window."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_pages import APP, DEMO_USER, _as_a_running_server, choose, login
+
+from services.objections import objection_queue, own_objections
+from services.publicity import current_publicity, start_publicity
+from storage.db import make_engine
+
+KEY, P = "community_monthly", "2025-12"
+
+
+@pytest.fixture
+def url(_templates, tmp_path: Path) -> str:  # noqa: ANN001 - conftest's session fixture
+    path = tmp_path / "assessment.db"
+    shutil.copyfile(_templates.sqlite_file("demo"), path)
+    return f"sqlite:///{path}"
+
+
+def _app(url: str, role: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
+    _as_a_running_server(monkeypatch)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    login(at, DEMO_USER[role])
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in (at.info, at.success, at.error, at.warning, at.caption, at.markdown) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_without_publicity_the_unit_is_told_and_the_admin_may_start_it(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unit = _app(url, "unit", monkeypatch)
+    unit.switch_page("pages/unit_objections.py").run()
+    assert not unit.exception, unit.exception
+    assert "当前没有进行中的公示" in texts(unit) and "本单位尚未提出申诉" in texts(unit)
+
+    admin = _app(url, "admin", monkeypatch)
+    choose(admin, KEY, P)
+    admin.switch_page("pages/publicity.py").run()
+    assert not admin.exception, admin.exception
+    assert "本期尚未公示" in texts(admin)
+    next(b for b in admin.button if b.label == "发起公示").click().run()
+    assert not admin.exception, admin.exception
+    assert "已发起公示" in texts(admin) and "公示中" in texts(admin)
+    engine = make_engine(url)
+    assert current_publicity(KEY, P, engine=engine) is not None
+    lock = next(b for b in admin.button if b.label == "锁定期间")
+    assert lock.disabled and "公示尚未结束" in texts(admin)
+    engine.dispose()
+
+
+def test_a_unit_objects_an_admin_corrects_and_the_unit_reads_the_outcome(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+
+    unit = _app(url, "unit", monkeypatch)
+    unit.switch_page("pages/unit_objections.py").run()
+    assert not unit.exception, unit.exception
+    shown = unit.dataframe[0].value
+    assert {"指标", "已发布数值", "失分", "计分过程"} <= set(shown.columns) and len(shown)
+    assert any("A1 门诊服务规范" in x for x in shown["指标"])
+    unit.selectbox(key="unit_obj_code").set_value("A1")
+    next(b for b in unit.button if b.label == "提交申诉").click().run()
+    assert "请填写申诉理由" in texts(unit)  # nothing raised without a reason
+    unit.text_area(key="unit_obj_reason").input("门诊服务规范现场检查漏看了整改台账")
+    next(b for b in unit.button if b.label == "提交申诉").click().run()
+    assert not unit.exception, unit.exception
+    assert "已提交" in texts(unit)
+    mine = own_objections(unit="C03", engine=engine)
+    assert len(mine) == 1 and mine[0].code == "A1" and mine[0].status == "open"
+    assert "待处理" in list(unit.dataframe[-1].value["状态"])
+
+    admin = _app(url, "admin", monkeypatch)
+    choose(admin, KEY, P)
+    admin.switch_page("pages/publicity.py").run()
+    assert not admin.exception, admin.exception
+    oid = mine[0].id
+    assert "待处理 1 件" in texts(admin)
+    admin.radio(key=f"obj_choice_{oid}").set_value("更正数值")
+    admin.number_input(key=f"obj_value_{oid}").set_value(10)
+    admin.text_area(key=f"obj_reply_{oid}").input("经复核台账，门诊服务规范应得满分")
+    next(b for b in admin.button if b.label == "提交处理结果").click().run()
+    assert not admin.exception, admin.exception
+    assert "请到「审定发布」复核后重新发布" in texts(admin)
+    done = objection_queue(KEY, P, engine=engine)[0]
+    assert done.status == "corrected" and done.new_value == 10
+
+    unit.run()
+    table = unit.dataframe[-1].value
+    assert list(table["状态"]) == ["已更正"] and "待重新审定发布" in table["处理结果"].iloc[0]
+
+    admin.switch_page("pages/meeting.py").run()  # the meeting lists objections and outcomes
+    assert not admin.exception, admin.exception
+    assert any(h.value == "申诉处理情况" for h in admin.header)
+    assert "共收到申诉 1 件：已更正 1 件" in texts(admin)
+    listed = next(d.value for d in admin.dataframe if "申诉指标" in d.value.columns)
+    assert list(listed["状态"]) == ["已更正"] and "A1" in listed["申诉指标"].iloc[0]
+    engine.dispose()
+
+
+def test_an_assessor_outside_the_scheme_sees_no_objections(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    assessor = _app(url, "assessor", monkeypatch)
+    choose(assessor, KEY, P)
+    assessor.switch_page("pages/publicity.py").run()
+    assert not assessor.exception, assessor.exception
+    assert "公示中" in texts(assessor) and "本期没有申诉" in texts(assessor)
+    assert not any(b.label in ("发起公示", "锁定期间") for b in assessor.button)  # administrators only
+    engine.dispose()
