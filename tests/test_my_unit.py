@@ -26,7 +26,7 @@ from test_pages import APP, DEMO_USER, _as_a_running_server, choose, demo_url, l
 import services.own_unit
 import ui.downloads
 from scoring.errors import ScoringInputError
-from services.accounts import create_account
+from services.accounts import create_account, update_account
 from services.audit import audit_log
 from services.bootstrap import DEMO_PASSWORD
 from services.catalog import list_units
@@ -292,6 +292,14 @@ def test_the_download_is_the_accounts_own_report_rechecked_and_audited(
     assert len(log) == before + 1 and log.iloc[0]["target"] == "unit:C03"
     name = next(b.proto for b in at.get("download_button")).label
     assert name == "下载本单位考核结果（Excel）"
+    # the account moved to another unit while the button was on screen: it serves nothing
+    update_account(DEMO_USER["unit"], unit_code="C01", engine=engine)
+    try:
+        with pytest.raises(Forbidden):
+            made[-1]()
+    finally:
+        update_account(DEMO_USER["unit"], unit_code="C03", engine=engine)
+    assert len(audit_log(action="export", limit=1000, engine=engine)) == before + 1
 
 
 @pytest.mark.parametrize(("code", "kind"), [("C03", "month"), ("C03", "quarter"), ("C03", "year"), ("C07", "month")])
