@@ -133,8 +133,41 @@ def _history(mine: OwnUnit) -> None:
 def _cycle_sections(actor: Actor, key: str, period: str) -> None:
     """RESERVED for the unit's side of the cycle (issue 20): 「本单位申诉」 (services/objections.py)
     and 「整改任务」 (services/rectification.py) of this unit, scheme and period are drawn here.
-    Renders nothing for now."""
+    Called for every chosen period, also when it has no result to show (not published, cannot be
+    scored yet). Renders nothing for now."""
     return None
+
+
+def _results(actor: Actor, key: str, period: str) -> None:
+    """The unit's result in the chosen period, or one sentence why there is none."""
+    try:
+        mine = own_unit(key, period, by=actor)
+    except ResultsIncomplete as exc:  # says nothing of other units (the scoring error would)
+        st.info(str(exc), icon=":material/hourglass_empty:")
+        return
+    if mine is None:
+        st.info(f"{period_name(period)}：本期考核结果尚未发布。")
+        return
+    if mine.row is None:
+        st.info(f"本单位在 {period_name(period)} 没有考核结果。")
+        return
+    scheme = mine.scheme
+    st.caption(md_escape(f"{scheme.name} · 版本 {scheme.version} · {mine.title}"))
+    _standing(mine)
+    _consequences(mine)
+    if mine.explained is not None:  # a native period: its workbook has the criteria with traces
+        download_button(
+            "下载本单位考核结果（Excel）",
+            lambda by: own_report(key, period, by=by),
+            permission="results.own",
+            what=f"unit_report:{mine.unit}",
+            file_name=f"{actor.unit_name}_{mine.title}_考核结果.xlsx",
+            mime=XLSX,
+            icon=":material/download:",
+            key="own_report",
+        )
+    _drill_down(mine)
+    _history(mine)
 
 
 actor = page_guard()
@@ -151,33 +184,5 @@ kind = c[1].segmented_control(
     "期间类型", list(choices[key]), format_func=KIND_NAMES.get, default=next(iter(choices[key])), key=f"own_kind_{key}"
 ) or next(iter(choices[key]))
 period = c[2].selectbox("期间", choices[key][kind], format_func=period_name, key=f"own_period_{key}_{kind}")
-try:
-    mine = own_unit(key, period, by=actor)
-except ResultsIncomplete as exc:  # says nothing of other units (the scoring error would)
-    st.info(str(exc), icon=":material/hourglass_empty:")
-    st.stop()
-if mine is None:
-    st.info(f"{period_name(period)}：本期考核结果尚未发布。")
-    st.stop()
-if mine.row is None:
-    st.info(f"本单位在 {period_name(period)} 没有考核结果。")
-    st.stop()
-scheme = mine.scheme
-st.caption(md_escape(f"{scheme.name} · 版本 {scheme.version} · {mine.title}"))
-
-_standing(mine)
-_consequences(mine)
-if mine.explained is not None:  # a native period: its workbook has the criteria with traces
-    download_button(
-        "下载本单位考核结果（Excel）",
-        lambda by: own_report(key, period, by=by),
-        permission="results.own",
-        what=f"unit_report:{mine.unit}",
-        file_name=f"{actor.unit_name}_{mine.title}_考核结果.xlsx",
-        mime=XLSX,
-        icon=":material/download:",
-        key="own_report",
-    )
-_drill_down(mine)
-_history(mine)
+_results(actor, key, period)
 _cycle_sections(actor, key, period)  # ← 本单位申诉 / 整改任务 (lead: see the function above)
