@@ -1,7 +1,8 @@
 """本单位结果 (unit accounts): the signed-in unit's own score, rank, lost points and history.
 
 The unit is the account's, never a page parameter: session state and query parameters are
-ignored, and the service refuses any other unit.
+ignored, and the service refuses any other unit. Of its peers the page shows numbers only (rank,
+group size, median, best), formatted as the administrator's 单位详情 shows the same unit.
 """
 
 from __future__ import annotations
@@ -9,15 +10,165 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from reports.overview import rank_arrow
 from reports.unit import dimension_subtotals, lost_points, target_rows
 from scoring.periods import period_name
 from services.catalog import list_schemes
 from services.dashboard import KIND_NAMES
-from services.own_unit import ResultsIncomplete, own_schemes, own_unit
+from services.own_unit import OwnUnit, ResultsIncomplete, own_report, own_schemes, own_unit
+from services.permissions import Actor
 from ui.charts import trend_lines
+from ui.downloads import XLSX, download_button
 from ui.guard import page_guard
 from ui.safe_table import show_table
 from ui.text import md_escape
+from ui.unit_tables import dimension_columns, lost_columns
+
+
+def _standing(mine: OwnUnit) -> None:
+    """Score, rank and its change, grade, the peer group's median and best (numbers only)."""
+    row, d = mine.row, mine.scheme.decimals
+    c = st.columns(5)
+    c[0].metric(
+        "总分",
+        f"{row['total']:.{d}f}",
+        None if pd.isna(row.get("delta_total")) else f"{row['delta_total']:+.{d}f}",
+        border=True,
+    )
+    c[1].metric(
+        "同类名次",
+        f"{int(row['rank'])} / {int(row['group_size'])}",
+        None if pd.isna(row.get("delta_rank")) else rank_arrow(row["delta_rank"]),
+        border=True,
+        delta_color="off",
+    )
+    c[2].metric("等级", md_escape(row["grade"]), border=True)
+    c[3].metric("同类中位数", f"{mine.peer_median:.{d}f}", border=True, help="本单位所在类别各单位总分的中位数")
+    c[4].metric("同类最高", f"{mine.peer_best:.{d}f}", border=True, help="本单位所在类别的最高总分")
+
+
+def _consequences(mine: OwnUnit) -> None:
+    """末位 / 一票否决 and what follows from them, in the words of 单位详情 and the meeting page."""
+    row, scheme, d = mine.row, mine.scheme, mine.scheme.decimals
+    if row["veto"]:
+        st.error(f"一票否决：{md_escape(row['veto_reason'])}。本期评为{md_escape(scheme.lowest_grade)}，不得评先评优。")
+    if row["bottom"]:
+        text = f"末位：{md_escape(row['bottom_reason'])}"
+        st.warning(text + (f"。处理：{md_escape(row['consequence'])}" if str(row["consequence"]) else ""))
+    if not row["veto"] and not row["award_eligible"]:
+        st.warning(f"不得评先评优：{md_escape(row['award_reason'])}")
+    if not pd.isna(row.get("gap_next_grade")):
+        st.caption(f"距上一等级还差 {row['gap_next_grade']:.{d}f} 分。")
+    line, gap = scheme.bottom.threshold, row.get("gap_bottom_line")
+    if line is not None and gap is not None and not pd.isna(gap):  # no line, or vetoed: no distance
+        if gap > 0:
+            st.caption(f"高出末位线（{line:g} 分）{gap:.{d}f} 分。")
+        elif gap < 0:
+            st.caption(f"低于末位线（{line:g} 分）{-gap:.{d}f} 分。")
+        else:
+            st.caption(f"恰在末位线（{line:g} 分）上。")
+
+
+def _drill_down(mine: OwnUnit) -> None:
+    if mine.explained is None:
+        st.info(f"{mine.title}为多个月的平均分；逐项失分请选择具体月份查看。")
+        return
+    st.subheader("各维度得分")
+    show_table(dimension_subtotals(mine.explained), hide_index=True, column_config=dimension_columns())
+    st.subheader("失分明细（按失分从多到少）")
+    lost = lost_points(mine.explained)
+    if lost.empty:
+        st.success("本期各项均未失分。")
+    else:
+        show_table(lost, hide_index=True, column_config=lost_columns())
+    targets = target_rows(mine.explained)
+    if not targets.empty:
+        st.subheader("目标完成情况")
+        show_table(targets, hide_index=True)
+    if len(mine.notes):
+        st.subheader("考核组备注")
+        show_table(
+            mine.notes.rename(columns={"code": "指标", "assessor": "考核人", "note": "备注"})[
+                ["指标", "考核人", "备注"]
+            ],
+            hide_index=True,
+        )
+
+
+def _history(mine: OwnUnit) -> None:
+    st.subheader("历次得分与名次")
+    h, d = mine.history, mine.scheme.decimals
+    if len(h) > 1:
+        left, right = st.columns(2)
+        left.plotly_chart(trend_lines(h, "total", mine.scheme.bottom.threshold), config={"displayModeBar": False})
+        right.plotly_chart(trend_lines(h, "rank"), config={"displayModeBar": False})
+    else:
+        st.caption("仅有一期数据，暂无趋势。")
+    if len(h):
+        h = h.iloc[::-1].reset_index(drop=True)  # newest first
+        table = pd.DataFrame(
+            {
+                "期间": [period_name(str(p)) for p in h["period"]],
+                "总分": h["total"].astype(float),
+                "较上期": ["—" if pd.isna(v) else f"{v:+.{d}f}" for v in h["delta_total"]],
+                "同类名次": [f"{int(r)} / {int(n)}" for r, n in zip(h["rank"], h["group_size"], strict=True)],
+                "名次变化": [rank_arrow(v) for v in h["delta_rank"]],
+                "等级": h["grade"].astype(str),
+                "标记": [
+                    "、".join(x for x, on in (("否决", v), ("末位", b)) if on)
+                    for v, b in zip(h["veto"].fillna(False), h["bottom"].fillna(False), strict=True)
+                ],
+            }
+        )
+        show_table(
+            table,
+            hide_index=True,
+            column_config={
+                "总分": st.column_config.NumberColumn(format=f"%.{d}f"),
+                "较上期": st.column_config.TextColumn(alignment="right"),
+            },
+        )
+
+
+def _cycle_sections(actor: Actor, key: str, period: str) -> None:
+    """RESERVED for the unit's side of the cycle (issue 20): 「本单位申诉」 (services/objections.py)
+    and 「整改任务」 (services/rectification.py) of this unit, scheme and period are drawn here.
+    Called for every chosen period, also when it has no result to show (not published, cannot be
+    scored yet). Renders nothing for now."""
+    return None
+
+
+def _results(actor: Actor, key: str, period: str) -> None:
+    """The unit's result in the chosen period, or one sentence why there is none."""
+    try:
+        mine = own_unit(key, period, by=actor)
+    except ResultsIncomplete as exc:  # says nothing of other units (the scoring error would)
+        st.info(str(exc), icon=":material/hourglass_empty:")
+        return
+    if mine is None:
+        st.info(f"{period_name(period)}：本期考核结果尚未发布。")
+        return
+    if mine.row is None:
+        st.info(f"本单位在 {period_name(period)} 没有考核结果。")
+        return
+    scheme = mine.scheme
+    st.caption(md_escape(f"{scheme.name} · 版本 {scheme.version} · {mine.title}"))
+    _standing(mine)
+    _consequences(mine)
+    if mine.explained is not None:  # a native period: its workbook has the criteria with traces
+        download_button(
+            "下载本单位考核结果（Excel）",
+            lambda by: own_report(key, period, by=by),
+            permission="results.own",
+            what=f"unit_report:{mine.unit}",
+            file_name=f"{actor.unit_name}_{mine.title}_考核结果.xlsx",
+            mime=XLSX,
+            icon=":material/download:",
+            key="own_report",
+        )
+    _drill_down(mine)
+    _history(mine)
+
 
 actor = page_guard()
 st.title("本单位结果")
@@ -33,64 +184,5 @@ kind = c[1].segmented_control(
     "期间类型", list(choices[key]), format_func=KIND_NAMES.get, default=next(iter(choices[key])), key=f"own_kind_{key}"
 ) or next(iter(choices[key]))
 period = c[2].selectbox("期间", choices[key][kind], format_func=period_name, key=f"own_period_{key}_{kind}")
-try:
-    mine = own_unit(key, period, by=actor)
-except ResultsIncomplete as exc:  # says nothing of other units (the scoring error would)
-    st.info(str(exc), icon=":material/hourglass_empty:")
-    st.stop()
-if mine is None:
-    st.info(f"{period_name(period)}：本期考核结果尚未发布。")
-    st.stop()
-if mine.row is None:
-    st.info(f"本单位在 {period_name(period)} 没有考核结果。")
-    st.stop()
-row, scheme, d = mine.row, mine.scheme, mine.scheme.decimals
-st.caption(md_escape(f"{scheme.name} · 版本 {scheme.version} · {mine.title}"))
-
-c = st.columns(3)
-c[0].metric(
-    "总分",
-    f"{row['total']:.{d}f}",
-    None if pd.isna(row.get("delta_total")) else f"{row['delta_total']:+.{d}f}",
-    border=True,
-)
-c[1].metric("同类名次", f"{int(row['rank'])} / {int(row['group_size'])}", border=True)
-c[2].metric("等级", md_escape(row["grade"]), border=True)
-if row["veto"]:
-    st.error(f"一票否决：{md_escape(row['veto_reason'])}。本期评为{md_escape(scheme.lowest_grade)}，不得评先评优。")
-if row["bottom"]:
-    st.warning(f"末位：{md_escape(row['bottom_reason'])}")
-if not pd.isna(row.get("gap_next_grade")):
-    st.caption(f"距上一等级还差 {row['gap_next_grade']:.{d}f} 分。")
-
-if mine.explained is None:
-    st.info(f"{mine.title}为多个月的平均分；逐项失分请选择具体月份查看。")
-else:
-    st.subheader("各维度得分")
-    show_table(dimension_subtotals(mine.explained), hide_index=True)
-    st.subheader("失分明细（按失分从多到少）")
-    lost = lost_points(mine.explained)
-    if lost.empty:
-        st.success("本期各项均未失分。")
-    else:
-        show_table(lost, hide_index=True, column_config={"计分过程": st.column_config.TextColumn(width="large")})
-    targets = target_rows(mine.explained)
-    if not targets.empty:
-        st.subheader("目标完成情况")
-        show_table(targets, hide_index=True)
-    if len(mine.notes):
-        st.subheader("考核组备注")
-        show_table(
-            mine.notes.rename(columns={"code": "指标", "assessor": "考核人", "note": "备注"})[
-                ["指标", "考核人", "备注"]
-            ],
-            hide_index=True,
-        )
-
-st.subheader("历次得分与名次")
-if len(mine.history) > 1:
-    left, right = st.columns(2)
-    left.plotly_chart(trend_lines(mine.history, "total", scheme.bottom.threshold), config={"displayModeBar": False})
-    right.plotly_chart(trend_lines(mine.history, "rank"), config={"displayModeBar": False})
-else:
-    st.caption("仅有一期数据，暂无趋势。")
+_results(actor, key, period)
+_cycle_sections(actor, key, period)  # ← 本单位申诉 / 整改任务 (lead: see the function above)

@@ -155,7 +155,7 @@ def test_a_unit_account_cannot_read_another_unit_by_changing_parameters(anonymou
     at.run()
     assert heading(at) == "本单位结果"
     assert at.selectbox(key="own_scheme").options == ["社区卫生服务中心月度绩效考核"]  # only schemes assessing it
-    assert len(at.metric) == 3 and at.metric[0].label == "总分"
+    assert len(at.metric) == 5 and at.metric[0].label == "总分"
     period = at.selectbox(key="own_period_community_monthly_month").value
     mine = own_unit("community_monthly", period, "C03").row  # as the operator: the true figures
     assert at.metric[0].value == f"{mine['total']:.2f}"  # the scheme shows two decimals
