@@ -156,7 +156,9 @@ def test_publishing_tells_the_units_accounts_in_its_transaction(small: SmallDb, 
     small.put(P, FULL)
     publish("t", P, by=ADMIN, engine=e)
     got = my_messages(by=people["u1a"], engine=e)
-    assert [(m.kind, m.title, m.link) for m in got] == [("published", "2025年3月 测试方案 考核结果已发布", "pages/my_unit.py")]
+    assert [(m.kind, m.title, m.link) for m in got] == [
+        ("published", "2025年3月 测试方案 考核结果已发布", "pages/my_unit.py")
+    ]
     assert got[0].kind_name == "结果发布"
     assert [m.title for m in my_messages(by=people["u2a"], engine=e)] == ["2025年3月 测试方案 考核结果已发布"]
     assert my_messages(by=people["u1old"], engine=e) == [] and my_messages(by=people["ld"], engine=e) == []
