@@ -10,15 +10,19 @@ Reading and marking (`my_messages`, `unread_count`, `mark_read`, `mark_all_read`
 acting account's own messages only: ids of another account's messages are refused (and the
 refusal audited), with nothing marked. A command-line operator has no account, hence no inbox.
 
-Other channels: `register_sender(fn)`; every sender is called once the transaction that wrote the
-messages has committed (never for a change that was rolled back, never twice when a write is
-retried), with the account ids and the message. A failing sender is logged and never undoes the
-change. None is registered by default.
+Other channels: `register_sender(fn)`, or the environment variable `ASSESS_MESSAGE_SENDERS`
+("package.module:function", comma-separated) for an operator who plugs one in without touching
+the code. Every sender is called once the transaction that wrote the messages has committed
+(never for a change that was rolled back, never twice when a write is retried), with the account
+ids and the message. A failing sender — or one that cannot be imported — is logged and never
+undoes the change. None is configured by default.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +50,7 @@ KIND_NAMES = {
 _TITLE_MAX, _LINK_MAX, _KEY_MAX = 200, 300, 200
 DEFAULT_LIMIT = 100
 _PENDING = "_messages_outgoing"  # Session.info key: what the senders get after the commit
+SENDERS_ENV = "ASSESS_MESSAGE_SENDERS"
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,35 @@ def register_sender(sender: Sender) -> None:
     """Also deliver every message through `sender(account_ids, outgoing)` (e.g. an SMS or WeCom
     gateway). Called after the commit, in the process that made the change; keep it quick."""
     _senders.append(sender)
+
+
+_from_env: dict[str, list[Sender]] = {}  # the variable's value -> the senders it names
+
+
+def _configured(spec: str) -> list[Sender]:
+    """The senders `ASSESS_MESSAGE_SENDERS` names; one that cannot be loaded is logged and left out."""
+    out: list[Sender] = []
+    for entry in (e.strip() for e in spec.replace("，", ",").split(",")):
+        if not entry:
+            continue
+        module, _, name = entry.partition(":")
+        try:
+            sender = getattr(importlib.import_module(module.strip()), name.strip())
+            if not callable(sender):
+                raise TypeError(f"{entry} is not callable")
+        except Exception:  # noqa: BLE001 - a broken plug-in must not stop the app or any change
+            log.exception("%s：无法加载消息发送程序 %s（格式：模块:函数），已跳过", SENDERS_ENV, entry)
+            continue
+        out.append(sender)
+    return out
+
+
+def senders() -> list[Sender]:
+    """Every sender in force: those registered in code, then those the environment names."""
+    spec = os.environ.get(SENDERS_ENV, "").strip()
+    if spec and spec not in _from_env:
+        _from_env[spec] = _configured(spec)
+    return [*_senders, *(_from_env.get(spec, []) if spec else [])]
 
 
 def unit_accounts(session: Session, unit_codes: Iterable[str]) -> list[int]:
@@ -109,7 +143,7 @@ def notify(
     for account_id in targets:
         session.add(Message(account_id=account_id, kind=kind, title=title, body=body, link=link, dedup_key=dedup_key))
     session.flush()
-    if targets and _senders:
+    if targets and senders():
         _after_commit(session).append((targets, Outgoing(kind, title, body, link)))
     return len(targets)
 
@@ -131,7 +165,7 @@ def _deliver(session: Session) -> None:
     queue = session.info.get(_PENDING, [])
     pending, queue[:] = list(queue), []
     for targets, out in pending:
-        for sender in list(_senders):
+        for sender in senders():
             try:
                 sender(targets, out)
             except Exception:  # noqa: BLE001 - another channel failing must not undo the change

@@ -109,6 +109,30 @@ def test_senders_hear_only_of_committed_changes(small: SmallDb, people: dict[str
     assert delivered == ["提交的通知"]
 
 
+_received: list[tuple[list[int], str]] = []
+
+
+def gateway(ids: list[int], out: messages.Outgoing) -> None:
+    """A sender an operator names in ASSESS_MESSAGE_SENDERS (test_messages:gateway)."""
+    _received.append((sorted(ids), out.title))
+
+
+def test_an_operator_plugs_a_sender_in_by_environment_variable(
+    small: SmallDb, people: dict[str, Actor], senders: list, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    _received.clear()
+    monkeypatch.setattr(messages, "_from_env", {})
+    monkeypatch.setenv(messages.SENDERS_ENV, "no_such_module:send, test_messages:gateway")
+    _send(small.engine, "system", "企业微信测试", units=["U2"])
+    assert _received == [([people["u2a"].account_id], "企业微信测试")]
+    assert "无法加载消息发送程序 no_such_module:send" in caplog.text  # logged, the rest still sent
+    assert unread_count(by=people["u2a"], engine=small.engine) == 1
+    monkeypatch.delenv(messages.SENDERS_ENV)
+    _send(small.engine, "system", "不再外发", units=["U2"])
+    assert len(_received) == 1
+
+
 def test_an_account_reads_and_marks_only_its_own_messages(small: SmallDb, people: dict[str, Actor]) -> None:
     e = small.engine
     _send(e, "system", "甲一", units=["U1"])
