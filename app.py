@@ -47,7 +47,9 @@ if actor is not None:
             except ServiceError:
                 unread = 0  # a busy database must not take the whole page down for a badge
             if unread:
-                st.page_link("pages/messages.py", label=f"站内消息 {unread} 条未读", icon="📬")
+                st.page_link(
+                    "pages/messages.py", label=f"站内消息 {unread} 条未读", icon=":material/mark_email_unread:"
+                )
         if st.button("退出登录", icon=":material/logout:", key="logout"):
             end_session()
     if actor.role != "unit":  # a unit account's page has its own choosers (schemes that assess it)

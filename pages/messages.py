@@ -39,14 +39,14 @@ def _page_of(link: str, who: Actor | None) -> tuple[str, dict[str, str]] | None:
 
 def _show(m: MessageInfo) -> None:
     with st.container(border=True):
-        state = "🔵 **未读**" if m.unread else "已读"
+        state = ":blue-badge[未读]" if m.unread else ":gray-badge[已读]"  # a badge: no emoji font needed
         st.markdown(f"{state} · {md_escape(m.kind_name)} · {md_escape(local_time(m.created_at))}")
         st.markdown(f"**{md_escape(m.title)}**")
         if m.body:
             st.markdown(md_lines(m.body))
         target = _page_of(m.link, actor)
         if target is not None:
-            st.page_link(target[0], label="查看详情", icon="➡️", query_params=target[1] or None)
+            st.page_link(target[0], label="查看详情", icon=":material/arrow_forward:", query_params=target[1] or None)
         if m.unread and st.button("标为已读", key=f"messages_read_{m.id}"):
             try:
                 mark_read([m.id], by=actor)

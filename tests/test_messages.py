@@ -247,7 +247,7 @@ def test_the_unit_sees_its_unread_count_in_the_sidebar_and_marks_all_read(
     text = " ".join(m.value for m in unit.markdown)
     assert text.index("通知二") < text.index("通知一")  # newest first
     assert "\\*不是粗体\\*" in text  # shown as typed, not as markup
-    assert "🔵 **未读** · 系统通知 · " in text
+    assert ":blue-badge[未读] · 系统通知 · " in text
     assert [el.proto.label for el in unit.main.get("page_link")] == ["查看详情", "查看详情"]
     assert "未读 2 条" in [t.value for t in unit.text]
 

@@ -49,6 +49,9 @@ TITLES = {  # text of each page's heading
     "admin_units": "单位管理", "admin_schemes": "方案管理", "admin_accounts": "账户管理", "admin_audit": "审计日志", "admin_periods": "期间管理",
     "my_account": "我的账户", "my_unit": "本单位结果", "progress": "填报进度", "publish": "审定发布", "reconcile": "核对考核组",
 }  # fmt: skip
+for _opens in OPENS.values():  # 站内消息 (issue 20): every role has its own messages
+    _opens.add("messages")
+TITLES["messages"] = "站内消息"
 
 
 def stem(page: str) -> str:
