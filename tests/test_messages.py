@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SmallDb
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from streamlit.testing.v1 import AppTest
 from test_pages import APP, DEMO_USER, _as_a_running_server, demo_url, login  # noqa: F401
 
@@ -262,6 +262,32 @@ def test_the_unit_sees_its_unread_count_in_the_sidebar_and_marks_all_read(
     assert "没有未读消息" in [t.value for t in unit.text]
     unit.toggle(key="messages_unread_only").set_value(True).run()
     assert any("没有未读消息" in i.value for i in unit.info)
+
+
+def test_the_badge_costs_one_indexed_query_per_run(
+    demo_url: str,  # noqa: F811 - the fixture
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unit = _app(demo_url, "unit", monkeypatch)
+    _demo_unit_messages(demo_url, "计数测试")
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if " message" in statement.lower():
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        unit.run()  # on the unit's home page (本单位结果)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert not unit.exception, unit.exception
+    assert _badges(unit) and len(seen) == 1, seen
+    engine = make_engine(demo_url)
+    with engine.connect() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + seen[0], (1,)))
+    engine.dispose()
+    assert "INDEX" in plan.upper() and "SCAN MESSAGE" not in plan.upper(), plan
 
 
 def test_another_account_sees_none_of_the_units_messages(
