@@ -126,13 +126,17 @@ def notify(
     link: str = "",
     dedup_key: str | None = None,
 ) -> int:
-    """Write the message for every account of `units` and every id in `accounts`; returns how
-    many accounts got it (those that already had `dedup_key` are skipped)."""
+    """Write the message for every active account of `units` (unit accounts) and every active
+    account in `accounts` (ids); returns how many accounts got it (those that already had
+    `dedup_key` are skipped)."""
     if kind not in KIND_NAMES:
         raise ValueError(f"unknown message kind {kind!r}")  # a programming error, not user input
     title, link = title.strip()[:_TITLE_MAX], link.strip()[:_LINK_MAX]
     dedup_key = dedup_key[:_KEY_MAX] if dedup_key is not None else None
-    targets = sorted(set(unit_accounts(session, units)) | {int(a) for a in accounts})
+    named = sorted({int(a) for a in accounts})
+    if named:  # a deactivated account is told nothing (nor forwarded to another channel)
+        named = list(session.scalars(select(Account.id).where(Account.id.in_(named), Account.active)))
+    targets = sorted(set(unit_accounts(session, units)) | set(named))
     if dedup_key is not None and targets:
         had = set(
             session.scalars(

@@ -67,6 +67,10 @@ def test_a_message_reaches_the_active_accounts_of_the_unit_only(small: SmallDb, 
     assert got.kind_name == "系统通知" and got.unread and got.body == "正文" and got.link == "pages/my_unit.py"
     # Given accounts too, each once, even when named as both an account and a unit's account.
     assert _send(small.engine, "system", "又一条", units=["U2"], accounts=[people["u2a"].account_id]) == 1
+    # A deactivated account named by id is told nothing either.
+    assert _send(small.engine, "system", "给停用账户", accounts=[people["u1old"].account_id]) == 0
+    assert _send(small.engine, "system", "给领导", accounts=[people["ld"].account_id, people["u1old"].account_id]) == 1
+    assert [m.title for m in my_messages(by=people["ld"], engine=small.engine)] == ["给领导"]
 
 
 def test_a_dedup_key_reaches_an_account_once(small: SmallDb, people: dict[str, Actor]) -> None:
