@@ -294,6 +294,29 @@ def test_the_badge_costs_one_indexed_query_per_run(
     assert "INDEX" in plan.upper() and "SCAN MESSAGE" not in plan.upper(), plan
 
 
+def test_a_link_opens_only_a_page_of_the_accounts_menu(
+    demo_url: str,  # noqa: F811 - the fixture
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unit = _app(demo_url, "unit", monkeypatch)
+    engine = make_engine(demo_url)
+    with writing(engine) as session:
+        notify(session, "system", "带参数的链接", units=["C03"], link="pages/my_unit.py?period=2025-12")
+        notify(session, "system", "别的角色的页面", units=["C03"], link="pages/publish.py")
+        notify(session, "system", "不是页面", units=["C03"], link="https://example.com/x")
+    engine.dispose()
+    unit.switch_page("pages/messages.py").run()
+    assert not unit.exception, unit.exception
+    titles = [m.value for m in unit.markdown if m.value.startswith("**")]
+    assert titles[:3] == ["**不是页面**", "**别的角色的页面**", "**带参数的链接**"]  # newest first
+    links = [(el.proto.label, el.proto.page, el.proto.query_string) for el in unit.main.get("page_link")]
+    # Earlier messages (other tests) link to pages/my_unit.py; of these three only the page in the
+    # unit's menu is linked, with its query.
+    assert len(links) == len(titles) - 2
+    assert links[0][0] == "查看详情" and links[0][2] == "period=2025-12"
+    assert all(label == "查看详情" and query == "" for label, _, query in links[1:])
+
+
 def test_another_account_sees_none_of_the_units_messages(
     demo_url: str,  # noqa: F811 - the fixture
     monkeypatch: pytest.MonkeyPatch,
