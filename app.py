@@ -8,6 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from services.bootstrap import DEMO_PASSWORD, ensure_ready, needs_first_admin, should_seed_demo
+from services.errors import ServiceError
+from services.messages import unread_count
 from services.permissions import trusted
 from storage.db import database_url
 from ui.filters import sidebar_filters
@@ -39,6 +41,15 @@ page = build_navigation(actor, first_run=actor is None and needs_first_admin())
 if actor is not None:
     with st.sidebar:
         st.text(f"{actor.display_name}（{actor.role_name}）")
+        if actor.can("messages.read"):
+            try:
+                unread = unread_count(by=actor)  # one indexed COUNT per run
+            except ServiceError:
+                unread = 0  # a busy database must not take the whole page down for a badge
+            if unread:
+                st.page_link(
+                    "pages/messages.py", label=f"站内消息 {unread} 条未读", icon=":material/mark_email_unread:"
+                )
         if st.button("退出登录", icon=":material/logout:", key="logout"):
             end_session()
     if actor.role != "unit":  # a unit account's page has its own choosers (schemes that assess it)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 import scoring
 from scoring import Results
 from scoring.periods import period_name
-from services import audit
+from services import audit, messages
 from services._db import engine_or_default, local_time, read, write
 from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
 from services.errors import Conflict, InvalidInput, NotFound
@@ -454,9 +454,30 @@ def publish(
             scheme=scheme_key, period=period, seq=pub.seq, revision=a.revision,
             submissions=list(info.submission_ids), changed_units=len(preview.changes), note=note.strip(),
         )  # fmt: skip
+        _tell_units(session, outcome, list(totals))
         return outcome
 
     return write(engine, work)
+
+
+def _tell_units(session: Session, outcome: PublishOutcome, units: list[str]) -> None:
+    """站内消息 to the unit accounts of the units in the publication, in its transaction; on a
+    republication a unit whose total or rank changed is told what changed."""
+    p = outcome.publication
+    where = f"{period_name(p.period)} {outcome.scheme_name}"
+    key, link = f"published:{p.id}", "pages/my_unit.py"
+    if p.seq == 1:
+        body = "本单位的考核结果已发布，可在「本单位结果」查看得分、排名和失分明细。"
+        messages.notify(session, "published", f"{where} 考核结果已发布", body, units=units, link=link, dedup_key=key)
+        return
+    title = f"{where} 考核结果已重新发布（第 {p.seq} 次）"
+    changed = dict(zip(outcome.changes["unit"].astype(str), outcome.changes["change"].astype(str), strict=True))
+    for unit in sorted(set(units) & set(changed)):
+        body = f"考核结果经更正后重新发布，本单位有变化：{changed[unit]}。请在「本单位结果」查看。"
+        messages.notify(session, "published", title, body, units=[unit], link=link, dedup_key=key)
+    body = "考核结果经更正后重新发布，本单位的总分和排名没有变化。"
+    rest = [u for u in units if u not in changed]
+    messages.notify(session, "published", title, body, units=rest, link=link, dedup_key=key)
 
 
 def publications(scheme_key: str, period: str, *, engine: Engine | None = None) -> pd.DataFrame:

@@ -18,6 +18,8 @@ MENU = {
     "viewer": RESULTS | {"我的账户"},
     "unit": {"本单位结果", "我的账户"},
 }
+for _menu in MENU.values():  # 站内消息 (issue 20): every role has its own messages
+    _menu.add("站内消息")
 EVERY = set().union(*MENU.values())
 
 

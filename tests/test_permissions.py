@@ -58,6 +58,9 @@ OPENS["admin"] |= {"publicity"}
 OPENS["assessor"] |= {"publicity"}
 OPENS["unit"] |= {"unit_objections"}
 TITLES |= {"publicity": "公示与申诉", "unit_objections": "申诉"}
+for _opens in OPENS.values():  # 站内消息 (issue 20): every role has its own messages
+    _opens.add("messages")
+TITLES["messages"] = "站内消息"
 
 
 def stem(page: str) -> str:
