@@ -74,13 +74,15 @@ def _drill_down(mine: OwnUnit) -> None:
         st.info(f"{mine.title}为多个月的平均分；逐项失分请选择具体月份查看。")
         return
     st.subheader("各维度得分")
-    show_table(dimension_subtotals(mine.explained), hide_index=True, column_config=dimension_columns())
+    show_table(
+        dimension_subtotals(mine.explained), hide_index=True, column_config=dimension_columns(mine.scheme.decimals)
+    )
     st.subheader("失分明细（按失分从多到少）")
     lost = lost_points(mine.explained)
     if lost.empty:
         st.success("本期各项均未失分。")
     else:
-        show_table(lost, hide_index=True, column_config=lost_columns())
+        show_table(lost, hide_index=True, column_config=lost_columns(mine.scheme.decimals))
     targets = target_rows(mine.explained)
     if not targets.empty:
         st.subheader("目标完成情况")

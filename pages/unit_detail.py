@@ -14,6 +14,7 @@ from ui.downloads import unit_report_button
 from ui.evidence import show_evidence
 from ui.safe_table import show_table
 from ui.text import md_escape
+from ui.unit_tables import dimension_columns, lost_columns
 from ui.view import caption, current_view
 
 view, units = current_view(with_groups=False)
@@ -67,11 +68,7 @@ else:
     show_table(
         dimension_subtotals(explained),
         hide_index=True,
-        column_config={
-            "得分率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-            "得分": st.column_config.NumberColumn(format="%.2f"),
-            "满分": st.column_config.NumberColumn(format="%g"),
-        },
+        column_config=dimension_columns(d),
     )
     st.subheader("失分明细（按失分从多到少）")
     lost = lost_points(explained)
@@ -81,11 +78,7 @@ else:
         show_table(
             lost,
             hide_index=True,
-            column_config={
-                "失分": st.column_config.NumberColumn(format="%.2f"),
-                "满分": st.column_config.NumberColumn(format="%g"),
-                "计分过程": st.column_config.TextColumn(width="large"),
-            },
+            column_config=lost_columns(d),
         )
     targets = target_rows(explained)
     if not targets.empty:

@@ -7,19 +7,20 @@ from __future__ import annotations
 import streamlit as st
 
 
-def dimension_columns() -> dict:
-    """各维度得分 (reports.unit.dimension_subtotals): rate as a percent bar, points to 2 decimals."""
+def dimension_columns(decimals: int = 2) -> dict:
+    """各维度得分 (reports.unit.dimension_subtotals): rate as a percent bar, points to the scheme's
+    decimals."""
     return {
         "得分率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-        "得分": st.column_config.NumberColumn(format="%.2f"),
+        "得分": st.column_config.NumberColumn(format=f"%.{decimals}f"),
         "满分": st.column_config.NumberColumn(format="%g"),
     }
 
 
-def lost_columns() -> dict:
-    """失分明细 (reports.unit.lost_points): lost points to 2 decimals, the trace wide."""
+def lost_columns(decimals: int = 2) -> dict:
+    """失分明细 (reports.unit.lost_points): lost points to the scheme's decimals, the trace wide."""
     return {
-        "失分": st.column_config.NumberColumn(format="%.2f"),
+        "失分": st.column_config.NumberColumn(format=f"%.{decimals}f"),
         "满分": st.column_config.NumberColumn(format="%g"),
         "计分过程": st.column_config.TextColumn(width="large"),
     }
