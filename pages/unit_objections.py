@@ -127,22 +127,14 @@ mine = own_objections(by=actor)
 if not mine:
     st.caption("本单位尚未提出申诉。")
 else:
-    show_table(
-        pd.DataFrame(
-            {
-                "编号": [o.id for o in mine],
-                "考核": [f"{o.scheme_name} · {period_name(o.period)}" for o in mine],
-                "指标": [o.item for o in mine],
-                "理由": [o.reason for o in mine],
-                "提出时间": [local_time(o.raised_at) for o in mine],
-                "状态": [o.status_name for o in mine],
-                "处理结果": [o.outcome_text for o in mine],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    # One card per objection: the reply is text a person reads whole, not a cell cut short.
     for o in mine:
-        if o.attachments:
-            with st.expander(f"申诉 #{o.id} 的附件"):
+        with st.container(border=True):
+            st.markdown(
+                md_escape(f"申诉 #{o.id} · {o.scheme_name} · {period_name(o.period)} · {o.item}")
+                + f"  \n**{md_escape(o.status_name)}** · 提出于 {local_time(o.raised_at)}"
+            )
+            st.caption(md_escape(f"理由：{o.reason}"))
+            (st.info if o.status == "open" else st.success)(md_escape(o.outcome_text))
+            if o.attachments:
                 _downloads(o.attachments, "unit_obj_file")

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from reports.bulletin import OBJECTION_COLUMNS
-from scoring import Scheme, fmt
+from scoring import Scheme, fmt, round_half_up
 from scoring.inputs import input_columns
 from scoring.periods import period_name
 from services import audit, messages, publicity
@@ -96,7 +96,7 @@ class ObjectionInfo:
 
     @property
     def lost_text(self) -> str:
-        return "—" if self.lost is None else fmt(self.lost, self.decimals)
+        return "—" if self.lost is None else points_text(self.lost, self.decimals)
 
     @property
     def status_name(self) -> str:
@@ -120,6 +120,11 @@ class ObjectionInfo:
             else "更正已计入本期数据，待重新审定发布后总分和排名随之改变。"
         )
         return f"已更正为 {_fmt(self.new_value)}{who}。答复：{self.reply}。{when}"
+
+
+def points_text(x: float, decimals: int) -> str:
+    """Points as every page shows them: the scheme's decimals, trailing zeros kept (2.80)."""
+    return f"{round_half_up(float(x), decimals):.{decimals}f}"
 
 
 def _fmt(x: float | None) -> str:
@@ -333,7 +338,7 @@ def objectable_items(
         r = ex.loc[c.code]
         lost = float(r["lost"]) if pd.notna(r["lost"]) else 0.0
         value = "—" if pd.isna(r["value"]) else fmt(float(r["value"]), 4)
-        rows.append((c.code, f"{c.code} {r['name']}", value, lost, fmt(lost, d) if lost > 1e-9 else "0", r["trace"]))
+        rows.append((c.code, f"{c.code} {r['name']}", value, lost, points_text(lost, d), r["trace"]))
     out = pd.DataFrame(rows, columns=ITEM_COLUMNS)
     out["_order"] = range(len(out))
     out = out.sort_values(["lost", "_order"], ascending=[False, True], kind="stable")

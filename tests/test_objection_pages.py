@@ -84,7 +84,7 @@ def test_a_unit_objects_an_admin_corrects_and_the_unit_reads_the_outcome(
     assert "已提交" in texts(unit)
     mine = own_objections(unit="C03", engine=engine)
     assert len(mine) == 1 and mine[0].code == "A1" and mine[0].status == "open"
-    assert "待处理" in list(unit.dataframe[-1].value["状态"])
+    assert "待处理：考核组正在核实。" in [i.value for i in unit.info]
 
     admin = _app(url, "admin", monkeypatch)
     choose(admin, KEY, P)
@@ -102,8 +102,8 @@ def test_a_unit_objects_an_admin_corrects_and_the_unit_reads_the_outcome(
     assert done.status == "corrected" and done.new_value == 10
 
     unit.run()
-    table = unit.dataframe[-1].value
-    assert list(table["状态"]) == ["已更正"] and "待重新审定发布" in table["处理结果"].iloc[0]
+    outcome = [s.value for s in unit.success if "已更正为 10" in s.value]
+    assert len(outcome) == 1 and "待重新审定发布" in outcome[0]
 
     admin.switch_page("pages/meeting.py").run()  # the meeting lists objections and outcomes
     assert not admin.exception, admin.exception

@@ -203,12 +203,12 @@ def test_the_unit_sees_its_items_largest_loss_first_and_only_its_own(on_publicit
     db = on_publicity
     items = objectable_items("t", P, by=U1, engine=db.engine)
     assert list(items["code"]) == ["D1", "D2", "K1"]  # lost 10, 10, 5
-    assert list(items["lost_text"]) == ["10", "10", "5"] and list(items["value"]) == ["40", "20", "1"]
+    assert list(items["lost_text"]) == ["10.00", "10.00", "5.00"] and list(items["value"]) == ["40", "20", "1"]
     assert items["trace"].str.len().min() > 0
     with pytest.raises(Forbidden):
         objectable_items("t", P, unit="U2", by=U1, engine=db.engine)
     o = raise_objection("t", P, "K1", "扣分有误", by=U1, engine=db.engine)
-    assert o.lost_text == "5" and own_objections(by=U1, engine=db.engine)[0].trace == o.trace != ""
+    assert o.lost_text == "5.00" and own_objections(by=U1, engine=db.engine)[0].trace == o.trace != ""
 
 
 def test_the_bulletin_lists_objections_and_outcomes(on_publicity: SmallDb) -> None:
