@@ -185,6 +185,10 @@ def bulletin_workbook(
     history = inputs.history
     previous = history[history["period"].astype(str) < period] if len(history) else None
     bulletin = build_bulletin(inputs.results, period, inputs.names, previous=previous)
+    from services.rectification import with_rectification  # 整改落实情况, as of today
+
+    with trusted():
+        bulletin = with_rectification(bulletin, engine=engine)
     money = None
     if scheme.settlement is not None:
         try:
