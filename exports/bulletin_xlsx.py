@@ -592,7 +592,6 @@ def _with_names(bulletin: Bulletin, names: Mapping[str, str]) -> Bulletin:
 
 # -- 整改落实 ------------------------------------------------------------------------------------
 RECTIFICATION_SHEET = "整改落实"
-RATE_RULE = "整改完成率 = 已验收 ÷ 应完成；应完成 = 已验收 + 逾期未验收（整改期限已过或已验收的任务），期限未到且未验收的不计入。"
 
 
 def _write_rectification(book: Book, bulletin: Bulletin) -> None:
@@ -612,7 +611,7 @@ def _write_rectification(book: Book, bulletin: Bulletin) -> None:
         ("已提交待验收", r.submitted, count),
         ("逾期未验收", r.overdue, count),
         ("整改完成率", r.rate, Column("", "percent", decimals=1)),
-        ("口径", RATE_RULE, value),
+        ("口径", r.rule, value),
         ("逾期单位", r.overdue_text, value),
     ]
     key_format = book.cell(key, bold=True)

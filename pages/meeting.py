@@ -201,3 +201,22 @@ with st.container(key="meeting"):
         st.markdown(
             "\n".join(f"- {label}：{'、'.join(md_escape(bulletin.name(u)) for u in units)}" for label, units in listed)
         )
+
+    # -- 整改落实情况 (the 整改 tasks of this scheme; services/rectification.py) ----------------------
+    from services.rectification import rectification_summary
+
+    st.header("整改落实情况")
+    rect = rectification_summary(scheme.id, view.period)
+    if not rect.issued:
+        st.caption("本方案截至本期的考核结果尚未下达整改任务。")
+    else:
+        r = st.columns(4)
+        r[0].metric("已下达整改任务", rect.issued, border=True)
+        r[1].metric("已验收", rect.accepted, border=True)
+        r[2].metric("逾期未验收", rect.overdue, border=True)
+        r[3].metric("整改完成率", rect.rate_text, border=True, help=rect.rule)
+        st.markdown(md_escape(rect.sentence))
+        if rect.overdue:
+            st.warning(f"逾期单位：{md_escape(rect.overdue_text)}")
+        else:
+            st.success("没有逾期未验收的整改任务。")

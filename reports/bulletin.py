@@ -354,6 +354,14 @@ class RectificationSummary:
     overdue_tasks: list[tuple[str, str, date, str]] = field(default_factory=list)
 
     @property
+    def rule(self) -> str:
+        """How 整改完成率 is counted, for readers of the bulletin."""
+        return (
+            "整改完成率 = 已验收 ÷ 应完成；应完成 = 已验收 + 逾期未验收（整改期限已过或已验收的任务），"
+            "期限未到且未验收的不计入。"
+        )
+
+    @property
     def due(self) -> int:
         """应完成: accepted, or past their deadline."""
         return self.accepted + self.overdue

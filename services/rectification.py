@@ -784,3 +784,22 @@ def with_rectification(bulletin: Bulletin, *, by: Actor | None = None, engine: E
     """`bulletin` with its 整改落实情况 as of today."""
     summary = rectification_summary(bulletin.scheme_id, bulletin.period, by=by, engine=engine)
     return replace(bulletin, rectification=summary)
+
+
+def assignable_units(*, by: Actor | None = None, engine: Engine | None = None) -> pd.DataFrame:
+    """Active units a manager may give a task to: code, name, category (an assessor: the unit
+    categories assigned to them, when any are)."""
+    actor = check(by, "tasks.manage")
+
+    def work(session: Session) -> list[tuple[str, str, str]]:
+        stmt = (
+            select(Unit.code, Unit.name, UnitCategory.name)
+            .join(UnitCategory, UnitCategory.id == Unit.category_id)
+            .where(Unit.active)
+            .order_by(UnitCategory.sort_order, Unit.code)
+        )
+        if actor is not None and actor.role == "assessor" and actor.categories:
+            stmt = stmt.where(UnitCategory.name.in_(actor.categories))
+        return [tuple(r) for r in session.execute(stmt)]
+
+    return pd.DataFrame(read(engine, work), columns=["code", "name", "category"])
