@@ -562,7 +562,7 @@ def write_bulletin(
     _write_trend(book, bulletin, results.units if history is None else history)
     if settlement_frame is not None:
         _write_money(book, bulletin, scheme, settlement_frame)
-    if bulletin.rectification is not None:
+    if bulletin.rectification is not None and bulletin.rectification.issued:  # only once tasks were given
         _write_rectification(book, bulletin)
     return book.close()
 

@@ -205,11 +205,9 @@ with st.container(key="meeting"):
     # -- 整改落实情况 (the 整改 tasks of this scheme; services/rectification.py) ----------------------
     from services.rectification import rectification_summary
 
-    st.header("整改落实情况")
     rect = rectification_summary(scheme.id, view.period)
-    if not rect.issued:
-        st.caption("本方案截至本期的考核结果尚未下达整改任务。")
-    else:
+    if rect.issued:  # the section appears once 整改 tasks were given from this scheme's results
+        st.header("整改落实情况")
         r = st.columns(4)
         r[0].metric("已下达整改任务", rect.issued, border=True)
         r[1].metric("已验收", rect.accepted, border=True)
