@@ -49,6 +49,11 @@ TITLES = {  # text of each page's heading
     "admin_units": "单位管理", "admin_schemes": "方案管理", "admin_accounts": "账户管理", "admin_audit": "审计日志", "admin_periods": "期间管理",
     "my_account": "我的账户", "my_unit": "本单位结果", "progress": "填报进度", "publish": "审定发布", "reconcile": "核对考核组",
 }  # fmt: skip
+# 整改 tasks (issue 20): managers give and accept them, a unit submits its own
+OPENS["admin"] = OPENS["admin"] | {"tasks"}
+OPENS["assessor"] = OPENS["assessor"] | {"tasks"}
+OPENS["unit"] = OPENS["unit"] | {"my_tasks"}
+TITLES |= {"tasks": "整改任务", "my_tasks": "本单位整改"}
 
 
 def stem(page: str) -> str:
