@@ -69,3 +69,9 @@ for t in open_tasks:
 if closed:
     st.header("已验收的整改任务")
     show_table(task_table(closed, with_unit=False), hide_index=True, width="stretch")
+    by_id = {t.id: t for t in closed}
+    chosen = st.selectbox(
+        "查看已验收任务的详情", list(by_id), format_func=lambda i: f"#{i} {by_id[i].title}", key="my_closed"
+    )
+    with st.container(border=True):
+        show_task(task_detail(chosen, by=actor), permission="tasks.own", key="my_closed")

@@ -28,7 +28,7 @@ from services.rectification import (
 from ui.filters import current
 from ui.guard import page_guard
 from ui.safe_table import show_table
-from ui.task_view import show_task, status_text, task_table
+from ui.task_view import show_task, task_table
 from ui.text import md_escape, md_lines
 
 actor = page_guard()
@@ -87,7 +87,7 @@ with listing:
         chosen = st.selectbox(
             "选择任务",
             list(by_id),
-            format_func=lambda i: f"#{i} {by_id[i].unit_name} · {by_id[i].title}（{status_text(by_id[i])}）",
+            format_func=lambda i: f"#{i} {by_id[i].unit_name} · {by_id[i].title}",
             key="tasks_chosen",
         )
         try:

@@ -71,7 +71,7 @@ MAX_FILES = 10
 TITLE_MAX = 200
 # leaf methods a source names (a task on an item must name an item of that kind)
 SOURCE_METHOD = {"target": "target", "deduction": "deduction", "veto": "veto"}
-LINK = {"unit": "my_tasks", "manager": "tasks"}
+LINK = {"unit": "pages/my_tasks.py", "manager": "pages/tasks.py"}  # the page a message leads to
 
 
 def local_today() -> date:
@@ -394,7 +394,7 @@ def suggestions(
             out.append(Suggestion(r.unit, names[r.unit], categories[r.unit], "bottom", None,
                                   f"{period_name(period)}考核列入末位整改", detail + "。请分析原因，制定并落实整改措施。"))  # fmt: skip
     leaves = found.scored.leaves
-    leaves = leaves[(leaves["period"].astype(str) == period) & leaves["unit"].astype(str).isin(names)]
+    leaves = leaves[(leaves["period"].astype(str) == period) & leaves["unit"].astype(str).isin(list(names))]
     by_code = {leaf.code: leaf for leaf in scheme.leaves}
     kinds = {code: leaf.method for code, leaf in by_code.items() if leaf.method in ("veto", "target", "deduction")}
     hit = leaves[leaves["leaf"].astype(str).isin(kinds)]
@@ -419,7 +419,7 @@ def suggestions(
     order = {"bottom": 0, "veto": 1, "target": 2, "deduction": 3}
     out.sort(key=lambda s: (order[s.source], s.unit, s.code or ""))
     open_now = _open_keys(scheme_key, period, engine)
-    return [Suggestion(**{**s.__dict__, "existing": open_now.get((s.unit, s.source, s.code))}) for s in out]
+    return [replace(s, existing=open_now.get((s.unit, s.source, s.code))) for s in out]
 
 
 def _open_keys(scheme_key: str, period: str, engine: Engine | None) -> dict[tuple[str, str, str | None], int]:
@@ -494,7 +494,7 @@ def submit_task(
         late = "（已逾期）" if task.deadline < today else ""
         audit.record(
             session, who, "task.submit", f"rectification_task:{task_id}",
-            f"提交{task.label}的整改材料{late}（附件 {len(files)} 个）", files=[n for n, _ in files],
+            f"提交{task.label}的整改材料{late}（附件 {len(files)} 个）：{note}", files=[n for n, _ in files],
         )  # fmt: skip
         creator = _creator(session, task.created_by)
         notify(

@@ -129,6 +129,9 @@ def test_suggestions_list_bottom_vetoed_unmet_targets_and_deductions_one_click_e
     assert world.count(RectificationTask) == 1
     # the unit is told, the step audited
     assert [m.title for m in world.messages(world.u2)] == [f"新的整改任务：{bottom.title}"]
+    assert (
+        world.messages(world.u2)[0].link == "pages/my_tasks.py" and "2025-09-25 前" in world.messages(world.u2)[0].body
+    )
     with reading(world.engine) as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "task.create")).one()
     assert entry.target == f"rectification_task:{task.id}" and entry.actor == world.admin.label

@@ -18,8 +18,8 @@ OVERDUE = "逾期"
 
 
 def status_text(t: TaskInfo) -> str:
-    """'待整改', '已提交（待验收）', '退回（待重新提交）', '已验收' — with 「，已逾期」 when overdue."""
-    text = {"submitted": "已提交（待验收）", "returned": "退回（待重新提交）"}.get(t.status, t.status_name)
+    """'待整改', '已提交，待验收', '退回，待重新提交', '已验收' — with 「，已逾期」 when overdue."""
+    text = {"submitted": "已提交，待验收", "returned": "退回，待重新提交"}.get(t.status, t.status_name)
     return text + ("，已逾期" if t.overdue else "")
 
 
