@@ -365,3 +365,26 @@ def test_the_summary_without_tasks_due_says_so() -> None:
     assert none_due.rate is None and none_due.rate_text == "—" and none_due.overdue_text == "无"
     assert none_due.sentence == "截至 2025-09-10，共下达整改任务 2 项，已验收 0 项。"
     assert RectificationSummary(TODAY, 0, 0, 0, 0).sentence == ""
+
+
+def test_two_managers_giving_the_same_task_at_once_make_one(world: World) -> None:
+    import threading
+
+    found = next(s for s in rect.suggestions("r", P, by=world.admin, engine=world.engine) if s.source == "bottom")
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def give(actor: Actor) -> None:
+        start.wait()
+        try:
+            outcomes.append(rect.create_from_suggestion("r", P, found, today=TODAY, by=actor, engine=world.engine))
+        except Conflict as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=give, args=(a,)) for a in (world.admin, world.assessor)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "TaskInfo"]
+    assert world.count(RectificationTask) == 1

@@ -154,6 +154,7 @@ def test_the_unit_submits_with_files_and_the_assessor_returns_then_accepts(
     assert any("均已验收" in s.value for s in unit.success)
     assert "已验收的整改任务" in [h.value for h in unit.header]
     assert list(unit.dataframe[0].value["状态"]) == ["已验收"]
+    assert any(m.value.startswith("**验收意见**") for m in unit.markdown)  # the accepted task's detail
 
 
 def test_overdue_tasks_are_highlighted_for_managers_and_come_first_for_the_unit(
