@@ -84,6 +84,11 @@ with listing:
     if tasks:
         st.subheader("任务详情")
         by_id = {t.id: t for t in tasks}
+        asked = st.query_params.get("task", "")  # a message's link: pages/tasks.py?task=<id>
+        if asked != st.session_state.get("_tasks_asked"):
+            st.session_state["_tasks_asked"] = asked
+            if asked.isdigit() and int(asked) in by_id:
+                st.session_state["tasks_chosen"] = int(asked)
         chosen = st.selectbox(
             "选择任务",
             list(by_id),

@@ -500,7 +500,7 @@ def submit_task(
         notify(
             session, "task", f"整改材料待验收：{task.title}",
             f"{task.unit_name}已提交整改材料{late}（附件 {len(files)} 个）。说明：{note}",
-            accounts=creator, link=LINK["manager"],
+            accounts=creator, link=f"{LINK['manager']}?task={task_id}",
         )  # fmt: skip
         return _one(session, task_id, today)
 

@@ -193,6 +193,7 @@ def test_a_task_from_creation_to_acceptance_with_a_return_in_between(world: Worl
     with pytest.raises(Conflict, match="正在等待验收"):
         rect.submit_task(task.id, "再交一次", by=world.u2, engine=world.engine)
     assert [m.title for m in world.messages(world.admin)] == ["整改材料待验收：规范处方书写"]  # the creator
+    assert world.messages(world.admin)[0].link == f"pages/tasks.py?task={task.id}"
 
     with pytest.raises(InvalidInput, match="退回时请写明原因"):
         rect.return_task(task.id, "", by=world.admin, engine=world.engine)
