@@ -74,6 +74,11 @@ SOURCE_METHOD = {"target": "target", "deduction": "deduction", "veto": "veto"}
 LINK = {"unit": "pages/my_tasks.py", "manager": "pages/tasks.py"}  # the page a message leads to
 
 
+def _headline(text: str) -> str:
+    """A message title fits its column (200 characters), however long the task's title."""
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def local_today() -> date:
     """Today in the bureau's time zone."""
     return datetime.now(DISPLAY_TZ).date()
@@ -217,6 +222,8 @@ def _assessment(session: Session, scheme_key: str, period: str) -> tuple[Assessm
 
 def _check_code(session: Session, a: Assessment, scheme_name: str, source: str, code: str | None) -> str | None:
     """The item a task on a target, deduction or veto names: a leaf of that kind in the scheme."""
+    if source == "bottom":
+        return None  # 末位 is about the unit's total, not one item
     if source not in SOURCE_METHOD:
         return code or None
     if not code:
@@ -323,7 +330,7 @@ def create_task(
             code=item, scheme=scheme_key, period=period, deadline=deadline.isoformat(),
         )  # fmt: skip
         notify(
-            session, "task", f"新的整改任务：{title}",
+            session, "task", _headline(f"新的整改任务：{title}"),
             f"{task.where + '，' if task.where else ''}请在 {deadline:%Y-%m-%d} 前完成整改并提交整改材料。"
             + (f"\n具体要求：{detail}" if detail else ""),
             units=[unit], link=LINK["unit"],
@@ -498,7 +505,7 @@ def submit_task(
         )  # fmt: skip
         creator = _creator(session, task.created_by)
         notify(
-            session, "task", f"整改材料待验收：{task.title}",
+            session, "task", _headline(f"整改材料待验收：{task.title}"),
             f"{task.unit_name}已提交整改材料{late}（附件 {len(files)} 个）。说明：{note}",
             accounts=creator, link=f"{LINK['manager']}?task={task_id}",
         )  # fmt: skip
@@ -548,11 +555,11 @@ def _decide(
         )  # fmt: skip
         if accept:
             title, body = (
-                f"整改任务已验收：{task.title}",
+                _headline(f"整改任务已验收：{task.title}"),
                 "您单位提交的整改材料已通过验收。" + (f"意见：{note}" if note else ""),
             )
         else:
-            title = f"整改任务被退回：{task.title}"
+            title = _headline(f"整改任务被退回：{task.title}")
             body = f"退回原因：{note}\n请按要求继续整改，在 {task.deadline:%Y-%m-%d} 前重新提交。"
         notify(session, "task", title, body, units=[task.unit], link=LINK["unit"])
         return _one(session, task_id, today)
@@ -765,12 +772,15 @@ def send_reminders(*, today: date | None = None, by: Actor | None = None, engine
             if not _in_scope(actor, task):
                 continue
             if task.overdue:
-                key, title = f"task:{task.id}:overdue:{task.deadline:%Y%m%d}", f"整改任务已逾期：{task.title}"
+                key, title = (
+                    f"task:{task.id}:overdue:{task.deadline:%Y%m%d}",
+                    _headline(f"整改任务已逾期：{task.title}"),
+                )
                 body = f"整改期限 {task.deadline:%Y-%m-%d} 已过，请尽快完成整改并提交整改材料。"
             else:
                 days = (task.deadline - today).days
                 when = "今天" if days == 0 else f"{days} 天后（{task.deadline:%Y-%m-%d}）"
-                key, title = f"task:{task.id}:due:{task.deadline:%Y%m%d}", f"整改任务即将到期：{task.title}"
+                key, title = f"task:{task.id}:due:{task.deadline:%Y%m%d}", _headline(f"整改任务即将到期：{task.title}")
                 body = f"整改期限为{when}，请按时完成整改并提交整改材料。"
             sent += notify(session, "reminder", title, body, units=[task.unit], link=LINK["unit"], dedup_key=key)
         if sent:

@@ -389,3 +389,13 @@ def test_two_managers_giving_the_same_task_at_once_make_one(world: World) -> Non
         t.join(timeout=120)
     assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "TaskInfo"]
     assert world.count(RectificationTask) == 1
+
+
+def test_a_title_of_the_longest_length_still_reaches_the_unit(world: World) -> None:
+    long = "整" * rect.TITLE_MAX
+    task = rect.create_task("U2", long, today=TODAY, by=world.admin, engine=world.engine)
+    assert task.title == long
+    title = world.messages(world.u2)[-1].title
+    assert len(title) == 200 and title.startswith("新的整改任务：整") and title.endswith("…")
+    with pytest.raises(InvalidInput, match="最多 200 个字"):
+        rect.create_task("U2", long + "改", today=TODAY, by=world.admin, engine=world.engine)
