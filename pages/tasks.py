@@ -53,15 +53,21 @@ listing, suggested, other = st.tabs(["任务列表", "整改建议", "下达其�
 
 # -- the list and one task -----------------------------------------------------------------------
 with listing:
-    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    everyone = assignable_units(by=actor)
+    unit_names = dict(zip(everyone["code"], everyone["name"], strict=True))
+    left, unit_box, middle, right = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
     wanted = left.multiselect(
         "状态", list(STATUS_NAMES), format_func=STATUS_NAMES.get, placeholder="全部状态", key="tasks_status"
+    )
+    only_unit = unit_box.selectbox(
+        "单位", list(unit_names), index=None, format_func=unit_names.get, placeholder="全部单位", key="tasks_unit"
     )
     late_only = middle.checkbox("只看逾期", key="tasks_overdue")
     this_scheme = right.checkbox("只看所选方案", key="tasks_this_scheme", disabled=f.scheme is None)
     tasks = task_list(
         scheme_key=f.scheme.key if this_scheme and f.scheme is not None else None,
         status=wanted,
+        unit=only_unit,
         overdue_only=late_only,
         by=actor,
     )
@@ -163,7 +169,7 @@ with suggested:
 
 # -- any other task ------------------------------------------------------------------------------
 with other:
-    units = assignable_units(by=actor)
+    units = everyone
     if units.empty:
         st.info("没有可下达整改任务的单位。")
     else:

@@ -66,6 +66,17 @@ def png() -> bytes:
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def zip_bomb() -> bytes:
+    """A 'Word document' whose text inflates a thousandfold."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<w:document>" + b"\x00" * 20_000_000 + b"</w:document>")
+    return out.getvalue()
+
+
 class World:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -253,6 +264,7 @@ def test_a_unit_reads_and_submits_only_its_own_tasks(world: World) -> None:
         ("说明.pdf", b"MZ\x90\x00" + b"\x00" * 200, "不是图片"),
         ("空.png", b"", "是空的"),
         ("截断.pdf", b"%PDF-1.4\n" + b"x" * 300, "不是完整的 PDF"),
+        ("整改报告.docx", zip_bomb(), "疑似压缩炸弹"),
     ],
 )
 def test_a_refused_attachment_refuses_the_submission_and_nothing_is_stored(

@@ -173,6 +173,9 @@ def test_overdue_tasks_are_highlighted_for_managers_and_come_first_for_the_unit(
     assert any("1 项逾期" in m.value for m in admin.markdown)
     admin.checkbox(key="tasks_overdue").check().run()
     assert list(admin.dataframe[0].value["编号"]) == [late.id]
+    admin.checkbox(key="tasks_overdue").uncheck().run()
+    admin.selectbox(key="tasks_unit").set_value("C05").run()
+    assert any("没有符合条件的整改任务" in i.value for i in admin.info)
 
     unit = _app(url, "unit", monkeypatch)
     unit.switch_page("pages/my_tasks.py").run()
