@@ -565,6 +565,8 @@ def write_bulletin(
         _write_money(book, bulletin, scheme, settlement_frame)
     if len(bulletin.objections):
         _write_objections(book, bulletin)
+    if bulletin.rectification is not None and bulletin.rectification.issued:  # only once tasks were given
+        _write_rectification(book, bulletin)
     return book.close()
 
 
@@ -608,3 +610,48 @@ def _with_names(bulletin: Bulletin, names: Mapping[str, str]) -> Bulletin:
         unmet=rename(bulletin.unmet),
         unmet_by_unit=rename(bulletin.unmet_by_unit),
     )
+
+
+# -- 整改落实 ------------------------------------------------------------------------------------
+RECTIFICATION_SHEET = "整改落实"
+
+
+def _write_rectification(book: Book, bulletin: Bulletin) -> None:
+    """整改落实情况: the figures (as of their day) and the overdue tasks."""
+    r = bulletin.rectification
+    assert r is not None
+    ws = book.sheet(RECTIFICATION_SHEET)
+    write_title(book, ws, _title(bulletin, "整改落实情况"))
+    key, value = Column("项目", width=16), Column("内容", width=30, wrap=True)
+    write_header(book, ws, HEADER_ROW, [key, value, Column("", width=14), Column("", width=14)], height=20)
+    count = Column("", "int")
+    rows: list[tuple[str, object, Column]] = [
+        ("统计截至", f"{r.as_of:%Y-%m-%d}", value),
+        ("统计范围", f"本方案{bulletin.period_name}及以前各期考核结果下达的整改任务", value),
+        ("已下达", r.issued, count),
+        ("已验收", r.accepted, count),
+        ("已提交待验收", r.submitted, count),
+        ("逾期未验收", r.overdue, count),
+        ("整改完成率", r.rate, Column("", "percent", decimals=1)),
+        ("口径", r.rule, value),
+        ("逾期单位", r.overdue_text, value),
+    ]
+    key_format = book.cell(key, bold=True)
+    for i, (label, content, column) in enumerate(rows, start=FIRST):
+        write_text(ws, i, 0, label, key_format)
+        cell_format = book.cell(column, align="left")
+        if column.kind == "text":
+            write_text(ws, i, 1, content, cell_format)
+        elif content is None:
+            write_text(ws, i, 1, "暂无到期任务", cell_format)
+        else:
+            ws.write_number(i, 1, float(content), cell_format)  # type: ignore[arg-type]
+    start = FIRST + len(rows) + 1
+    write_text(ws, start, 0, "逾期未验收的整改任务", book.format(bold=True, font_size=12))
+    columns = [Column("单位", width=16), Column("整改任务", width=30, wrap=True), Column("整改期限", width=14),
+               Column("状态", width=14)]  # fmt: skip
+    write_header(book, ws, start + 1, columns, height=20)
+    write_rows(book, ws, start + 2, columns, [(n, t, f"{d:%Y-%m-%d}", s) for n, t, d, s in r.overdue_tasks])
+    if not r.overdue_tasks:
+        write_text(ws, start + 2, 0, "无逾期未验收的整改任务")
+    setup_page(ws, HEADER_ROW)

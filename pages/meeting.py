@@ -217,3 +217,19 @@ with st.container(key="meeting"):
         elif current_publicity(scheme.id, view.period) is not None:
             st.header("申诉处理情况")
             st.markdown("公示期间未收到申诉。")
+    # -- 整改落实情况 (the 整改 tasks of this scheme; services/rectification.py) ----------------------
+    from services.rectification import rectification_summary
+
+    rect = rectification_summary(scheme.id, view.period)
+    if rect.issued:  # the section appears once 整改 tasks were given from this scheme's results
+        st.header("整改落实情况")
+        r = st.columns(4)
+        r[0].metric("已下达整改任务", rect.issued, border=True)
+        r[1].metric("已验收", rect.accepted, border=True)
+        r[2].metric("逾期未验收", rect.overdue, border=True)
+        r[3].metric("整改完成率", rect.rate_text, border=True, help=rect.rule)
+        st.markdown(md_escape(rect.sentence))
+        if rect.overdue:
+            st.warning(f"逾期单位：{md_escape(rect.overdue_text)}")
+        else:
+            st.success("没有逾期未验收的整改任务。")

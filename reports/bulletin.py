@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -65,6 +66,7 @@ class Bulletin:
     decimals: int
     # 申诉处理情况 (OBJECTION_COLUMNS); filled in by whoever reads them from the database.
     objections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBJECTION_COLUMNS))
+    rectification: RectificationSummary | None = None  # 整改落实情况 (services.rectification)
 
     @property
     def threshold(self) -> float | None:
@@ -333,6 +335,8 @@ def summary_text(bulletin: Bulletin) -> str:
         text += f"各{_who(b)[1]}目标均已达标。"
     if len(b.objections):
         text += f"公示期间{objection_counts(b.objections)}。"
+    if b.rectification is not None:
+        text += b.rectification.sentence
     return text
 
 
@@ -343,3 +347,68 @@ def objection_counts(objections: pd.DataFrame) -> str:
     counts = objections["status"].value_counts()
     parts = [f"{name} {int(counts[name])} 件" for name in ("维持原结果", "已更正", "待处理") if name in counts]
     return f"共收到申诉 {len(objections)} 件：" + "，".join(parts)
+
+
+# -- 整改落实情况 ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RectificationSummary:
+    """The 整改 tasks from the scheme's results of the period and the periods before it, as of a
+    day (services.rectification.rectification_summary gathers it).
+
+    整改完成率 = 已验收 ÷ 应完成, where 应完成 = 已验收 + 逾期未验收 (tasks whose deadline has
+    passed or that are accepted); tasks within their deadline and not yet accepted count neither way.
+    """
+
+    as_of: date
+    issued: int  # 已下达
+    accepted: int  # 已验收
+    submitted: int  # 已提交，待验收 (overdue ones included)
+    overdue: int  # 逾期未验收: deadline before `as_of`, not accepted
+    overdue_units: list[tuple[str, int]] = field(default_factory=list)  # (unit name, overdue tasks), most first
+    # the overdue tasks: (unit name, title, deadline, status name), earliest deadline first
+    overdue_tasks: list[tuple[str, str, date, str]] = field(default_factory=list)
+
+    @property
+    def rule(self) -> str:
+        """How 整改完成率 is counted, for readers of the bulletin."""
+        return (
+            "整改完成率 = 已验收 ÷ 应完成；应完成 = 已验收 + 逾期未验收（整改期限已过或已验收的任务），"
+            "期限未到且未验收的不计入。"
+        )
+
+    @property
+    def due(self) -> int:
+        """应完成: accepted, or past their deadline."""
+        return self.accepted + self.overdue
+
+    @property
+    def rate(self) -> float | None:
+        """整改完成率 (0–1); None when no task is due yet."""
+        return self.accepted / self.due if self.due else None
+
+    @property
+    def rate_text(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+    @property
+    def in_progress(self) -> int:
+        """Not accepted and not overdue: still within the deadline."""
+        return self.issued - self.accepted - self.overdue
+
+    @property
+    def overdue_text(self) -> str:
+        """'甲中心（2 项）、乙中心（1 项）' or '无'."""
+        return "、".join(f"{name}（{n} 项）" for name, n in self.overdue_units) or "无"
+
+    @property
+    def sentence(self) -> str:
+        """The summary paragraph's sentence on 整改 ('' when no task was ever given)."""
+        if not self.issued:
+            return ""
+        text = f"截至 {self.as_of:%Y-%m-%d}，共下达整改任务 {self.issued} 项，已验收 {self.accepted} 项"
+        if self.rate is not None:
+            text += f"，整改完成率 {self.rate_text}"
+        if self.overdue:
+            names = [name for name, _ in self.overdue_units]
+            text += f"；{self.overdue} 项逾期未验收，涉及 {_list(names)}"
+        return text + "。"

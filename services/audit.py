@@ -65,6 +65,11 @@ ACTIONS = {
     "objection.raise": "提出申诉",
     "objection.uphold": "申诉维持原结果",
     "objection.correct": "申诉更正",
+    "task.create": "下达整改任务",
+    "task.submit": "提交整改材料",
+    "task.accept": "验收整改任务",
+    "task.return": "退回整改任务",
+    "task.remind": "发送整改到期提醒",
 }
 # the columns of the audit page's table and of its CSV export
 COLUMNS = {"time": "时间", "actor": "操作人", "action_name": "操作", "target": "对象", "message": "内容"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pandas as pd
@@ -185,12 +185,13 @@ def bulletin_workbook(
     history = inputs.history
     previous = history[history["period"].astype(str) < period] if len(history) else None
     bulletin = build_bulletin(inputs.results, period, inputs.names, previous=previous)
-    with trusted():  # 申诉处理情况 (issue 20); checked above like the rest
-        from dataclasses import replace
+    # 申诉处理情况 and 整改落实情况 (issue 20), read for the account checked above.
+    from services.objections import objection_summary  # both import the results services
+    from services.rectification import with_rectification
 
-        from services.objections import objection_summary  # it imports the results services
-
+    with trusted():
         bulletin = replace(bulletin, objections=objection_summary(scheme_key, period, engine=engine))
+        bulletin = with_rectification(bulletin, engine=engine)
     money = None
     if scheme.settlement is not None:
         try:

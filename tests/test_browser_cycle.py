@@ -107,7 +107,9 @@ def bulletin_text(period: str) -> str:
         engine.dispose()
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     return "\n".join(
-        " ".join("" if v is None else str(v) for v in row) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+        " ".join("" if v is None else str(v) for v in row)
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
     )
 
 
@@ -142,7 +144,9 @@ def test_journey_1_publicity_objection_correction_lock(page, browser, server: st
     try:
         open_page(unit, "申诉", "申诉")
         unit.get_by_text("公示中的考核结果").first.wait_for()
-        unit.get_by_label("申诉理由（必填）：哪一项有误、为什么").fill("本月档案核查漏计了 120 份已更新的档案，附核查记录照片。")
+        unit.get_by_label("申诉理由（必填）：哪一项有误、为什么").fill(
+            "本月档案核查漏计了 120 份已更新的档案，附核查记录照片。"
+        )
         upload(unit, photo(tmp_path / "核查记录.png"))
         unit.get_by_role("button", name="提交申诉").click()
         settle(unit)
@@ -227,7 +231,9 @@ def test_journey_2_a_rectification_task_from_creation_to_acceptance(browser, ser
         unit_context, unit = as_other(browser, server, "demo-unit")
         open_page(unit, "本单位整改", "本单位整改")
         unit.get_by_text("居民健康档案动态更新不及时").first.wait_for()
-        unit.get_by_label("整改情况说明（必填：做了哪些整改、取得什么效果）").fill("已完成 2,316 份档案核查，台账见附件。")
+        unit.get_by_label("整改情况说明（必填：做了哪些整改、取得什么效果）").fill(
+            "已完成 2,316 份档案核查，台账见附件。"
+        )
         upload(unit, photo(tmp_path / "核查台账.png"))
         unit.get_by_role("button", name="提交整改材料").click()
         settle(unit)

@@ -61,6 +61,11 @@ TITLES |= {"publicity": "公示与申诉", "unit_objections": "申诉"}
 for _opens in OPENS.values():  # 站内消息 (issue 20): every role has its own messages
     _opens.add("messages")
 TITLES["messages"] = "站内消息"
+# 整改 tasks (issue 20): managers give and accept them, a unit submits its own
+OPENS["admin"] = OPENS["admin"] | {"tasks"}
+OPENS["assessor"] = OPENS["assessor"] | {"tasks"}
+OPENS["unit"] = OPENS["unit"] | {"my_tasks"}
+TITLES |= {"tasks": "整改任务", "my_tasks": "本单位整改"}
 
 
 def stem(page: str) -> str:
