@@ -63,7 +63,7 @@ def png() -> bytes:
     return out.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\nxref\n0 2\ntrailer<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n"
 
 
 def zip_bomb() -> bytes:
