@@ -15,12 +15,15 @@ from reports.unit import dimension_subtotals, lost_points, target_rows
 from scoring.periods import period_name
 from services.catalog import list_schemes
 from services.dashboard import KIND_NAMES
+from services.objections import own_objections
 from services.own_unit import OwnUnit, ResultsIncomplete, own_report, own_schemes, own_unit
 from services.permissions import Actor
+from services.rectification import my_tasks
 from ui.charts import trend_lines
 from ui.downloads import XLSX, download_button
 from ui.guard import page_guard
 from ui.safe_table import show_table
+from ui.task_view import task_table
 from ui.text import md_escape
 from ui.unit_tables import dimension_columns, lost_columns
 
@@ -132,12 +135,31 @@ def _history(mine: OwnUnit) -> None:
         )
 
 
+def _open_tasks_first(actor: Actor) -> None:
+    """Open 整改 tasks before anything else: they have deadlines."""
+    open_tasks = [t for t in my_tasks(by=actor) if t.is_open]
+    if open_tasks:
+        late = sum(t.overdue for t in open_tasks)
+        text = f"本单位有 {len(open_tasks)} 项整改任务未完成" + (f"，其中 {late} 项已逾期" if late else "") + "。"
+        (st.error if late else st.warning)(text, icon=":material/assignment_late:")
+        st.page_link("pages/my_tasks.py", label="去提交整改材料", icon=":material/arrow_forward:")
+
+
 def _cycle_sections(actor: Actor, key: str, period: str) -> None:
-    """RESERVED for the unit's side of the cycle (issue 20): 「本单位申诉」 (services/objections.py)
-    and 「整改任务」 (services/rectification.py) of this unit, scheme and period are drawn here.
-    Called for every chosen period, also when it has no result to show (not published, cannot be
-    scored yet). Renders nothing for now."""
-    return None
+    """本单位申诉 on this scheme's results and the unit's 整改 tasks from this scheme, each with a
+    link to the page where the unit acts on them."""
+    objections = [o for o in own_objections(key, by=actor) if o.period == period]
+    if objections:
+        st.subheader("本单位申诉")
+        for o in objections:
+            line = f"申诉 #{o.id} · {o.item} · {o.status_name}：{o.outcome_text}"
+            (st.info if o.status == "open" else st.success)(md_escape(line))
+        st.page_link("pages/unit_objections.py", label="查看申诉详情", icon=":material/arrow_forward:")
+    tasks = [t for t in my_tasks(by=actor) if t.scheme_key in (key, None)]
+    if tasks:
+        st.subheader("整改任务")
+        show_table(task_table(tasks, with_unit=False), hide_index=True, width="stretch")
+        st.page_link("pages/my_tasks.py", label="查看和提交整改", icon=":material/arrow_forward:")
 
 
 def _results(actor: Actor, key: str, period: str) -> None:
@@ -175,6 +197,7 @@ def _results(actor: Actor, key: str, period: str) -> None:
 actor = page_guard()
 st.title("本单位结果")
 st.text(f"{actor.unit_name}（{actor.unit_code}）")
+_open_tasks_first(actor)
 choices = own_schemes(by=actor)
 if not choices:
     st.info("尚无考核本单位的方案数据。")
@@ -187,4 +210,4 @@ kind = c[1].segmented_control(
 ) or next(iter(choices[key]))
 period = c[2].selectbox("期间", choices[key][kind], format_func=period_name, key=f"own_period_{key}_{kind}")
 _results(actor, key, period)
-_cycle_sections(actor, key, period)  # ← 本单位申诉 / 整改任务 (lead: see the function above)
+_cycle_sections(actor, key, period)

@@ -1,13 +1,12 @@
 """Issue 20's journeys, replayed in a real browser on a copy of the demo district:
 
-1. 公示 and an objection closed by a correction: the administrator puts the newest month on 公示;
+公示 and an objection closed by a correction: the administrator puts the newest month on 公示;
    the demo unit objects to its item with the largest loss, attaching a photo; the assessor
-   corrects the value; the administrator republishes — the unit's total, its rank and the bulletin
-   follow; the unit reads the outcome; the window is ended and the period locks.
-2. A 整改 task from creation to acceptance: the assessor gives the unit a task, the unit submits
-   its rectification with a file, the assessor accepts it.
+corrects the value; the administrator republishes — the unit's total, its rank and the bulletin
+follow; the unit reads the outcome; the window is ended and the period locks.
+(A 整改 task from creation to acceptance: tests/test_browser_tasks.py.)
 
-The tests run in order on one server (module scope). Screenshots: screenshots/cycle_*.png.
+Screenshots: screenshots/cycle_*.png.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from services.meeting import bulletin_workbook
 from services.publishing import published_results
 from services.values import periods_with_values
 from storage.db import make_engine
-from storage.models import Objection, Period, RectificationTask
+from storage.models import Objection, Period
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_mode")]
@@ -212,48 +211,3 @@ def test_journey_1_publicity_objection_correction_lock(page, browser, server: st
     shot(page, "cycle_5_locked")
     (state,) = [p["state"] for p in rows(Period) if p["label"] == period]
     assert state == "locked"
-
-
-def test_journey_2_a_rectification_task_from_creation_to_acceptance(browser, server: str, tmp_path: Path) -> None:  # noqa: ANN001
-    context, assessor = as_other(browser, server, "demo-assessor")
-    unit_context = None
-    try:
-        open_page(assessor, "整改任务", "整改任务")
-        assessor.get_by_role("tab", name="下达其他任务").click()
-        assessor.get_by_label("整改任务（要整改什么）").fill("居民健康档案动态更新不及时")
-        assessor.get_by_label("具体要求（可选）").fill("一个月内完成辖区档案核查，提交核查台账。")
-        assessor.get_by_role("button", name="下达整改任务").click()
-        settle(assessor)
-        assessor.get_by_text("已下达").first.wait_for()
-        (task,) = rows(RectificationTask)
-        assert task["status"] == "todo"
-
-        unit_context, unit = as_other(browser, server, "demo-unit")
-        open_page(unit, "本单位整改", "本单位整改")
-        unit.get_by_text("居民健康档案动态更新不及时").first.wait_for()
-        unit.get_by_label("整改情况说明（必填：做了哪些整改、取得什么效果）").fill(
-            "已完成 2,316 份档案核查，台账见附件。"
-        )
-        upload(unit, photo(tmp_path / "核查台账.png"))
-        unit.get_by_role("button", name="提交整改材料").click()
-        settle(unit)
-        unit.get_by_text("等待验收").first.wait_for()
-        shot(unit, "cycle_6_unit_submitted")
-
-        assessor.reload()
-        settle(assessor)
-        assessor.get_by_role("heading", name="任务详情").wait_for()
-        assessor.get_by_label("验收意见或退回原因（退回时必填，单位可见）").fill("台账完整，验收通过。")
-        assessor.get_by_role("button", name="验收通过").click()
-        settle(assessor)
-        assessor.get_by_text("已验收").first.wait_for()
-        shot(assessor, "cycle_7_accepted")
-        (task,) = rows(RectificationTask)
-        assert task["status"] == "accepted"
-
-        open_page(unit, "本单位整改", "本单位整改")
-        unit.get_by_text("已验收的整改任务").wait_for()
-    finally:
-        if unit_context is not None:
-            unit_context.close()
-        context.close()

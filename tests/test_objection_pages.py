@@ -5,14 +5,16 @@ administrator corrects it, the unit reads the outcome; the lock waits for the wi
 from __future__ import annotations
 
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_pages import APP, DEMO_USER, _as_a_running_server, choose, login
 
-from services.objections import objection_queue, own_objections
+from services.objections import objection_queue, own_objections, raise_objection
 from services.publicity import current_publicity, start_publicity
+from services.rectification import create_task
 from storage.db import make_engine
 
 KEY, P = "community_monthly", "2025-12"
@@ -124,3 +126,24 @@ def test_an_assessor_outside_the_scheme_sees_no_objections(url: str, monkeypatch
     assert "公示中" in texts(assessor) and "本期没有申诉" in texts(assessor)
     assert not any(b.label in ("发起公示", "锁定期间") for b in assessor.button)  # administrators only
     engine.dispose()
+
+
+def test_the_units_result_page_lists_its_objections_and_open_tasks_first(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    raise_objection(KEY, P, "A1", "门诊服务规范现场检查漏看了整改台账", unit="C03", engine=engine)
+    create_task("C03", "门诊处方点评不到位", deadline=date.today() + timedelta(days=3), engine=engine)
+    create_task("C02", "另一单位的整改任务", deadline=date.today() + timedelta(days=3), engine=engine)
+
+    unit = _app(url, "unit", monkeypatch)
+    unit.switch_page("pages/my_unit.py").run()
+    assert not unit.exception, unit.exception
+    unit.selectbox(key="own_scheme").set_value(KEY).run()
+    unit.selectbox(key=f"own_period_{KEY}_month").set_value(P).run()
+    assert unit.warning[1].value == "本单位有 1 项整改任务未完成。"  # first on the page (after the demo notice)
+    shown = texts(unit)
+    assert "本单位申诉" in [h.value for h in unit.subheader] and "A1 门诊服务规范 · 待处理" in shown
+    tasks = next(d.value for d in unit.dataframe if "整改任务" in d.value.columns)
+    assert list(tasks["整改任务"]) == ["门诊处方点评不到位"]  # never another unit's task
