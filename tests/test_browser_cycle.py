@@ -1,8 +1,6 @@
-"""Issue 20's journeys, replayed in a real browser on a copy of the demo district:
-
-公示 and an objection closed by a correction: the administrator puts the newest month on 公示;
-   the demo unit objects to its item with the largest loss, attaching a photo; the assessor
-corrects the value; the administrator republishes — the unit's total, its rank and the bulletin
+"""Issue 20's journey from 公示 to the lock, replayed in a real browser on a copy of the demo
+district: the administrator puts the newest month on 公示; the demo unit objects to its item with
+the largest loss, attaching a photo; the assessor corrects the value; the administrator republishes — the unit's total, its rank and the bulletin
 follow; the unit reads the outcome; the window is ended and the period locks.
 (A 整改 task from creation to acceptance: tests/test_browser_tasks.py.)
 
