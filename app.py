@@ -15,6 +15,7 @@ from storage.db import database_url
 from ui.filters import sidebar_filters
 from ui.guard import end_session, mark_shell, run_page, signed_in
 from ui.nav import build_navigation
+from ui.widget_text import chinese_widget_text
 
 # An emoji icon is drawn in the page itself; a :material: one is fetched from fonts.gstatic.com,
 # which the Content-Security-Policy (ui/http_guard.py) does not allow and intranets cannot reach.
@@ -30,6 +31,7 @@ def _ready(url: str) -> bool:
 
 _ready(database_url())
 mark_shell()
+chinese_widget_text()
 actor = signed_in()
 if should_seed_demo():
     st.warning(

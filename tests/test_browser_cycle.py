@@ -115,6 +115,23 @@ def photo(path: Path) -> Path:
     return path
 
 
+def uploader_speaks_chinese(pg) -> None:  # noqa: ANN001
+    """Streamlit draws 「Upload」 and 「200MB per file」 itself: the app's CSS shows Chinese instead."""
+    shown = pg.evaluate(
+        """() => {
+          const zone = document.querySelector("[data-testid='stFileUploaderDropzone']");
+          const english = [...zone.querySelectorAll('*')].filter(
+            e => e.children.length === 0 && /Upload|per file/.test(e.textContent));
+          return {
+            english: english.map(e => getComputedStyle(e).fontSize),
+            button: getComputedStyle(zone.querySelector('button'), '::after').content,
+          };
+        }"""
+    )
+    assert shown["english"] and set(shown["english"]) == {"0px"}, shown
+    assert shown["button"] == '"选择文件"'
+
+
 def upload(pg, path: Path) -> None:  # noqa: ANN001
     pg.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(path))
     pg.get_by_text(path.name).first.wait_for()
@@ -144,6 +161,7 @@ def test_journey_1_publicity_objection_correction_lock(page, browser, server: st
         unit.get_by_label("申诉理由（必填）：哪一项有误、为什么").fill(
             "本月档案核查漏计了 120 份已更新的档案，附核查记录照片。"
         )
+        uploader_speaks_chinese(unit)
         upload(unit, photo(tmp_path / "核查记录.png"))
         unit.get_by_role("button", name="提交申诉").click()
         settle(unit)
