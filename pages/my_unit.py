@@ -25,43 +25,18 @@ from ui.guard import page_guard
 from ui.safe_table import show_table
 from ui.task_view import task_table
 from ui.text import md_escape
-from ui.unit_tables import dimension_columns, lost_columns
+from ui.unit_tables import dimension_columns, lost_columns, unit_consequences, unit_tiles
 
 
 def _standing(mine: OwnUnit) -> None:
     """Score, rank and its change, grade, the peer group's median and best (numbers only)."""
-    row, d = mine.row, mine.scheme.decimals
-    c = st.columns(5)
-    c[0].metric(
-        "总分",
-        f"{row['total']:.{d}f}",
-        None if pd.isna(row.get("delta_total")) else f"{row['delta_total']:+.{d}f}",
-        border=True,
-    )
-    c[1].metric(
-        "同类名次",
-        f"{int(row['rank'])} / {int(row['group_size'])}",
-        None if pd.isna(row.get("delta_rank")) else rank_arrow(row["delta_rank"]),
-        border=True,
-        delta_color="off",
-    )
-    c[2].metric("等级", md_escape(row["grade"]), border=True)
-    c[3].metric("同类中位数", f"{mine.peer_median:.{d}f}", border=True, help="本单位所在类别各单位总分的中位数")
-    c[4].metric("同类最高", f"{mine.peer_best:.{d}f}", border=True, help="本单位所在类别的最高总分")
+    unit_tiles(mine.row, mine.scheme.decimals, mine.peer_median, mine.peer_best)
 
 
 def _consequences(mine: OwnUnit) -> None:
     """末位 / 一票否决 and what follows from them, in the words of 单位详情 and the meeting page."""
     row, scheme, d = mine.row, mine.scheme, mine.scheme.decimals
-    if row["veto"]:
-        st.error(f"一票否决：{md_escape(row['veto_reason'])}。本期评为{md_escape(scheme.lowest_grade)}，不得评先评优。")
-    if row["bottom"]:
-        text = f"末位：{md_escape(row['bottom_reason'])}"
-        st.warning(text + (f"。处理：{md_escape(row['consequence'])}" if str(row["consequence"]) else ""))
-    if not row["veto"] and not row["award_eligible"]:
-        st.warning(f"不得评先评优：{md_escape(row['award_reason'])}")
-    if not pd.isna(row.get("gap_next_grade")):
-        st.caption(f"距上一等级还差 {row['gap_next_grade']:.{d}f} 分。")
+    unit_consequences(row, scheme)
     line, gap = scheme.bottom.threshold, row.get("gap_bottom_line")
     if line is not None and gap is not None and not pd.isna(gap):  # no line, or vetoed: no distance
         if gap > 0:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from reports.overview import peer_position, rank_arrow
+from reports.overview import peer_position
 from reports.unit import dimension_subtotals, lost_points, target_rows
 from services.dashboard import unit_history
 from services.evidence import item_evidence, items_of
@@ -13,8 +12,7 @@ from ui.charts import trend_lines
 from ui.downloads import unit_report_button
 from ui.evidence import show_evidence
 from ui.safe_table import show_table
-from ui.text import md_escape
-from ui.unit_tables import dimension_columns, lost_columns
+from ui.unit_tables import dimension_columns, lost_columns, unit_consequences, unit_tiles
 from ui.view import caption, current_view
 
 view, units = current_view(with_groups=False)
@@ -30,34 +28,10 @@ st.session_state["unit"] = unit
 row = units[units["unit"] == unit].iloc[0]
 d = scheme.decimals
 
-c = st.columns(5)
-c[0].metric(
-    "总分",
-    f"{row['total']:.{d}f}",
-    None if pd.isna(row.get("delta_total")) else f"{row['delta_total']:+.{d}f}",
-    border=True,
-)
-c[1].metric(
-    "同类名次",
-    f"{int(row['rank'])} / {int(row['group_size'])}",
-    None if pd.isna(row.get("delta_rank")) else rank_arrow(row["delta_rank"]),
-    border=True,
-    delta_color="off",
-)
-c[2].metric("等级", md_escape(row["grade"]), border=True)
 peer = peer_position(units, unit)
-c[3].metric("同类中位数", f"{peer['median']:.{d}f}", border=True)
-c[4].metric("同类最高", f"{peer['best']:.{d}f}", border=True)
+unit_tiles(row, d, peer["median"], peer["best"])
 
-if row["veto"]:
-    st.error(f"一票否决：{md_escape(row['veto_reason'])}。本期评为{md_escape(scheme.lowest_grade)}，不得评先评优。")
-if row["bottom"]:
-    text = f"末位：{md_escape(row['bottom_reason'])}"
-    st.warning(text + (f"。处理：{md_escape(row['consequence'])}" if str(row["consequence"]) else ""))
-if not row["veto"] and not row["award_eligible"]:
-    st.warning(f"不得评先评优：{md_escape(row['award_reason'])}")
-if not pd.isna(row.get("gap_next_grade")):
-    st.caption(f"距上一等级还差 {row['gap_next_grade']:.{d}f} 分。")
+unit_consequences(row, scheme)
 
 if view.detail is None:
     st.info(f"{view.title}为 {len(view.months)} 个月的平均分；逐项失分请选择具体月份查看。")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,11 @@ def read(engine: Engine | None, work: Callable[[Session], T]) -> T:
         return run_read(engine_or_default(engine), work)
     except DatabaseBusy as exc:
         raise Busy(str(exc)) from exc
+
+
+def local_today() -> date:
+    """Today in the bureau's time zone (公示 windows, 整改 deadlines)."""
+    return datetime.now(DISPLAY_TZ).date()
 
 
 def local_time(at: datetime | None) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from scoring.periods import period_name
 from services import audit, messages
-from services._db import DISPLAY_TZ, local_time, read, write
+from services._db import local_time, local_today, read, write
 from services.catalog import version_info
 from services.errors import Conflict, InvalidInput, NotFound
 from services.periods import _refuse_unreviewed, period_row, refuse_if_locked
@@ -33,11 +33,6 @@ from storage.models import Scheme as SchemeRow
 from storage.types import utcnow
 
 STATE_NAMES = {"pending": "未开始", "open": "公示中", "ended": "已结束"}
-
-
-def local_today() -> date:
-    """Today in the bureau's time zone (windows are counted in its working days)."""
-    return datetime.now(DISPLAY_TZ).date()
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from reports.bulletin import Bulletin, RectificationSummary
 from scoring.periods import period_name, period_type
 from services import audit
-from services._db import DISPLAY_TZ, local_time, read, write
+from services._db import local_time, local_today, read, write
 from services.attachments import AttachmentInfo, listed, store
 from services.catalog import version_info
 from services.errors import Conflict, InvalidInput, NotFound
@@ -77,11 +77,6 @@ LINK = {"unit": "pages/my_tasks.py", "manager": "pages/tasks.py"}  # the page a 
 def _headline(text: str) -> str:
     """A message title fits its column (200 characters), however long the task's title."""
     return text if len(text) <= 200 else text[:199] + "…"
-
-
-def local_today() -> date:
-    """Today in the bureau's time zone."""
-    return datetime.now(DISPLAY_TZ).date()
 
 
 @dataclass(frozen=True)

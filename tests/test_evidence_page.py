@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
-from test_pages import APP, DEMO_USER, _as_a_running_server, choose, login
+from test_pages import choose, signed_in_app
 
 from services.catalog import list_units
 from services.evidence import attach_evidence, evidence_items
@@ -40,13 +40,7 @@ def engine(_templates, tmp_path: Path) -> Iterator[Engine]:  # noqa: ANN001
 
 
 def _app(engine: Engine, role: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
-    _as_a_running_server(monkeypatch)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    login(at, DEMO_USER[role])
-    return at
+    return signed_in_app(engine.url.render_as_string(hide_password=False), role, monkeypatch)
 
 
 def _open(at: AppTest, unit: str, code: str) -> AppTest:

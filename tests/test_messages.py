@@ -8,7 +8,7 @@ import pytest
 from conftest import SmallDb
 from sqlalchemy import Engine, event, func, select
 from streamlit.testing.v1 import AppTest
-from test_pages import APP, DEMO_USER, _as_a_running_server, demo_url, login  # noqa: F401
+from test_pages import demo_url, signed_in_app  # noqa: F401 - demo_url is a fixture
 
 from services import messages
 from services.accounts import create_account, update_account
@@ -214,13 +214,7 @@ def test_a_refused_publication_sends_nothing(small: SmallDb, people: dict[str, A
 
 # -- the page and the sidebar badge (AppTest, demo district on SQLite) ------------------------
 def _app(url: str, role: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
-    _as_a_running_server(monkeypatch)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    login(at, DEMO_USER[role])
-    return at
+    return signed_in_app(url, role, monkeypatch)
 
 
 def _badges(at: AppTest) -> list[str]:

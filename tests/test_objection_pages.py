@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_pages import APP, DEMO_USER, _as_a_running_server, choose, login
+from test_pages import choose, signed_in_app
 
 from services.objections import objection_queue, own_objections, raise_objection
 from services.publicity import current_publicity, start_publicity
@@ -28,13 +28,7 @@ def url(_templates, tmp_path: Path) -> str:  # noqa: ANN001 - conftest's session
 
 
 def _app(url: str, role: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
-    _as_a_running_server(monkeypatch)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    login(at, DEMO_USER[role])
-    return at
+    return signed_in_app(url, role, monkeypatch)
 
 
 def texts(at: AppTest) -> str:

@@ -55,6 +55,16 @@ def login(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
     return at
 
 
+def signed_in_app(url: str, role: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app on database `url` in demo mode, signed in as the demo account of `role`."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
+    _as_a_running_server(monkeypatch)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    return login(at, DEMO_USER[role])
+
+
 @pytest.fixture
 def app(demo_url: str, monkeypatch: pytest.MonkeyPatch, login_role: str) -> Iterator[AppTest]:
     monkeypatch.setenv("DATABASE_URL", demo_url)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_pages import APP, DEMO_USER, _as_a_running_server, choose, demo_url, login  # noqa: F401
+from test_pages import choose, demo_url, signed_in_app  # noqa: F401 - demo_url is a fixture
 
 from services.catalog import latest_version
 from services.submissions import import_values
@@ -35,13 +35,7 @@ def changed(demo_url: str) -> str:  # noqa: F811
 
 
 def _app(url: str, role: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
-    _as_a_running_server(monkeypatch)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    login(at, DEMO_USER[role])
-    return at
+    return signed_in_app(url, role, monkeypatch)
 
 
 def test_leadership_sees_the_published_result_and_the_admin_the_draft_until_published(

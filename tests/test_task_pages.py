@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from test_pages import APP, DEMO_USER, _as_a_running_server, choose, login
+from test_pages import choose, signed_in_app
 
 from services import rectification as rect
 from services.permissions import Actor
@@ -36,13 +36,7 @@ def url(_templates, tmp_path: Path) -> str:  # noqa: ANN001 - conftest's session
 
 
 def _app(url: str, role: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
-    _as_a_running_server(monkeypatch)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    login(at, DEMO_USER[role])
-    return at
+    return signed_in_app(url, role, monkeypatch)
 
 
 def _ok(at: AppTest) -> None:

@@ -4,7 +4,47 @@ unit's own 本单位结果 alike, so the same unit reads the same figures on bot
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
+
+from reports.overview import rank_arrow
+from scoring import Scheme
+from ui.text import md_escape
+
+
+def unit_tiles(row: pd.Series, decimals: int, peer_median: float, peer_best: float) -> None:
+    """总分 and its change, 同类名次 and its change, 等级, the peer group's median and best."""
+    d = decimals
+    c = st.columns(5)
+    c[0].metric(
+        "总分",
+        f"{row['total']:.{d}f}",
+        None if pd.isna(row.get("delta_total")) else f"{row['delta_total']:+.{d}f}",
+        border=True,
+    )
+    c[1].metric(
+        "同类名次",
+        f"{int(row['rank'])} / {int(row['group_size'])}",
+        None if pd.isna(row.get("delta_rank")) else rank_arrow(row["delta_rank"]),
+        border=True,
+        delta_color="off",
+    )
+    c[2].metric("等级", md_escape(row["grade"]), border=True)
+    c[3].metric("同类中位数", f"{peer_median:.{d}f}", border=True, help="本单位所在类别各单位总分的中位数")
+    c[4].metric("同类最高", f"{peer_best:.{d}f}", border=True, help="本单位所在类别的最高总分")
+
+
+def unit_consequences(row: pd.Series, scheme: Scheme) -> None:
+    """一票否决 / 末位 and what follows from them, 不得评先评优, and the gap to the next grade."""
+    if row["veto"]:
+        st.error(f"一票否决：{md_escape(row['veto_reason'])}。本期评为{md_escape(scheme.lowest_grade)}，不得评先评优。")
+    if row["bottom"]:
+        text = f"末位：{md_escape(row['bottom_reason'])}"
+        st.warning(text + (f"。处理：{md_escape(row['consequence'])}" if str(row["consequence"]) else ""))
+    if not row["veto"] and not row["award_eligible"]:
+        st.warning(f"不得评先评优：{md_escape(row['award_reason'])}")
+    if not pd.isna(row.get("gap_next_grade")):
+        st.caption(f"距上一等级还差 {row['gap_next_grade']:.{scheme.decimals}f} 分。")
 
 
 def dimension_columns(decimals: int = 2) -> dict:
