@@ -1,4 +1,6 @@
-"""期间管理: publish (公示), lock and unlock periods; every change needs a reason and is audited."""
+"""期间管理: lock and unlock periods (every change needs a reason and is audited), the data
+deadline. 公示 — a window per scheme in which units may object — starts on 公示与申诉, which also
+marks the period 公示; a lock waits until every window has ended and every objection is decided."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import streamlit as st
 
 from scoring.periods import period_name
 from services.errors import ServiceError
-from services.periods import list_periods, lock_period, publish_period, unlock_period
+from services.periods import list_periods, lock_period, unlock_period
 from services.progress import set_deadline
 from ui.guard import page_guard
 from ui.safe_table import show_table
@@ -15,7 +17,11 @@ from ui.text import md_lines
 
 actor = page_guard()
 st.title("期间管理")
-st.caption("锁定的期间不再接受导入和撤回；解锁须填写原因。公示期间仍可更正。所有操作记入审计日志。")
+st.caption(
+    "锁定的期间不再接受导入和撤回；解锁须填写原因。公示期间仍可更正。所有操作记入审计日志。"
+    "公示（含单位申诉期）按方案在「公示与申诉」中发起；公示结束、申诉处理完毕后方可锁定。"
+)
+st.page_link("pages/publicity.py", label="去「公示与申诉」发起公示", icon=":material/gavel:")
 
 periods = list_periods()
 if not periods:
@@ -33,10 +39,10 @@ if notice:
 by_label = {p.label: p for p in periods}
 with st.form("period_state"):
     label = st.selectbox("期间", list(by_label), format_func=lambda p: f"{period_name(p)}（{by_label[p].state_name}）")
-    action = st.radio("操作", ["锁定", "解锁", "公示"], horizontal=True)
+    action = st.radio("操作", ["锁定", "解锁"], horizontal=True)
     reason = st.text_input("原因（锁定、解锁必填）")
     if st.form_submit_button("执行", type="primary"):
-        change = {"锁定": lock_period, "解锁": unlock_period, "公示": publish_period}[action]
+        change = {"锁定": lock_period, "解锁": unlock_period}[action]
         try:
             info = change(label, "", reason, by=actor)
         except ServiceError as exc:
