@@ -69,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 PAGE_PERMISSION: dict[str, str | None] = {
     "pages/login.py": None,
     "pages/setup.py": None,  # first-run page: its own check is the setup code (services/bootstrap.py)
+    "pages/cockpit.py": "results.all",
     "pages/overview.py": "results.all",
     "pages/ranking.py": "results.all",
     "pages/unit_detail.py": "results.all",

@@ -13,6 +13,7 @@ from services.permissions import Actor, page_allowed
 
 PAGES = {
     "看结果": [
+        ("pages/cockpit.py", "全区总览", ":material/travel_explore:"),
         ("pages/overview.py", "总览", ":material/dashboard:"),
         ("pages/ranking.py", "排名", ":material/leaderboard:"),
         ("pages/unit_detail.py", "单位详情", ":material/apartment:"),
