@@ -54,6 +54,13 @@ class YearOnYear:
 _YOY_COLUMNS = ["unit", "ly_total", "ly_rank", "yoy_total", "yoy_rank"]
 
 
+def _nothing(base: pd.DataFrame) -> pd.DataFrame:
+    """Every unit without a comparison (NaN: shown as 「—」)."""
+    nan = float("nan")
+    out = base[["unit"]].assign(ly_total=nan, ly_rank=nan, yoy_total=nan, yoy_rank=nan)
+    return out[_YOY_COLUMNS].reset_index(drop=True)
+
+
 def year_on_year(
     scheme_key: str, period: str, units: pd.DataFrame, decimals: int, *, engine: Engine | None = None
 ) -> YearOnYear:
@@ -61,8 +68,7 @@ def year_on_year(
     require("results.all")
     ly = last_year_label(period)
     base = units[["unit", "total", "rank"]].assign(unit=units["unit"].astype(str))
-    empty = base[["unit"]].assign(ly_total=float("nan"), ly_rank=float("nan"), yoy_total=float("nan"))
-    empty = empty.assign(yoy_rank=float("nan"))[_YOY_COLUMNS].reset_index(drop=True)
+    empty = _nothing(base)
     if ly is None:
         return YearOnYear(period, None, empty, "该期间没有可比的去年同期。")
     where = f"去年同期（{period_name(ly)}）"
@@ -74,7 +80,11 @@ def year_on_year(
         published = view_mode(None) == "published"
         why = "尚无已发布的考核结果" if published else "没有考核数据"
         return YearOnYear(period, ly, empty, f"「—」表示无同比：{where}{why}。")
-    last = before.units[["unit", "total", "rank"]].assign(unit=before.units["unit"].astype(str))
+    return _compared(period, ly, base, before.units, decimals, where)
+
+
+def _compared(period: str, ly: str, base: pd.DataFrame, before: pd.DataFrame, decimals: int, where: str) -> YearOnYear:
+    last = before[["unit", "total", "rank"]].assign(unit=before["unit"].astype(str))
     last = last.rename(columns={"total": "ly_total", "rank": "ly_rank"})
     out = base.merge(last, on="unit", how="left")
     diff = out["total"].to_numpy(dtype=float) - out["ly_total"].to_numpy(dtype=float)
@@ -186,11 +196,11 @@ def item_trend(
     ends: int = 5,
     engine: Engine | None = None,
 ) -> ItemTrend | None:
-    """Points of item `code` over the scheme's months for `units` (at most MAX_TRACES), or, when
+    """Points of item `code` over the scheme's periods for `units` (at most MAX_TRACES), or, when
     `units` is None, for the `ends` best and `ends` worst units on that item in the latest
     period. None when the latest scheme has no such item or nothing is scored."""
     require("results.all")
-    labels = [p for p in periods_with_values(scheme_key, engine=engine) if period_type(p) == "month"]
+    labels = periods_with_values(scheme_key, engine=engine)  # the scheme's own periods (months, quarters…)
     periods = [r for r in (results(scheme_key, p, engine=engine) for p in labels) if r is not None]
     periods = [r for r in periods if not r.units.empty]
     if not periods:
@@ -245,3 +255,18 @@ def item_trend(
         data=data[["period", "unit", "name", "earned", "value", "met"]],
         how=how,
     )
+
+
+def year_to_date_on_year(scheme_key: str, ytd: YearToDate, *, engine: Engine | None = None) -> YearOnYear:
+    """同比 of a year to date: against last year's year to date up to the same month."""
+    require("results.all")
+    ly = last_year_label(ytd.month)
+    assert ly is not None  # a YearToDate is always of a month
+    base = ytd.units[["unit", "total", "rank"]].assign(unit=ytd.units["unit"].astype(str))
+    where = f"去年同期（{ly[:4]}年1—{int(ly[5:])}月累计）"
+    before = year_to_date(scheme_key, ly, engine=engine)
+    if before is None:
+        published = view_mode(None) == "published"
+        why = "尚无已发布的考核结果" if published else "没有考核数据"
+        return YearOnYear(ytd.month, ly, _nothing(base), f"「—」表示无同比：{where}{why}。")
+    return _compared(ytd.month, ly, base, before.units, ytd.scheme.decimals, where)
