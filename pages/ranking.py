@@ -100,7 +100,7 @@ if basis == YEAR_TO_DATE:
     units = ytd.units[keep]
     text = (
         f"年度累计：{ytd.title}，各月总分的平均（与季度、年度汇总的规则相同；任一月被一票否决，累计结果也按否决处理），"
-        "再按等级和名次规则排出；「月数」为该单位有考核结果的月份数；较上期为与累计到上一个月相比。"
+        "再按等级和名次规则排出；「月数」为该单位有考核结果的月份数；「未达标」为各月未达标指标数之和；较上期为与累计到上一个月相比。"
     )
     if ytd.skipped:
         published = view.detail is not None and not view.detail.draft
