@@ -12,7 +12,14 @@ from services import permissions
 from services.dashboard import period_view
 from services.permissions import Actor
 from services.publishing import publish
-from services.time_views import item_choices, item_trend, last_year_label, year_on_year, year_to_date
+from services.time_views import (
+    item_choices,
+    item_trend,
+    last_year_label,
+    year_on_year,
+    year_to_date,
+    year_to_date_on_year,
+)
 
 ADMIN = Actor(2, "admin2", "管理员乙", "admin")
 VIEWER = Actor(4, "ld", "领导", "viewer")
@@ -76,6 +83,11 @@ def test_year_to_date_by_hand(small: SmallDb) -> None:
     # against January–February: U1 92.5 → 91.67, U2 80 → 80, U3 80 → 90
     assert by_unit(ytd.units, "delta_total") == pytest.approx({"U1": -0.83, "U2": 0.0, "U3": 10.0}, abs=1e-9)
     assert set(ytd.units["name"]) == {"甲中心", "乙中心", "丙中心"}
+    # 同比 of the year to date: against January–March 2024 (only March: U1 60 2nd, U2 85 1st)
+    yoy = year_to_date_on_year("t", ytd, engine=small.engine)
+    assert yoy.last_year == "2024-03" and "2024年1—3月累计" in yoy.note
+    assert by_unit(yoy.units, "yoy_total") == pytest.approx({"U1": 31.67, "U2": -5.0, "U3": math.nan}, nan_ok=True)
+    assert by_unit(yoy.units, "yoy_rank") == pytest.approx({"U1": 1.0, "U2": -2.0, "U3": math.nan}, nan_ok=True)
     jan = year_to_date("t", "2025-01", engine=small.engine)
     assert jan is not None and by_unit(jan.units, "total") == {"U1": 100.0, "U2": 70.0, "U3": 80.0}
     assert year_to_date("t", "2023-05", engine=small.engine) is None
