@@ -1,5 +1,9 @@
 """排名: the ranking table and chart; selecting a unit opens its drill-down.
 
+A month can be ranked as 本月 or as 年度累计 (January to that month, combined as quarters and
+years are), and every row carries its 同比 (against the same period last year) beside 较上期
+(services.time_views).
+
 A large district (thousands of units) is shown a page of rows at a time and the chart keeps to
 the first and last units of the current group: the browser gets what a person can read, and a
 rerun (a click, a filter change) stays cheap — see docs/performance.md.
@@ -14,7 +18,9 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
-from reports.overview import ends, ordered
+from reports.overview import ends, ordered, rank_arrow
+from scoring.periods import period_name, period_type
+from services.time_views import YearOnYear, year_on_year, year_to_date, year_to_date_on_year
 from ui.charts import ranking_bars
 from ui.palette import grade_colors
 from ui.safe_table import csv_button, show_table
@@ -51,6 +57,24 @@ def _chart(key: str, grades: tuple[str, ...], threshold: float | None, _units: p
     return ranking_bars(ends(_units, CHART_BARS), list(grades), threshold)
 
 
+def _with_year_on_year(rows: pd.DataFrame, yoy: YearOnYear, decimals: int) -> pd.DataFrame:
+    """同比 and 同比名次 beside 较上期 and 名次变化 (「—」 where last year has no result)."""
+    by_unit = yoy.units.set_index("unit")
+    diff = rows["unit"].map(by_unit["yoy_total"])
+    moved = rows["unit"].map(by_unit["yoy_rank"])
+    at = rows.columns.get_loc("名次变化") + 1
+    out = rows.copy()
+    out.insert(at, "同比", ["—" if pd.isna(v) else f"{v:+.{decimals}f}" for v in diff])
+    out.insert(at + 1, "同比名次", [rank_arrow(v) for v in moved])
+    return out
+
+
+TIME_COLUMNS = {
+    "同比": st.column_config.TextColumn(alignment="right", help="与去年同期总分相比"),
+    "同比名次": st.column_config.TextColumn(help="与去年同期名次相比，↑ 为上升"),
+    "月数": st.column_config.NumberColumn(width="small", help="年度累计中该单位有考核结果的月份数"),
+}
+
 view, units = current_view()
 scheme = view.scheme
 st.title("排名")
@@ -59,9 +83,44 @@ threshold = scheme.bottom.threshold
 if threshold is not None:
     st.caption(f"红色虚线为末位线（{threshold:g} 分）；名次为同类单位内排名，并列同名次；一票否决单位列末位。")
 
-key = _shown_key(view.key, units) if view.key else None
-rows = _rows(key, scheme.decimals, units) if key else ranking_rows(ordered(units), scheme.decimals)
+MONTH, YEAR_TO_DATE = "本月", "年度累计"
+basis = MONTH
+if period_type(view.period) == "month" and not view.months:
+    basis = st.segmented_control("排名口径", [MONTH, YEAR_TO_DATE], default=MONTH, key="ranking_basis") or MONTH
+
 grades = [g.name for g in scheme.grades]
+if basis == YEAR_TO_DATE:
+    ytd = year_to_date(scheme.id, view.period)
+    if ytd is None:
+        st.info(f"{view.title}所在年度尚无可累计的考核结果。")
+        st.stop()
+    # The group filters chosen for this month apply to the year to date as well.
+    keep = ytd.units["category"].astype(str).isin(set(units["category"].astype(str)))
+    keep &= ytd.units["parent"].astype(str).isin(set(units["parent"].astype(str)))
+    units = ytd.units[keep]
+    text = (
+        f"年度累计：{ytd.title}，各月总分的平均（与季度、年度汇总的规则相同；任一月被一票否决，累计结果也按否决处理），"
+        "再按等级和名次规则排出；「月数」为该单位有考核结果的月份数；「未达标」为各月未达标指标数之和；较上期为与累计到上一个月相比。"
+    )
+    if ytd.skipped:
+        published = view.detail is not None and not view.detail.draft
+        text += (
+            f"{'、'.join(period_name(m) for m in ytd.skipped)}尚无{'已发布的' if published else ''}考核结果，未计入。"
+        )
+    st.caption(text)
+    yoy = year_to_date_on_year(scheme.id, ytd)
+    key = None
+    rows = ranking_rows(ordered(units), scheme.decimals)
+    rows.insert(rows.columns.get_loc("总分") + 1, "月数", rows["unit"].map(units.set_index("unit")["months"]))
+else:
+    yoy = year_on_year(scheme.id, view.period, units, scheme.decimals)
+    key = _shown_key(view.key, units) if view.key else None
+    rows = _rows(key, scheme.decimals, units) if key else ranking_rows(ordered(units), scheme.decimals)
+rows = _with_year_on_year(rows, yoy, scheme.decimals)
+if key:
+    key += ":yoy=" + str(hash(tuple(rows["同比"]) + tuple(rows["同比名次"])))
+if yoy.note:
+    st.caption(yoy.note)
 
 
 def open_unit(unit: str) -> None:
@@ -82,7 +141,7 @@ shown = rows.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
 event = show_table(
     _arrow(key, page, shown) if key else shown,
     hide_index=True,
-    column_config=ranking_columns(grade_colors(grades), scheme.decimals),
+    column_config=ranking_columns(grade_colors(grades), scheme.decimals) | TIME_COLUMNS,
     on_select="rerun",
     selection_mode="single-row",
     key="ranking_table",
@@ -90,7 +149,8 @@ event = show_table(
 )
 if event.selection.rows and event.selection.rows[0] < len(shown):
     open_unit(shown.iloc[event.selection.rows[0]]["unit"])
-csv_button(rows.drop(columns="unit"), "ranking", f"{scheme.name}_{view.title}_排名.csv", key="ranking_csv")
+title = view.title if basis == MONTH else ytd.title
+csv_button(rows.drop(columns="unit"), "ranking", f"{scheme.name}_{title}_排名.csv", key="ranking_csv")
 
 if len(units) > CHART_BARS:
     st.caption(

@@ -1,4 +1,6 @@
-"""趋势: chosen units' scores and ranks over the periods."""
+"""趋势: chosen units' scores and ranks over the periods, and one item's points (and, for a
+target item, its actual value) over the periods for the chosen units or the item's best and
+worst units — never one line per unit of a large district (services.time_views)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ import streamlit as st
 
 from reports.overview import ordered
 from services.dashboard import history
-from ui.charts import trend_lines
+from services.time_views import MAX_TRACES, item_choices, item_trend
+from ui.charts import item_lines, trend_lines
+from ui.text import md_escape
 from ui.view import caption, current_view
 
 view, units = current_view()
@@ -18,11 +22,11 @@ ranked = ordered(units)
 names = dict(zip(ranked["unit"], ranked["name"], strict=True))
 default = list(ranked["unit"].head(3)) + list(ranked["unit"].tail(2))
 chosen = st.multiselect(
-    "选择单位（最多 10 个）",
+    f"选择单位（最多 {MAX_TRACES} 个）",
     list(names),
     default=list(dict.fromkeys(default)),
     format_func=names.get,
-    max_selections=10,
+    max_selections=MAX_TRACES,
     key="trend_units",
 )
 if not chosen:
@@ -31,8 +35,30 @@ if not chosen:
 data = history(scheme.id, chosen)
 if data["period"].nunique() < 2:
     st.info("该方案只有一期数据，暂无趋势。")
+else:
+    st.subheader("总分")
+    st.plotly_chart(trend_lines(data, "total", scheme.bottom.threshold), config={"displayModeBar": False})
+    st.subheader("同类排名")
+    st.plotly_chart(trend_lines(data, "rank"), config={"displayModeBar": False})
+
+st.subheader("指标趋势")
+items = item_choices(scheme)
+code = st.selectbox("选择指标", list(items), format_func=items.get, key="trend_item")
+CHOSEN, ENDS = "上面所选的单位", f"本期该项得分前 {MAX_TRACES // 2} 名和后 {MAX_TRACES // 2} 名"
+which = st.radio("显示哪些单位", [CHOSEN, ENDS], horizontal=True, key="trend_item_units")
+trend = item_trend(scheme.id, code, chosen if which == CHOSEN else None, ends=MAX_TRACES // 2) if code else None
+if trend is None or trend.data.empty:
+    st.info("该指标暂无可显示的得分。")
     st.stop()
-st.subheader("总分")
-st.plotly_chart(trend_lines(data, "total", scheme.bottom.threshold), config={"displayModeBar": False})
-st.subheader("同类排名")
-st.plotly_chart(trend_lines(data, "rank"), config={"displayModeBar": False})
+st.caption(f"{trend.how}；每期一个点，该期不适用或无结果的单位不画点。")
+st.plotly_chart(
+    item_lines(trend.data, "earned", "得分", trend.points, f"满分 {trend.points:g} 分"),
+    config={"displayModeBar": False},
+)
+if trend.method == "target" and trend.target is not None:
+    unit = f"（{trend.value_unit}）" if trend.value_unit else ""
+    st.markdown(f"**{md_escape('实际值' + unit)}**")
+    st.plotly_chart(
+        item_lines(trend.data, "value", "实际值", trend.target, f"目标值 {trend.target:g}{trend.value_unit}"),
+        config={"displayModeBar": False},
+    )

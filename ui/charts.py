@@ -8,10 +8,13 @@ grade names come from people, so every text taken from data goes through `plotly
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from scoring.periods import period_name
 from ui.palette import BOTTOM_LINE, grade_colors
 
 
@@ -100,43 +103,95 @@ def lost_points_bars(lost: pd.DataFrame) -> go.Figure:
     return _style(fig, height=max(320, 30 * len(data) + 80))
 
 
+SMALL_GROUP = 8  # fewer units than this: each unit as a point, a box would summarise too little
+
+
 def distribution(units: pd.DataFrame, threshold: float | None) -> go.Figure:
-    """Score distribution per peer group."""
-    fig = px.box(
-        units.assign(category=_texts(units["category"]), name=_texts(units["name"])),
-        x="category",
-        y="total",
-        points="all",
-        hover_name="name",
-        labels={"category": "类别", "total": "总分"},
-        color_discrete_sequence=["#2f6fde"],
-    )
+    """Score distribution per peer group: a box with its points, or the points alone for a
+    group of fewer than SMALL_GROUP units."""
+    data = units.assign(category=_texts(units["category"]), name=_texts(units["name"]))
+    sizes = data.groupby("category", sort=False)["total"].transform("size")
+    labels = {"category": "类别", "total": "总分"}
+    fig = go.Figure()
+    big, small = data[sizes >= SMALL_GROUP], data[sizes < SMALL_GROUP]
+    if len(big):
+        box = px.box(big, x="category", y="total", points="all", hover_name="name", labels=labels)
+        fig.add_traces(box.data)
+    if len(small):
+        fig.add_trace(
+            go.Scatter(
+                x=small["category"],
+                y=small["total"],
+                mode="markers",
+                hovertext=small["name"],
+                hovertemplate="%{hovertext}<br>总分 %{y}<extra></extra>",
+            )
+        )
+    fig.update_traces(marker=dict(color="#2f6fde", size=9), showlegend=False)
+    fig.update_traces(selector=dict(type="box"), line_color="#2f6fde")
+    order = list(dict.fromkeys(data["category"]))
+    fig.update_xaxes(title="类别", type="category", categoryorder="array", categoryarray=order)
+    fig.update_yaxes(title="总分")
     if threshold is not None:
         fig.add_hline(y=threshold, line_dash="dash", line_color=BOTTOM_LINE, annotation_text=f"末位线 {threshold:g}")
     return _style(fig, height=420)
 
 
-def trend_lines(history: pd.DataFrame, value: str, threshold: float | None = None) -> go.Figure:
-    """Lines over periods, one per unit; `value` is 'total' or 'rank' (rank axis reversed)."""
-    label = {"total": "总分", "rank": "同类排名"}[value]
-    history = history.assign(name=_texts(history["name"]), period=_texts(history["period"]))
+def _period_axis(fig: go.Figure, labels: list[str]) -> None:
+    """Periods in time order, named as people say them (2025年1月, not 2025-01)."""
+    ordered = sorted(set(labels))
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=[plotly_text(period_name(p)) for p in ordered],
+        title="期间",
+    )
+
+
+def _rank_axis(fig: go.Figure, ranks: pd.Series) -> None:
+    """Ranks are whole numbers, 1 at the top; ticks at whole steps (about ten at most)."""
+    highest = int(pd.to_numeric(ranks, errors="coerce").max()) if ranks.notna().any() else 1
+    step = max(1, math.ceil(highest / 10))
+    fig.update_yaxes(autorange="reversed", tickmode="linear", tick0=1, dtick=step, tickformat="d")
+
+
+def _lines(history: pd.DataFrame, value: str, label: str) -> go.Figure:
+    data = history.sort_values("period")
+    periods = [str(p) for p in data["period"]]
+    data = data.assign(name=_texts(data["name"]), period=[plotly_text(period_name(p)) for p in periods])
     fig = px.line(
-        history.sort_values("period"),
+        data,
         x="period",
         y=value,
         color="name",
         markers=True,
         labels={"period": "期间", value: label, "name": "单位"},
     )
-    if value == "rank":
-        fig.update_yaxes(autorange="reversed", dtick=1)
-    elif threshold is not None:
-        fig.add_hline(y=threshold, line_dash="dash", line_color=BOTTOM_LINE, annotation_text=f"末位线 {threshold:g}")
-    fig.update_xaxes(type="category")
+    _period_axis(fig, periods)
     fig = _style(fig, height=380)
     # One unit needs no legend; several get it below the plot so the lines keep the full width.
-    if history["name"].nunique() <= 1:
+    if data["name"].nunique() <= 1:
         fig.update_layout(showlegend=False)
     else:
         fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    return fig
+
+
+def trend_lines(history: pd.DataFrame, value: str, threshold: float | None = None) -> go.Figure:
+    """Lines over periods, one per unit; `value` is 'total' or 'rank' (rank axis reversed)."""
+    label = {"total": "总分", "rank": "同类排名"}[value]
+    fig = _lines(history, value, label)
+    if value == "rank":
+        _rank_axis(fig, history["rank"])
+    elif threshold is not None:
+        fig.add_hline(y=threshold, line_dash="dash", line_color=BOTTOM_LINE, annotation_text=f"末位线 {threshold:g}")
+    return fig
+
+
+def item_lines(data: pd.DataFrame, value: str, label: str, line: float | None = None, line_text: str = "") -> go.Figure:
+    """One item over periods, one line per unit: its points (`earned`) or actual value (`value`),
+    with the item's full points or target drawn as a dashed line."""
+    fig = _lines(data, value, label)
+    if line is not None:
+        fig.add_hline(y=line, line_dash="dash", line_color=BOTTOM_LINE, annotation_text=plotly_text(line_text))
     return fig
