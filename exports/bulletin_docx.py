@@ -216,8 +216,9 @@ def _overall(b: Bulletin) -> str:
     """参加考核 8 个单位，平均 89.23 分，较上月提高 0.55 分；最高 … ；按等级分：… 。"""
     r, d = b.ranking, b.decimals
     text = f"参加考核 {_count(b, len(r))}，{_mean_sentence(b)}"
-    if len(r):
-        top, low = r.loc[r["total"].idxmax()], r.loc[r["total"].idxmin()]
+    scored = r.dropna(subset=["total"])
+    if len(scored):
+        top, low = scored.loc[scored["total"].idxmax()], scored.loc[scored["total"].idxmin()]
         text += (
             f"；最高 {number(top['total'], d)} 分（{top['name']}），最低 {number(low['total'], d)} 分（{low['name']}）"
         )
