@@ -23,7 +23,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -114,6 +114,8 @@ def _styles(doc: Document) -> None:  # type: ignore[valid-type]
             continue
         f.line_spacing_rule, f.line_spacing = WD_LINE_SPACING.EXACTLY, LINE
         f.widow_control = True
+        if name in ("通报一级标题", "通报二级标题", "通报附件标题"):
+            f.keep_with_next = True  # a heading never ends a page
         if name in ("通报正文", "通报一级标题", "通报二级标题"):
             f.first_line_indent = Pt(32)  # two characters
             f.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -182,9 +184,6 @@ class _Writer:
 
     def subheading(self, i: int, text: str) -> None:
         self.para(f"（{_ordinal(i)}）{text}", "通报二级标题")
-
-    def page_break(self) -> None:
-        self.doc.add_paragraph(style="通报正文").add_run().add_break(WD_BREAK.PAGE)
 
     def save(self) -> bytes:
         out = io.BytesIO()
@@ -289,9 +288,8 @@ def _ranking_table(w: _Writer, part: SchemeBulletin) -> Table:
     several = r["category"].nunique() > 1
     noun = _who(b)[1]
     header = ["名次", noun, *(["类别"] if several else []), "总分", "等级", "较上期", "标记"]
-    widths = [1.4, 5.6, *([2.6] if several else []), 1.8, 1.6, 1.8, 2.8]
-    if not several:
-        widths[1] += 2.6
+    # centimetres, 15.6 in all: the width between the margins
+    widths = [1.3, 4.6, 2.5, 1.9, 1.5, 1.8, 2.0] if several else [1.4, 6.0, 2.0, 1.8, 2.0, 2.4]
     table = w.doc.add_table(rows=1, cols=len(header))
     table.style = w.doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -308,9 +306,12 @@ def _ranking_table(w: _Writer, part: SchemeBulletin) -> Table:
         for cell, text in zip(table.add_row().cells, values, strict=True):
             cell.paragraphs[0].style = w.doc.styles["通报表格"]
             cell.paragraphs[0].add_run(text)
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)  # the table grid: LibreOffice lays the table out from it
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Cm(width)
+            cell.width = Cm(width)  # the cells: Word and WPS
     return table
 
 
@@ -385,21 +386,23 @@ def write_district_docx(district: DistrictBulletin, generated_at: datetime) -> b
     w.heading(section, "工作要求")
     for i, text in enumerate(REQUIREMENTS, start=1):
         head, _, rest = text.partition("。")
-        w.para(f"（{_ordinal(i)}）{head}。{rest}")
+        last_body = w.para(f"（{_ordinal(i)}）{head}。{rest}")
 
-    # 附件说明, 落款
-    w.para("")
+    # 附件说明 and 落款 kept on one page with the date and the last paragraph of the body: a 落款
+    # never stands alone on a page
+    closing = [last_body, w.para("")]
     for i, p in enumerate(parts, start=1):
         label = "附件：" if i == 1 else "　　　"
         number_ = f"{i}. " if len(parts) > 1 else ""
-        w.para(f"{label}{number_}{p.scheme.name}{district.period_name}考核排名表")
-    w.para("")
-    w.para(district.bureau, "通报落款")
+        closing.append(w.para(f"{label}{number_}{p.scheme.name}{district.period_name}考核排名表"))
+    closing += [w.para(""), w.para(district.bureau, "通报落款")]
     w.para(f"{generated_at.year}年{generated_at.month}月{generated_at.day}日", "通报落款")
+    for paragraph in closing:
+        paragraph.paragraph_format.keep_with_next = True
 
     for i, p in enumerate(parts, start=1):
-        w.page_break()
-        w.para(f"附件{i}" if len(parts) > 1 else "附件", "通报一级标题", indent=False)
+        head = w.para(f"附件{i}" if len(parts) > 1 else "附件", "通报一级标题", indent=False)
+        head.paragraph_format.page_break_before = True
         w.para(f"{p.scheme.name}{district.period_name}考核排名表", "通报附件标题")
         _ranking_table(w, p)
         note = "名次为同类排名，并列同名次，一票否决单位列末位；较上期为与上一期总分之差。"
