@@ -260,6 +260,12 @@ def test_libreoffice_renders_the_word_bulletin(demo_database: Engine, tmp_path: 
     )
     pdf = tmp_path / "通报.pdf"
     assert pdf.exists() and pdf.stat().st_size > 10_000
+    if shutil.which("pdftotext"):  # poppler: read the rendered pages back
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, timeout=60)
+        pages = [re.sub(r"\s", "", page) for page in text.stdout.decode("utf-8").split("\f")]
+        assert "关于2025年12月全区卫生健康单位绩效考核情况的通报" in pages[0]
+        assert "—1—" in pages[0] and "—2—" in pages[1]  # the PAGE field, filled in on every page
+        assert any("区级医院月度绩效考核2025年12月考核排名表" in page for page in pages)
 
 
 # -- the command --------------------------------------------------------------------------------------
