@@ -186,6 +186,7 @@ def test_the_district_workbook_has_a_summary_and_one_sheet_per_scheme(demo_datab
     cells = [c for r in wb[SUMMARY_SHEET].iter_rows(values_only=True) for c in r if c is not None]
     assert "末位与一票否决（各方案合并）" in cells and "西城街道社区卫生服务中心" in cells and "清河区康复医院" in cells
     assert "李四" in cells
+    assert not [c for c in cells if isinstance(c, str) and LATIN.search(c)]  # no codes, keys or None
 
 
 def test_sheet_names_are_valid_and_distinct() -> None:
