@@ -19,6 +19,7 @@ import math
 import re
 from datetime import datetime
 
+import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
@@ -54,20 +55,20 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed
 
 def _clean(text: object) -> str:
     """Text for a run: no characters XML cannot hold; blank for missing values."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
+    if text is None or (not isinstance(text, str) and pd.isna(text)):  # type: ignore[arg-type]
         return ""
     return CONTROL.sub("", str(text))
 
 
 def number(x: object, decimals: int) -> str:
     """A score as the pages show it: the scheme's decimals; — when missing."""
-    if x is None or x != x:  # NaN, NA
+    if x is None or pd.isna(x):  # type: ignore[arg-type]
         return "—"
     return f"{float(x):.{decimals}f}"  # type: ignore[arg-type]
 
 
 def signed(x: object, decimals: int) -> str:
-    if x is None or x != x:
+    if x is None or pd.isna(x):  # type: ignore[arg-type]
         return "—"
     return f"{float(x):+.{decimals}f}"  # type: ignore[arg-type]
 

@@ -300,3 +300,11 @@ def test_export_bulletin_command_writes_word_and_district_excel(
     assert "2019年1月（2019-01）没有已发布的考核结果" in capsys.readouterr().err
     assert main(["export-bulletin", "--period", MONTH, "--scheme", "staff_annual", "--out", str(out)]) == 2
     assert "职工年度考核的考核结果尚未发布" in capsys.readouterr().err
+
+
+def test_numbers_carry_the_schemes_decimals_and_missing_ones_show_a_dash() -> None:
+    from exports.bulletin_docx import number, signed
+
+    assert number(92.944, 2) == "92.94" and number(92.944, 1) == "92.9" and number(90, 0) == "90"
+    assert signed(0.55, 2) == "+0.55" and signed(-4.35, 2) == "-4.35"
+    assert number(pd.NA, 2) == number(float("nan"), 2) == signed(None, 2) == "—"
