@@ -77,21 +77,23 @@ with st.container(key="meeting"):
             )
             # 全区通报: every scheme published in this period, in one document (services/district_bulletin.py)
             native = view.detail is not None
-            for label, make, suffix, mime, icon, kind in (
-                ("下载全区通报（Word）", district_docx, "docx", DOCX, ":material/description:", "docx"),
-                ("下载全区通报（Excel）", district_workbook, "xlsx", XLSX, ":material/download:", "xlsx"),
+            for label, make, suffix, mime, icon in (
+                ("下载全区通报（Word）", district_docx, "docx", DOCX, ":material/description:"),
+                ("下载全区通报（Excel）", district_workbook, "xlsx", XLSX, ":material/download:"),
             ):
                 download_button(
                     label,
                     lambda by, make=make: make(period, by=by)[1],
                     permission="export",
-                    what=f"district_{kind}:{period}",
+                    what=f"district_{suffix}:{period}",
                     file_name=f"{view.title}全区考核通报.{suffix}",
                     mime=mime,
                     icon=icon,
                     disabled=not native,
-                    help=None if native else "全区通报按具体月份（或方案的考核期间）生成，请选择具体期间",
-                    key=f"meeting_district_{kind}",
+                    help="本期所有已发布考核结果的方案合为一份通报"
+                    if native
+                    else "全区通报按具体月份（或方案的考核期间）生成，请选择具体期间",
+                    key=f"meeting_district_{suffix}",
                 )
 
     # -- headline figures and the summary ----------------------------------------------------------
