@@ -178,8 +178,8 @@ def _ranking_columns(d: int) -> list[Column]:
     ]
 
 
-def _write_ranking(book: Book, bulletin: Bulletin, scheme: Scheme) -> None:
-    ws = book.sheet(SHEETS["ranking"])
+def _write_ranking(book: Book, bulletin: Bulletin, scheme: Scheme, sheet: str = SHEETS["ranking"]) -> None:
+    ws = book.sheet(sheet)  # the 全区 workbook (exports/district_xlsx.py) names it after the scheme
     write_title(book, ws, _title(bulletin, "排名"))
     columns = _ranking_columns(bulletin.decimals)
     write_header(book, ws, HEADER_ROW, columns)

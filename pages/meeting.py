@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from reports.bulletin import objection_counts, summary_text
+from services.district_bulletin import DOCX, district_docx, district_workbook
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from services.objections import objection_summary
 from services.publicity import current_publicity
@@ -74,6 +75,26 @@ with st.container(key="meeting"):
                 icon=":material/table_view:",
                 key="meeting_csv",
             )
+            # 全区通报: every scheme published in this period, in one document (services/district_bulletin.py)
+            native = view.detail is not None
+            for label, make, suffix, mime, icon in (
+                ("下载全区通报（Word）", district_docx, "docx", DOCX, ":material/description:"),
+                ("下载全区通报（Excel）", district_workbook, "xlsx", XLSX, ":material/download:"),
+            ):
+                download_button(
+                    label,
+                    lambda by, make=make: make(period, by=by)[1],
+                    permission="export",
+                    what=f"district_{suffix}:{period}",
+                    file_name=f"{view.title}全区考核通报.{suffix}",
+                    mime=mime,
+                    icon=icon,
+                    disabled=not native,
+                    help="本期所有已发布考核结果的方案合为一份通报"
+                    if native
+                    else "全区通报按具体月份（或方案的考核期间）生成，请选择具体期间",
+                    key=f"meeting_district_{suffix}",
+                )
 
     # -- headline figures and the summary ----------------------------------------------------------
     c = st.columns(5)

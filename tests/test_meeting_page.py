@@ -146,7 +146,7 @@ def test_unmet_targets_by_unit_match_the_summary(app: AppTest) -> None:
 def test_downloads_are_offered_and_a_quarter_has_no_excel(app: AppTest) -> None:
     meeting(app, "2025-08")
     buttons = {b.proto.label: b for b in app.get("download_button")}
-    assert set(buttons) == {"下载 Excel 通报", "下载排名 CSV"}
+    assert set(buttons) == {"下载 Excel 通报", "下载排名 CSV", "下载全区通报（Word）", "下载全区通报（Excel）"}
     assert not buttons["下载 Excel 通报"].proto.disabled
     app.sidebar.button_group(key=f"f_kind_{KEY}").set_value("quarter").run()
     assert not app.exception, app.exception
@@ -183,7 +183,8 @@ def test_the_unit_detail_page_offers_the_units_report(app: AppTest) -> None:
 @pytest.mark.parametrize("login_role", ["viewer"])
 def test_a_viewer_sees_the_bulletin_and_may_download_it(app: AppTest) -> None:
     meeting(app, "2025-08")
-    assert {b.proto.label for b in app.get("download_button")} == {"下载 Excel 通报", "下载排名 CSV"}
+    labels = {b.proto.label for b in app.get("download_button")}
+    assert labels == {"下载 Excel 通报", "下载排名 CSV", "下载全区通报（Word）", "下载全区通报（Excel）"}
     assert "共考核 8 个单位" in summary(app)
 
 
