@@ -1,0 +1,267 @@
+"""全区总览 (services/cockpit.py, reports/cockpit.py, pages/cockpit.py): every scheme of a month
+from published results only, the 红黑榜, 末位 and vetoed units with consequences, the workflow
+state; and the page under AppTest for an administrator and leadership (a unit account is refused)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import SmallDb
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+from test_pages import signed_in_app
+
+from reports.cockpit import black_candidates, fmt_change, fmt_points, fmt_rate, red_black, red_candidates
+from services import permissions
+from services.cockpit import cockpit, cockpit_periods, own_period
+from services.errors import Forbidden
+from services.permissions import Actor
+from services.publishing import publish
+from services.results import published_only, results
+
+ADMIN = Actor(1, "admin", "管理员甲", "admin")
+ADMIN2 = Actor(2, "admin2", "管理员乙", "admin")
+VIEWER = Actor(4, "ld", "领导", "viewer")
+UNIT = Actor(5, "u1", "甲中心", "unit", unit_code="U1", unit_name="甲中心", unit_category="测试类")
+JAN = {"U1": {"D1": 40, "D2": 20, "K1": 1}, "U2": {"D1": 30, "D2": 25, "K1": 0}}
+JAN |= {"U3": {"D1": 45, "D2": 28, "K1": 0}, "U4": {"D1": 20, "D2": 10, "K1": 2}}
+FEB = {u: {**v, "D1": v["D1"] + 2} for u, v in JAN.items()}
+
+
+def _published(small: SmallDb) -> None:
+    small.put("2025-01", JAN)
+    publish("t", "2025-01", by=ADMIN2, engine=small.engine)
+    small.put("2025-02", FEB)
+    publish("t", "2025-02", by=ADMIN2, engine=small.engine)
+
+
+# -- the service on the small scheme (SQLite and PostgreSQL) ------------------------------------
+def test_nothing_published_offers_no_period_and_says_where_the_scheme_stands(small: SmallDb) -> None:
+    assert cockpit_periods(by=VIEWER, engine=small.engine) == []
+    small.put("2025-01", JAN)
+    assert cockpit_periods(by=VIEWER, engine=small.engine) == []  # a draft is not a result to show
+    (line,) = cockpit("2025-01", by=ADMIN, engine=small.engine).schemes
+    assert line.workflow.has_values and not line.workflow.published and line.lines == []
+    assert line.progress == (4, 4)  # who may see drafts sees 填报进度 while it is not published
+    (line,) = cockpit("2025-01", by=VIEWER, engine=small.engine).schemes
+    assert line.progress is None and line.lines == []  # leadership: neither numbers nor progress
+
+
+def test_each_scheme_shows_its_published_figures_and_the_change_against_the_month_before(small: SmallDb) -> None:
+    _published(small)
+    assert cockpit_periods(by=VIEWER, engine=small.engine) == ["2025-02", "2025-01"]
+    out = cockpit("2025-02", by=VIEWER, engine=small.engine)
+    (s,) = out.schemes
+    assert (s.key, s.period, s.decimals, s.full_points) == ("t", "2025-02", 2, 100)
+    assert s.workflow.published and s.workflow.publications == 1 and not s.workflow.newer_draft
+    with published_only():
+        now = results("t", "2025-02", engine=small.engine).units
+        before = results("t", "2025-01", engine=small.engine).units
+    h = s.lines[0].headline
+    assert s.lines[0].category is None and h.assessed == 4
+    assert h.mean == pytest.approx(now["total"].mean())
+    assert h.mean_change == pytest.approx(now["total"].mean() - before["total"].mean())
+    assert h.mean_change == pytest.approx(2.0)  # every unit's D1 rose by 2 points
+    assert s.objections == {} and s.publicity == "" and s.rectification is not None
+    assert s.rectification.issued == 0
+
+
+def test_a_newer_draft_is_never_shown_only_announced_to_who_may_see_drafts(small: SmallDb) -> None:
+    _published(small)
+    before = cockpit("2025-02", by=ADMIN, engine=small.engine)
+    small.put("2025-02", {"U4": {"D1": 50, "D2": 30, "K1": 0}})  # new working values, not published
+    for who in (ADMIN, VIEWER):
+        after = cockpit("2025-02", by=who, engine=small.engine)
+        assert after.schemes[0].lines[0].headline == before.schemes[0].lines[0].headline
+        assert after.schemes[0].workflow.newer_draft
+        pd.testing.assert_frame_equal(after.black, before.black)
+    assert cockpit("2025-02", by=ADMIN, engine=small.engine).schemes[0].progress == (4, 4)
+    assert cockpit("2025-02", by=VIEWER, engine=small.engine).schemes[0].progress is None
+
+
+def test_the_red_and_black_lists_rank_by_score_rate_and_are_bounded(small: SmallDb) -> None:
+    _published(small)
+    with published_only():
+        units = results("t", "2025-02", engine=small.engine).units
+    rate = dict(zip(units["unit"].astype(str), units["score_rate"], strict=True))
+    out = cockpit("2025-02", by=VIEWER, engine=small.engine, n=2)
+    # below the 80-point line (the default bottom rule): U1, U2 (77) and U4 (42); U3 alone is not
+    assert list(out.red["unit"]) == ["U3"] and out.red["score_rate"].iloc[0] == pytest.approx(rate["U3"])
+    assert list(out.black["unit"]) == ["U4", "U1"]  # lowest rate first; U1 and U2 tie: by code
+    assert out.flagged_total == 3 and list(out.flagged["unit"]) == ["U4", "U1", "U2"]
+    assert set(out.flagged["kind"]) == {"末位"} and set(out.flagged["reason"]) == {"低于 80 分"}
+
+
+def test_a_unit_account_is_refused_and_the_refusal_changes_nothing(small: SmallDb) -> None:
+    _published(small)
+    with pytest.raises(Forbidden):
+        cockpit("2025-02", by=UNIT, engine=small.engine)
+    with pytest.raises(Forbidden):
+        cockpit_periods(by=UNIT, engine=small.engine)
+
+
+def test_the_signed_in_account_of_the_page_decides(small: SmallDb, monkeypatch: pytest.MonkeyPatch) -> None:
+    _published(small)
+    monkeypatch.setattr(permissions, "_ambient", lambda: UNIT)
+    with pytest.raises(Forbidden):
+        cockpit("2025-02", engine=small.engine)
+    monkeypatch.setattr(permissions, "_ambient", lambda: VIEWER)
+    assert cockpit("2025-02", engine=small.engine).schemes[0].lines
+
+
+# -- the demo district: several schemes, 末位, a veto, annual schemes ------------------------------
+def test_the_demo_month_gathers_every_scheme_with_its_consequences(demo_database: Engine) -> None:
+    out = cockpit("2025-12", by=VIEWER, engine=demo_database)
+    periods = {s.key: s.period for s in out.schemes}
+    assert periods == {
+        "hospital_monthly": "2025-12",
+        "community_monthly": "2025-12",
+        "township_annual": "2025",
+        "staff_annual": "2025",
+    }
+    for s in out.schemes:
+        with published_only():
+            units = results(s.key, s.period, engine=demo_database).units
+        h = s.lines[0].headline
+        assert (h.assessed, h.below_line, h.vetoed) == (len(units), units["bottom"].sum(), units["veto"].sum())
+        assert s.flagged == int((units["bottom"] | units["veto"]).sum())
+    assert out.flagged_total == sum(s.flagged for s in out.schemes) == len(out.flagged)
+    first = out.flagged.iloc[0]
+    assert first["kind"] == "一票否决" and "取消评先评优资格" in first["consequence"]
+    assert out.flagged["kind"].str.contains("末位").sum() == out.flagged_total - 1
+    assert (out.flagged["consequence"] != "").all()  # every demo scheme names what 末位 brings
+    # 红黑榜: units only, the staff scheme's people are left out; the black list starts with 末位
+    assert "staff_annual" not in set(out.red["scheme"]) | set(out.black["scheme"])
+    assert not out.red["bottom"].any() and not out.red["veto"].any()
+    assert out.black["bottom"].iloc[0] and out.black["score_rate"].is_monotonic_increasing
+
+
+def test_periods_of_other_kinds_map_to_the_scheme_s_own_period() -> None:
+    assert own_period("2025-05", "month") == "2025-05"
+    assert own_period("2025-05", "quarter") == "2025-Q2"
+    assert own_period("2025-05", "year") == "2025"
+    assert own_period("2025-Q3", "year") == "2025"
+    assert own_period("2025", "month") is None
+
+
+# -- pure frame building ---------------------------------------------------------------------------
+def _units(n: int) -> pd.DataFrame:
+    totals = [100 - i * 0.01 for i in range(n)]
+    return pd.DataFrame(
+        {
+            "unit": [f"U{i:05d}" for i in range(n)],
+            "name": [f"单位{i}" for i in range(n)],
+            "category": "甲类",
+            "total": totals,
+            "score_rate": [t / 100 for t in totals],
+            "rank": range(1, n + 1),
+            "group_size": n,
+            "grade": "优秀",
+            "veto": [i == 7 for i in range(n)],
+            "bottom": [i >= n - 3 for i in range(n)],
+        }
+    )
+
+
+def test_at_five_thousand_units_only_the_first_rows_are_kept() -> None:
+    units = _units(5000)
+    red = red_candidates(units, "a", "方案甲", "2025-01", 2, 10)
+    black = black_candidates(units, "a", "方案甲", "2025-01", 2, 10)
+    other = red_candidates(units.assign(score_rate=units["score_rate"] * 0.5), "b", "方案乙", "2025-01", 1, 10)
+    r, b = red_black([red, other], [black], 10)
+    assert len(r) == len(b) == 10
+    assert list(r["unit"][:7]) == [f"U{i:05d}" for i in range(7)] and "U00007" not in set(r["unit"])  # vetoed
+    assert set(r["scheme"]) == {"a"}  # the other scheme's rates are half: none make the top ten
+    assert b["unit"].iloc[0] == "U00007" and list(b["unit"][1:4]) == ["U04999", "U04998", "U04997"]
+
+
+def test_numbers_use_the_scheme_s_decimals_and_rates_are_percentages() -> None:
+    assert fmt_points(1234.5, 2) == "1,234.50" and fmt_points(92.94, 1) == "92.9"
+    assert fmt_change(0.554, 2) == "+0.55" and fmt_change(-1.5, 1) == "-1.5" and fmt_change(0.001, 2) == "0.00"
+    assert fmt_change(None, 2) == "—" and fmt_points(float("nan"), 2) == "—"
+    assert fmt_rate(0.9294) == "92.9%" and fmt_rate(1.03) == "103.0%"
+
+
+# -- the page --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo_url(_templates, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("cockpit") / "assessment.db"
+    shutil.copyfile(_templates.sqlite_file("demo"), path)
+    return f"sqlite:///{path}"
+
+
+def _cockpit_page(url: str, role: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    at = signed_in_app(url, role, monkeypatch)
+    at.switch_page("pages/cockpit.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [b.label for b in at.button]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [t.value for t in at.title]
+    parts += [str(t.value) for t in at.table]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_the_page_shows_every_scheme_of_the_newest_published_month(
+    demo_url: str, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _cockpit_page(demo_url, role, monkeypatch)
+    month = at.selectbox(key="cockpit_month")
+    assert month.value == "2025-12" and month.options[0] == "2025年12月"
+    text = _text(at)
+    for name in ("区级医院月度绩效考核（2025年12月）", "社区卫生服务中心月度绩效考核（2025年12月）", "职工年度考核（2025年度）"):
+        assert name in text
+    assert "红榜" in [h.value for h in at.subheader] and "黑榜" in [h.value for h in at.subheader]
+    assert "得分率" in text and "一票否决" in text and "取消评先评优资格" in text
+    assert "community_monthly" not in text and "None" not in text and "nan" not in text
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["已发布方案"] == "4 / 4" and shown["一票否决"] == "1"
+    # the whole bureau's 末位 equals the sum of the schemes' lines shown beside it
+    assert int(shown["末位"]) == 1 + 1 + 2 + 6
+    # scheme decimals: hospital 2 decimals (92.94), staff 1 decimal
+    assert "92.94" in text and "+0.55" in text
+
+
+def test_the_page_refuses_a_unit_account(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = signed_in_app(demo_url, "unit", monkeypatch)
+    at.switch_page("pages/cockpit.py").run()
+    assert not at.exception, at.exception
+    assert not any("全区总览" == t.value for t in at.title)
+    assert not any(b.key and b.key.startswith("cockpit_") for b in at.button)
+
+
+def test_a_unit_on_the_black_list_opens_its_detail_with_scheme_period_and_unit_chosen(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _cockpit_page(demo_url, "viewer", monkeypatch)
+    at.selectbox(key="cockpit_month").set_value("2025-11").run()
+    button = at.button(key="cockpit_black_0")
+    assert "（" in button.label
+    button.click().run()
+    assert not at.exception, at.exception
+    unit = at.session_state["unit"]
+    scheme = at.session_state["f_scheme"]
+    assert at.sidebar.selectbox(key="f_scheme").value == scheme
+    period = at.sidebar.selectbox(key=f"f_period_{scheme}_{'year' if scheme.endswith('annual') else 'month'}")
+    assert period.value in ("2025-11", "2025")
+    assert any(t.value == "单位详情" for t in at.title) or at.selectbox[0].value == unit
+
+
+def test_a_scheme_title_opens_its_ranking(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _cockpit_page(demo_url, "admin", monkeypatch)
+    at.button(key="cockpit_scheme_community_monthly").click().run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="f_scheme").value == "community_monthly"
+    assert at.sidebar.selectbox(key="f_period_community_monthly_month").value == "2025-12"
+    assert any(t.value == "排名" for t in at.title)
+
+
+def test_the_docs_name_the_page() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "全区总览" in readme and "红黑榜" in readme
