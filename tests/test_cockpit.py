@@ -13,6 +13,7 @@ from conftest import SmallDb
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 from test_pages import signed_in_app
+from test_permissions import open_by_url
 
 from reports.cockpit import black_candidates, fmt_change, fmt_points, fmt_rate, red_black, red_candidates
 from services import permissions
@@ -21,6 +22,7 @@ from services.errors import Forbidden
 from services.permissions import Actor
 from services.publishing import publish
 from services.results import published_only, results
+from storage.db import make_engine
 
 ADMIN = Actor(1, "admin", "管理员甲", "admin")
 ADMIN2 = Actor(2, "admin2", "管理员乙", "admin")
@@ -215,7 +217,11 @@ def test_the_page_shows_every_scheme_of_the_newest_published_month(
     month = at.selectbox(key="cockpit_month")
     assert month.value == "2025-12" and month.options[0] == "2025年12月"
     text = _text(at)
-    for name in ("区级医院月度绩效考核（2025年12月）", "社区卫生服务中心月度绩效考核（2025年12月）", "职工年度考核（2025年度）"):
+    for name in (
+        "区级医院月度绩效考核（2025年12月）",
+        "社区卫生服务中心月度绩效考核（2025年12月）",
+        "职工年度考核（2025年度）",
+    ):
         assert name in text
     assert "红榜" in [h.value for h in at.subheader] and "黑榜" in [h.value for h in at.subheader]
     assert "得分率" in text and "一票否决" in text and "取消评先评优资格" in text
@@ -230,10 +236,17 @@ def test_the_page_shows_every_scheme_of_the_newest_published_month(
 
 def test_the_page_refuses_a_unit_account(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     at = signed_in_app(demo_url, "unit", monkeypatch)
-    at.switch_page("pages/cockpit.py").run()
+    open_by_url(at, "pages/cockpit.py")  # typing the URL: the menu does not list it
     assert not at.exception, at.exception
-    assert not any("全区总览" == t.value for t in at.title)
+    assert [t.value for t in at.title][:1] == ["本单位结果"]
     assert not any(b.key and b.key.startswith("cockpit_") for b in at.button)
+    # and run without the menu, the page's own guard refuses it before drawing anything
+    direct = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "cockpit.py"), default_timeout=60)
+    direct.session_state["_shell_ran"] = True
+    direct.session_state["_auth_actor"] = Actor(99, "t-unit", "测试", "unit", unit_code="C03")
+    direct.run()
+    assert any("无权访问此页面" in e.value for e in direct.error)
+    assert not direct.title and not direct.metric and not direct.button
 
 
 def test_a_unit_on_the_black_list_opens_its_detail_with_scheme_period_and_unit_chosen(
@@ -242,15 +255,17 @@ def test_a_unit_on_the_black_list_opens_its_detail_with_scheme_period_and_unit_c
     at = _cockpit_page(demo_url, "viewer", monkeypatch)
     at.selectbox(key="cockpit_month").set_value("2025-11").run()
     button = at.button(key="cockpit_black_0")
-    assert "（" in button.label
+    black = cockpit("2025-11", by=VIEWER, engine=make_engine(demo_url)).black.iloc[0]
+    assert str(black["name"]) in button.label and "末位" in button.label
     button.click().run()
     assert not at.exception, at.exception
-    unit = at.session_state["unit"]
-    scheme = at.session_state["f_scheme"]
+    assert [t.value for t in at.title][:1] == ["单位详情"]
+    assert at.session_state["unit"] == black["unit"]
+    assert next(s for s in at.selectbox if s.label == "单位").value == black["unit"]
+    scheme, period = black["scheme"], black["period"]
     assert at.sidebar.selectbox(key="f_scheme").value == scheme
-    period = at.sidebar.selectbox(key=f"f_period_{scheme}_{'year' if scheme.endswith('annual') else 'month'}")
-    assert period.value in ("2025-11", "2025")
-    assert any(t.value == "单位详情" for t in at.title) or at.selectbox[0].value == unit
+    kind = "year" if len(period) == 4 else "month"
+    assert at.sidebar.selectbox(key=f"f_period_{scheme}_{kind}").value == period
 
 
 def test_a_scheme_title_opens_its_ranking(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -262,6 +277,10 @@ def test_a_scheme_title_opens_its_ranking(demo_url: str, monkeypatch: pytest.Mon
     assert any(t.value == "排名" for t in at.title)
 
 
-def test_the_docs_name_the_page() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert "全区总览" in readme and "红黑榜" in readme
+def test_the_docs_say_what_the_page_does_with_the_numbers_it_uses() -> None:
+    from services.cockpit import FLAGGED_SIZE, LIST_SIZE
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cockpit.md").read_text(encoding="utf-8")
+    assert "得分率" in doc and "红黑榜" in doc and "published" in doc
+    words = {10: "ten", 50: "50"}
+    assert f"the {words[LIST_SIZE]} highest rates" in doc and f"At most {words[FLAGGED_SIZE]}" in doc
