@@ -8,7 +8,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from reports.bulletin import STAFF_CATEGORIES
 from reports.cockpit import RED_BLACK_RULE, fmt_change, fmt_points, fmt_rate
 from scoring.periods import period_name, period_type
 from services._db import local_time
@@ -58,7 +57,7 @@ if not months:
     st.stop()
 if st.session_state.get("cockpit_month") not in months:
     st.session_state.pop("cockpit_month", None)  # default: the newest period with published results
-month = st.selectbox("考核期间", months, format_func=period_name, key="cockpit_month")
+month = st.selectbox("考核期间", months, format_func=period_name, key="cockpit_month", width=240)
 data: Cockpit = cockpit(month)
 st.caption(
     f"{period_name(month)}各考核方案的已发布结果；季度、年度方案显示包含本期的季度或年度。"
@@ -106,13 +105,19 @@ def _status(s: SchemeSummary) -> list[str]:
     return parts
 
 
-def _lines_table(s: SchemeSummary) -> pd.DataFrame:
+def _rows(s: SchemeSummary) -> list[dict[str, str]]:
+    """The scheme's table rows: the whole scheme, then each peer group (in the scheme's decimals)."""
     d = s.decimals
+    if not s.lines:
+        empty = {k: "—" for k in ("参评", "平均分", "较上期", "末位", "一票否决", "未达标目标")}
+        return [{"方案": s.name, "期间": s.period_name or "—", "范围": "—", **empty}]
     rows = []
     for line in s.lines:
         h = line.headline
         rows.append(
             {
+                "方案": s.name if line.category is None else "",
+                "期间": s.period_name if line.category is None else "",
                 "范围": "全部" if line.category is None else f"其中：{line.category}",
                 "参评": f"{h.assessed:,}",
                 "平均分": fmt_points(h.mean, d),
@@ -122,61 +127,55 @@ def _lines_table(s: SchemeSummary) -> pd.DataFrame:
                 "未达标目标": f"{h.unmet_targets:,}",
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
 st.header("各方案情况")
+static_table(pd.DataFrame([row for s in data.schemes for row in _rows(s)]))
+st.caption("较上期：同一批单位本期与上一期平均分之差；末位、一票否决为单位数，未达标目标为项数。")
+with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+    st.markdown("**查看排名：**")
+    for s in data.published:
+        _link(s.name, s.key, s.period, None, RANKING, f"cockpit_scheme_{s.key}", f"查看{s.name}{s.period_name}的排名")
+st.subheader("发布、公示、申诉与整改")
 for s in data.schemes:
-    with st.container(border=True):
-        title = f"{s.name}（{s.period_name}）" if s.period else s.name
-        if s.lines:
-            _link(
-                title,
-                s.key,
-                s.period,
-                None,
-                RANKING,
-                f"cockpit_scheme_{s.key}",
-                f"查看{s.name}{s.period_name}的排名",
-            )
-            static_table(_lines_table(s))
-        else:
-            st.markdown(f"**{md_escape(title)}**")
-            if not s.period:
-                st.caption("该方案没有与所选期间对应的考核期。")
-        if s.period:
-            st.caption(md_escape("；".join(_status(s))))
+    if s.period:
+        st.markdown(f"**{md_escape(s.name)}**（{md_escape(s.period_name)}）：{md_escape('；'.join(_status(s)))}")
+    else:
+        st.markdown(f"**{md_escape(s.name)}**：该方案没有与所选期间对应的考核期。")
 
 
 # -- 红黑榜 --------------------------------------------------------------------------------------
-def _entry(prefix: str, r: object, key: str) -> None:
-    d = int(r.decimals)
-    label = (
-        f"{prefix}{r['name']}（{r.scheme_name}·{r.category}）{fmt_points(r.total, d)} 分，"
-        f"得分率 {fmt_rate(r.score_rate)}，本组第 {int(r['rank'])}/{int(r.group_size)} 名"
+def _entry(number: int, r: pd.Series, key: str) -> None:
+    """One line: the unit (opens its details), then its scheme, score, rate and place."""
+    d = int(r["decimals"])
+    flag = " :red-badge[一票否决]" if r["veto"] else " :orange-badge[末位]" if r["bottom"] else ""
+    name, facts = st.columns([2, 3], vertical_alignment="center", gap="small")
+    with name:
+        _link(f"{number}\\. {md_escape(r['name'])}", r["scheme"], r["period"], r["unit"], UNIT, key, "查看单位详情")
+    facts.markdown(
+        f"{fmt_points(r['total'], d)} 分 · 得分率 {fmt_rate(r['score_rate'])}{flag}  \n"
+        f":gray[{md_escape(r['scheme_name'])}，本组第 {int(r['rank'])}/{int(r['group_size'])} 名]"
     )
-    if r.veto:
-        label += "，一票否决"
-    elif r.bottom:
-        label += "，末位"
-    _link(md_escape(label), r.scheme, r.period, r.unit, UNIT, key, f"查看{r['name']}的单位详情")
 
 
 st.header("红黑榜")
 st.caption(RED_BLACK_RULE)
-left, right = st.columns(2)
+left, right = st.columns(2, gap="large")
 with left:
     st.subheader("红榜")
     if data.red.empty:
         st.info("本期没有可列入红榜的单位。")
-    for i, r in data.red.iterrows():
-        _entry(f"{i + 1}. ", r, f"cockpit_red_{i}")
+    with st.container(gap="small"):
+        for i, r in data.red.iterrows():
+            _entry(i + 1, r, f"cockpit_red_{i}")
 with right:
     st.subheader("黑榜")
     if data.black.empty:
         st.info("本期没有可列入黑榜的单位。")
-    for i, r in data.black.iterrows():
-        _entry(f"{i + 1}. ", r, f"cockpit_black_{i}")
+    with st.container(gap="small"):
+        for i, r in data.black.iterrows():
+            _entry(i + 1, r, f"cockpit_black_{i}")
 
 # -- 末位与一票否决 --------------------------------------------------------------------------------
 st.header("末位与一票否决")
@@ -187,23 +186,24 @@ else:
     more = (
         f"，以下列出前 {len(flagged)} 个（一票否决在前），其余请在各方案的排名中查看"
         if data.flagged_total > len(flagged)
-        else ""
+        else "（一票否决在前）"
     )
-    st.caption(f"共 {data.flagged_total:,} 个（同一单位在两个方案中各计一次）{more}。")
-    for i, r in flagged.iterrows():
-        who = "职工" if r.category in STAFF_CATEGORIES else "单位"
-        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            _link(
-                md_escape(f"{r['name']}（{r.scheme_name}）"),
-                r.scheme,
-                r.period,
-                r.unit,
-                UNIT,
-                f"cockpit_flag_{i}",
-                f"查看该{who}的单位详情",
+    st.caption(f"共 {data.flagged_total:,} 个，同一单位在两个方案中各计一次{more}。点击名称查看单位详情。")
+    with st.container(gap="small"):
+        for i, r in flagged.iterrows():
+            name, kind = st.columns([2, 5], vertical_alignment="center")
+            with name:
+                _link(
+                    md_escape(r["name"]), r["scheme"], r["period"], r["unit"], UNIT, f"cockpit_flag_{i}", "查看单位详情"
+                )
+            badge = "red" if "一票否决" in r["kind"] else "orange"
+            text = (
+                f":{badge}-badge[{md_escape(r['kind'])}] :gray[{md_escape(r['scheme_name'])}] "
+                f"{fmt_points(r['total'], int(r['decimals']))} 分，{md_escape(r['grade'])}，"
+                f"本组第 {int(r['rank'])}/{int(r['group_size'])} 名"
             )
-            text = f"{fmt_points(r.total, int(r.decimals))} 分，{r.grade}，本组第 {int(r['rank'])}/{int(r.group_size)} 名 — {r.kind}"
-            if r.reason:
-                text += f"：{r.reason}"
-            text += f"。处理：{r.consequence}" if r.consequence else "。"
-            (st.error if "一票否决" in r.kind else st.warning)(md_escape(text))
+            if r["reason"]:
+                text += f"；{md_escape(r['reason'])}"
+            if r["consequence"]:
+                text += f"。**处理：{md_escape(r['consequence'])}**"
+            kind.markdown(text)
