@@ -47,7 +47,11 @@ def group_lines(units: pd.DataFrame) -> list[GroupLine]:
     return lines
 
 
+_UNIT_COLUMNS = ["unit", "name", "category", "total", "score_rate", "rank", "group_size", "grade", "veto", "bottom"]
+
+
 def _tagged(units: pd.DataFrame, scheme: str, scheme_name: str, period: str, decimals: int) -> pd.DataFrame:
+    units = units[_UNIT_COLUMNS]  # the few columns listed: a unit row has some thirty
     rows = units.assign(
         scheme=scheme,
         scheme_name=scheme_name,
@@ -65,7 +69,7 @@ def red_candidates(
     units: pd.DataFrame, scheme: str, scheme_name: str, period: str, decimals: int, n: int
 ) -> pd.DataFrame:
     """The `n` best units of one scheme that may be on the red list (bounded: never every unit)."""
-    ok = units[~units["veto"].astype(bool) & ~units["bottom"].astype(bool)]
+    ok = units.loc[~units["veto"].astype(bool) & ~units["bottom"].astype(bool), _UNIT_COLUMNS]
     best = ok.sort_values(["score_rate", "rank", "unit"], ascending=[False, True, True], kind="stable").head(n)
     return _tagged(best, scheme, scheme_name, period, decimals)[LIST_COLUMNS]
 
@@ -74,7 +78,7 @@ def black_candidates(
     units: pd.DataFrame, scheme: str, scheme_name: str, period: str, decimals: int, n: int
 ) -> pd.DataFrame:
     """The `n` units of one scheme that may be on the black list: vetoed first, then the lowest rates."""
-    rows = units.assign(_veto=units["veto"].astype(bool))
+    rows = units[_UNIT_COLUMNS].assign(_veto=units["veto"].astype(bool))
     worst = rows.sort_values(
         ["_veto", "score_rate", "rank", "unit"], ascending=[False, True, False, True], kind="stable"
     )
@@ -97,7 +101,9 @@ def red_black(red: list[pd.DataFrame], black: list[pd.DataFrame], n: int) -> tup
 
 def flagged(units: pd.DataFrame, scheme: str, scheme_name: str, period: str, decimals: int) -> pd.DataFrame:
     """Every 末位 or vetoed unit of one scheme with kind, reason and consequence (vetoed first)."""
-    rows = units[units["veto"].astype(bool) | units["bottom"].astype(bool)]
+    keep = ["unit", "name", "category", "total", "grade", "rank", "rank_overall", "group_size", "veto", "bottom"]
+    keep += ["veto_reason", "bottom_reason", "consequence"]
+    rows = units.loc[units["veto"].astype(bool) | units["bottom"].astype(bool), keep]
     if rows.empty:
         return pd.DataFrame(columns=FLAGGED_COLUMNS)
     for col in ("bottom_reason", "veto_reason", "consequence", "grade", "category"):

@@ -5,6 +5,7 @@ state; and the page under AppTest for an administrator and leadership (a unit ac
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ from test_permissions import open_by_url
 
 from reports.cockpit import black_candidates, fmt_change, fmt_points, fmt_rate, red_black, red_candidates
 from services import permissions
-from services.cockpit import cockpit, cockpit_periods, own_period
+from services.cockpit import FLAGGED_SIZE, cockpit, cockpit_periods, own_period
 from services.errors import Forbidden
 from services.permissions import Actor
 from services.publishing import publish
@@ -287,3 +288,44 @@ def test_the_docs_say_what_the_page_does_with_the_numbers_it_uses() -> None:
     assert "得分率" in doc and "红黑榜" in doc and "published" in doc
     words = {10: "ten", 50: "50"}
     assert f"the {words[LIST_SIZE]} highest rates" in doc and f"At most {words[FLAGGED_SIZE]}" in doc
+
+
+# -- a district of 5,000 units: counts and the first rows, never every unit ----------------------
+@pytest.fixture(scope="module")
+def large_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_ranking_page import build_database
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('cockpit_large') / 'large.db'}"
+    build_database(url, 5000, 2, n_leaves=8, log=lambda *_: None)
+    return url
+
+
+def test_at_five_thousand_units_the_page_counts_all_and_lists_a_bounded_few(
+    large_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench_ranking_page import _sign_in
+    from test_pages import _as_a_running_server
+
+    monkeypatch.setenv("DATABASE_URL", large_url)
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "0")
+    _as_a_running_server(monkeypatch)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+    _sign_in(at, large_url)  # a leadership (viewer) account
+    at.run()
+    at.switch_page("pages/cockpit.py").run()
+    assert not at.exception, at.exception
+    data = cockpit("2024-02", by=VIEWER, engine=make_engine(large_url))
+    h = data.schemes[0].lines[0].headline
+    assert h.assessed == 5000 and h.below_line > FLAGGED_SIZE
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["参评单位（人）"] == "5,000" and shown["末位"] == f"{h.below_line:,}"
+    keys = [b.key or "" for b in at.button]
+    assert sum(k.startswith("cockpit_flag_") for k in keys) == FLAGGED_SIZE
+    assert sum(k.startswith("cockpit_red_") for k in keys) == sum(k.startswith("cockpit_black_") for k in keys) == 10
+    assert any(f"共 {h.below_line:,} 个" in c.value and f"前 {FLAGGED_SIZE} 个" in c.value for c in at.caption)
+    # one row for the scheme and one per peer group, each peer group's units adding up to the whole
+    table = at.table[0].value
+    groups = table[table["范围"].str.startswith("其中")]
+    assert len(table) == len(groups) + 1 and len(groups) > 1
+    assert sum(int(str(v).replace(",", "")) for v in groups["参评"]) == 5000
