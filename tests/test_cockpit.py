@@ -329,3 +329,34 @@ def test_at_five_thousand_units_the_page_counts_all_and_lists_a_bounded_few(
     groups = table[table["范围"].str.startswith("其中")]
     assert len(table) == len(groups) + 1 and len(groups) > 1
     assert sum(int(str(v).replace(",", "")) for v in groups["参评"]) == 5000
+
+
+def test_publicity_objections_and_rectification_tasks_are_counted(
+    small: SmallDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date, timedelta
+
+    import services.cockpit
+    import services.publicity
+    from services.accounts import create_account
+    from services.objections import raise_objection
+    from services.publicity import start_publicity
+    from services.rectification import create_task
+
+    monday = date(2026, 12, 7)
+    for module in (services.publicity, services.cockpit):
+        monkeypatch.setattr(module, "local_today", lambda: monday)
+    unit = create_account("dw1", "甲中心填报员", "unit", "secret-pass-123", unit_code="U1", engine=small.engine)
+    _published(small)
+    (before,) = cockpit("2025-02", by=VIEWER, engine=small.engine).schemes
+    assert before.publicity == "" and before.objections == {}
+    start_publicity("t", "2025-02", by=ADMIN, engine=small.engine)
+    raise_objection("t", "2025-02", "D1", "现场检查漏记了一次随访", [], by=unit, engine=small.engine)
+    create_task(
+        "U4", "限期整改", deadline=monday + timedelta(days=15), source="bottom", scheme_key="t", period="2025-02",
+        today=monday, by=ADMIN, engine=small.engine,
+    )  # fmt: skip
+    (s,) = cockpit("2025-02", by=VIEWER, engine=small.engine).schemes
+    assert s.publicity.startswith("公示中（至 2026-12-")
+    assert s.objections == {"待处理": 1}
+    assert s.rectification is not None and (s.rectification.issued, s.rectification.overdue) == (1, 0)
