@@ -136,7 +136,8 @@ st.caption("较上期：同一批单位本期与上一期平均分之差；末�
 with st.container(horizontal=True, vertical_alignment="center", gap="small"):
     st.markdown("**查看排名：**")
     for s in data.published:
-        _link(s.name, s.key, s.period, None, RANKING, f"cockpit_scheme_{s.key}", f"查看{s.name}{s.period_name}的排名")
+        name = md_escape(s.name)
+        _link(name, s.key, s.period, None, RANKING, f"cockpit_scheme_{s.key}", f"查看{name}{s.period_name}的排名")
 st.subheader("发布、公示、申诉与整改")
 for s in data.schemes:
     if s.period:
