@@ -66,6 +66,10 @@ OPENS["admin"] = OPENS["admin"] | {"tasks"}
 OPENS["assessor"] = OPENS["assessor"] | {"tasks"}
 OPENS["unit"] = OPENS["unit"] | {"my_tasks"}
 TITLES |= {"tasks": "整改任务", "my_tasks": "本单位整改"}
+# 全区总览 (issue 21): whoever reads every unit's results
+for _role in ("admin", "assessor", "viewer"):
+    OPENS[_role].add("cockpit")
+TITLES["cockpit"] = "全区总览"
 
 
 def stem(page: str) -> str:
