@@ -9,7 +9,7 @@ from browser_kit import settle, shot, sign_in, sign_out
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
-RESULTS = {"总览", "排名", "单位详情", "指标分析", "趋势", "月度通报"}
+RESULTS = {"全区总览", "总览", "排名", "单位详情", "指标分析", "趋势", "月度通报"}
 MENU = {
     "admin": RESULTS
     | {"模拟测算", "上传评分表", "提交记录", "单位管理", "方案管理", "期间管理", "账户管理", "审计日志", "我的账户"}
