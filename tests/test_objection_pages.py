@@ -141,3 +141,37 @@ def test_the_units_result_page_lists_its_objections_and_open_tasks_first(
     assert "本单位申诉" in [h.value for h in unit.subheader] and "A1 门诊服务规范 · 待处理" in shown
     tasks = next(d.value for d in unit.dataframe if "整改任务" in d.value.columns)
     assert list(tasks["整改任务"]) == ["门诊处方点评不到位"]  # never another unit's task
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_the_files_of_one_objection_are_not_sent_again_with_the_next(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in the browser: after 「提交申诉」 the uploader kept the photo, and the unit's next
+    objection on another item carried it again without the unit choosing it."""
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    unit = _app(url, "unit", monkeypatch)
+    unit.switch_page("pages/unit_objections.py").run()
+    unit.selectbox(key="unit_obj_code").set_value("A1")
+    unit.text_area(key="unit_obj_reason").input("门诊服务规范现场检查漏看了整改台账")
+    unit.get("file_uploader")[0].set_value(("记录.png", _png(), "image/png"))
+    next(b for b in unit.button if b.label == "提交申诉").click().run()
+    assert not unit.exception, unit.exception
+    assert "已提交" in texts(unit)
+
+    unit.selectbox(key="unit_obj_code").set_value("A2")
+    unit.text_area(key="unit_obj_reason").input("处方点评抽查的处方号有误")
+    next(b for b in unit.button if b.label == "提交申诉").click().run()
+    assert not unit.exception, unit.exception
+    by_code = {o.code: o for o in own_objections(unit="C03", engine=engine)}
+    assert [a.file_name for a in by_code["A1"].attachments] == ["记录.png"]
+    assert by_code["A2"].attachments == ()
+    engine.dispose()
