@@ -151,9 +151,14 @@ for o in open_ones:
                     done(f"申诉 #{o.id} 已处理：维持原结果。单位已收到答复。")
                 else:
                     out = correct(o.id, new_value, reply, by=actor)  # type: ignore[arg-type]
-                    done(
-                        f"申诉 #{o.id} 已更正为 {fmt(out.new_value, 6)}（提交 #{out.correction_submission_id}）。"
+                    # Only a publisher can open 「审定发布」: anyone else is told who does it.
+                    then = (
                         "请到「审定发布」复核后重新发布，总分、排名和通报才会改变。"
+                        if actor.can("publish")
+                        else "须由管理员在「审定发布」复核后重新发布，总分、排名和通报才会改变；已通过站内消息通知管理员。"
+                    )
+                    done(
+                        f"申诉 #{o.id} 已更正为 {fmt(out.new_value, 6)}（提交 #{out.correction_submission_id}）。{then}"
                     )
             except ServiceError as exc:
                 st.error(md_lines(exc))

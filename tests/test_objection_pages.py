@@ -175,3 +175,24 @@ def test_the_files_of_one_objection_are_not_sent_again_with_the_next(url: str, m
     assert [a.file_name for a in by_code["A1"].attachments] == ["记录.png"]
     assert by_code["A2"].attachments == ()
     engine.dispose()
+
+
+def test_an_assessor_who_corrects_is_not_sent_to_a_page_it_cannot_open(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only administrators open 「审定发布」: the assessor's confirmation says who republishes."""
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    o = raise_objection(KEY, P, "A1", "门诊服务规范现场检查漏看了整改台账", unit="C03", engine=engine)
+    assessor = _app(url, "assessor", monkeypatch)
+    choose(assessor, KEY, P)
+    assessor.switch_page("pages/publicity.py").run()
+    assessor.radio(key=f"obj_choice_{o.id}").set_value("更正数值")
+    assessor.number_input(key=f"obj_value_{o.id}").set_value(10)
+    assessor.text_area(key=f"obj_reply_{o.id}").input("经复核台账，门诊服务规范应得满分")
+    next(b for b in assessor.button if b.label == "提交处理结果").click().run()
+    assert not assessor.exception, assessor.exception
+    shown = texts(assessor)
+    assert "已更正为 10" in shown and "须由管理员在「审定发布」复核后重新发布" in shown
+    assert "请到「审定发布」" not in shown
+    engine.dispose()
