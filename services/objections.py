@@ -119,7 +119,9 @@ class ObjectionInfo:
             if self.correction_published
             else "更正已计入本期数据，待重新审定发布后总分和排名随之改变。"
         )
-        return f"已更正为 {_fmt(self.new_value)}{who}。答复：{self.reply}。{when}"
+        # The reply usually ends a sentence itself: one full stop, not 「计分。。更正…」.
+        reply = self.reply.rstrip().rstrip("。.；;，,")
+        return f"已更正为 {_fmt(self.new_value)}{who}。答复：{reply}。{when}"
 
 
 def points_text(x: float, decimals: int) -> str:

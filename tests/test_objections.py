@@ -269,3 +269,11 @@ def test_a_correction_tells_the_publishers_and_an_uphold_does_not(on_publicity: 
         kp = s.scalar(select(Account.id).where(Account.username == "kp"))
     assert {m.account_id for m in told} == {admin.account_id} and kp != admin.account_id
     assert "D1" in told[0].body and "50" in told[0].body and told[0].link == "pages/publish.py"
+
+
+def test_a_reply_ending_its_own_sentence_is_not_followed_by_a_second_full_stop(on_publicity: SmallDb) -> None:
+    db = on_publicity
+    o = raise_objection("t", P, "D1", "D1 应为 50 分", by=U1, engine=db.engine)
+    done = correct(o.id, 50, "经核实，按更正后的数值计分。", by=ASSESSOR, engine=db.engine)
+    assert "答复：经核实，按更正后的数值计分。更正已计入本期数据" in done.outcome_text
+    assert "。。" not in done.outcome_text
