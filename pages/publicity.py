@@ -171,13 +171,19 @@ if decided:
                 "编号": [o.id for o in decided],
                 "单位": [o.unit_name for o in decided],
                 "指标": [o.item for o in decided],
-                "理由": [o.reason for o in decided],
                 "结果": [o.status_name for o in decided],
                 "答复与说明": [o.outcome_text for o in decided],
+                "理由": [o.reason for o in decided],
             }
         ),
         hide_index=True,
         width="stretch",
+        # The outcome first and wide: at 1366×768 the last columns are scrolled out of sight.
+        column_config={
+            "编号": st.column_config.NumberColumn(width="small"),
+            "结果": st.column_config.TextColumn(width="small"),
+            "答复与说明": st.column_config.TextColumn(width="large"),
+        },
     )
     for o in decided:
         if o.attachments:

@@ -4,6 +4,7 @@ administrator corrects it, the unit reads the outcome; the lock waits for the wi
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_pages import choose, signed_in_app
 
-from services.objections import objection_queue, own_objections, raise_objection
+from services.objections import objection_queue, own_objections, raise_objection, uphold
 from services.publicity import current_publicity, start_publicity
 from services.rectification import create_task
 from storage.db import make_engine
@@ -195,4 +196,21 @@ def test_an_assessor_who_corrects_is_not_sent_to_a_page_it_cannot_open(
     shown = texts(assessor)
     assert "已更正为 10" in shown and "须由管理员在「审定发布」复核后重新发布" in shown
     assert "请到「审定发布」" not in shown
+    engine.dispose()
+
+
+def test_the_decided_table_shows_the_outcome_before_the_reason(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found at 1366×768: with the reason before it, 答复与说明 was scrolled out of the table."""
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    o = raise_objection(KEY, P, "A1", "门诊服务规范现场检查漏看了整改台账", unit="C03", engine=engine)
+    uphold(o.id, "现场检查记录属实，维持原结果", engine=engine)
+    admin = _app(url, "admin", monkeypatch)
+    choose(admin, KEY, P)
+    admin.switch_page("pages/publicity.py").run()
+    assert not admin.exception, admin.exception
+    table = next(d for d in admin.dataframe if "答复与说明" in d.value.columns)
+    assert list(table.value.columns) == ["编号", "单位", "指标", "结果", "答复与说明", "理由"]
+    assert json.loads(table.proto.columns)["答复与说明"]["width"] == "large"
+    assert "现场检查记录属实" in table.value["答复与说明"].iloc[0]
     engine.dispose()
