@@ -214,3 +214,21 @@ def test_the_decided_table_shows_the_outcome_before_the_reason(url: str, monkeyp
     assert json.loads(table.proto.columns)["答复与说明"]["width"] == "large"
     assert "现场检查记录属实" in table.value["答复与说明"].iloc[0]
     engine.dispose()
+
+
+def test_the_units_result_page_names_each_objections_status_once(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in the browser: 「维持原结果：维持原结果（…）」 and 「待处理：待处理：…」."""
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    kept = raise_objection(KEY, P, "A1", "门诊服务规范现场检查漏看了整改台账", unit="C03", engine=engine)
+    uphold(kept.id, "现场检查记录属实", engine=engine)
+    raise_objection(KEY, P, "A2", "处方点评抽查的处方号有误", unit="C03", engine=engine)
+    unit = _app(url, "unit", monkeypatch)
+    unit.switch_page("pages/my_unit.py").run()
+    unit.selectbox(key="own_scheme").set_value(KEY).run()
+    unit.selectbox(key=f"own_period_{KEY}_month").set_value(P).run()
+    assert not unit.exception, unit.exception
+    lines = [e.value for e in [*unit.success, *unit.info] if e.value.startswith("申诉 #")]
+    assert len(lines) == 2
+    assert all(line.count("维持原结果") <= 1 and line.count("待处理") <= 1 for line in lines), lines
+    assert any("· 维持原结果（" in line for line in lines) and any("· 待处理：" in line for line in lines)
