@@ -67,6 +67,8 @@ running = window is not None and window.state(today) != "ended"
 if actor.can("publicity.manage"):
     if pub is None:
         st.warning("本期考核结果尚未审定发布，发布后才能公示。")
+    elif get_period(label).locked:  # the service refuses it: no form that can only fail
+        st.caption(md_escape(f"{period_name(label)}已锁定，不能再发起公示。"))
     elif not running:
         with st.form("publicity_start"):
             c = st.columns(2)

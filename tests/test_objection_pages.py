@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from test_pages import choose, signed_in_app
 
 from services.objections import objection_queue, own_objections, raise_objection, uphold
+from services.periods import lock_period
 from services.publicity import current_publicity, start_publicity
 from services.rectification import create_task
 from storage.db import make_engine
@@ -232,3 +233,16 @@ def test_the_units_result_page_names_each_objections_status_once(url: str, monke
     assert len(lines) == 2
     assert all(line.count("维持原结果") <= 1 and line.count("待处理") <= 1 for line in lines), lines
     assert any("· 维持原结果（" in line for line in lines) and any("· 待处理：" in line for line in lines)
+
+
+def test_a_locked_period_offers_no_publicity_to_start(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in the browser: after the lock the page still offered 「发起公示」, which could only fail."""
+    engine = make_engine(url)
+    lock_period(P, "管理员", "公示结束，申诉已处理完毕", engine=engine)
+    engine.dispose()
+    admin = _app(url, "admin", monkeypatch)
+    choose(admin, KEY, P)
+    admin.switch_page("pages/publicity.py").run()
+    assert not admin.exception, admin.exception
+    assert not any(b.label == "发起公示" for b in admin.button)
+    assert "2025年12月已锁定，不能再发起公示。" in texts(admin)
