@@ -70,7 +70,8 @@ if required:
 # -- upload ----------------------------------------------------------------------------------
 st.subheader("上传材料")
 if state.locked:
-    st.warning(f"{md_escape(state.name)}已锁定（{md_escape(state.state_text)}），不能上传或删除证明材料。")
+    # state_text reads 「已锁定（谁 于 何时；原因：…）」 itself: not wrapped in a second 已锁定（…）.
+    st.warning(f"{md_escape(state.name)}{md_escape(state.state_text)}，不能上传或删除证明材料。")
 else:
     nonce = st.session_state.setdefault("ev_nonce", 0)
     with st.form(f"ev_upload_{nonce}"):

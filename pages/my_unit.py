@@ -127,7 +127,7 @@ def _cycle_sections(actor: Actor, key: str, period: str) -> None:
     if objections:
         st.subheader("本单位申诉")
         for o in objections:
-            line = f"申诉 #{o.id} · {o.item} · {o.status_name}：{o.outcome_text}"
+            line = f"申诉 #{o.id} · {o.item} · {o.outcome_text}"  # it opens with the status itself
             (st.info if o.status == "open" else st.success)(md_escape(line))
         st.page_link("pages/unit_objections.py", label="查看申诉详情", icon=":material/arrow_forward:")
     tasks = [t for t in my_tasks(by=actor) if t.scheme_key in (key, None)]

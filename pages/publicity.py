@@ -67,6 +67,8 @@ running = window is not None and window.state(today) != "ended"
 if actor.can("publicity.manage"):
     if pub is None:
         st.warning("本期考核结果尚未审定发布，发布后才能公示。")
+    elif get_period(label).locked:  # the service refuses it: no form that can only fail
+        st.caption(md_escape(f"{period_name(label)}已锁定，不能再发起公示。"))
     elif not running:
         with st.form("publicity_start"):
             c = st.columns(2)
@@ -151,9 +153,14 @@ for o in open_ones:
                     done(f"申诉 #{o.id} 已处理：维持原结果。单位已收到答复。")
                 else:
                     out = correct(o.id, new_value, reply, by=actor)  # type: ignore[arg-type]
-                    done(
-                        f"申诉 #{o.id} 已更正为 {fmt(out.new_value, 6)}（提交 #{out.correction_submission_id}）。"
+                    # Only a publisher can open 「审定发布」: anyone else is told who does it.
+                    then = (
                         "请到「审定发布」复核后重新发布，总分、排名和通报才会改变。"
+                        if actor.can("publish")
+                        else "须由管理员在「审定发布」复核后重新发布，总分、排名和通报才会改变；已通过站内消息通知管理员。"
+                    )
+                    done(
+                        f"申诉 #{o.id} 已更正为 {fmt(out.new_value, 6)}（提交 #{out.correction_submission_id}）。{then}"
                     )
             except ServiceError as exc:
                 st.error(md_lines(exc))
@@ -166,13 +173,19 @@ if decided:
                 "编号": [o.id for o in decided],
                 "单位": [o.unit_name for o in decided],
                 "指标": [o.item for o in decided],
-                "理由": [o.reason for o in decided],
                 "结果": [o.status_name for o in decided],
                 "答复与说明": [o.outcome_text for o in decided],
+                "理由": [o.reason for o in decided],
             }
         ),
         hide_index=True,
         width="stretch",
+        # The outcome first and wide: at 1366×768 the last columns are scrolled out of sight.
+        column_config={
+            "编号": st.column_config.NumberColumn(width="small"),
+            "结果": st.column_config.TextColumn(width="small"),
+            "答复与说明": st.column_config.TextColumn(width="large"),
+        },
     )
     for o in decided:
         if o.attachments:

@@ -28,7 +28,7 @@ from services.rectification import (
 from ui.filters import current
 from ui.guard import page_guard
 from ui.safe_table import show_table
-from ui.task_view import show_task, task_table
+from ui.task_view import show_task, status_text, task_table
 from ui.text import md_escape, md_lines
 
 actor = page_guard()
@@ -89,7 +89,8 @@ with listing:
 
     if tasks:
         st.subheader("任务详情")
-        by_id = {t.id: t for t in tasks}
+        # Those waiting for acceptance first: they are what a manager opens this page to do.
+        by_id = {t.id: t for t in sorted(tasks, key=lambda t: t.status != "submitted")}
         asked = st.query_params.get("task", "")  # a message's link: pages/tasks.py?task=<id>
         if asked != st.session_state.get("_tasks_asked"):
             st.session_state["_tasks_asked"] = asked
@@ -98,7 +99,7 @@ with listing:
         chosen = st.selectbox(
             "选择任务",
             list(by_id),
-            format_func=lambda i: f"#{i} {by_id[i].unit_name} · {by_id[i].title}",
+            format_func=lambda i: f"#{i} {by_id[i].unit_name} · {by_id[i].title}（{status_text(by_id[i])}）",
             key="tasks_chosen",
         )
         try:

@@ -21,6 +21,9 @@ from ui.safe_table import show_table
 from ui.text import md_escape, md_lines
 
 NOTICE = "unit_objection_notice"
+# Bumped after each objection raised: the uploader under a new key starts empty, so the files of
+# the last objection are not sent again with the next one.
+FORM_ROUND = "unit_obj_round"
 
 actor = page_guard()
 st.title("申诉")
@@ -106,7 +109,7 @@ else:
                 f"证明材料（可选，最多 {MAX_ATTACHMENTS} 个，每个不超过 {max_bytes() / 1024 / 1024:g} MB；{ACCEPTED_TEXT}）",
                 type=None,
                 accept_multiple_files=True,
-                key="unit_obj_files",
+                key=f"unit_obj_files_{st.session_state.get(FORM_ROUND, 0)}",
             )
             submit = st.form_submit_button("提交申诉", type="primary")
         if submit:
@@ -119,6 +122,7 @@ else:
             else:
                 st.session_state[NOTICE] = f"申诉 #{o.id} 已提交（{o.item}），考核组处理后会通过站内消息告知结果。"
                 st.session_state.pop("unit_obj_reason", None)
+                st.session_state[FORM_ROUND] = st.session_state.get(FORM_ROUND, 0) + 1
                 st.rerun()
 
 # -- the unit's objections ------------------------------------------------------------------------

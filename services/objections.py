@@ -38,7 +38,7 @@ from services.attachments import AttachmentInfo, listed
 from services.attachments import store as store_attachment
 from services.catalog import version_info
 from services.errors import Conflict, InvalidInput, NotFound
-from services.permissions import Actor, check, name_of, refusal, require_scope
+from services.permissions import ROLE_PERMISSIONS, Actor, check, name_of, refusal, require_scope
 from services.publicity import latest_window, window_is_open
 from services.publishing import published_results, published_values_in
 from services.submissions import import_values, rollback
@@ -119,7 +119,9 @@ class ObjectionInfo:
             if self.correction_published
             else "更正已计入本期数据，待重新审定发布后总分和排名随之改变。"
         )
-        return f"已更正为 {_fmt(self.new_value)}{who}。答复：{self.reply}。{when}"
+        # The reply usually ends a sentence itself: one full stop, not 「计分。。更正…」.
+        reply = self.reply.rstrip().rstrip("。.；;，,")
+        return f"已更正为 {_fmt(self.new_value)}{who}。答复：{reply}。{when}"
 
 
 def points_text(x: float, decimals: int) -> str:
@@ -359,6 +361,14 @@ def _own_unit(who: Actor | None, unit: str | None) -> str:
     return unit
 
 
+def _publishers(session: Session, who: Actor | None) -> list[int]:
+    """Active accounts that can open 「审定发布」 (the roles with 'publish'), except the one correcting."""
+    roles = [r for r, perms in ROLE_PERMISSIONS.items() if "publish" in perms]
+    rows = session.scalars(select(Account.id).where(Account.role.in_(roles), Account.active))
+    me = getattr(who, "account_id", None)
+    return [a for a in rows if a != me]
+
+
 def _deciders(session: Session, scheme_key: str, category: str) -> list[int]:
     """Accounts that can decide an objection of this scheme and unit category."""
     rows = session.execute(
@@ -588,6 +598,13 @@ def _decide(
             session, "objection", f"申诉已处理：{where}指标 {info.item}", info.outcome_text, units=[unit],
             link="pages/unit_objections.py",
         )  # fmt: skip
+        if outcome == "corrected":  # the change waits for a publisher, who must hear of it
+            messages.notify(
+                session, "objection", f"申诉更正待重新发布：{where}",
+                f"{user} 将 {unit} 的指标 {info.item} 更正为 {_fmt(new_value)}（申诉 #{o.id}），"
+                "请在「审定发布」复核后重新发布。",
+                accounts=_publishers(session, who), link="pages/publish.py",
+            )  # fmt: skip
         return info
 
     try:

@@ -365,6 +365,13 @@ def _fmt(x: float, decimals: int = 2) -> str:
     return fmt(float(x), decimals)
 
 
+def _points(x: float, decimals: int) -> str:
+    """Points as every page shows them: the scheme's decimals, zeros kept (失 4.00 分, not 失 4 分)."""
+    from scoring import round_half_up
+
+    return f"{round_half_up(float(x), decimals):.{decimals}f}"
+
+
 def suggestions(
     scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None
 ) -> list[Suggestion]:
@@ -391,7 +398,9 @@ def suggestions(
         if bool(r.bottom):
             reason = str(getattr(r, "bottom_reason", "") or "")
             consequence = str(getattr(r, "consequence", "") or "")
-            detail = f"{where}总分 {_fmt(r.total, scheme.decimals)} 分，列入末位" + (f"（{reason}）" if reason else "")
+            detail = f"{where}总分 {_points(r.total, scheme.decimals)} 分，列入末位" + (
+                f"（{reason}）" if reason else ""
+            )
             detail += f"。{consequence}" if consequence else ""
             out.append(Suggestion(r.unit, names[r.unit], categories[r.unit], "bottom", None,
                                   f"{period_name(period)}考核列入末位整改", detail + "。请分析原因，制定并落实整改措施。"))  # fmt: skip
@@ -410,11 +419,11 @@ def suggestions(
             title = f"未达标整改：{leaf.name}"
             detail = (
                 f"{where}「{leaf.name}」实际 {_fmt(r.value, leaf.decimals)}{leaf.unit}，目标 {sign} "
-                f"{_fmt(leaf.target, leaf.decimals)}{leaf.unit}，失 {_fmt(r.lost)} 分。请制定措施，限期达标。"
+                f"{_fmt(leaf.target, leaf.decimals)}{leaf.unit}，失 {_points(r.lost, scheme.decimals)} 分。请制定措施，限期达标。"
             )
         elif method == "deduction" and r.applicable and r.lost > 1e-9:
             title = f"扣分整改：{leaf.name}"
-            detail = f"{where}「{leaf.name}」扣 {_fmt(r.lost)} 分。请针对扣分问题逐项整改。"
+            detail = f"{where}「{leaf.name}」扣 {_points(r.lost, scheme.decimals)} 分。请针对扣分问题逐项整改。"
         else:
             continue
         out.append(Suggestion(unit, names[unit], categories[unit], method, code, title, detail))

@@ -185,7 +185,7 @@ def test_journey_1_publicity_objection_correction_lock(page, browser, server: st
         assessor.get_by_label("答复（必填，单位可见）").fill("经核实，核查记录属实，按更正后的数值计分。")
         assessor.get_by_role("button", name="提交处理结果").click()
         settle(assessor)
-        assessor.get_by_text("请到「审定发布」复核后重新发布").wait_for()
+        assessor.get_by_text("须由管理员在「审定发布」复核后重新发布").wait_for()
         shot(assessor, "cycle_3_assessor_corrected")
     finally:
         context.close()

@@ -17,6 +17,7 @@ from test_pages import choose, signed_in_app
 
 from services.catalog import list_units
 from services.evidence import attach_evidence, evidence_items
+from services.periods import lock_period
 from services.permissions import Actor, page_allowed
 from storage.db import make_engine, reading
 from storage.models import Attachment
@@ -154,3 +155,13 @@ def test_the_upload_page_lists_a_scoring_value_without_evidence_and_imports_noth
     assert "无书面材料不得分" in errors["问题"].iloc[0] and "C01" in errors["问题"].iloc[0]
     assert not any(b.label == "确认导入" for b in at.button)
     assert len(history(KEY, period, engine=engine)) == 0
+
+
+def test_a_locked_period_says_so_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in the browser: 「2025年12月已锁定（已锁定（演示管理员 于 …））」."""
+    lock_period(P, "管理员", "公示结束，申诉已处理完毕", engine=engine)
+    code = evidence_items(KEY, P, engine=engine)[0].code
+    at = _open(_app(engine, "admin", monkeypatch), "C01", code)
+    (said,) = [w.value for w in at.warning if "不能上传或删除证明材料" in w.value]
+    assert said.count("已锁定") == 1 and "原因：公示结束，申诉已处理完毕" in said, said
+    assert not at.get("file_uploader")

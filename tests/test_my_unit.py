@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from google.protobuf import text_format
 from sqlalchemy import Engine
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 from test_pages import APP, DEMO_USER, _as_a_running_server, choose, demo_url, login  # noqa: F401
 
@@ -338,3 +339,12 @@ def test_the_unit_page_of_a_period_that_cannot_be_scored_names_no_other_unit(
     assert not unit_app.metric and not unit_app.get("download_button")
     text = rendered(unit_app)
     assert not [x for x in names if x in text]
+
+
+def test_the_rank_tile_draws_no_arrow_of_its_own(unit_app: AppTest) -> None:
+    """Found in the browser: the tile's text already says ↓3 / ↑1 / —, and Streamlit drew an up
+    arrow beside every one of them (「↑ ↓3」 for a unit that fell three places, 「↑ —」 for none)."""
+    for period in ("2025-09", "2025-12"):  # the demo unit fell three places in September; none in December
+        at = own_period(unit_app, period)
+        rank = next(m for m in at.metric if m.label == "同类名次")
+        assert rank.proto.delta in {"↓3", "—"} and rank.proto.direction == MetricProto.MetricDirection.NONE

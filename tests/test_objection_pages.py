@@ -4,6 +4,7 @@ administrator corrects it, the unit reads the outcome; the lock waits for the wi
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_pages import choose, signed_in_app
 
-from services.objections import objection_queue, own_objections, raise_objection
+from services.objections import objection_queue, own_objections, raise_objection, uphold
+from services.periods import lock_period
 from services.publicity import current_publicity, start_publicity
 from services.rectification import create_task
 from storage.db import make_engine
@@ -141,3 +143,106 @@ def test_the_units_result_page_lists_its_objections_and_open_tasks_first(
     assert "本单位申诉" in [h.value for h in unit.subheader] and "A1 门诊服务规范 · 待处理" in shown
     tasks = next(d.value for d in unit.dataframe if "整改任务" in d.value.columns)
     assert list(tasks["整改任务"]) == ["门诊处方点评不到位"]  # never another unit's task
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_the_files_of_one_objection_are_not_sent_again_with_the_next(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in the browser: after 「提交申诉」 the uploader kept the photo, and the unit's next
+    objection on another item carried it again without the unit choosing it."""
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    unit = _app(url, "unit", monkeypatch)
+    unit.switch_page("pages/unit_objections.py").run()
+    unit.selectbox(key="unit_obj_code").set_value("A1")
+    unit.text_area(key="unit_obj_reason").input("门诊服务规范现场检查漏看了整改台账")
+    unit.get("file_uploader")[0].set_value(("记录.png", _png(), "image/png"))
+    next(b for b in unit.button if b.label == "提交申诉").click().run()
+    assert not unit.exception, unit.exception
+    assert "已提交" in texts(unit)
+
+    unit.selectbox(key="unit_obj_code").set_value("A2")
+    unit.text_area(key="unit_obj_reason").input("处方点评抽查的处方号有误")
+    next(b for b in unit.button if b.label == "提交申诉").click().run()
+    assert not unit.exception, unit.exception
+    by_code = {o.code: o for o in own_objections(unit="C03", engine=engine)}
+    assert [a.file_name for a in by_code["A1"].attachments] == ["记录.png"]
+    assert by_code["A2"].attachments == ()
+    engine.dispose()
+
+
+def test_an_assessor_who_corrects_is_not_sent_to_a_page_it_cannot_open(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only administrators open 「审定发布」: the assessor's confirmation says who republishes."""
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    o = raise_objection(KEY, P, "A1", "门诊服务规范现场检查漏看了整改台账", unit="C03", engine=engine)
+    assessor = _app(url, "assessor", monkeypatch)
+    choose(assessor, KEY, P)
+    assessor.switch_page("pages/publicity.py").run()
+    assessor.radio(key=f"obj_choice_{o.id}").set_value("更正数值")
+    assessor.number_input(key=f"obj_value_{o.id}").set_value(10)
+    assessor.text_area(key=f"obj_reply_{o.id}").input("经复核台账，门诊服务规范应得满分")
+    next(b for b in assessor.button if b.label == "提交处理结果").click().run()
+    assert not assessor.exception, assessor.exception
+    shown = texts(assessor)
+    assert "已更正为 10" in shown and "须由管理员在「审定发布」复核后重新发布" in shown
+    assert "请到「审定发布」" not in shown
+    engine.dispose()
+
+
+def test_the_decided_table_shows_the_outcome_before_the_reason(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found at 1366×768: with the reason before it, 答复与说明 was scrolled out of the table."""
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    o = raise_objection(KEY, P, "A1", "门诊服务规范现场检查漏看了整改台账", unit="C03", engine=engine)
+    uphold(o.id, "现场检查记录属实，维持原结果", engine=engine)
+    admin = _app(url, "admin", monkeypatch)
+    choose(admin, KEY, P)
+    admin.switch_page("pages/publicity.py").run()
+    assert not admin.exception, admin.exception
+    table = next(d for d in admin.dataframe if "答复与说明" in d.value.columns)
+    assert list(table.value.columns) == ["编号", "单位", "指标", "结果", "答复与说明", "理由"]
+    assert json.loads(table.proto.columns)["答复与说明"]["width"] == "large"
+    assert "现场检查记录属实" in table.value["答复与说明"].iloc[0]
+    engine.dispose()
+
+
+def test_the_units_result_page_names_each_objections_status_once(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in the browser: 「维持原结果：维持原结果（…）」 and 「待处理：待处理：…」."""
+    engine = make_engine(url)
+    start_publicity(KEY, P, engine=engine)
+    kept = raise_objection(KEY, P, "A1", "门诊服务规范现场检查漏看了整改台账", unit="C03", engine=engine)
+    uphold(kept.id, "现场检查记录属实", engine=engine)
+    raise_objection(KEY, P, "A2", "处方点评抽查的处方号有误", unit="C03", engine=engine)
+    unit = _app(url, "unit", monkeypatch)
+    unit.switch_page("pages/my_unit.py").run()
+    unit.selectbox(key="own_scheme").set_value(KEY).run()
+    unit.selectbox(key=f"own_period_{KEY}_month").set_value(P).run()
+    assert not unit.exception, unit.exception
+    lines = [e.value for e in [*unit.success, *unit.info] if e.value.startswith("申诉 #")]
+    assert len(lines) == 2
+    assert all(line.count("维持原结果") <= 1 and line.count("待处理") <= 1 for line in lines), lines
+    assert any("· 维持原结果（" in line for line in lines) and any("· 待处理：" in line for line in lines)
+
+
+def test_a_locked_period_offers_no_publicity_to_start(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in the browser: after the lock the page still offered 「发起公示」, which could only fail."""
+    engine = make_engine(url)
+    lock_period(P, "管理员", "公示结束，申诉已处理完毕", engine=engine)
+    engine.dispose()
+    admin = _app(url, "admin", monkeypatch)
+    choose(admin, KEY, P)
+    admin.switch_page("pages/publicity.py").run()
+    assert not admin.exception, admin.exception
+    assert not any(b.label == "发起公示" for b in admin.button)
+    assert "2025年12月已锁定，不能再发起公示。" in texts(admin)

@@ -253,3 +253,27 @@ def test_a_correction_racing_another_decision_is_withdrawn(
         correct(o.id, 50, "更正", by=ADMIN, engine=db.engine)
     assert db.current(P)[("U1", "D1", "")] == 40  # the duplicate correction was withdrawn
     assert own_objections(by=U1, engine=db.engine)[0].status == "upheld"
+
+
+def test_a_correction_tells_the_publishers_and_an_uphold_does_not(on_publicity: SmallDb) -> None:
+    """An assessor's correction waits for 审定发布, which only an administrator can open: the
+    administrators are told (not the assessor who corrected)."""
+    db = on_publicity
+    admin = create_account("gly", "管理员丙", "admin", "secret-pass-123", engine=db.engine)
+    kept = raise_objection("t", P, "K1", "扣分有误", by=U1, engine=db.engine)
+    uphold(kept.id, "督查记录属实", by=ASSESSOR, engine=db.engine)
+    changed = raise_objection("t", P, "D1", "D1 应为 50 分", by=U1, engine=db.engine)
+    correct(changed.id, 50, "核实后更正", by=ASSESSOR, engine=db.engine)
+    with reading(db.engine) as s:
+        told = s.scalars(select(Message).where(Message.title.contains("待重新发布"))).all()
+        kp = s.scalar(select(Account.id).where(Account.username == "kp"))
+    assert {m.account_id for m in told} == {admin.account_id} and kp != admin.account_id
+    assert "D1" in told[0].body and "50" in told[0].body and told[0].link == "pages/publish.py"
+
+
+def test_a_reply_ending_its_own_sentence_is_not_followed_by_a_second_full_stop(on_publicity: SmallDb) -> None:
+    db = on_publicity
+    o = raise_objection("t", P, "D1", "D1 应为 50 分", by=U1, engine=db.engine)
+    done = correct(o.id, 50, "经核实，按更正后的数值计分。", by=ASSESSOR, engine=db.engine)
+    assert "答复：经核实，按更正后的数值计分。更正已计入本期数据" in done.outcome_text
+    assert "。。" not in done.outcome_text

@@ -5,6 +5,7 @@ submission with evidence, acceptance and return, overdue, reminders sent once, t
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -411,3 +412,16 @@ def test_a_title_of_the_longest_length_still_reaches_the_unit(world: World) -> N
     assert len(title) == 200 and title.startswith("新的整改任务：整") and title.endswith("…")
     with pytest.raises(InvalidInput, match="最多 200 个字"):
         rect.create_task("U2", long + "改", today=TODAY, by=world.admin, engine=world.engine)
+
+
+def test_suggestions_give_points_to_the_schemes_decimals(world: World) -> None:
+    """Found in the browser: 「失 4 分」「扣 1 分」 where every other page shows 4.00 and 1.00."""
+    found = rect.suggestions("r", P, by=world.admin, engine=world.engine)
+    d = 2  # the test scheme's decimals
+    for s in found:
+        if s.source in ("target", "deduction"):
+            shown = re.search(r"[失扣] ([0-9.]+) 分", s.detail)
+            assert shown and len(shown.group(1).split(".")[1]) == d, s.detail
+    bottom = next(s for s in found if s.source == "bottom")
+    total = re.search(r"总分 ([0-9.]+) 分", bottom.detail)
+    assert total and len(total.group(1).split(".")[1]) == d, bottom.detail

@@ -233,3 +233,24 @@ def test_a_unit_account_opening_the_managers_url_gets_no_task_list(url: str, mon
     unit.switch_page("pages/my_tasks.py").run()
     assert not unit.exception, unit.exception
     assert "北关街道" not in _texts(unit) and any("没有整改任务" in i.value for i in unit.info)
+
+
+def test_a_manager_finds_the_task_to_accept_first_and_its_status_in_view(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found at 1366×768: the details opened on a task still with the unit, the one waiting for
+    acceptance further down the list; and 状态 / 逾期 were the table's last columns, cut off."""
+    _task(url)
+    waiting = _task(url, source="other")
+    engine = make_engine(url)
+    unit = Actor(0, "demo-unit", "演示单位", "unit", unit_code="C03", unit_name="西城街道社区卫生服务中心")
+    rect.submit_task(waiting.id, "已完成随访 120 人次", [("随访.png", png())], by=unit, engine=engine)
+    engine.dispose()
+    at = _app(url, "assessor", monkeypatch)
+    at.switch_page("pages/tasks.py").run()
+    _ok(at)
+    chosen = at.selectbox(key="tasks_chosen")
+    assert chosen.value == waiting.id and chosen.options[0].endswith("（已提交，待验收）")
+    columns = list(at.dataframe[0].value.columns)
+    assert columns.index("状态") < columns.index("考核") and columns.index("逾期") < columns.index("来源")
+    assert any(b.label == "验收通过" for b in at.button)

@@ -30,11 +30,12 @@ def task_table(tasks: list[TaskInfo], *, with_unit: bool = True) -> Styler:
             "编号": [t.id for t in tasks],
             **({"单位": [t.unit_name for t in tasks]} if with_unit else {}),
             "整改任务": [t.title for t in tasks],
-            "来源": [t.source_name for t in tasks],
-            "考核": [t.where.replace("「", "").replace("」", " ") or "—" for t in tasks],
-            "整改期限": [f"{t.deadline:%Y-%m-%d}" for t in tasks],
+            # Where it stands before where it came from: at 1366×768 the last columns are cut off.
             "状态": [status_text(t) for t in tasks],
             "逾期": [OVERDUE if t.overdue else "" for t in tasks],
+            "整改期限": [f"{t.deadline:%Y-%m-%d}" for t in tasks],
+            "来源": [t.source_name for t in tasks],
+            "考核": [t.where.replace("「", "").replace("」", " ") or "—" for t in tasks],
         }
     )
 

@@ -28,6 +28,7 @@ def unit_tiles(row: pd.Series, decimals: int, peer_median: float, peer_best: flo
         None if pd.isna(row.get("delta_rank")) else rank_arrow(row["delta_rank"]),
         border=True,
         delta_color="off",
+        delta_arrow="off",  # the text carries its own ↑/↓ (Streamlit would draw ↑ beside 「↓3」)
     )
     c[2].metric("等级", md_escape(row["grade"]), border=True)
     c[3].metric("同类中位数", f"{peer_median:.{d}f}", border=True, help="本单位所在类别各单位总分的中位数")
