@@ -136,8 +136,10 @@ def test_each_role_opens_exactly_its_pages_by_url_and_sees_only_them_in_the_menu
         shown = heading(at)
         if stem(page) in OPENS[role]:
             assert TITLES[stem(page)] in shown, (role, page, shown)
-        else:
-            assert TITLES[stem(page)] not in shown and shown == home, (role, page, shown)
+        else:  # issue 21: 「无权访问本页」 in Chinese, not Streamlit's English "Page not found" dialog
+            assert TITLES[stem(page)] not in shown and shown == "无权访问本页", (role, page, shown)
+            assert any("无权访问本页" in e.value for e in at.error), (role, page)
+            assert not at.dataframe, (role, page)  # nothing of the page itself
 
 
 @pytest.mark.parametrize("role", ROLES)
