@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from scoring.periods import period_name
 from services import audit, messages
-from services._db import local_time, local_today, read, write
+from services._db import local_time, local_today, read, scheme_name_lookup, write
 from services.catalog import version_info
 from services.errors import Conflict, InvalidInput, NotFound
 from services.periods import _refuse_unreviewed, period_row, refuse_if_locked
@@ -188,7 +188,7 @@ def start_publicity(
     Raises Forbidden, NotFound (no data), Conflict (not published; a window still running), PeriodLocked.
     """
     who = check(by, "publicity.manage")
-    require_scope(who, "publicity.manage", scheme_key, ())
+    require_scope(who, "publicity.manage", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     user = name_of(who, actor.strip() or "（命令行）")
     today = local_today()
     first = starts_on or today
@@ -265,7 +265,7 @@ def end_publicity(
     """End the running (or not yet started) window early; the reason is required and audited.
     Objections already raised stay open until decided."""
     who = check(by, "publicity.manage")
-    require_scope(who, "publicity.manage", scheme_key, ())
+    require_scope(who, "publicity.manage", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     user = name_of(who, actor.strip() or "（命令行）")
     reason = (reason or "").strip()
     if not reason:

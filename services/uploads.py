@@ -141,7 +141,7 @@ def make_template(
     who = check(by, "upload")
     version = get_version(version_id, engine=engine)
     if who is not None:
-        require_scope(who, "upload", version.scheme_key, ())
+        require_scope(who, "upload", version.scheme_key, (), scheme_name=version.name)
     scheme = version.load()
     _check_period(scheme, period)
     with trusted():  # checked above: the reads act for that account, also on a download's thread
@@ -377,7 +377,7 @@ def _blocked(
 ) -> str | None:
     if who is not None:
         try:
-            require_scope(who, "upload", version.scheme_key, categories)
+            require_scope(who, "upload", version.scheme_key, categories, scheme_name=version.name)
         except Forbidden as exc:
             return str(exc)
     info = get_period(period, engine=engine)
