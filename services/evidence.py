@@ -119,7 +119,7 @@ def _unit_row(session: Session, unit: str, scheme: Scheme) -> tuple[int, str]:
         raise InvalidInput(f"单位「{unit}」已停用，未保存。")
     if scheme.categories and category not in scheme.categories:
         raise InvalidInput(
-            f"单位「{unit}」的类别「{category}」不在方案 {scheme.id} 的适用范围（{'、'.join(scheme.categories)}）内，未保存。"
+            f"单位「{unit}」的类别「{category}」不在方案「{scheme.name}」的适用范围（{'、'.join(scheme.categories)}）内，未保存。"
         )
     return unit_id, category
 

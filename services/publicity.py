@@ -200,7 +200,8 @@ def start_publicity(
         refuse_if_locked(p, "发起公示")
         a = _assessment(session, scheme_key, period)
         if a is None or a.scheme_version_id is None:
-            raise NotFound(f"{period_name(period)}（{period}）方案 {scheme_key} 没有任何数据，不能公示。")
+            name = scheme_name_lookup(scheme_key, session=session)() or scheme_key
+            raise NotFound(f"{period_name(period)}（{period}）方案「{name}」没有任何数据，不能公示。")
         where = _where(a.scheme.name, period)
         pub = session.scalars(
             select(Publication).where(Publication.assessment_id == a.id).order_by(Publication.seq.desc()).limit(1)

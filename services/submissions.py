@@ -110,7 +110,9 @@ def import_values(
     kind = check_label(period)
     if kind != scheme.period_type:
         names = {"month": "月度", "quarter": "季度", "year": "年度"}
-        raise InvalidInput(f"方案 {scheme.id} 按{names[scheme.period_type]}考核，不能导入到{names[kind]}期间 {period}")
+        raise InvalidInput(
+            f"方案「{scheme.name}」按{names[scheme.period_type]}考核，不能导入到{names[kind]}期间 {period}"
+        )
     values, problems = normalise(frame, period)
     if len(values):
         problems += value_problems(values, scheme, period)

@@ -73,7 +73,7 @@ def find_version(scheme_key: str, version: str | None = None, *, engine: Engine 
     for v in versions:
         if v.version == version:
             return v
-    raise NotFound(f"方案 {scheme_key} 没有版本 {version}（已登记：{'、'.join(v.version for v in versions)}）")
+    raise NotFound(f"方案「{versions[-1].name}」没有版本 {version}（已登记：{'、'.join(v.version for v in versions)}）")
 
 
 def scheme_units(version: SchemeVersionInfo, *, engine: Engine | None = None) -> pd.DataFrame:
