@@ -36,7 +36,12 @@ schemes = {v.scheme_key: v for v in list_schemes()}
 start = st.radio("从哪里开始", ["修改已有方案", "上传方案文件（YAML）"], horizontal=True, key="scheme_start")
 source = ""
 if start == "修改已有方案" and schemes:
-    key = st.selectbox("方案", list(schemes), format_func=lambda k: schemes[k].label, key="scheme_pick")
+    key = st.selectbox(
+        "方案",
+        list(schemes),
+        format_func=lambda k: f"{schemes[k].name}（版本 {schemes[k].version}）",
+        key="scheme_pick",
+    )
     source = latest_version(key).source
 else:
     uploaded = st.file_uploader("方案文件（.yaml）", type=None, key="scheme_file")  # refusals in Chinese below
