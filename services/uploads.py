@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from scoring import Scheme, ScoringInputError, score
 from scoring.periods import period_name, period_type
 from services import audit
-from services._db import read
+from services._db import local_today, read
 from services.catalog import SchemeVersionInfo, get_version, latest_version, list_units, scheme_versions
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.evidence import evidence_cell_errors
@@ -98,12 +98,11 @@ class PeriodOption:
 
 
 def _around(kind: str, today: dt.date) -> list[str]:
-    """Periods a user may be filling now: the last two years up to the next period."""
+    """Periods a user may be filling now: the last two years up to the current period (a period
+    that has not begun is not offered — a slip of the list would file scores under next month)."""
     if kind == "month":
-        out, y, m = [], today.year, today.month + 1
-        if m == 13:
-            y, m = y + 1, 1
-        for _ in range(26):
+        out, y, m = [], today.year, today.month
+        for _ in range(25):
             out.append(f"{y}-{m:02d}")
             y, m = (y - 1, 12) if m == 1 else (y, m - 1)
         return out
@@ -116,11 +115,12 @@ def _around(kind: str, today: dt.date) -> list[str]:
 def period_options(
     scheme_key: str, *, today: dt.date | None = None, engine: Engine | None = None
 ) -> list[PeriodOption]:
-    """Periods to upload into, newest first: those with values plus the recent ones, with their state."""
+    """Periods to upload into, newest first from the current period (the bureau's today): the
+    recent ones plus those with values, with their state."""
     kind = latest_version(scheme_key, engine=engine).period_type
     with_values = set(periods_with_values(scheme_key, engine=engine))
     locked = {p.label for p in list_periods(engine=engine) if p.locked}
-    labels = set(_around(kind, today or dt.date.today())) | with_values
+    labels = set(_around(kind, today or local_today())) | with_values
     labels = {lb for lb in labels if period_type(lb) == kind}
     return [PeriodOption(lb, lb in with_values, lb in locked) for lb in sorted(labels, reverse=True)]
 
