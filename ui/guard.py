@@ -200,7 +200,7 @@ def refused_page() -> None:
     role = f"（{actor.role_name}）" if actor is not None else ""
     st.title(REFUSED_TITLE)
     st.error(
-        f"您的账户{role}无权访问本页，此次访问已记录。请从左侧菜单选择可以访问的页面；如需此页面的权限，请联系管理员。"
+        f"您的账户{role}无权访问本页（此类访问会记入审计日志）。请从左侧菜单选择可以访问的页面；如需此页面的权限，请联系管理员。"
     )
 
 
