@@ -26,8 +26,8 @@ def open_by_url(at: AppTest, stem: str) -> AppTest:
 def test_a_page_the_role_may_not_open_says_so_in_chinese_and_is_audited(
     role: str,
     stem: str,
-    demo_url: str,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    demo_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     at = signed_in_app(demo_url, role, monkeypatch)
     open_by_url(at, stem)
