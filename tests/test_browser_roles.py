@@ -20,6 +20,9 @@ MENU = {
 }
 for _menu in MENU.values():  # 站内消息 (issue 20): every role has its own messages
     _menu.add("站内消息")
+for _role in ("admin", "assessor"):  # issue 20: 公示与申诉, 证明材料, 整改任务
+    MENU[_role] |= {"公示与申诉", "证明材料", "整改任务"}
+MENU["unit"] |= {"申诉", "本单位整改"}
 EVERY = set().union(*MENU.values())
 
 
