@@ -21,12 +21,25 @@ from ui.guard import page_guard
 from ui.safe_table import show_table
 from ui.text import md_lines
 
+NEW_ROLE = "viewer"  # a new account's role until another is chosen: the least privilege
+SCHEMES_PLACEHOLDER = "请选择负责的方案（非考核员不用选）"
+CATS_PLACEHOLDER = "不选则为方案内全部类别"
+
 actor = page_guard()
 st.title("账户管理")
 
 accounts = list_accounts(by=actor)
+scheme_names = {v.scheme_key: v.name for v in list_schemes()}
+
+
+def _scheme_labels(keys: str) -> str:
+    """「方案甲、方案乙」 for the stored 「key、key」 (a user never reads a scheme's key)."""
+    return "、".join(scheme_names.get(k, k) for k in keys.split("、") if k)
+
+
 show_table(
     accounts.assign(
+        schemes=accounts["schemes"].map(_scheme_labels),
         active=accounts["active"].map({True: "启用", False: "停用"}),
         locked=accounts["locked"].map({True: "锁定中", False: ""}),
         demo=accounts["demo"].map({True: "演示", False: ""}),
@@ -62,7 +75,6 @@ show_table(
 
 units = list_units(include_inactive=False)
 unit_names = dict(zip(units["code"], units["name"], strict=True))
-scheme_names = {v.scheme_key: v.label for v in list_schemes()}
 categories = list_categories()
 
 
@@ -81,14 +93,18 @@ with new_tab, st.form("new_account", clear_on_submit=False):
     c = st.columns(3)
     username = c[0].text_input("用户名（字母、数字、_ . @ -）")
     name = c[1].text_input("姓名")
-    role = c[2].selectbox("角色", list(ROLE_NAMES), format_func=ROLE_NAMES.get)
+    # The least privilege by default (领导: read-only, no unit needed): a form sent in haste never
+    # makes an administrator; that role is chosen on purpose.
+    role = c[2].selectbox("角色", list(ROLE_NAMES), list(ROLE_NAMES).index(NEW_ROLE), format_func=ROLE_NAMES.get)
     unit = st.selectbox(
         "所属单位（仅单位账户）",
         [None, *unit_names],
         format_func=lambda u: "—" if u is None else f"{unit_names[u]}（{u}）",
     )
-    schemes = st.multiselect("负责方案（仅考核员）", list(scheme_names), format_func=scheme_names.get)
-    cats = st.multiselect("负责类别（仅考核员；不选则为方案内全部类别）", categories)
+    schemes = st.multiselect(
+        "负责方案（仅考核员）", list(scheme_names), format_func=scheme_names.get, placeholder=SCHEMES_PLACEHOLDER
+    )
+    cats = st.multiselect("负责类别（仅考核员；不选则为方案内全部类别）", categories, placeholder=CATS_PLACEHOLDER)
     password = st.text_input(f"初始密码（至少 {MIN_PASSWORD} 位）", type="password", autocomplete="new-password")
     if st.form_submit_button("新建", type="primary"):
         try:
@@ -120,9 +136,18 @@ with edit_tab:
                 format_func=lambda u: "—" if u is None else f"{unit_names[u]}（{u}）",
             )
             mine = [s for s in row["schemes"].split("、") if s in scheme_names]
-            schemes = st.multiselect("负责方案（仅考核员）", list(scheme_names), mine, format_func=scheme_names.get)
+            schemes = st.multiselect(
+                "负责方案（仅考核员）",
+                list(scheme_names),
+                mine,
+                format_func=scheme_names.get,
+                placeholder=SCHEMES_PLACEHOLDER,
+            )
             cats = st.multiselect(
-                "负责类别（仅考核员）", categories, [c for c in row["categories"].split("、") if c in categories]
+                "负责类别（仅考核员）",
+                categories,
+                [c for c in row["categories"].split("、") if c in categories],
+                placeholder=CATS_PLACEHOLDER,
             )
             if st.form_submit_button("保存修改", type="primary"):
                 try:

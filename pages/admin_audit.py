@@ -9,6 +9,8 @@ import streamlit as st
 
 from services._db import DISPLAY_TZ
 from services.audit import ACTIONS, COLUMNS, audit_csv, audit_log
+from services.catalog import list_schemes
+from ui.audit_text import readable_message, readable_target
 from ui.downloads import download_button
 from ui.guard import page_guard
 from ui.safe_table import show_table
@@ -29,6 +31,11 @@ if isinstance(span, tuple) and len(span) == 2:
     until = datetime.combine(span[1] + timedelta(days=1), time.min, DISPLAY_TZ)
 filters = {"limit": int(limit), "action": actions or None, "actor": who.strip() or None, "since": since, "until": until}
 log = audit_log(**filters, by=actor)
+names = {v.scheme_key: v.name for v in list_schemes()}  # a user reads a scheme's name, not its key
+log = log.assign(
+    target=log["target"].map(lambda t: readable_target(str(t), names)),
+    message=log["message"].map(lambda m: readable_message(str(m), names)),
+)
 table = log[list(COLUMNS)].rename(columns=COLUMNS)
 st.caption(f"共 {len(table)} 条（最新在前）")
 show_table(table, hide_index=True, column_config={"内容": st.column_config.TextColumn(width="large")})

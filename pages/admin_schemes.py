@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from services._db import local_time
 from services.catalog import latest_version, list_schemes, register_scheme
 from services.errors import ServiceError
 from services.scheme_admin import check_draft, preview, versions_table
@@ -16,10 +17,11 @@ actor = page_guard()
 st.title("方案管理")
 
 st.subheader("已登记的方案版本")
+versions = versions_table(by=actor)
+versions = versions.assign(created_at=versions["created_at"].map(local_time)).drop(columns="scheme")  # name, not key
 show_table(
-    versions_table(by=actor).rename(
+    versions.rename(
         columns={
-            "scheme": "方案编号",
             "version": "版本",
             "name": "名称",
             "categories": "适用类别",
@@ -36,7 +38,12 @@ schemes = {v.scheme_key: v for v in list_schemes()}
 start = st.radio("从哪里开始", ["修改已有方案", "上传方案文件（YAML）"], horizontal=True, key="scheme_start")
 source = ""
 if start == "修改已有方案" and schemes:
-    key = st.selectbox("方案", list(schemes), format_func=lambda k: schemes[k].label, key="scheme_pick")
+    key = st.selectbox(
+        "方案",
+        list(schemes),
+        format_func=lambda k: f"{schemes[k].name}（版本 {schemes[k].version}）",
+        key="scheme_pick",
+    )
     source = latest_version(key).source
 else:
     uploaded = st.file_uploader("方案文件（.yaml）", type=None, key="scheme_file")  # refusals in Chinese below
@@ -46,7 +53,7 @@ else:
         except UnicodeDecodeError:
             st.error("方案文件不是 UTF-8 编码的文本，请用 UTF-8 保存后重新上传。")
 text = st.text_area(
-    "方案内容（YAML，格式见 docs/schemes.md；保存前请修改 version）",
+    "方案内容（YAML，格式见说明文档 `docs/schemes.md`；保存前请修改版本号 `version`）",
     source,
     height=360,
     key=f"scheme_text_{hash(source)}",
@@ -58,9 +65,7 @@ if not draft.ok:
     st.code("\n".join(draft.problems), language=None)
     st.stop()
 scheme = draft.scheme
-st.success(
-    f"校验通过：{md_escape(scheme.name)}（{md_escape(scheme.id)}）版本 {md_escape(scheme.version)}，共 {len(scheme.leaves)} 个评分细则。"
-)
+st.success(f"校验通过：{md_escape(scheme.name)} 版本 {md_escape(scheme.version)}，共 {len(scheme.leaves)} 个评分细则。")
 
 st.subheader("用最近一期数据预览")
 shown = preview(scheme, by=actor)

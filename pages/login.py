@@ -12,17 +12,21 @@ from services.accounts import (
     has_accounts,
     oidc_enabled,
 )
+from services.branding import bureau_name, product_name
 from services.errors import ServiceError
 from services.login_throttle import PAIR_PAUSE
 from services.password_rules import RULES_TEXT
 from ui import auth_routes
 from ui.client import client_address
 from ui.guard import NOTICE_KEY, current_actor, page_guard, start_session
+from ui.text import md_escape
 
 page_guard()
 if current_actor() is not None:  # already signed in (e.g. the login URL opened again)
     st.switch_page("app.py")
 
+# Who runs this installation and what it is, before anything is asked (ASSESS_BUREAU_NAME, ASSESS_PRODUCT_NAME).
+st.subheader(md_escape(f"{bureau_name()} · {product_name()}"), anchor=False)
 st.title("登录")
 notice = st.session_state.pop(NOTICE_KEY, None)
 if notice:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from services.accounts import MIN_PASSWORD, change_password
+from services.catalog import list_schemes
 from services.errors import ServiceError
 from services.password_rules import RULES_TEXT
 from services.permissions import PERMISSIONS
@@ -17,9 +18,9 @@ st.text(f"用户名：{actor.username}\n姓名：{actor.display_name}\n角色：
 if actor.unit_code:
     st.text(f"所属单位：{actor.unit_name}（{actor.unit_code}）")
 if actor.role == "assessor":
-    st.text(
-        f"负责方案：{'、'.join(actor.schemes) or '（未分配）'}\n负责类别：{'、'.join(actor.categories) or '方案内全部类别'}"
-    )
+    names = {v.scheme_key: v.name for v in list_schemes()}  # the names people know, not the keys
+    schemes = "、".join(names.get(k, k) for k in actor.schemes)
+    st.text(f"负责方案：{schemes or '（未分配）'}\n负责类别：{'、'.join(actor.categories) or '方案内全部类别'}")
 st.caption("可以：" + "、".join(PERMISSIONS[p] for p in PERMISSIONS if actor.can(p)))
 
 st.subheader("修改密码")

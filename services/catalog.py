@@ -368,7 +368,7 @@ def register_scheme(
             uses = version_in_use(session, taken.id)
             if uses:
                 raise Conflict(
-                    f"方案 {scheme.id} 的版本 {scheme.version} 已有 {uses} 次提交或计算结果使用，内容不能再修改。"
+                    f"方案「{scheme.name}」的版本 {scheme.version} 已有 {uses} 次提交或计算结果使用，内容不能再修改。"
                     f"请把方案文件中的 version 改为新的版本号（例如 {scheme.version}.1）后再登记。"
                 )
             old = taken.sha256

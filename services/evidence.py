@@ -25,7 +25,7 @@ from scoring import Scheme
 from scoring.inputs import input_columns
 from scoring.periods import period_name
 from services import audit
-from services._db import read, write
+from services._db import read, scheme_name_lookup, write
 from services.attachments import AttachmentInfo, listed, store
 from services.catalog import SchemeVersionInfo, version_info
 from services.errors import Conflict, InvalidInput, NotFound
@@ -119,7 +119,7 @@ def _unit_row(session: Session, unit: str, scheme: Scheme) -> tuple[int, str]:
         raise InvalidInput(f"单位「{unit}」已停用，未保存。")
     if scheme.categories and category not in scheme.categories:
         raise InvalidInput(
-            f"单位「{unit}」的类别「{category}」不在方案 {scheme.id} 的适用范围（{'、'.join(scheme.categories)}）内，未保存。"
+            f"单位「{unit}」的类别「{category}」不在方案「{scheme.name}」的适用范围（{'、'.join(scheme.categories)}）内，未保存。"
         )
     return unit_id, category
 
@@ -155,7 +155,7 @@ def attach_evidence(
     stored), PeriodLocked, Forbidden (no evidence.attach, or an assessor outside scope), NotFound.
     """
     who = check(by, "evidence.attach")
-    require_scope(who, "evidence.attach", scheme_key, ())
+    require_scope(who, "evidence.attach", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     kind = check_label(period)
     unit, code, note = unit.strip(), code.strip(), note.strip()
     if len(note) > MAX_NOTE:
@@ -179,7 +179,7 @@ def attach_evidence(
         p = period_row(session, period, lock="share")
         refuse_if_locked(p, "上传证明材料")
         unit_id, category = _unit_row(session, unit, scheme)
-        require_scope(who, "evidence.attach", scheme_key, (category,))
+        require_scope(who, "evidence.attach", scheme_key, (category,), scheme_name=version.name)
         assessment_id = _assessment_id(session, scheme_key, p)
         row = store(
             session, owner_kind="item", unit_id=unit_id, file_name=file_name, data=data, uploaded_by=user,
@@ -223,7 +223,9 @@ def remove_evidence(
         if hit is None:
             raise NotFound(f"证明材料 {attachment_id} 不存在（可能已被删除）。")
         a, unit, category, scheme_key, period = hit
-        require_scope(who, "evidence.attach", scheme_key, (category,))
+        require_scope(
+            who, "evidence.attach", scheme_key, (category,), scheme_name=scheme_name_lookup(scheme_key, session=session)
+        )
         refuse_if_locked(period_row(session, period, lock="share"), "删除证明材料")
         message = f"删除单位「{unit}」{period_name(period)}（{period}）指标 {a.code} 的证明材料「{a.file_name}」，原因：{reason}"
         audit.record(
@@ -270,7 +272,7 @@ def period_evidence(
     """The item evidence of a scheme's period (one unit's, if given), for the 证明材料 page. An
     assessor sees the units of their categories only."""
     who = check(by, "evidence.attach")
-    require_scope(who, "evidence.attach", scheme_key, ())
+    require_scope(who, "evidence.attach", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
 
     def work(session: Session) -> list[AttachmentInfo]:
         ref = find_assessment(session, scheme_key, period)

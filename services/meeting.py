@@ -23,7 +23,7 @@ from scoring import Results, Scheme, ScoringInputError
 from scoring.periods import period_name
 from scoring.settlement import SettlementError, settle
 from services import audit
-from services._db import DISPLAY_TZ, engine_or_default, write
+from services._db import DISPLAY_TZ, engine_or_default, scheme_name_lookup, write
 from services.catalog import list_units
 from services.dashboard import PeriodView, period_view
 from services.errors import InvalidInput, NotFound
@@ -145,10 +145,11 @@ def load_bulletin_inputs(scheme_key: str, period: str, *, engine: Engine | None 
 
 
 def _nothing_published(scheme_key: str, period: str, engine: Engine | None) -> str:
-    where = f"方案「{scheme_key}」在 {period_name(period)}（{period}）"
+    name = scheme_name_lookup(scheme_key, engine=engine)()  # the name a user knows; an unknown key as typed
+    where = f"方案「{name or scheme_key}」在 {period_name(period)}（{period}）"
     if period in periods_with_values(scheme_key, engine=engine):
         return f"{where}：{NOT_PUBLISHED}（数据已录入，待复核发布）"
-    return f"{where}没有考核数据，请检查方案 id 和期间"
+    return f"{where}没有考核数据，请检查所选方案和期间"
 
 
 def _exporter(by: Actor | None, actor: str) -> str:

@@ -563,8 +563,8 @@ def _decide(
         raise InvalidInput(f"答复最多 {MAX_REASON} 字，现有 {len(reply)} 字，请精简。")
 
     def look(session: Session) -> tuple[str, str, str, str, int | None, pd.DataFrame]:
-        o, key, _name, period, unit, category = _load_for_decision(session, objection_id)
-        require_scope(who, "objection.decide", key, (category,))
+        o, key, name, period, unit, category = _load_for_decision(session, objection_id)
+        require_scope(who, "objection.decide", key, (category,), scheme_name=name)
         _refuse_decided(o)
         a = session.get(Assessment, o.assessment_id)
         ref = AssessmentRef(a.id, key, period, a.revision, a.scheme_version_id)

@@ -228,9 +228,18 @@ def name_of(actor: Actor | None, fallback: str) -> str:
     return actor.label if actor is not None else fallback
 
 
-def require_scope(actor: Actor | None, permission: str, scheme_key: str, categories: Iterable[str]) -> None:
+SchemeName = str | Callable[[], str | None] | None
+
+
+def require_scope(
+    actor: Actor | None, permission: str, scheme_key: str, categories: Iterable[str], *, scheme_name: SchemeName = None
+) -> None:
     """An assessor may upload or roll back only for the schemes (and, when some are assigned,
-    the unit categories) assigned to them. Other roles: the permission alone decides."""
+    the unit categories) assigned to them. Other roles: the permission alone decides.
+
+    `scheme_name`: the scheme's Chinese name for the refusal (a user never reads its key), or a
+    function giving it — called only when refusing, so the caller's lookup costs nothing on the
+    way through (and this module needs no database)."""
     if actor is None:
         return
     actor.require(permission)
@@ -238,9 +247,8 @@ def require_scope(actor: Actor | None, permission: str, scheme_key: str, categor
         return
     doing = PERMISSIONS[permission]
     if scheme_key not in actor.schemes:
-        raise refusal(
-            actor, f"scheme:{scheme_key}", f"您未被分配考核方案 {scheme_key}，不能{doing}。如需调整请联系管理员。"
-        )
+        name = _scheme_label(scheme_name)
+        raise refusal(actor, f"scheme:{scheme_key}", f"您未被分配考核方案{name}，不能{doing}。如需调整请联系管理员。")
     outside = sorted(set(categories) - set(actor.categories)) if actor.categories else []
     if outside:
         raise refusal(
@@ -248,6 +256,16 @@ def require_scope(actor: Actor | None, permission: str, scheme_key: str, categor
             f"scheme:{scheme_key}",
             f"您只负责 {'、'.join(actor.categories)}，不能为 {'、'.join(outside)} 的单位{doing}。",
         )
+
+
+def _scheme_label(scheme_name: SchemeName) -> str:
+    """「名称」 of the scheme, or '' when it is not known (the sentence reads well either way)."""
+    try:
+        name = scheme_name() if callable(scheme_name) else scheme_name
+    except Exception:  # noqa: BLE001 - a failed lookup must not replace the refusal itself
+        _log.exception("could not name the scheme of a refusal")
+        name = None
+    return f"「{name}」" if name else ""
 
 
 def require_unit(actor: Actor | None, unit_code: str) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from scoring.inputs import input_columns
 from scoring.periods import period_name
 from services import audit
-from services._db import DISPLAY_TZ, read, write
+from services._db import DISPLAY_TZ, read, scheme_name_lookup, write
 from services.catalog import latest_version, list_units, version_info
 from services.errors import InvalidInput
 from services.periods import check_label, period_row
@@ -104,7 +104,7 @@ def _today() -> date:
 def progress(scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None) -> Progress:
     """The filling progress of one scheme and period (from the draft values)."""
     who = check(by, "results.draft")
-    require_scope(who, "results.draft", scheme_key, ())
+    require_scope(who, "results.draft", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     check_label(period)
     register = list_units(include_inactive=False, engine=engine)
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from scoring.periods import period_name
 from services import audit, messages
-from services._db import local_time, local_today, read, write
+from services._db import local_time, local_today, read, scheme_name_lookup, write
 from services.catalog import version_info
 from services.errors import Conflict, InvalidInput, NotFound
 from services.periods import _refuse_unreviewed, period_row, refuse_if_locked
@@ -188,7 +188,7 @@ def start_publicity(
     Raises Forbidden, NotFound (no data), Conflict (not published; a window still running), PeriodLocked.
     """
     who = check(by, "publicity.manage")
-    require_scope(who, "publicity.manage", scheme_key, ())
+    require_scope(who, "publicity.manage", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     user = name_of(who, actor.strip() or "（命令行）")
     today = local_today()
     first = starts_on or today
@@ -200,7 +200,8 @@ def start_publicity(
         refuse_if_locked(p, "发起公示")
         a = _assessment(session, scheme_key, period)
         if a is None or a.scheme_version_id is None:
-            raise NotFound(f"{period_name(period)}（{period}）方案 {scheme_key} 没有任何数据，不能公示。")
+            name = scheme_name_lookup(scheme_key, session=session)() or scheme_key
+            raise NotFound(f"{period_name(period)}（{period}）方案「{name}」没有任何数据，不能公示。")
         where = _where(a.scheme.name, period)
         pub = session.scalars(
             select(Publication).where(Publication.assessment_id == a.id).order_by(Publication.seq.desc()).limit(1)
@@ -265,7 +266,7 @@ def end_publicity(
     """End the running (or not yet started) window early; the reason is required and audited.
     Objections already raised stay open until decided."""
     who = check(by, "publicity.manage")
-    require_scope(who, "publicity.manage", scheme_key, ())
+    require_scope(who, "publicity.manage", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     user = name_of(who, actor.strip() or "（命令行）")
     reason = (reason or "").strip()
     if not reason:

@@ -33,7 +33,7 @@ import scoring
 from scoring import Results
 from scoring.periods import period_name
 from services import audit, messages
-from services._db import engine_or_default, local_time, read, write
+from services._db import engine_or_default, local_time, read, scheme_name_lookup, write
 from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
 from services.errors import Conflict, InvalidInput, NotFound
 from services.memo import Memo
@@ -372,7 +372,7 @@ def publish_preview(
 ) -> PublishPreview:
     """What publishing now would publish and change, and why it would be refused (if it would)."""
     who = check(by, "publish")
-    require_scope(who, "publish", scheme_key, ())
+    require_scope(who, "publish", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     return read(
         engine, lambda s: _examine(s, _assessment(s, scheme_key, period, lock=False), scheme_key, period, who)[0]
     )
@@ -411,7 +411,7 @@ def publish(
     changed since the preview), PeriodLocked, NotFound (no data), Forbidden.
     """
     who = check(by, "publish")
-    require_scope(who, "publish", scheme_key, ())
+    require_scope(who, "publish", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     user = name_of(who, user.strip() or "（命令行）")
 
     def work(session: Session) -> PublishOutcome:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from scoring.inputs import input_columns
 from scoring.periods import period_name
 from services import audit
-from services._db import write
+from services._db import scheme_name_lookup, write
 from services.errors import InvalidInput, NotFound
 from services.permissions import Actor, check, name_of, require_scope
 from services.submissions import ImportOutcome, import_values
@@ -63,7 +63,7 @@ def reconciliation(
 ) -> Reconciliation:
     """Every cell more than one team scored, with the teams' values and whether they agree."""
     who = check(by, "results.draft")
-    require_scope(who, "results.draft", scheme_key, ())
+    require_scope(who, "results.draft", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     values = current_values(scheme_key, period, engine=engine)
     version = version_for(scheme_key, period, engine=engine)
     scheme = version.load()

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from reports.bulletin import Bulletin, RectificationSummary
 from scoring.periods import period_name, period_type
 from services import audit
-from services._db import local_time, local_today, read, write
+from services._db import local_time, local_today, read, scheme_name_lookup, write
 from services.attachments import AttachmentInfo, listed, store
 from services.catalog import version_info
 from services.errors import Conflict, InvalidInput, NotFound
@@ -168,7 +168,7 @@ def _may_manage(actor: Actor | None, task: TaskInfo) -> None:
     if actor.role == "assessor" and task.scheme_key is None:
         raise refusal(actor, f"rectification_task:{task.id}", "未关联考核方案的整改任务只能由管理员处理。")
     if task.scheme_key is not None:
-        require_scope(actor, "tasks.manage", task.scheme_key, [task.category])
+        require_scope(actor, "tasks.manage", task.scheme_key, [task.category], scheme_name=task.scheme_name)
 
 
 def _may_read(actor: Actor | None, task: TaskInfo) -> None:
@@ -298,7 +298,13 @@ def create_task(
             raise InvalidInput(f"单位「{u.name}」已停用，不能下达整改任务。")
         assessment_id, item = None, code or None
         if scheme_key is not None and period is not None:
-            require_scope(actor, "tasks.manage", scheme_key, [u.category.name])
+            require_scope(
+                actor,
+                "tasks.manage",
+                scheme_key,
+                [u.category.name],
+                scheme_name=scheme_name_lookup(scheme_key, session=session),
+            )
             a, scheme_name = _assessment(session, scheme_key, period)
             if (
                 source != "other"
@@ -381,7 +387,7 @@ def suggestions(
     from services.publishing import NOT_PUBLISHED, published_results
 
     actor = check(by, "tasks.manage")
-    require_scope(actor, "tasks.manage", scheme_key, ())
+    require_scope(actor, "tasks.manage", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
     found = published_results(scheme_key, period, engine=engine)
     if found is None:
         raise NotFound(f"{period_name(period)}（{period}）：{NOT_PUBLISHED}，发布后才有整改建议。")

@@ -105,12 +105,14 @@ def import_values(
     who = check(by, "upload")
     file_name = safe_file_name(file_name)  # a stored name can never point outside a directory
     version = get_version(scheme_version, engine=engine)
-    require_scope(who, "upload", version.scheme_key, ())
+    require_scope(who, "upload", version.scheme_key, (), scheme_name=version.name)
     scheme = version.load()
     kind = check_label(period)
     if kind != scheme.period_type:
         names = {"month": "月度", "quarter": "季度", "year": "年度"}
-        raise InvalidInput(f"方案 {scheme.id} 按{names[scheme.period_type]}考核，不能导入到{names[kind]}期间 {period}")
+        raise InvalidInput(
+            f"方案「{scheme.name}」按{names[scheme.period_type]}考核，不能导入到{names[kind]}期间 {period}"
+        )
     values, problems = normalise(frame, period)
     if len(values):
         problems += value_problems(values, scheme, period)
@@ -124,7 +126,13 @@ def import_values(
         p = period_row(session, period, lock="share")
         refuse_if_locked(p, "导入数据")
         if who is not None:
-            require_scope(who, "upload", version.scheme_key, _categories(session, set(values["unit"].astype(str))))
+            require_scope(
+                who,
+                "upload",
+                version.scheme_key,
+                _categories(session, set(values["unit"].astype(str))),
+                scheme_name=version.name,
+            )
         a = _assessment_row(session, version.scheme_key, p)
         if a.scheme_version_id is not None and a.scheme_version_id != version.id:
             raise _version_conflict(session, a, version.version, period)
@@ -321,7 +329,13 @@ def rollback(
                     .distinct()
                 )
             )
-            require_scope(who, "rollback", sub.assessment.scheme.key, _categories(session, units))
+            require_scope(
+                who,
+                "rollback",
+                sub.assessment.scheme.key,
+                _categories(session, units),
+                scheme_name=sub.assessment.scheme.name,
+            )
         require_withdraw(who, sub.id, sub.submitted_by)  # issue 19: an assessor withdraws only their own
         p = period_row(session, label, lock="share")
         refuse_if_locked(p, "撤回提交")

@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from scoring import Scheme, ScoringInputError, score
 from scoring.periods import period_name, period_type
 from services import audit
-from services._db import read
+from services._db import local_today, read
 from services.catalog import SchemeVersionInfo, get_version, latest_version, list_units, scheme_versions
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.evidence import evidence_cell_errors
@@ -73,7 +73,7 @@ def find_version(scheme_key: str, version: str | None = None, *, engine: Engine 
     for v in versions:
         if v.version == version:
             return v
-    raise NotFound(f"方案 {scheme_key} 没有版本 {version}（已登记：{'、'.join(v.version for v in versions)}）")
+    raise NotFound(f"方案「{versions[-1].name}」没有版本 {version}（已登记：{'、'.join(v.version for v in versions)}）")
 
 
 def scheme_units(version: SchemeVersionInfo, *, engine: Engine | None = None) -> pd.DataFrame:
@@ -98,12 +98,11 @@ class PeriodOption:
 
 
 def _around(kind: str, today: dt.date) -> list[str]:
-    """Periods a user may be filling now: the last two years up to the next period."""
+    """Periods a user may be filling now: the last two years up to the current period (a period
+    that has not begun is not offered — a slip of the list would file scores under next month)."""
     if kind == "month":
-        out, y, m = [], today.year, today.month + 1
-        if m == 13:
-            y, m = y + 1, 1
-        for _ in range(26):
+        out, y, m = [], today.year, today.month
+        for _ in range(25):
             out.append(f"{y}-{m:02d}")
             y, m = (y - 1, 12) if m == 1 else (y, m - 1)
         return out
@@ -116,11 +115,12 @@ def _around(kind: str, today: dt.date) -> list[str]:
 def period_options(
     scheme_key: str, *, today: dt.date | None = None, engine: Engine | None = None
 ) -> list[PeriodOption]:
-    """Periods to upload into, newest first: those with values plus the recent ones, with their state."""
+    """Periods to upload into, newest first from the current period (the bureau's today): the
+    recent ones plus those with values, with their state."""
     kind = latest_version(scheme_key, engine=engine).period_type
     with_values = set(periods_with_values(scheme_key, engine=engine))
     locked = {p.label for p in list_periods(engine=engine) if p.locked}
-    labels = set(_around(kind, today or dt.date.today())) | with_values
+    labels = set(_around(kind, today or local_today())) | with_values
     labels = {lb for lb in labels if period_type(lb) == kind}
     return [PeriodOption(lb, lb in with_values, lb in locked) for lb in sorted(labels, reverse=True)]
 
@@ -141,7 +141,7 @@ def make_template(
     who = check(by, "upload")
     version = get_version(version_id, engine=engine)
     if who is not None:
-        require_scope(who, "upload", version.scheme_key, ())
+        require_scope(who, "upload", version.scheme_key, (), scheme_name=version.name)
     scheme = version.load()
     _check_period(scheme, period)
     with trusted():  # checked above: the reads act for that account, also on a download's thread
@@ -377,7 +377,7 @@ def _blocked(
 ) -> str | None:
     if who is not None:
         try:
-            require_scope(who, "upload", version.scheme_key, categories)
+            require_scope(who, "upload", version.scheme_key, categories, scheme_name=version.name)
         except Forbidden as exc:
             return str(exc)
     info = get_period(period, engine=engine)

@@ -82,7 +82,7 @@ def value_problems(values: pd.DataFrame, scheme: Scheme, period: str) -> list[Pr
             more = f" 等 {len(names)} 个单位" if len(names) > 3 else ""
             problems.append(
                 Problem(
-                    f"指标编码「{code}」不在方案 {scheme.id} v{scheme.version} 中（单位：{'、'.join(names[:3])}{more}）",
+                    f"指标编码「{code}」不在方案「{scheme.name}」（版本 {scheme.version}）中（单位：{'、'.join(names[:3])}{more}）",
                     code=str(code),
                     period=period,
                 )

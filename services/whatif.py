@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from scoring import Scheme, SchemeError, ScoringInputError, fmt, scheme_from_dict
 from scoring.periods import period_name
 from scoring.settlement import SettlementError, what_if
+from services._db import scheme_name_lookup
 from services.catalog import Registration, list_units, register_scheme, scheme_versions
 from services.errors import InvalidInput, NotFound
 from services.permissions import Actor, check
@@ -205,7 +206,8 @@ def simulate(
     check(by, "schemes.edit")
     found = results(scheme_key, period, engine=engine)
     if found is None:
-        raise NotFound(f"方案「{scheme_key}」在 {period_name(period)}（{period}）没有原始评分数据，无法模拟测算")
+        name = scheme_name_lookup(scheme_key, engine=engine)() or scheme_key  # the name a user knows
+        raise NotFound(f"方案「{name}」在 {period_name(period)}（{period}）没有原始评分数据，无法模拟测算")
     before = found.scheme
     source, after = apply_edits(found.version.source, edits)
     values = current_values(scheme_key, period, engine=engine)

@@ -40,7 +40,7 @@ def test_admin_creates_an_assessor_with_assigned_schemes(app: AppTest) -> None: 
     assert any("已新建账户 zhang.san（考核员）" in s.value for s in app.success)
     table = app.dataframe[0].value
     row = table[table["用户名"] == "zhang.san"].iloc[0]
-    assert row["角色"] == "考核员" and row["负责方案"] == "township_annual"
+    assert row["角色"] == "考核员" and row["负责方案"] == "乡镇卫生院年度综合目标考核"  # its name, never its key
     log = audit_log(action="account.create")
     assert log["actor"].iloc[0] == "演示管理员（demo-admin）"
 
@@ -160,3 +160,15 @@ def test_the_audit_log_exports_what_is_shown_with_formulas_neutralised(app: AppT
     assert list(rows.columns) == ["时间", "操作人", "操作", "对象", "内容"] and len(rows) == len(shown)
     assert rows.loc[0, "内容"] == '\'=HYPERLINK("http://x")'
     assert rows.loc[1:, "操作人"].tolist() == shown.loc[1:, "操作人"].astype(str).tolist()
+
+
+def test_a_new_account_starts_as_the_least_privileged_role(app: AppTest) -> None:  # noqa: F811
+    """issue 21: a form sent without choosing a role makes a read-only 领导 account, never an administrator."""
+    app.switch_page("pages/admin_accounts.py").run()
+    assert widget(app.selectbox, "角色").value == "viewer"
+    assert widget(app.multiselect, "负责方案（仅考核员）").placeholder == "请选择负责的方案（非考核员不用选）"
+    widget(app.text_input, "用户名（字母、数字、_ . @ -）").input("li.si")
+    widget(app.text_input, "姓名").input("李四")
+    widget(app.text_input, "初始密码（至少 10 位）").input("a-long-password")
+    press(app, "新建")
+    assert any("已新建账户 li.si（领导）" in s.value for s in app.success), [e.value for e in app.error]

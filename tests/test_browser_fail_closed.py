@@ -162,7 +162,6 @@ def test_a_page_typed_as_a_url_that_the_role_does_not_open_is_audited(
 ) -> None:
     page.goto(f"{server}/admin_accounts")
     settle(page)
-    page.keyboard.press("Escape")  # Streamlit's "page not found" notice: the menu does not offer it
-    page.get_by_role("heading", name="总览").wait_for()
+    page.get_by_role("heading", name="无权访问本页").wait_for()  # issue 21: not "Page not found"
     refused = wait_for_entry(database, action="access.denied", target="page:pages/admin_accounts.py")
     assert refused["actor"].tolist() == ["演示领导（demo-viewer）"], refused

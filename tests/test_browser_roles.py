@@ -55,9 +55,13 @@ def test_a_page_not_allowed_does_not_open_by_url(page, server: str, login_role: 
     for path in ("upload", "admin_accounts", "admin_audit"):
         page.goto(f"{server}/{path}")
         settle(page)
-        page.keyboard.press("Escape")  # Streamlit's "page not found" notice: the page is not in this menu
         page.get_by_role("button", name="退出登录").wait_for()
-        assert heading(page) == "总览", path
+        # issue 21: 「无权访问本页」 in Chinese, not Streamlit's English "Page not found" dialog
+        page.get_by_role("heading", name="无权访问本页").wait_for()
+        assert page.get_by_text("Page not found").count() == 0, path
+        assert page.get_by_role("dialog").count() == 0, path
+        assert menu(page) == MENU["viewer"], path  # the refused page is not added to the menu
+    shot(page, "roles_refused_page")
 
 
 @pytest.mark.parametrize("login_role", [None])

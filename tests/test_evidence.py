@@ -140,7 +140,7 @@ def test_assessors_outside_their_scheme_or_category_are_refused_and_nothing_is_s
     ev: tuple[Engine, int],
 ) -> None:
     engine, _ = ev
-    with pytest.raises(Forbidden, match="未被分配考核方案 ev"):
+    with pytest.raises(Forbidden, match="未被分配考核方案「书面材料方案」"):
         attach_evidence("ev", P, "U1", "D1", "照片.jpg", photo(), by=OTHER_SCHEME, engine=engine)
     with pytest.raises(Forbidden, match="只负责 测试类二"):
         attach_evidence("ev", P, "U1", "D1", "照片.jpg", photo(), by=OTHER_CATEGORY, engine=engine)
@@ -157,7 +157,7 @@ def test_assessors_outside_their_scheme_or_category_are_refused_and_nothing_is_s
     [
         ("U1", "ZZ9", "指标编码「ZZ9」不在方案「书面材料方案」"),
         ("NOPE", "D1", "单位编码「NOPE」不在单位清单中"),
-        ("X1", "D1", "单位「X1」的类别「其他类」不在方案 ev 的适用范围"),
+        ("X1", "D1", "单位「X1」的类别「其他类」不在方案「书面材料方案」的适用范围"),
         ("Z9", "D1", "单位「Z9」已停用"),
     ],
 )

@@ -216,7 +216,7 @@ def test_a_page_opened_by_url_that_the_role_does_not_open_is_audited(signed_in) 
 
     at, name = signed_in("viewer")
     open_by_url(at, "pages/admin_accounts.py")
-    assert at.title[0].value == "总览"
+    assert at.title[0].value == "无权访问本页"  # issue 21: not the English "Page not found"
     open_by_url(at, "pages/admin_accounts.py")  # the same session asking again: one entry
     refused = audit_log(action="access.denied", actor=name, by=_admin())
     assert refused["target"].tolist() == ["page:pages/admin_accounts.py"]

@@ -140,8 +140,10 @@ def test_each_role_opens_exactly_its_pages_by_url_and_sees_only_them_in_the_menu
         shown = heading(at)
         if stem(page) in OPENS[role]:
             assert TITLES[stem(page)] in shown, (role, page, shown)
-        else:
-            assert TITLES[stem(page)] not in shown and shown == home, (role, page, shown)
+        else:  # issue 21: 「无权访问本页」 in Chinese, not Streamlit's English "Page not found" dialog
+            assert TITLES[stem(page)] not in shown and shown == "无权访问本页", (role, page, shown)
+            assert any("无权访问本页" in e.value for e in at.error), (role, page)
+            assert not at.dataframe, (role, page)  # nothing of the page itself
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -179,7 +181,8 @@ def test_a_unit_account_cannot_read_another_unit_by_changing_parameters(anonymou
         assert "C01" not in frame.value.to_string() and other not in frame.value.to_string()
     for page in ("pages/unit_detail.py", "pages/ranking.py", "pages/overview.py"):
         open_by_url(at, page)
-        assert heading(at) == "本单位结果"
+        assert heading(at) == "无权访问本页"  # issue 21: said in Chinese, nothing of the page drawn
+        assert not at.dataframe and not at.metric
 
 
 def test_five_wrong_passwords_on_the_login_page_pause_the_name(anonymous: AppTest) -> None:
@@ -448,3 +451,20 @@ def test_an_uploaded_file_name_is_stored_without_its_path(demo: Engine) -> None:
     version = latest_version("community_monthly", engine=demo).id
     out = submissions.import_values("2025-08", version, frame, "某人", "../../../etc/评分表.csv", b"z", engine=demo)
     assert submissions.get_submission(out.submission_id, engine=demo).file_name == "评分表.csv"
+
+
+def test_a_scope_refusal_names_the_scheme_by_its_chinese_name_never_its_key() -> None:
+    """issue 21: 「您未被分配考核方案「…」」 — the name given, or looked up only when refusing."""
+    stranger = Actor(1, "x", "x", "assessor", schemes=("other",))
+    with pytest.raises(Forbidden) as named:
+        permissions.require_scope(
+            stranger, "upload", "community_monthly", (), scheme_name="社区卫生服务中心月度绩效考核"
+        )
+    assert "「社区卫生服务中心月度绩效考核」" in str(named.value) and "community_monthly" not in str(named.value)
+    calls: list[int] = []
+    mine = Actor(1, "x", "x", "assessor", schemes=("community_monthly",))
+    permissions.require_scope(mine, "upload", "community_monthly", (), scheme_name=lambda: calls.append(1) or "x")
+    assert not calls  # the lookup is made only for a refusal
+    with pytest.raises(Forbidden) as unnamed:  # a lookup that fails still refuses, without the key
+        permissions.require_scope(stranger, "upload", "community_monthly", (), scheme_name=lambda: 1 / 0)
+    assert "community_monthly" not in str(unnamed.value) and "未被分配考核方案" in str(unnamed.value)

@@ -51,7 +51,7 @@ def test_progress_is_for_assessors_and_administrators(small: SmallDb) -> None:
     for role in ("viewer", "unit"):
         with pytest.raises(permissions.Forbidden):
             progress("t", P, by=Actor(1, "x", "x", role), engine=small.engine)
-    with pytest.raises(permissions.Forbidden, match="未被分配考核方案 t"):
+    with pytest.raises(permissions.Forbidden, match="未被分配考核方案「测试方案」"):
         progress("t", P, by=Actor(1, "x", "x", "assessor", schemes=("other",)), engine=small.engine)
     assert len(progress("t", P, by=Actor(1, "x", "x", "assessor", schemes=("t",)), engine=small.engine).units) == 4
 

@@ -285,7 +285,7 @@ def test_a_failure_after_superseding_leaves_nothing(small: SmallDb, monkeypatch:
 @pytest.mark.parametrize(
     ("cells", "expected"),
     [
-        ({"U1": {"D9": 1}}, "指标编码「D9」不在方案 t v1 中"),
+        ({"U1": {"D9": 1}}, "指标编码「D9」不在方案「测试方案」（版本 1）中"),
         ({"U1": {"D1": 51}}, "'51' 超出范围（应在 0 到 50 之间）"),
         ({"U1": {"K1": 1.5}}, "'1.5' 应为整数次数"),
         ({"U1": {"D1": NA}}, "该指标不允许填写「不适用」"),

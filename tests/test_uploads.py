@@ -4,6 +4,7 @@ located error and the database left as it was."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from sheets_corpus import (
 from sqlalchemy import Engine, func, select
 
 from scoring import score
+from services._db import local_today
 from services.catalog import register_scheme, upsert_units
 from services.errors import Conflict, InvalidInput, PeriodLocked
 from services.periods import lock_period
@@ -265,3 +267,12 @@ def test_demo_correction_preview_matches_the_results_after_commit(demo_database:
     after = after.assign(unit=after["unit"].astype(str)).set_index("unit")
     assert after["total"].reindex(effect.index).to_dict() == pytest.approx(effect["total_after"].to_dict())
     assert after["rank"].reindex(effect.index).astype(int).to_dict() == effect["rank_after"].astype(int).to_dict()
+
+
+def test_the_period_list_starts_at_the_current_period(sheet_db: SheetDb) -> None:
+    """issue 21: newest first from the bureau's current month; a month that has not begun is not offered."""
+    labels = [o.label for o in period_options("sheet_test", today=dt.date(2026, 1, 15), engine=sheet_db.engine)]
+    assert labels[0] == "2026-01" and "2026-02" not in labels
+    assert labels[:3] == ["2026-01", "2025-12", "2025-11"]
+    assert labels == sorted(labels, reverse=True) and len(labels) == len(set(labels))
+    assert [o.label for o in period_options("sheet_test", engine=sheet_db.engine)][0] == local_today().strftime("%Y-%m")

@@ -44,6 +44,7 @@ LOGIN_PAGE = "pages/login.py"
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 REFUSED_KEY = "_refused_urls"  # pages already audited as refused in this browser session
 PAGE_FAILED = "页面出错，已记录，请稍后重试或联系管理员。"
+REFUSED_TITLE = "无权访问本页"
 _log = logging.getLogger(__name__)
 
 
@@ -190,6 +191,17 @@ def audit_refused_url(actor: Actor | None) -> None:
     if page not in seen:
         seen.add(page)
         _audit_refused_page(actor, page)
+
+
+def refused_page() -> None:
+    """What a signed-in user sees at the URL of a page their role does not open (ui/nav.py lists
+    such URLs as hidden entries, so Streamlit shows no English "Page not found" dialog)."""
+    actor = current_actor()
+    role = f"（{actor.role_name}）" if actor is not None else ""
+    st.title(REFUSED_TITLE)
+    st.error(
+        f"您的账户{role}无权访问本页（此类访问会记入审计日志）。请从左侧菜单选择可以访问的页面；如需此页面的权限，请联系管理员。"
+    )
 
 
 def run_page(page: st.Page, actor: Actor | None) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from services.permissions import Actor, page_allowed
+from ui.guard import REFUSED_TITLE, refused_page
 
 PAGES = {
     "看结果": [
@@ -86,4 +87,20 @@ def build_navigation(actor: Actor | None, *, first_run: bool = False) -> st.navi
         section: [st.Page(path, title=title, icon=icon, default=(path == home)) for path, title, icon in pages]
         for section, pages in allowed.items()
     }
+    # A page this role may not open, asked for by URL, shows 「无权访问本页」 (and is audited by
+    # ui/guard.run_page) instead of Streamlit's English "Page not found" dialog; the entries are
+    # hidden, so the menu still lists only the permitted pages. /login and /setup of a signed-in
+    # user show the home page.
+    refused = [p for pages in PAGES.values() for p, _, _ in pages if p not in paths and (ROOT / p).exists()]
+    hidden = [
+        st.Page(refused_page, title=REFUSED_TITLE, icon=":material/block:", url_path=Path(p).stem, visibility="hidden")
+        for p in refused
+    ]
+    _, home_title, home_icon = next(p for pages in allowed.values() for p in pages if p[0] == home)
+    hidden += [
+        st.Page(home, title=home_title, icon=home_icon, url_path=Path(p).stem, visibility="hidden")
+        for p in (LOGIN[0], SETUP[0])
+    ]
+    last = list(sections)[-1]
+    sections[last] = sections[last] + hidden
     return st.navigation(sections, expanded=True)
