@@ -242,7 +242,7 @@ def test_the_page_refuses_a_unit_account(demo_url: str, monkeypatch: pytest.Monk
     at = signed_in_app(demo_url, "unit", monkeypatch)
     open_by_url(at, "pages/cockpit.py")  # typing the URL: the menu does not list it
     assert not at.exception, at.exception
-    assert [t.value for t in at.title][:1] == ["本单位结果"]
+    assert [t.value for t in at.title][:1] == ["无权访问本页"]  # the refusal page, nothing of the cockpit
     assert not any(b.key and b.key.startswith("cockpit_") for b in at.button)
     # and run without the menu, the page's own guard refuses it before drawing anything
     direct = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "cockpit.py"), default_timeout=60)

@@ -37,7 +37,10 @@ NOT_WORDS = re.compile(
     r"|\S+\.(xlsx|xlsm|xls|csv|docx|doc|pdf|jpg|jpeg|png|yaml|yml|txt)\b"
     r"|https?://\S+"
     r"|\bdemo-\w+"
-    r"|`[^`]*`",
+    r"|`[^`]*`"
+    # Streamlit's Markdown directives are drawn, not shown: :gray[…], :material/upload:, :red-background[…]
+    r"|:(?:red|orange|yellow|green|blue|violet|gray|grey|rainbow|primary)(?:-background|-badge)?\["
+    r"|:material/\w+:",
     re.IGNORECASE,
 )
 WORD = re.compile(r"[A-Za-z]{2,}")
