@@ -19,7 +19,7 @@ def test_leadership_journey(page, server: str) -> None:
     """Open the app → rankings → pick a period → select a unit → its lost points and trend."""
     page.goto(server)
     settle(page)
-    page.get_by_role("link", name="总览").click()  # an administrator lands on 填报进度 (issue 19)
+    page.get_by_role("link", name="总览", exact=True).click()  # an administrator lands on 填报进度 (issue 19)
     settle(page)
     page.get_by_text("参评单位").wait_for()
     shot(page, "01_overview")
@@ -54,7 +54,7 @@ def test_analysis_pages_render(page, server: str, name: str, title: str) -> None
     settle(page)
     page.get_by_role("link", name=title).click()
     settle(page)
-    page.get_by_role("heading", name=title).wait_for()
+    page.get_by_role("heading", name=title, exact=True).wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
     shot(page, f"04_{name}")
 
