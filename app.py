@@ -10,11 +10,12 @@ import streamlit as st
 from services.bootstrap import DEMO_PASSWORD, ensure_ready, needs_first_admin, should_seed_demo
 from services.errors import ServiceError
 from services.messages import unread_count
-from services.permissions import trusted
+from services.permissions import page_allowed, trusted
 from storage.db import database_url
-from ui.filters import sidebar_filters
+from ui.filters import filter_bar
 from ui.guard import end_session, mark_shell, run_page, signed_in
-from ui.nav import build_navigation
+from ui.nav import FILTERED_PAGES, build_navigation, page_file
+from ui.url_state import apply_url, remember_request
 from ui.widget_text import chinese_widget_text
 
 # An emoji icon is drawn in the page itself; a :material: one is fetched from fonts.gstatic.com,
@@ -40,7 +41,9 @@ if should_seed_demo():
         icon=":material/science:",
     )
 page = build_navigation(actor, first_run=actor is None and needs_first_admin())
-if actor is not None:
+if actor is None:
+    remember_request(page.url_path)  # a shared link: opened again once signed in (pages/login.py)
+else:
     with st.sidebar:
         st.text(f"{actor.display_name}（{actor.role_name}）")
         if actor.can("messages.read"):
@@ -54,6 +57,10 @@ if actor is not None:
                 )
         if st.button("退出登录", icon=":material/logout:", key="logout"):
             end_session()
-    if actor.role != "unit":  # a unit account's page has its own choosers (schemes that assess it)
-        sidebar_filters()
+    path = page_file(page, actor)
+    # A unit account's pages have their own choosers (the schemes that assess it).
+    shows_view = actor.role != "unit" and path in FILTERED_PAGES and page_allowed(actor, path)
+    if shows_view:
+        apply_url()  # a link's scheme, period, unit … (ui/url_state.py), before the choosers are drawn
+    filter_bar(show=shows_view)
 run_page(page, actor)  # audits a refused URL; an unexpected error shows no traceback

@@ -153,7 +153,7 @@ SHELL_PAGE = textwrap.dedent(
     """
     import pandas as pd
     import streamlit as st
-    from ui.filters import sidebar_filters
+    from ui.filters import filter_bar
     from ui.guard import mark_shell, signed_in
 
     st.set_page_config(page_title="卫生健康绩效考核", layout="wide")
@@ -172,7 +172,7 @@ SHELL_PAGE = textwrap.dedent(
     with st.sidebar:
         st.text(f"{actor.display_name}（{actor.role_name}）")
         st.button("退出登录", key="logout")
-    sidebar_filters()
+    filter_bar()
     page.run()
     """
 )

@@ -33,6 +33,7 @@ from ui.tables import (
     ranking_rows,
     table_height,
 )
+from ui.url_state import open_page
 from ui.view import caption, current_view
 
 
@@ -124,8 +125,7 @@ if yoy.note:
 
 
 def open_unit(unit: str) -> None:
-    st.session_state["unit"] = unit
-    st.switch_page("pages/unit_detail.py")
+    open_page("pages/unit_detail.py", scheme=scheme.id, period=view.period, unit=unit)
 
 
 pages = page_count(len(rows))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from reports.overview import peer_position
-from reports.unit import dimension_subtotals, lost_points, target_rows
+from reports.unit import dimension_subtotals, item_row, lost_codes, lost_points, target_rows
 from services.dashboard import unit_history
 from services.evidence import item_evidence, items_of
 from ui.charts import trend_lines
 from ui.downloads import unit_report_button
 from ui.evidence import show_evidence
+from ui.item_view import show_item
 from ui.safe_table import show_table
 from ui.unit_tables import dimension_columns, lost_columns, unit_consequences, unit_tiles
+from ui.url_state import write_url
 from ui.view import caption, current_view
 
 view, units = current_view(with_groups=False)
@@ -24,7 +26,10 @@ names = dict(zip(units["unit"], units["name"], strict=True))
 codes = list(names)
 wanted = st.session_state.get("unit")
 unit = st.selectbox("单位", codes, index=codes.index(wanted) if wanted in codes else 0, format_func=names.get)
+if unit != wanted:
+    st.session_state.pop("item", None)  # another unit: the item opened for the last one is closed
 st.session_state["unit"] = unit
+write_url(unit=unit)
 row = units[units["unit"] == unit].iloc[0]
 d = scheme.decimals
 
@@ -49,11 +54,25 @@ else:
     if lost.empty:
         st.success("本期各项均未失分。")
     else:
+        codes = lost_codes(explained)
+
+        def _open_item() -> None:  # a row chosen (or unchosen) in the table: that item opens below
+            rows = st.session_state["lost_table"].selection.rows
+            st.session_state["item"] = codes[rows[0]] if rows and rows[0] < len(codes) else None
+
         show_table(
             lost,
             hide_index=True,
             column_config=lost_columns(d),
+            on_select=_open_item,
+            selection_mode="single-row",
+            key="lost_table",
         )
+        st.caption("点击表格中的行，查看该指标的计分过程、证明材料和各单位的情况。")
+    item = item_row(explained, st.session_state.get("item"))
+    write_url(item=None if item is None else str(item["code"]))
+    if item is not None:
+        show_item(item, scheme, view.period, unit, d)
     targets = target_rows(explained)
     if not targets.empty:
         st.subheader("目标完成情况")

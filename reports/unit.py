@@ -18,9 +18,26 @@ def dimension_subtotals(explained: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"dimension": "维度"}).reset_index(drop=True)
 
 
+def _lost(explained: pd.DataFrame) -> pd.DataFrame:
+    return explained[explained["lost"] > 1e-9].sort_values(["lost", "code"], ascending=[False, True])
+
+
+def lost_codes(explained: pd.DataFrame) -> list[str]:
+    """The codes of `lost_points`' rows, in its order (a selected row → its item)."""
+    return [str(c) for c in _lost(explained)["code"]]
+
+
+def item_row(explained: pd.DataFrame, code: str | None) -> pd.Series | None:
+    """One leaf of the unit's drill-down (an item opened from a table or a link), or None."""
+    if not code:
+        return None
+    found = explained[explained["code"].astype(str) == code]
+    return None if found.empty else found.iloc[0]
+
+
 def lost_points(explained: pd.DataFrame) -> pd.DataFrame:
     """Leaves that lost points, largest loss first, with the rule and the trace of each."""
-    lost = explained[explained["lost"] > 1e-9].sort_values(["lost", "code"], ascending=[False, True])
+    lost = _lost(explained)
     return pd.DataFrame(
         {
             "指标": lost["code"] + " " + lost["name"],

@@ -199,7 +199,7 @@ def pick(pg, selectbox, option: str) -> None:
 
 
 def choose_option(pg, label: str, option: str) -> None:
-    pick(pg, pg.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label), option)
+    pick(pg, pg.locator(".st-key-filter_bar [data-testid='stSelectbox']").filter(has_text=label), option)
 
 
 @pytest.fixture

@@ -86,8 +86,8 @@ def typed_pick(pg, selectbox, typed: str, option: str) -> None:  # noqa: ANN001
 
 def month_in_sidebar(pg, month: str = MONTH) -> None:  # noqa: ANN001
     choose_option(pg, "考核方案", SCHEME)
-    sidebar = pg.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']")
-    typed_pick(pg, sidebar.filter(has_text="期间"), month, month)
+    bar = pg.locator(".st-key-filter_bar [data-testid='stSelectbox']")  # the choosers at the page's top
+    typed_pick(pg, bar.filter(has_text="期间"), month, month)
 
 
 def as_other(browser, server: str, username: str, password: str | None = None):  # noqa: ANN001, ANN201

@@ -267,17 +267,17 @@ def test_a_unit_on_the_black_list_opens_its_detail_with_scheme_period_and_unit_c
     assert at.session_state["unit"] == black["unit"]
     assert next(s for s in at.selectbox if s.label == "单位").value == black["unit"]
     scheme, period = black["scheme"], black["period"]
-    assert at.sidebar.selectbox(key="f_scheme").value == scheme
+    assert at.selectbox(key="f_scheme").value == scheme
     kind = "year" if len(period) == 4 else "month"
-    assert at.sidebar.selectbox(key=f"f_period_{scheme}_{kind}").value == period
+    assert at.selectbox(key=f"f_period_{scheme}_{kind}").value == period
 
 
 def test_a_scheme_title_opens_its_ranking(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _cockpit_page(demo_url, "admin", monkeypatch)
     at.button(key="cockpit_scheme_community_monthly").click().run()
     assert not at.exception, at.exception
-    assert at.sidebar.selectbox(key="f_scheme").value == "community_monthly"
-    assert at.sidebar.selectbox(key="f_period_community_monthly_month").value == "2025-12"
+    assert at.selectbox(key="f_scheme").value == "community_monthly"
+    assert at.selectbox(key="f_period_community_monthly_month").value == "2025-12"
     assert any(t.value == "排名" for t in at.title)
 
 

@@ -39,7 +39,7 @@ def test_the_meeting_page_offers_the_district_bulletin_and_not_for_a_quarter(sig
     shown = buttons(at)
     assert {WORD, EXCEL} <= set(shown)
     assert not shown[WORD].proto.disabled and not shown[EXCEL].proto.disabled
-    at.sidebar.button_group(key="f_kind_community_monthly").set_value("quarter").run()
+    at.button_group(key="f_kind_community_monthly").set_value("quarter").run()
     assert not at.exception, at.exception
     shown = buttons(at)
     assert shown[WORD].proto.disabled and shown[EXCEL].proto.disabled

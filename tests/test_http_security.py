@@ -12,7 +12,7 @@ import http.client
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import pytest
 from browser_kit import serve
@@ -188,3 +188,24 @@ def test_hosts_not_allowed_are_refused(fresh_server: str, host: str) -> None:
 @pytest.mark.parametrize("host", [PROXY_HOST, f"{PROXY_HOST.upper()}:443", "intranet.local", "localhost:8501"])
 def test_allowed_hosts_are_served(fresh_server: str, host: str) -> None:
     assert call(fresh_server, "GET", "/", {"Host": host}).status == 200
+
+
+# -- issue 21: a shared link opened while signed out is where sign-in returns ---------------------
+@pytest.mark.parametrize(
+    "asked, location",
+    [
+        ("unit_detail?scheme=community_monthly&period=2025-08&unit=C03&item=B2",
+         "/unit_detail?scheme=community_monthly&period=2025-08&unit=C03&item=B2"),
+        ("tasks?task=7&evil=1", "/tasks?task=7"),  # only the view's own parameters are carried
+        ("//evil.example/x", "/"),  # another site, or anything not one of the app's pages: home
+        ("https://evil.example/", "/"),
+        ("nonexistent?scheme=x", "/"),
+        ("", "/"),
+    ],
+)  # fmt: skip
+def test_sign_in_returns_to_the_page_a_link_asked_for_and_nowhere_else(site: Site, asked: str, location: str) -> None:
+    ticket = issue_ticket(authenticate("boss", PASSWORD, engine=site.engine), engine=site.engine)
+    query = urlencode({"ticket": ticket, "next": asked})
+    answer = call(site.url, "GET", f"{SESSION_PATH}?{query}", {"Sec-Fetch-Site": "same-origin"})
+    assert answer.status == 303 and answer.header("location") == location
+    assert any(c.startswith(f"{COOKIE}=") for c in answer.cookies)  # and signed in

@@ -148,7 +148,7 @@ def test_downloads_are_offered_and_a_quarter_has_no_excel(app: AppTest) -> None:
     buttons = {b.proto.label: b for b in app.get("download_button")}
     assert set(buttons) == {"下载 Excel 通报", "下载排名 CSV", "下载全区通报（Word）", "下载全区通报（Excel）"}
     assert not buttons["下载 Excel 通报"].proto.disabled
-    app.sidebar.button_group(key=f"f_kind_{KEY}").set_value("quarter").run()
+    app.button_group(key=f"f_kind_{KEY}").set_value("quarter").run()
     assert not app.exception, app.exception
     assert app.title[0].value.endswith("季度考核通报")
     buttons = {b.proto.label: b for b in app.get("download_button")}

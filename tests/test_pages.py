@@ -79,10 +79,10 @@ def app(demo_url: str, monkeypatch: pytest.MonkeyPatch, login_role: str) -> Iter
 
 
 def choose(at: AppTest, scheme: str, period: str | None = None) -> AppTest:
-    at.sidebar.selectbox(key="f_scheme").set_value(scheme).run()
+    at.selectbox(key="f_scheme").set_value(scheme).run()
     if period is not None:
-        key = next(w.key for w in at.sidebar.selectbox if w.key and w.key.startswith(f"f_period_{scheme}_"))
-        at.sidebar.selectbox(key=key).set_value(period).run()
+        key = next(w.key for w in at.selectbox if w.key and w.key.startswith(f"f_period_{scheme}_"))
+        at.selectbox(key=key).set_value(period).run()
     assert not at.exception, at.exception
     return at
 
@@ -138,8 +138,8 @@ def test_drill_down_explains_lost_points_and_flags(app: AppTest) -> None:
 
 def test_quarter_view_rolls_up_the_months(app: AppTest) -> None:
     app.switch_page("pages/overview.py").run()  # administrators land on 填报进度
-    app.sidebar.selectbox(key="f_scheme").set_value("community_monthly").run()
-    app.sidebar.button_group(key="f_kind_community_monthly").set_value("quarter").run()
+    app.selectbox(key="f_scheme").set_value("community_monthly").run()
+    app.button_group(key="f_kind_community_monthly").set_value("quarter").run()
     assert not app.exception, app.exception
     assert "由 3 个月平均得出" in app.caption[0].value
 
@@ -147,7 +147,7 @@ def test_quarter_view_rolls_up_the_months(app: AppTest) -> None:
 def test_peer_group_filter_narrows_the_units(app: AppTest) -> None:
     app.switch_page("pages/overview.py").run()  # administrators land on 填报进度
     choose(app, "staff_annual", "2025")
-    parents = app.sidebar.selectbox(key="f_parent")
+    parents = app.selectbox(key="f_parent")
     parents.set_value(parents.options[1]).run()
     shown = int(next(m.value for m in app.metric if m.label == "参评单位"))
     assert 0 < shown < 60

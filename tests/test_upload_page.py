@@ -106,9 +106,9 @@ def test_upload_preview_confirm_and_the_ranking_follows(at: AppTest, engine: Eng
     after = results(KEY, PERIOD, engine=engine).units.set_index("unit")["total"]
     assert after["C08"] == pytest.approx(row["新总分"])
 
-    at.sidebar.selectbox(key="f_scheme").set_value(KEY).run()
-    period_key = next(w.key for w in at.sidebar.selectbox if w.key and w.key.startswith(f"f_period_{KEY}_"))
-    at.sidebar.selectbox(key=period_key).set_value(PERIOD).run()
+    at.selectbox(key="f_scheme").set_value(KEY).run()
+    period_key = next(w.key for w in at.selectbox if w.key and w.key.startswith(f"f_period_{KEY}_"))
+    at.selectbox(key=period_key).set_value(PERIOD).run()
     at.switch_page("pages/ranking.py").run()
     ranking = at.dataframe[0].value.set_index("单位")
     assert ranking.loc["新华街道社区卫生服务中心", "总分"] == pytest.approx(round(after["C08"], 2))

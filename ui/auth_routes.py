@@ -2,9 +2,10 @@
 
 A Streamlit page talks to the server over a websocket and cannot set cookies, so after the
 login form has checked the password (pages/login.py) the browser is sent to
-`/account/session?ticket=…`: that route trades the one-time ticket for the session token and
+`/account/session?ticket=…&next=…`: that route trades the one-time ticket for the session token and
 sets it as an HttpOnly, SameSite=Strict cookie (never readable by page scripts, never sent by
-other sites), then redirects to the app. Every new page load reads the cookie through
+other sites), then redirects to the app — to the page and view a shared link asked for before
+signing in (`next`, checked against the app's own pages). Every new page load reads the cookie through
 `st.context.cookies` and checks the session in the database (ui/guard.py).
 
 `POST /account/logout` (a form the app submits, ui/guard.end_session) ends the cookie's session
@@ -69,6 +70,26 @@ def _home() -> str:
     return f"/{base}/" if base else "/"
 
 
+# Query parameters a return address may carry: the view (ui/url_state.KEYS) and a message's task.
+_RETURN_PARAMS = ("scheme", "period", "group", "parent", "unit", "item", "task")
+
+
+def _return_to(asked: str) -> str:
+    """Where to send the browser after sign-in: the page a shared link named (one of the app's
+    pages, with only the view's query parameters), else the home page. Rebuilt from the parts
+    checked here, so the route cannot be made to redirect anywhere else (an open redirect)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    from ui.nav import PAGES
+
+    stem, _, query = asked.partition("?")
+    stems = {p.split("/")[-1].removesuffix(".py") for pages in PAGES.values() for p, _, _ in pages}
+    if stem not in stems:
+        return _home()
+    kept = [(k, v) for k, v in parse_qsl(query)[:20] if k in _RETURN_PARAMS and len(v) <= 100]
+    return _home() + stem + (f"?{urlencode(kept)}" if kept else "")
+
+
 async def _session(request: Any) -> Any:
     from sqlalchemy.exc import SQLAlchemyError
     from starlette.concurrency import run_in_threadpool
@@ -76,7 +97,8 @@ async def _session(request: Any) -> Any:
 
     from services.accounts import redeem_ticket
 
-    response = RedirectResponse(_home(), status_code=303, headers={"Cache-Control": "no-store"})
+    target = _return_to(request.query_params.get("next", ""))
+    response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     if _cross_site(request):
         return response
     try:

@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -35,6 +36,7 @@ from services.accounts import check_session, oidc_enabled, record_refusal
 from services.errors import ServiceError
 from services.permissions import ANONYMOUS, Actor
 from ui import auth_routes
+from ui.url_state import forget_request, relative_link, requested
 
 SHELL_FLAG = "_shell_ran"
 TOKEN_KEY = "_auth_token"
@@ -97,7 +99,13 @@ def start_session(token: str) -> None:
     if auth_routes.mounted():
         from services.accounts import issue_ticket
 
-        go_to(f"{auth_routes.SESSION_PATH}?ticket={issue_ticket(token)}")
+        query = {"ticket": issue_ticket(token)}
+        asked = requested()
+        if asked is not None and asked[0]:  # a shared link opened while signed out: back to it
+            query["next"] = relative_link(*asked)
+        go_to(f"{auth_routes.SESSION_PATH}?{urlencode(query)}")
+    # Without the cookie routes the address is unchanged: the rerun opens the page it names.
+    forget_request()
     st.rerun()
 
 
@@ -117,8 +125,8 @@ def end_session() -> None:
 
 def go_to(path: str, *, post: bool = False) -> None:
     """Send the browser to one of our own routes; `post`: as a same-origin form POST (logout,
-    which must not be a link another site could trigger). `path` is built here from fixed parts
-    and a random ticket, never from user input."""
+    which must not be a link another site could trigger). `path` is built here from fixed parts,
+    a random ticket and a URL-encoded return address (which the route checks again)."""
     if post:
         script = (
             "const f = document.createElement('form'); f.method = 'post'; "

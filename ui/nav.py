@@ -59,6 +59,15 @@ LOGIN = ("pages/login.py", "登录", ":material/login:")
 SETUP = ("pages/setup.py", "首次设置", ":material/admin_panel_settings:")
 # The first of these a user may open is where they land after signing in.
 HOME_PAGES = ("pages/progress.py", "pages/overview.py", "pages/my_unit.py", "pages/my_account.py")
+# The pages that show one scheme and period: the shared choosers are drawn at their top (ui/filters.py)
+# and the view is kept in their address (ui/url_state.py).
+FILTERED_PAGES = frozenset(
+    f"pages/{name}.py"
+    for name in (
+        "overview", "ranking", "unit_detail", "criteria", "trends", "meeting", "whatif",
+        "progress", "reconcile", "publish", "publicity", "tasks",
+    )
+)  # fmt: skip
 
 
 def allowed_pages(actor: Actor) -> dict[str, list[tuple[str, str, str]]]:
@@ -68,6 +77,18 @@ def allowed_pages(actor: Actor) -> dict[str, list[tuple[str, str, str]]]:
         for section, pages in PAGES.items()
     }
     return {section: pages for section, pages in out.items() if pages}
+
+
+def page_file(page: st.Page, actor: Actor | None) -> str | None:
+    """The pages/ file of the page st.navigation chose: the home page's address is "/", and for a
+    signed-in user /login and /setup show the home page too (build_navigation)."""
+    if page.url_path in ("", Path(LOGIN[0]).stem, Path(SETUP[0]).stem):
+        if actor is None:
+            return None
+        paths = [p[0] for pages in allowed_pages(actor).values() for p in pages]
+        return next((h for h in HOME_PAGES if h in paths), paths[0] if paths else None)
+    path = f"pages/{page.url_path}.py"
+    return path if (ROOT / path).exists() else None
 
 
 def build_navigation(actor: Actor | None, *, first_run: bool = False) -> st.navigation:
