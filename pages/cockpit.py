@@ -15,6 +15,7 @@ from services.cockpit import Cockpit, SchemeSummary, cockpit, cockpit_periods
 from ui.guard import page_guard
 from ui.safe_table import static_table
 from ui.text import md_escape
+from ui.url_state import asked, write_url
 
 RANKING = "pages/ranking.py"
 UNIT = "pages/unit_detail.py"
@@ -55,9 +56,13 @@ months = cockpit_periods()
 if not months:
     st.info("尚无已发布的考核结果。考核结果经「审定发布」后在此汇总显示。")
     st.stop()
+linked = asked("period")  # a bookmarked or sent link names its month
+if linked in months:
+    st.session_state["cockpit_month"] = linked
 if st.session_state.get("cockpit_month") not in months:
     st.session_state.pop("cockpit_month", None)  # default: the newest period with published results
 month = st.selectbox("考核期间", months, format_func=period_name, key="cockpit_month", width=240)
+write_url(period=month)
 data: Cockpit = cockpit(month)
 st.caption(
     f"{period_name(month)}各考核方案的已发布结果；季度、年度方案显示包含本期的季度或年度。"

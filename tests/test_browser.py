@@ -19,7 +19,7 @@ def test_leadership_journey(page, server: str) -> None:
     """Open the app → rankings → pick a period → select a unit → its lost points and trend."""
     page.goto(server)
     settle(page)
-    page.get_by_role("link", name="总览", exact=True).click()  # an administrator lands on 填报进度 (issue 19)
+    page.get_by_role("link", name="总览", exact=True).click()  # an administrator lands on 全区总览 (issue 21)
     settle(page)
     page.get_by_text("参评单位").wait_for()
     shot(page, "01_overview")

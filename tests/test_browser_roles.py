@@ -78,7 +78,7 @@ def test_logout_and_pages_before_signing_in(page, server: str, login_role: None)
     page.get_by_text("用户名或密码错误").wait_for()
 
     sign_in(page, server, "demo-admin")
-    assert heading(page) == "填报进度"  # issue 19: the administrator starts at the filling progress
+    assert heading(page) == "全区总览"  # issue 21: the administrator starts at the whole bureau
     sign_out(page)
     assert not [c for c in page.context.cookies() if c["name"] == "assess_session"]
     page.reload()

@@ -95,7 +95,7 @@ def test_every_page_renders_without_error(app: AppTest, page: str) -> None:
 
 
 def test_overview_tiles_count_the_units_and_flags(app: AppTest) -> None:
-    app.switch_page("pages/overview.py").run()  # administrators land on 填报进度
+    app.switch_page("pages/overview.py").run()  # administrators land on 全区总览
     choose(app, "community_monthly", "2025-08")
     tiles = {m.label: m.value for m in app.metric}
     assert tiles["参评单位"] == "8"
@@ -104,7 +104,7 @@ def test_overview_tiles_count_the_units_and_flags(app: AppTest) -> None:
 
 
 def test_ranking_lists_a_vetoed_unit_last(app: AppTest) -> None:
-    choose(app, "community_monthly", "2025-08").switch_page("pages/ranking.py").run()
+    choose(app.switch_page("pages/ranking.py").run(), "community_monthly", "2025-08")
     table = app.dataframe[0].value
     assert list(table["名次"]) == sorted(table["名次"])
     last = table.iloc[-1]
@@ -112,7 +112,7 @@ def test_ranking_lists_a_vetoed_unit_last(app: AppTest) -> None:
 
 
 def test_selecting_a_ranking_row_opens_that_units_drill_down(app: AppTest) -> None:
-    choose(app, "community_monthly", "2025-08").switch_page("pages/ranking.py").run()
+    choose(app.switch_page("pages/ranking.py").run(), "community_monthly", "2025-08")
     table = app.dataframe[0].value
     row = len(table) - 1  # the bottom unit
     app.session_state["ranking_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
@@ -124,7 +124,7 @@ def test_selecting_a_ranking_row_opens_that_units_drill_down(app: AppTest) -> No
 
 
 def test_drill_down_explains_lost_points_and_flags(app: AppTest) -> None:
-    choose(app, "community_monthly", "2025-12")
+    choose(app.switch_page("pages/overview.py").run(), "community_monthly", "2025-12")
     app.session_state["unit"] = "C03"  # below the line all year in the demo
     app.switch_page("pages/unit_detail.py").run()
     assert not app.exception, app.exception
@@ -137,7 +137,7 @@ def test_drill_down_explains_lost_points_and_flags(app: AppTest) -> None:
 
 
 def test_quarter_view_rolls_up_the_months(app: AppTest) -> None:
-    app.switch_page("pages/overview.py").run()  # administrators land on 填报进度
+    app.switch_page("pages/overview.py").run()  # administrators land on 全区总览
     app.selectbox(key="f_scheme").set_value("community_monthly").run()
     app.button_group(key="f_kind_community_monthly").set_value("quarter").run()
     assert not app.exception, app.exception
@@ -145,7 +145,7 @@ def test_quarter_view_rolls_up_the_months(app: AppTest) -> None:
 
 
 def test_peer_group_filter_narrows_the_units(app: AppTest) -> None:
-    app.switch_page("pages/overview.py").run()  # administrators land on 填报进度
+    app.switch_page("pages/overview.py").run()  # administrators land on 全区总览
     choose(app, "staff_annual", "2025")
     parents = app.selectbox(key="f_parent")
     parents.set_value(parents.options[1]).run()
@@ -163,4 +163,6 @@ def test_empty_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.Monk
     assert any("create-user" in i.value for i in at.info)  # which also names the command
     create_account("first-admin", "管理员", "admin", "a-long-password", engine=get_engine())
     login(at.run(), "first-admin", "a-long-password")
+    assert any("尚无已发布的考核结果" in i.value for i in at.info)  # 全区总览, the landing page
+    at.switch_page("pages/progress.py").run()
     assert any("请先上传评分表" in i.value for i in at.info)

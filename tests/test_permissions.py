@@ -133,7 +133,7 @@ def test_without_signing_in_every_page_lands_on_the_login(anonymous: AppTest, pa
 def test_each_role_opens_exactly_its_pages_by_url_and_sees_only_them_in_the_menu(anonymous: AppTest, role: str) -> None:
     at = login(anonymous, DEMO_USER[role])
     home = heading(at)
-    assert home == {"unit": "本单位结果", "viewer": "总览"}.get(role, "填报进度")  # issue 19: progress first
+    assert home == {"unit": "本单位结果", "assessor": "填报进度"}.get(role, "全区总览")  # issue 21: the bureau first
     for page in PAGE_FILES:
         open_by_url(at, page)
         assert not at.exception, (page, at.exception)
@@ -199,7 +199,7 @@ def test_five_wrong_passwords_on_the_login_page_pause_the_name(anonymous: AppTes
 
 def test_logout_returns_to_the_login(anonymous: AppTest) -> None:
     at = login(anonymous, DEMO_USER["viewer"])
-    assert heading(at) == "总览"
+    assert heading(at) == "全区总览"  # leadership's landing page
     at.sidebar.button(key="logout").click().run()
     assert heading(at) == "登录"
     open_by_url(at, "pages/overview.py")

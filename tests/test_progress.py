@@ -92,14 +92,14 @@ def test_the_periods_page_sets_the_deadline_and_the_progress_page_shows_it_overd
     _as_a_running_server(monkeypatch)
     at = AppTest.from_file(APP, default_timeout=90).run()
     login(at, DEMO_USER["admin"])
-    assert at.title[0].value == "填报进度"  # where an administrator lands
+    assert at.title[0].value == "全区总览"  # where an administrator lands (issue 21)
     at.switch_page("pages/admin_periods.py").run()
     at.selectbox(key="deadline_period").set_value("2025-12")
     at.date_input(key="deadline_date").set_value(date(2026, 1, 5))
     next(b for b in at.button if b.label == "保存截止日期").click().run()
     assert not at.exception, at.exception
     assert any("截止日期已设为 2026-01-05" in s.value for s in at.success)
-    choose(at, "community_monthly", "2025-12")
     at.switch_page("pages/progress.py").run()
+    choose(at, "community_monthly", "2025-12")
     assert not at.exception, at.exception
     assert any("截止 2026-01-05" in m.value for m in [*at.info, *at.error])

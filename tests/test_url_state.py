@@ -82,9 +82,11 @@ def test_a_link_opened_signed_out_is_where_sign_in_lands(fresh) -> None:  # noqa
     at = fresh({"scheme": SCHEME, "period": "2025-07"})
     assert [t.value for t in at.title] == ["登录"]  # nobody signed in: the login, at the link's address
     login(at, DEMO_USER["viewer"])
-    assert [t.value for t in at.title] == ["总览"]  # a viewer's home page
+    assert [t.value for t in at.title] == ["全区总览"]  # leadership's home page
+    assert at.selectbox(key="cockpit_month").value == "2025-07"  # the link's month, not the newest
+    at.switch_page("pages/overview.py").run()
     assert at.selectbox(key="f_scheme").value == SCHEME
-    assert at.selectbox(key=f"f_period_{SCHEME}_month").value == "2025-07"  # not the newest month
+    assert at.selectbox(key=f"f_period_{SCHEME}_month").value == "2025-07"
 
 
 def test_a_link_to_a_scheme_that_does_not_exist_falls_back_quietly(fresh) -> None:  # noqa: ANN001

@@ -57,8 +57,17 @@ PAGES = {
 ROOT = Path(__file__).resolve().parents[1]
 LOGIN = ("pages/login.py", "登录", ":material/login:")
 SETUP = ("pages/setup.py", "首次设置", ":material/admin_panel_settings:")
-# The first of these a user may open is where they land after signing in.
-HOME_PAGES = ("pages/progress.py", "pages/overview.py", "pages/my_unit.py", "pages/my_account.py")
+# The first of these a user may open is where they land after signing in: leadership and
+# administrators on 全区总览 (the whole bureau), a unit on its own results; an assessor, whose
+# work is the data, on 填报进度.
+HOME_PAGES = ("pages/cockpit.py", "pages/progress.py", "pages/overview.py", "pages/my_unit.py", "pages/my_account.py")
+DATA_FIRST = frozenset({"assessor"})
+
+
+def home_page(actor: Actor, paths: list[str]) -> str | None:
+    """The page `actor` lands on, of the pages `paths` they may open."""
+    order = [h for h in HOME_PAGES if not (actor.role in DATA_FIRST and h == "pages/cockpit.py")]
+    return next((h for h in order if h in paths), paths[0] if paths else None)
 # The pages that show one scheme and period: the shared choosers are drawn at their top (ui/filters.py)
 # and the view is kept in their address (ui/url_state.py).
 FILTERED_PAGES = frozenset(
@@ -85,8 +94,7 @@ def page_file(page: st.Page, actor: Actor | None) -> str | None:
     if page.url_path in ("", Path(LOGIN[0]).stem, Path(SETUP[0]).stem):
         if actor is None:
             return None
-        paths = [p[0] for pages in allowed_pages(actor).values() for p in pages]
-        return next((h for h in HOME_PAGES if h in paths), paths[0] if paths else None)
+        return home_page(actor, [p[0] for pages in allowed_pages(actor).values() for p in pages])
     path = f"pages/{page.url_path}.py"
     return path if (ROOT / path).exists() else None
 
@@ -103,7 +111,7 @@ def build_navigation(actor: Actor | None, *, first_run: bool = False) -> st.navi
         return st.navigation(login, position="hidden")
     allowed = allowed_pages(actor)
     paths = [p[0] for pages in allowed.values() for p in pages]
-    home = next((h for h in HOME_PAGES if h in paths), paths[0])
+    home = home_page(actor, paths)
     sections = {
         section: [st.Page(path, title=title, icon=icon, default=(path == home)) for path, title, icon in pages]
         for section, pages in allowed.items()

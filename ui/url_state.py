@@ -77,6 +77,15 @@ def apply_url() -> None:
     st.session_state[_WRITTEN] = written | asked
 
 
+def asked(key: str) -> str | None:
+    """The address's `key` when it is not what this session wrote (a link, a refresh) — for a
+    page with choosers of its own (全区总览's month)."""
+    value = st.query_params.get(key)
+    if not value or (st.session_state.get(_WRITTEN) or {}).get(key) == value:
+        return None
+    return str(value)
+
+
 def _current_scheme() -> str | None:
     return st.session_state.get("f_scheme") or st.session_state.get("_kept_f_scheme")
 
