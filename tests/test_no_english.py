@@ -6,7 +6,7 @@ metrics, widget labels, options, placeholders and help, tabs and expanders. A mu
 empty selectbox without a placeholder shows Streamlit's English 「Choose options」, so it counts too.
 
 Charts are not read (their specs are drawn by the browser; the charts' own checks cover them).
-Pages owned by other work in progress that still show such text are marked xfail below, by page.
+Pages owned by other work in progress that still show such text can be marked xfail in KNOWN, by page.
 """
 
 from __future__ import annotations
@@ -137,11 +137,7 @@ def problems(at: AppTest, scheme_keys: set[str]) -> list[str]:
 
 
 # (role, page) -> why it still shows English, a key or None (pages outside this change).
-KNOWN: dict[tuple[str, str], str] = {
-    (role, "pages/trends.py"): "pages/trends.py (趋势, owned by another change): its unit multiselect has no "
-    "placeholder, so Streamlit shows 「Choose options」 once it is emptied"
-    for role in ("admin", "assessor", "viewer")
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
