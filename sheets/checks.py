@@ -189,7 +189,12 @@ def _right_cell(ref: str) -> str:
 
 def _same_scheme(shown: str, scheme: Scheme) -> bool:
     text = clean(shown)
-    return text in (scheme.id, scheme.name) or text.split(" ")[0] == scheme.id or text.endswith(f"（{scheme.id}）")
+    # The template states the name (sheets.template); `clean` has made its full-width brackets plain.
+    return (
+        text in (scheme.id, scheme.name, clean(scheme.name))
+        or text.split(" ")[0] == scheme.id
+        or text.endswith(f"（{scheme.id}）")
+    )
 
 
 # -- entries ------------------------------------------------------------------------------------------
