@@ -64,6 +64,8 @@ def xlsx_texts(data: bytes) -> Iterator[tuple[str, str]]:
         if isinstance(value, str) and value:
             yield f"属性 {attr}", value
     for sheet in book.worksheets:
+        if sheet.sheet_state == "veryHidden":
+            continue  # Excel offers no way to show it: the upload template's _meta, read back by the app
         yield "工作表名", sheet.title
         for row in sheet.iter_rows():
             for cell in row:
