@@ -143,3 +143,41 @@ def test_cli_exports_speak_chinese_only(demo_url: str, scheme_keys: set[str], tm
             files[f"export-bulletin {period} {name}"] = out.read_bytes()
     found = check(files, scheme_keys)
     assert not found, "\n".join(found)
+
+
+ROLLED_UP = [("community_monthly", "quarter"), ("community_monthly", "year"), ("hospital_monthly", "quarter")]
+
+
+@pytest.mark.parametrize(("scheme", "kind"), ROLLED_UP)
+def test_rolled_up_views_download_in_chinese_only(
+    apps,  # noqa: ANN001
+    offered: Offered,
+    scheme_keys: set[str],
+    demo_url: str,  # noqa: F811
+    scheme: str,
+    kind: str,
+) -> None:
+    """A quarter's or a year's roll-up has no leaves, no grades of its own: its downloads (the
+    ranking CSV, the criteria CSVs, the bulletin's CSV) must not fill the gaps with None."""
+    from services.dashboard import period_choices
+
+    with trusted():
+        period = period_choices(scheme, engine=get_engine(demo_url))[kind][0]
+    at = apps("admin")
+    for key, value in (("f_scheme", scheme), (f"f_kind_{scheme}", kind), (f"f_period_{scheme}_{kind}", period)):
+        at.session_state[key] = value
+        at.session_state[f"_kept_{key}"] = value
+    files = {}
+    for page in ("pages/meeting.py", "pages/ranking.py", "pages/criteria.py"):
+        offered.clear()
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert period in str(at.session_state["filters"]), (page, at.session_state["filters"])
+        # The Excel bulletin and the 全区通报 are offered disabled for a roll-up (made per month).
+        made = {
+            what: make for what, make in offered.items() if not what.startswith(("bulletin:", "district_", *THEIRS))
+        }
+        files |= {f"{page} {what}": make() for what, make in made.items()}
+    assert any("ranking" in what for what in files), sorted(files)
+    found = check(files, scheme_keys)
+    assert not found, f"{scheme} {kind} {period}:\n" + "\n".join(found)
