@@ -109,8 +109,8 @@ def _write_about(
         f"{period_name(bulletin.previous_period)}（{bulletin.previous_period}）" if bulletin.previous_period else "无"
     )
     rows: list[tuple[str, object, Column]] = [
+        # The scheme by its name only: its id (community_monthly) is the system's, not a reader's (issue 21).
         ("考核方案", scheme.name, value),
-        ("方案编号", scheme.id, value),
         ("方案版本", scheme.version, value),
         ("考核期间", f"{bulletin.period_name}（{bulletin.period}）", value),
         ("对比期间", previous, value),

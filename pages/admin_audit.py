@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from services._db import DISPLAY_TZ
@@ -30,12 +31,18 @@ if isinstance(span, tuple) and len(span) == 2:
     since = datetime.combine(span[0], time.min, DISPLAY_TZ)
     until = datetime.combine(span[1] + timedelta(days=1), time.min, DISPLAY_TZ)
 filters = {"limit": int(limit), "action": actions or None, "actor": who.strip() or None, "since": since, "until": until}
-log = audit_log(**filters, by=actor)
 names = {v.scheme_key: v.name for v in list_schemes()}  # a user reads a scheme's name, not its key
-log = log.assign(
-    target=log["target"].map(lambda t: readable_target(str(t), names)),
-    message=log["message"].map(lambda m: readable_message(str(m), names)),
-)
+
+
+def readable(log: pd.DataFrame) -> pd.DataFrame:
+    """The entries as people name things — on the page and in the exported CSV alike."""
+    return log.assign(
+        target=log["target"].map(lambda t: readable_target(str(t), names)),
+        message=log["message"].map(lambda m: readable_message(str(m), names)),
+    )
+
+
+log = readable(audit_log(**filters, by=actor))
 table = log[list(COLUMNS)].rename(columns=COLUMNS)
 st.caption(f"共 {len(table)} 条（最新在前）")
 show_table(table, hide_index=True, column_config={"内容": st.column_config.TextColumn(width="large")})
@@ -45,7 +52,7 @@ show_table(table, hide_index=True, column_config={"内容": st.column_config.Tex
 name = f"审计日志_{today:%Y%m%d}.csv"
 download_button(
     "导出 CSV",
-    lambda by: audit_csv(**filters, file_name=name, by=by),
+    lambda by: audit_csv(**filters, file_name=name, shown=readable, by=by),
     permission="audit.read",
     what="audit_log",
     file_name=name,

@@ -27,6 +27,7 @@ chosen = st.multiselect(
     default=list(dict.fromkeys(default)),
     format_func=names.get,
     max_selections=MAX_TRACES,
+    placeholder="请选择单位",  # Streamlit's own placeholder is English (「Choose options」)
     key="trend_units",
 )
 if not chosen:
@@ -43,7 +44,7 @@ else:
 
 st.subheader("指标趋势")
 items = item_choices(scheme)
-code = st.selectbox("选择指标", list(items), format_func=items.get, key="trend_item")
+code = st.selectbox("选择指标", list(items), format_func=items.get, placeholder="请选择指标", key="trend_item")
 CHOSEN, ENDS = "上面所选的单位", f"本期该项得分前 {MAX_TRACES // 2} 名和后 {MAX_TRACES // 2} 名"
 which = st.radio("显示哪些单位", [CHOSEN, ENDS], horizontal=True, key="trend_item_units")
 trend = item_trend(scheme.id, code, chosen if which == CHOSEN else None, ends=MAX_TRACES // 2) if code else None

@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import time as _time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -153,15 +154,20 @@ def audit_csv(
     since: datetime | None = None,
     until: datetime | None = None,
     file_name: str = "审计日志.csv",
+    shown: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     by: Actor | None = None,
     engine: Engine | None = None,
 ) -> bytes:
     """The audit log as the audit page shows it (same filters), as CSV; the export is audited.
-    Text a spreadsheet would run as a formula is neutralised."""
+    `shown`: how the page words the entries (targets and scheme keys as people name them, see
+    ui.audit_text) — the file reads like the page, not like the stored rows. Text a spreadsheet
+    would run as a formula is neutralised."""
     from exports.csv_export import text_table_csv
 
     who = require("audit.read", by)
     log = audit_log(limit=limit, action=action, actor=actor, since=since, until=until, by=who, engine=engine)
+    if shown is not None:
+        log = shown(log)
     data = text_table_csv(log[list(COLUMNS)].rename(columns=COLUMNS))
     record_download(who, "audit_log", f"导出审计日志 {file_name}（{len(log)} 条）", engine=engine, rows=len(log))
     return data

@@ -181,5 +181,7 @@ def history(scheme_key: str, units: list[str], *, engine: Engine | None = None) 
         r = results(scheme_key, label, engine=engine)
         if r is not None:
             u = r.units[r.units["unit"].astype(str).isin(units)]
-            frames.append(u[["period", "unit", "name", "total", "rank", "grade"]].astype({"period": str, "unit": str}))
+            # veto: the charts label a vetoed point (一票否决), whose total alone would not explain it
+            columns = ["period", "unit", "name", "total", "rank", "grade", "veto"]
+            frames.append(u[columns].astype({"period": str, "unit": str}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["period", "unit", "name", "total"])

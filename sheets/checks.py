@@ -158,7 +158,7 @@ def _statements(extract: Extract, ctx: Context, errors: list[CellError]):
             sheet_scheme = sheet_scheme or clean(shown)
             if not _same_scheme(shown, ctx.scheme):
                 errors.append(CellError(*at, shown,
-                                        msg.SCHEME_MISMATCH.format(found=shown, chosen=f"{ctx.scheme.name}（{ctx.scheme.id}）"),
+                                        msg.SCHEME_MISMATCH.format(found=shown, chosen=ctx.scheme.name),
                                         None, msg.SCHEME_MISMATCH_HINT, "scheme_mismatch"))  # fmt: skip
         elif s.what == "version":
             sheet_version = sheet_version or clean(shown)
@@ -189,7 +189,12 @@ def _right_cell(ref: str) -> str:
 
 def _same_scheme(shown: str, scheme: Scheme) -> bool:
     text = clean(shown)
-    return text in (scheme.id, scheme.name) or text.split(" ")[0] == scheme.id or text.endswith(f"（{scheme.id}）")
+    # The template states the name (sheets.template); `clean` has made its full-width brackets plain.
+    return (
+        text in (scheme.id, scheme.name, clean(scheme.name))
+        or text.split(" ")[0] == scheme.id
+        or text.endswith(f"（{scheme.id}）")
+    )
 
 
 # -- entries ------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def guide_lines(scheme: Scheme, period: str) -> list[tuple[str, str]]:
     """(style, text) lines of the 说明 sheet: 'title', 'heading', 'text' or 'item'."""
     lines = [
         ("title", f"{scheme.name} — 填表说明"),
-        ("text", f"方案：{scheme.name}（编码 {scheme.id}，版本 {scheme.version}）"),
+        ("text", f"方案：{scheme.name}（版本 {scheme.version}）"),
         ("text", f"考核期间：{period_name(period)}（{period}）"),
         (
             "text",

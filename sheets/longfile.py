@@ -202,7 +202,7 @@ def read_long(rows: list[list], sheet: str, h: LongHeader, index: HeaderIndex, b
             else:
                 hint = index.suggest(code_text)
                 errors.append(CellError(sheet, r + 1, column_letter(h.code), names[h.code], code_text,
-                                        msg.UNKNOWN_CODE.format(value=code_text, scheme=index.scheme.id), None,
+                                        msg.UNKNOWN_CODE.format(value=code_text, scheme=index.scheme.name), None,
                                         msg.UNKNOWN_CODE_HINT.format(names="、".join(hint)) if hint else None,
                                         "unknown_code"))  # fmt: skip
             continue

@@ -98,7 +98,7 @@ def read_per_unit(book: Workbook, sheets: list[tuple[str, list[list], PerUnitHea
                 shown = code_cell or name_cell
                 hint = index.suggest(shown)
                 errors.append(CellError(sheet, r + 1, column_letter(h.code if code_cell else h.name), "编码", shown,
-                                        msg.UNKNOWN_CODE.format(value=shown, scheme=index.scheme.id), None,
+                                        msg.UNKNOWN_CODE.format(value=shown, scheme=index.scheme.name), None,
                                         msg.UNKNOWN_CODE_HINT.format(names="、".join(hint)) if hint else None,
                                         "unknown_code"))  # fmt: skip
                 continue

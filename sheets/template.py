@@ -8,8 +8,8 @@ Two layouts, both read back by `sheets.reader.read_scores`:
 
 Every template has a 说明 sheet explaining each method the scheme uses, frozen panes, protected
 header cells (input cells are unlocked, no password), data validation (ranges; 是/否 dropdowns;
-「不适用」 only where the leaf allows it), and states its period, scheme id and version in the
-sheet and in a very hidden `_meta` sheet, so that a mismatch is caught on upload.
+「不适用」 only where the leaf allows it), and states its period, scheme name and version in the
+sheet, and period, scheme id and version in a very hidden `_meta` sheet, so that a mismatch is caught on upload.
 """
 
 from __future__ import annotations
@@ -242,7 +242,9 @@ def _wide(book, st: _Styles, scheme: Scheme, period: str, units, rules, filled, 
     first_data = _FIRST_HEADER_ROW + _HEADER_ROWS
     ws.merge_range(0, 0, 0, last, f"{scheme.name}评分表（{period_name(period)}）", st.title)
     ws.set_row(0, 28)
-    meta = [("考核期间", period), ("方案", scheme.id), ("版本", scheme.version), ("考核人", None)]
+    # The scheme by its name (the upload check accepts it, sheets.checks._same_scheme); its id
+    # (community_monthly) is the system's and stays in the very hidden _meta sheet (issue 21).
+    meta = [("考核期间", period), ("方案", scheme.name), ("版本", scheme.version), ("考核人", None)]
     for i, (label, value) in enumerate(meta):
         ws.write_string(1, 2 * i, label, st.label)
         if value is None:
@@ -369,7 +371,7 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
         ws.write_string(1, 1, code, st.meta)
         ws.write_string(1, 2, "单位名称", st.label)
         ws.merge_range(1, 3, 1, 5, name, st.meta)
-        for i, (label, value) in enumerate([("考核期间", period), ("方案", scheme.id), ("版本", scheme.version)]):
+        for i, (label, value) in enumerate([("考核期间", period), ("方案", scheme.name), ("版本", scheme.version)]):
             ws.write_string(2, 2 * i, label, st.label)
             ws.write_string(2, 2 * i + 1, value, st.meta)
         ws.write_string(3, 0, "考核人", st.label)

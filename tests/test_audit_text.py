@@ -21,6 +21,9 @@ NAMES = {"community_monthly": "社区卫生服务中心月度绩效考核"}
         ("task:7:overdue:20250105", "整改任务 #7（逾期提醒 20250105）"),
         ("unit:C03", "单位 C03"),
         ("units", "单位清单"),
+        ("export:criteria_lost", "导出 失分指标"),
+        ("export:ranking", "导出 排名"),
+        ("district:2025-12", "全区通报 2025年12月"),
         ("something:new", "something:new"),  # not recognised: left as stored, never dropped
     ],
 )

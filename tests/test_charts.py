@@ -1,11 +1,15 @@
-"""Charts (issue 21): periods read 2025年1月 in time order, rank axes have whole-number ticks,
-a handful of units is drawn as points rather than a box."""
+"""Charts (issue 21), checked on the figure objects: periods read 2025年1月 in time order, rank
+axes have whole-number ticks, a handful of units is drawn as points rather than a box, vetoed
+units are labelled 一票否决, legends lie above the plot (never over it), and units differ in
+colour and marker shape."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ui.charts import distribution, item_lines, trend_lines
+from services.time_views import MAX_TRACES
+from ui.charts import distribution, item_lines, ranking_bars, trend_lines
+from ui.palette import BOTTOM_LINE, UNIT_COLORS, UNIT_SYMBOLS, VETO
 
 
 def history(periods: list[str], ranks: list[int] | None = None) -> pd.DataFrame:
@@ -57,3 +61,69 @@ def test_a_handful_of_units_is_points_not_a_box() -> None:
     kinds = {t.type: set(t.x) for t in mixed.data}
     assert kinds["box"] == {"卫生院"} and set().union(*(set(t.x) for t in mixed.data if t.type != "box")) == {"医院"}
     assert list(mixed.layout.xaxis.categoryarray) == ["卫生院", "医院"]
+
+
+def ranked(n: int, vetoed: set[int] = frozenset()) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit": [f"U{i}" for i in range(n)],
+            "name": [f"单位{i}" for i in range(n)],
+            "category": ["卫生院"] * n,
+            "total": [95.0 - 3 * i for i in range(n)],
+            "rank_overall": list(range(1, n + 1)),
+            "grade": ["优秀" if i < n // 2 else "合格" for i in range(n)],
+            "veto": [i in vetoed for i in range(n)],
+        }
+    )
+
+
+def veto_labels(fig) -> list[tuple[object, object]]:  # noqa: ANN001
+    """(x, y) of the points labelled 一票否决 on the chart."""
+    return [(x, y) for t in fig.data if t.text is not None for x, y, s in zip(t.x, t.y, t.text) if s == "一票否决"]
+
+
+def test_vetoed_units_are_labelled_on_every_score_chart() -> None:
+    units = ranked(10, {2})
+    bars = ranking_bars(units, ["优秀", "合格"], 80)
+    names = list(bars.layout.yaxis.categoryarray)
+    assert "单位2（一票否决）" in names and sum("一票否决" in n for n in names) == 1
+    assert veto_labels(distribution(units, 80)) == [("卫生院", 89.0)]
+    assert veto_labels(distribution(units.head(5), 80)) == [("卫生院", 89.0)]  # as points, too
+    assert veto_labels(distribution(units.assign(veto=False), 80)) == []
+    data = history(["2025-01", "2025-02"]).assign(veto=[False, True, False, False])
+    assert veto_labels(trend_lines(data, "total", 80)) == [("2025年2月", 81.0)]
+    assert veto_labels(trend_lines(data, "rank")) == [("2025年2月", 2)]
+    assert veto_labels(trend_lines(history(["2025-01", "2025-02"]), "total")) == []  # no veto column: nothing
+
+
+def test_legends_lie_outside_the_plot_area() -> None:
+    """A legend inside the plot covers lines or bars: every shown legend is one row above it."""
+    data = history(["2025-01", "2025-02"])
+    figures = [ranking_bars(ranked(6), ["优秀", "合格"], 80), trend_lines(data, "total", 80), trend_lines(data, "rank")]
+    for fig in figures:
+        legend = fig.layout.legend
+        assert fig.layout.showlegend is not False and sum(bool(t.showlegend is not False) for t in fig.data) > 1
+        assert legend.orientation == "h" and legend.yanchor == "bottom" and legend.y >= 1
+    alone = trend_lines(data[data["unit"] == "A"], "total")
+    assert alone.layout.showlegend is False  # one unit: no legend at all
+
+
+def test_units_are_told_apart_by_colour_and_shape() -> None:
+    n = MAX_TRACES
+    data = pd.DataFrame(
+        {
+            "period": ["2025-01", "2025-02"] * n,
+            "unit": [f"U{i // 2}" for i in range(2 * n)],
+            "name": [f"单位{i // 2}" for i in range(2 * n)],
+            "total": [80.0] * (2 * n),
+            "rank": [1] * (2 * n),
+        }
+    )
+    fig = trend_lines(data, "total", 80)
+    lines = [t for t in fig.data if t.mode and "lines" in t.mode]
+    colours = [t.line.color for t in lines]
+    assert len(lines) == n and len(set(colours)) == n
+    assert not {c.lower() for c in colours} & {BOTTOM_LINE.lower(), VETO.lower()}  # never read as the line or a veto
+    assert len(UNIT_COLORS) >= MAX_TRACES and len(set(UNIT_COLORS)) == len(UNIT_COLORS)
+    symbols = [t.marker.symbol for t in lines]
+    assert len(set(symbols[: len(UNIT_SYMBOLS)])) == len(UNIT_SYMBOLS)

@@ -82,8 +82,9 @@ def test_the_sheets(exported: Exported) -> None:
 def test_about(exported: Exported) -> None:
     ws = exported.wb[SHEETS["about"]]
     assert ws["A1"].value == "社区中心月度考核 2025年8月 考核通报"
-    info = {r[0]: r[1] for r in rows(ws, 3, 17)}
-    assert info["考核方案"] == "社区中心月度考核" and info["方案编号"] == "meeting" and info["方案版本"] == "1"
+    info = {r[0]: r[1] for r in rows(ws, 3, 16)}
+    assert info["考核方案"] == "社区中心月度考核" and info["方案版本"] == "1"
+    assert "方案编号" not in info and "meeting" not in {str(v) for v in info.values()}  # no raw scheme key
     assert info["考核期间"] == "2025年8月（2025-08）" and info["对比期间"] == "2025年7月（2025-07）"
     assert info["末位规则"] == "总分低于 80 分；后果：月通报点名，限期整改"
     assert info["一票否决事项"] == "'" + VETO
@@ -91,12 +92,12 @@ def test_about(exported: Exported) -> None:
     assert info["生成人"] == "张三" and info["生成时间"] == AT
     assert info["资金结算"].startswith("资金池 100,000.00 元按得分 × 服务人口的比例分配")
     assert info["通报摘要"].startswith("2025年8月共考核 4 个单位，平均 84.5 分，较上月提高 3.3 分；")
-    cells = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 18)}
+    cells = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 17)}
     assert cells["生成时间"].number_format == "yyyy-mm-dd hh:mm"
     assert cells["平均分"].number_format == "0.00" and cells["考核单位数"].number_format == "0"
     assert ws["A1"].font.name == FONT_NAME and cells["考核方案"].font.name == FONT_NAME
-    assert ws["A19"].value == "评分细则"
-    rules = rows(ws, 20)
+    assert ws["A18"].value == "评分细则"
+    rules = rows(ws, 19)
     assert rules[0][0] == "A1" and rules[0][1].startswith("综合 / 综合评分（直接评分，90 分）：直接评分")
     assert_print_setup(ws)
 

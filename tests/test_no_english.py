@@ -6,17 +6,17 @@ metrics, widget labels, options, placeholders and help, tabs and expanders. A mu
 empty selectbox without a placeholder shows Streamlit's English 「Choose options」, so it counts too.
 
 Charts are not read (their specs are drawn by the browser; the charts' own checks cover them).
-Pages owned by other work in progress that still show such text are marked xfail below, by page.
+Pages owned by other work in progress that still show such text can be marked xfail in KNOWN, by page.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 
 import pandas as pd
 import pytest
+from chinese_text import problems_in
 from streamlit.testing.v1 import AppTest
 from test_pages import DEMO_USER, demo_url, signed_in_app  # noqa: F401 - demo_url: fixture
 
@@ -26,26 +26,6 @@ from storage.db import get_engine
 from ui.nav import allowed_pages
 
 ROLES = ["admin", "assessor", "viewer", "unit"]
-ALLOWED_WORDS = {
-    "excel", "word", "pdf", "csv", "jpg", "jpeg", "png", "xlsx", "xlsm", "docx", "doc", "xls", "wps", "yaml", "yml",
-    "ods", "xlsb", "utf", "gbk", "mb", "kb",  # file formats, text encodings and sizes, as on any Chinese form
-}  # fmt: skip
-# What is not a word of the interface: e-mail addresses, file names, web addresses, the demo
-# account names (demo-admin …, in the demo banner and the accounts table), `code` a person types.
-NOT_WORDS = re.compile(
-    r"[\w.+-]+@[\w-]+(\.[\w-]+)+"
-    r"|\S+\.(xlsx|xlsm|xls|csv|docx|doc|pdf|jpg|jpeg|png|yaml|yml|txt)\b"
-    r"|https?://\S+"
-    r"|\bdemo-\w+"
-    r"|`[^`]*`"
-    # Streamlit's Markdown directives are drawn, not shown: :gray[…], :material/upload:, :red-background[…]
-    r"|:(?:red|orange|yellow|green|blue|violet|gray|grey|rainbow|primary)(?:-background|-badge)?\["
-    r"|:material/\w+:",
-    re.IGNORECASE,
-)
-WORD = re.compile(r"[A-Za-z]{2,}")
-PYTHON_VALUES = re.compile(r"\b(None|nan|NaN|NaT|True|False)\b")
-UTC_OFFSET = re.compile(r"\d{2}:\d{2}(:\d{2})?(\.\d+)?[+-]\d{2}:?\d{2}\b")
 CHOICE_WIDGETS = {"selectbox", "multiselect", "radio", "select_slider", "button_group"}
 SKIPPED = {"html", "json", "code"}  # page CSS; a code block is a command or file for the operator
 
@@ -124,24 +104,11 @@ def visible_texts(at: AppTest) -> Iterator[tuple[str, str]]:
 
 
 def problems(at: AppTest, scheme_keys: set[str]) -> list[str]:
-    found = []
-    for kind, text in visible_texts(at):
-        cleaned = NOT_WORDS.sub(" ", text)
-        keys = [k for k in scheme_keys if re.search(rf"(?<![\w]){re.escape(k)}(?![\w])", text)]
-        words = [w for w in WORD.findall(cleaned) if w.lower() not in ALLOWED_WORDS]
-        values = PYTHON_VALUES.findall(cleaned)
-        offsets = UTC_OFFSET.findall(text)
-        if keys or words or values or offsets:
-            found.append(f"{kind}: {text[:160]!r} — {sorted(set(keys + words + values))}")
-    return found
+    return problems_in(visible_texts(at), scheme_keys)
 
 
 # (role, page) -> why it still shows English, a key or None (pages outside this change).
-KNOWN: dict[tuple[str, str], str] = {
-    (role, "pages/trends.py"): "pages/trends.py (趋势, owned by another change): its unit multiselect has no "
-    "placeholder, so Streamlit shows 「Choose options」 once it is emptied"
-    for role in ("admin", "assessor", "viewer")
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")

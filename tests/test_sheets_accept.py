@@ -27,6 +27,7 @@ from sheets_corpus import (
 )
 
 from sheets import read_scores
+from sheets.text import clean
 
 SCHEME = make_scheme()
 UNITS = make_units()
@@ -92,7 +93,7 @@ def _good_row(unit: str, name: bool = False) -> list[object]:
 def test_filled_wide_template_reads_every_value():
     parsed = _read(fill_wide(template()))
     assert parsed.layout == "wide"
-    assert parsed.sheet_period == PERIOD and parsed.sheet_scheme == "sheet_test" and parsed.sheet_version == "1"
+    assert parsed.sheet_period == PERIOD and parsed.sheet_scheme == clean(SCHEME.name) and parsed.sheet_version == "1"
     assert _cells(parsed) == _expected()
     # Blank deduction/bonus/veto cells are kept as blanks (nothing happened), never as zeros.
     blank = parsed.values[(parsed.values["unit"] == "U01") & (parsed.values["code"] == "B2")]

@@ -72,7 +72,7 @@ def test_wide_sheets_and_statements(wide):
     assert meta["period"] == PERIOD and meta["layout"] == "wide"
     ws = wide["评分"]
     assert "2025年3月" in ws["A1"].value and "A1:N1" in {str(r) for r in ws.merged_cells.ranges}
-    assert [ws.cell(2, c).value for c in range(1, 9)] == ["考核期间", PERIOD, "方案", "sheet_test", "版本", "1",
+    assert [ws.cell(2, c).value for c in range(1, 9)] == ["考核期间", PERIOD, "方案", SCHEME.name, "版本", "1",
                                                          "考核人", ""]  # fmt: skip
 
 
@@ -190,7 +190,7 @@ def test_per_unit_one_sheet_per_unit(per_unit):
     for code, name in zip(UNITS["code"], UNITS["name"], strict=True):
         ws = per_unit[name]
         assert (ws["A2"].value, ws["B2"].value, ws["C2"].value, ws["D2"].value) == ("单位编码", code, "单位名称", name)
-        assert [ws.cell(3, c).value for c in range(1, 7)] == ["考核期间", PERIOD, "方案", "sheet_test", "版本", "1"]
+        assert [ws.cell(3, c).value for c in range(1, 7)] == ["考核期间", PERIOD, "方案", SCHEME.name, "版本", "1"]
 
 
 def test_per_unit_columns_and_rows(per_unit):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from scoring.periods import period_name
 from ui.nav import LOGIN, PAGES, SETUP
 
 PAGE_TITLES = {path: title for pages in PAGES.values() for path, title, _ in pages} | {
@@ -26,6 +27,14 @@ NUMBERED = {  # prefix -> what the number counts
 }
 NAMED = {"account": "账户", "unit": "单位", "period": "期间", "export": "导出", "download": "下载"}
 BARE = {"units": "单位清单", "login": "登录", "audit_log": "审计日志", "rectification_tasks": "整改任务"}
+# What a download was (`export:ranking`, see ui.safe_table.csv_button), as its file is named.
+EXPORTS = {
+    "units": "单位清单",
+    "ranking": "排名",
+    "criteria_lost": "失分指标",
+    "criteria_targets": "目标达成",
+    "audit_log": "审计日志",
+}
 _PAGE_FILE = re.compile(r"pages/\w+\.py")
 
 
@@ -46,6 +55,10 @@ def readable_target(target: str, scheme_names: Mapping[str, str]) -> str:
     prefix, _, rest = target.partition(":")
     if not rest:
         return _schemes(target, scheme_names)
+    if prefix == "export" and rest in EXPORTS:
+        return f"导出 {EXPORTS[rest]}"
+    if prefix == "district":  # the 全区通报 of a period (services.district_bulletin)
+        return f"全区通报 {period_name(rest)}"
     if prefix == "scheme":
         return f"方案 {scheme_names.get(rest, rest)}"
     if prefix == "page":

@@ -15,7 +15,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from scoring.periods import period_name
-from ui.palette import BOTTOM_LINE, grade_colors
+from ui.palette import BOTTOM_LINE, UNIT_COLORS, UNIT_SYMBOLS, VETO, grade_colors
 
 
 def plotly_text(value: object) -> str:
@@ -31,15 +31,51 @@ def _texts(values: pd.Series) -> pd.Series:
 FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=15)
 
 
+# Legends lie in one row above the plot area (Plotly widens the top margin for them), never over
+# a line, bar or point; the y-axis ticks and the x-axis title keep their room below.
+LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0)
+VETO_TEXT = "一票否决"
+
+
 def _style(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(font=FONT, height=height, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="")
+    fig.update_layout(
+        font=FONT, height=height, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="", legend=LEGEND
+    )
     return fig
+
+
+def _vetoed(data: pd.DataFrame) -> pd.Series:
+    """Which rows are vetoed (一票否决); none when the frame does not say."""
+    if "veto" not in data:
+        return pd.Series(False, index=data.index)
+    return data["veto"].astype("boolean").fillna(False).astype(bool)
+
+
+def _veto_marks(x: pd.Series, y: pd.Series, names: pd.Series) -> go.Scatter:
+    """Vetoed points marked and labelled 一票否决 on the chart itself: their score alone (often
+    still above the line) does not say the unit failed."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="markers+text",
+        marker=dict(symbol="x-thin-open", size=16, color=VETO, line=dict(width=3, color=VETO)),
+        text=[VETO_TEXT] * len(x),
+        textposition="top center",
+        textfont=dict(color=VETO),
+        hovertext=names + f"（{VETO_TEXT}）",
+        hovertemplate="%{hovertext}<br>%{y}<extra></extra>",
+        name=VETO_TEXT,
+        showlegend=False,
+    )
 
 
 def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None) -> go.Figure:
     """Horizontal bars, best at the top, coloured by grade, with the bottom line drawn."""
     data = units.sort_values(["rank_overall", "name"], ascending=[False, True])
-    data = data.assign(name=_texts(data["name"]), grade=_texts(data["grade"]))
+    vetoed = _vetoed(data)
+    # A vetoed unit says so beside its name (the axis label never runs off the chart, a bar's text may).
+    names = _texts(data["name"]).where(~vetoed, _texts(data["name"]) + f"（{VETO_TEXT}）")
+    data = data.assign(name=names, grade=_texts(data["grade"]))
     grades = [plotly_text(g) for g in grades]
     fig = px.bar(
         data,
@@ -61,7 +97,7 @@ def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None
             line_color=BOTTOM_LINE,
             line_width=2,
             annotation_text=f"末位线 {threshold:g} 分",
-            annotation_position="top",
+            annotation_position="bottom right",  # the legend lies above the plot
         )
     fig.update_yaxes(categoryorder="array", categoryarray=list(data["name"]), title=None)
     fig.update_xaxes(range=[0, max(105.0, float(data["total"].max()) + 5)])
@@ -129,6 +165,9 @@ def distribution(units: pd.DataFrame, threshold: float | None) -> go.Figure:
         )
     fig.update_traces(marker=dict(color="#2f6fde", size=9), showlegend=False)
     fig.update_traces(selector=dict(type="box"), line_color="#2f6fde")
+    vetoed = _vetoed(data)
+    if vetoed.any():
+        fig.add_trace(_veto_marks(data.loc[vetoed, "category"], data.loc[vetoed, "total"], data.loc[vetoed, "name"]))
     order = list(dict.fromkeys(data["category"]))
     fig.update_xaxes(title="类别", type="category", categoryorder="array", categoryarray=order)
     fig.update_yaxes(title="总分")
@@ -159,21 +198,26 @@ def _lines(history: pd.DataFrame, value: str, label: str) -> go.Figure:
     data = history.sort_values("period")
     periods = [str(p) for p in data["period"]]
     data = data.assign(name=_texts(data["name"]), period=[plotly_text(period_name(p)) for p in periods])
+    # Each unit its own colour and marker shape: told apart on a projector and in black and white.
     fig = px.line(
         data,
         x="period",
         y=value,
         color="name",
+        symbol="name",
+        color_discrete_sequence=UNIT_COLORS,
+        symbol_sequence=UNIT_SYMBOLS,
         markers=True,
         labels={"period": "期间", value: label, "name": "单位"},
     )
+    vetoed = _vetoed(data)
+    if vetoed.any():
+        fig.add_trace(_veto_marks(data.loc[vetoed, "period"], data.loc[vetoed, value], data.loc[vetoed, "name"]))
     _period_axis(fig, periods)
     fig = _style(fig, height=380)
-    # One unit needs no legend; several get it below the plot so the lines keep the full width.
+    # One unit needs no legend (the chart is about it); several get theirs above the plot.
     if data["name"].nunique() <= 1:
         fig.update_layout(showlegend=False)
-    else:
-        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
     return fig
 
 
