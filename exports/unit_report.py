@@ -67,7 +67,7 @@ def _write_summary(
     rows: list[tuple[str, object, Column]] = [
         ("单位", f"{name}（{unit}）", text),
         ("类别", str(r["category"]), text),
-        ("考核方案", f"{scheme.name}（{scheme.id}，版本 {scheme.version}）", text),
+        ("考核方案", f"{scheme.name}（版本 {scheme.version}）", text),
         ("考核期间", f"{period_name(period)}（{period}）", text),
         ("总分", r["total"], score),
         ("等级", str(r["grade"]), text),

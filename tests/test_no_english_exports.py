@@ -28,15 +28,7 @@ from storage.db import get_engine
 # Downloads whose file is what a person uploaded, not text the app wrote.
 THEIRS = ("attachment:", "objection:", "submission:", "task_file:", "annotated_upload")
 Offered = dict[str, Callable[[], object]]
-# (role, page) -> why one of its files still holds English, a key or None (files outside this change).
-UNIT_REPORT = (
-    "exports/unit_report.py (owned by another change): the unit report's 概况 sheet writes "
-    "考核方案 as 「名称（community_monthly，版本 …）」 — the raw scheme key"
-)
-KNOWN: dict[tuple[str, str], str] = {
-    **{(role, "pages/unit_detail.py"): UNIT_REPORT for role in ("admin", "assessor", "viewer")},
-    ("unit", "pages/my_unit.py"): UNIT_REPORT,
-}
+KNOWN: dict[tuple[str, str], str] = {}  # (role, page) → why its downloads still fail; none today
 
 
 @pytest.fixture(scope="module")

@@ -68,6 +68,8 @@ def home_page(actor: Actor, paths: list[str]) -> str | None:
     """The page `actor` lands on, of the pages `paths` they may open."""
     order = [h for h in HOME_PAGES if not (actor.role in DATA_FIRST and h == "pages/cockpit.py")]
     return next((h for h in order if h in paths), paths[0] if paths else None)
+
+
 # The pages that show one scheme and period: the shared choosers are drawn at their top (ui/filters.py)
 # and the view is kept in their address (ui/url_state.py).
 FILTERED_PAGES = frozenset(
