@@ -125,6 +125,11 @@ def test_a_tile_with_many_units_opens_the_unit_chosen_in_its_list(app: AppTest) 
     _overview(app)
     assessed = behind_tiles(_view().units)["assessed"]
     assert len(assessed) > 5  # listed in a popover's table
+    assert not any(d.value.shape[0] == len(assessed) for d in app.dataframe)  # drawn only when opened
+    app.session_state["tile_assessed_open"] = True  # the popover opened
+    app.run()
+    assert not app.exception, app.exception
+    assert any(d.value.shape[0] == len(assessed) for d in app.dataframe)
     app.session_state["tile_assessed"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
     app.run()
     _landed(app, assessed.iloc[2]["unit"])
@@ -137,6 +142,7 @@ def test_the_unmet_tile_opens_the_unit_on_the_unmet_item(app: AppTest) -> None: 
     unmet = unmet_items(view.detail.leaves, view.scheme, names)
     assert len(unmet) == headline(view.units).unmet_targets
     if len(unmet) > 5:
+        app.session_state["tile_unmet_open"] = True
         app.session_state["tile_unmet"] = {"selection": {"rows": [len(unmet) - 1], "columns": [], "cells": []}}
         app.run()
     else:

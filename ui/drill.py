@@ -90,8 +90,11 @@ def unit_links(
     if rows.empty:
         return
     if len(rows) > SHORT:
-        with st.popover(label, width="stretch"):
-            unit_table(rows, columns, view, key, **config)
+        # Drawn only while open (a rerun on opening): a district's thousands of units are not
+        # sent with every run of the page.
+        with st.popover(label, width="stretch", key=f"{key}_open", on_change="rerun") as popover:
+            if popover.open:
+                unit_table(rows, columns, view, key, **config)
         return
     for i, row in enumerate(rows.itertuples(index=False)):
         item = getattr(row, "leaf", None)
