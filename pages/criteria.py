@@ -1,12 +1,28 @@
-"""指标分析: where the system loses points, score rates per unit and leaf, target attainment."""
+"""指标分析: where the system loses points, score rates per unit and leaf, target attainment.
+
+Every row, bar and cell leads to the units behind it: an item chosen in 失分最多的指标 (row or
+bar) lists the units that lost points on it, one chosen in 目标达成情况 the units that missed it,
+and a heatmap cell opens that unit on that item; each listed unit opens 单位详情 on the item. An
+item in the address (…&item=B2, 单位详情's 「查看各单位的…」) comes chosen in both (ui/drill.py).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from reports.criteria import leaf_catalogue, lost_by_leaf, score_rate_matrix, target_attainment
+from reports.criteria import (
+    leaf_catalogue,
+    lost_by_leaf,
+    score_rate_matrix,
+    target_attainment,
+    units_failing,
+    units_losing,
+)
 from ui.charts import distribution, lost_points_bars, score_heatmap
+from ui.drill import fresh, open_unit, picked_point, picked_row, unit_table
 from ui.safe_table import csv_button, show_table
+from ui.text import md_escape
+from ui.url_state import write_url
 from ui.view import caption, current_view
 
 view, units = current_view()
@@ -25,11 +41,30 @@ leaves = view.detail.leaves
 leaves = leaves[leaves["unit"].astype(str).isin(units["unit"])]
 names = dict(zip(units["unit"], units["name"], strict=True))
 catalogue = leaf_catalogue(scheme)
+leaf_names = dict(zip(catalogue["leaf"], catalogue["leaf_name"], strict=True))
+# The item the page lists units for: the address's or 单位详情's (session "item"), until a row,
+# bar or cell here chooses another.
+chosen = st.session_state.get("item")
+chosen = chosen if chosen in leaf_names else None
+UNIT_ROWS = {"name": "单位", "earned": "得分", "lost": "失分"}
+POINTS = {k: st.column_config.NumberColumn(format=f"%.{scheme.decimals}f") for k in ("得分", "失分")}
+
+
+def choose_item(code: str) -> str:
+    st.session_state["item"] = code  # kept when the page is left: 单位详情 opens the same item
+    return code
+
 
 st.subheader("失分最多的指标")
 lost = lost_by_leaf(leaves, scheme)
 left, right = st.columns([3, 2])
-left.plotly_chart(lost_points_bars(lost), config={"displayModeBar": False})
+bars = left.plotly_chart(
+    lost_points_bars(lost),
+    on_select="rerun",
+    selection_mode="points",
+    key="lost_chart",
+    config={"displayModeBar": False},
+)
 lost_table = lost.rename(
     columns={
         "leaf": "编码",
@@ -39,29 +74,71 @@ lost_table = lost.rename(
         "units": "参评单位数",
     }
 )[["编码", "指标", "失分合计", "失分单位数", "参评单位数"]]
-show_table(
+picked = show_table(
     lost_table,
     where=right,
     hide_index=True,
     column_config={"失分合计": st.column_config.NumberColumn(format="%.2f")},
+    on_select="rerun",
+    selection_mode="single-row",
+    key="lost_table",
 )
 csv_button(lost_table, "criteria_lost", f"{scheme.name}_{view.title}_失分指标.csv", key="lost_csv", where=right)
+row = picked_row(picked, lost)
+if fresh("lost_table", None if row is None else str(row["leaf"])):
+    chosen = choose_item(str(row["leaf"]))
+point = picked_point(bars)
+if fresh("lost_chart", None if point is None else str(point[0])):
+    chosen = choose_item(str(point[0]))
+if chosen in set(lost["leaf"]):
+    losing = units_losing(leaves, scheme, chosen, names)
+    if losing.empty:
+        st.caption(md_escape(f"没有单位在「{chosen} {leaf_names[chosen]}」上失分。"))
+    else:
+        st.markdown(f"**{md_escape(f'在「{chosen} {leaf_names[chosen]}」上失分的单位（{len(losing)} 个）')}**")
+        unit_table(losing, UNIT_ROWS, view, "lost_units", column_config=POINTS)
+else:
+    st.caption("点击表格中的行或图中的柱，查看在该指标上失分的单位。")
 
 st.subheader("各单位各指标得分率")
 matrix = score_rate_matrix(leaves, scheme)
-st.plotly_chart(
-    score_heatmap(matrix, dict(zip(catalogue["leaf"], catalogue["leaf_name"], strict=True)), names),
+cell = st.plotly_chart(
+    score_heatmap(matrix, leaf_names, names),
+    on_select="rerun",
+    selection_mode="points",
+    key="score_heatmap",
     config={"displayModeBar": False},
 )
+point = picked_point(cell)
+if point is not None and len(point) == 2:
+    open_unit(view, str(point[0]), str(point[1]))
+st.caption("点击格子，打开该单位在该指标上的得分详情。")
 
 st.subheader("目标达成情况")
 attain = target_attainment(leaves, scheme)
 attain_table = attain.rename(
     columns={"leaf": "编码", "leaf_name": "指标", "met": "达标单位数", "units": "参评单位数", "rate": "达标率"}
 )[["编码", "指标", "达标单位数", "参评单位数", "达标率"]]
-show_table(
+picked = show_table(
     attain_table,
     hide_index=True,
     column_config={"达标率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+    on_select="rerun",
+    selection_mode="single-row",
+    key="attain_table",
 )
 csv_button(attain_table, "criteria_targets", f"{scheme.name}_{view.title}_目标达成.csv", key="attain_csv")
+row = picked_row(picked, attain)
+if fresh("attain_table", None if row is None else str(row["leaf"])) and row["leaf"] != chosen:
+    choose_item(str(row["leaf"]))
+    st.rerun()  # 失分最多的指标, drawn above, lists the units of the item chosen here as well
+if chosen in set(attain["leaf"]):
+    failing = units_failing(leaves, scheme, chosen, names)
+    if failing.empty:
+        st.caption(md_escape(f"各单位均达成「{chosen} {leaf_names[chosen]}」。"))
+    else:
+        st.markdown(f"**{md_escape(f'未达成「{chosen} {leaf_names[chosen]}」的单位（{len(failing)} 个）')}**")
+        unit_table(failing, {"name": "单位", "value": "实际值"} | UNIT_ROWS, view, "failed_units", column_config=POINTS)
+else:
+    st.caption("点击表格中的行，查看未达成该目标的单位。")
+write_url(item=chosen)  # a bookmark or a shared link keeps the item listed

@@ -1,11 +1,13 @@
-"""总览: headline tiles, top and bottom five, biggest movers."""
+"""总览: headline tiles, top and bottom five, biggest movers. Each tile lists the units it counts,
+and every unit (a tile's link, a table's row) opens its 单位详情 on this view (ui/drill.py)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from reports.overview import bottom, headline, movers, top
-from ui.safe_table import show_table
+from reports.criteria import unmet_items
+from reports.overview import behind_tiles, bottom, headline, movers, top
+from ui.drill import unit_links, unit_table
 from ui.view import caption, current_view
 
 view, units = current_view()
@@ -21,15 +23,38 @@ c[2].metric(f"低于 {threshold:g} 分" if threshold is not None else "末位", 
 c[3].metric("一票否决", h.vetoed, border=True)
 c[4].metric("未达标指标", h.unmet_targets, border=True, help="各单位未达到目标值的指标数合计")
 
+behind = behind_tiles(units)
+listed = {"rank": "名次", "name": "单位", "total": "总分", "grade": "等级"}
+with c[0]:
+    unit_links(behind["assessed"], "查看全部单位", view, "tile_assessed", listed)
+with c[2]:
+    unit_links(behind["below_line"], "查看末位单位", view, "tile_below", listed)
+with c[3]:
+    unit_links(behind["vetoed"], "查看否决单位", view, "tile_vetoed", listed | {"veto_reason": "否决事由"})
+with c[4]:
+    if view.detail is None:  # a roll-up has no items: the units carrying unmet targets
+        unit_links(behind["unmet"], "查看未达标单位", view, "tile_unmet", listed | {"unmet_targets": "未达标数"})
+    else:  # one row per unmet item, opened on that item
+        names = dict(zip(units["unit"], units["name"], strict=True))
+        unmet = unmet_items(view.detail.leaves, view.scheme, names)
+        unit_links(
+            unmet,
+            "查看未达标指标",
+            view,
+            "tile_unmet",
+            {"name": "单位", "leaf_name": "指标", "lost": "失分"},
+            column_config={"失分": st.column_config.NumberColumn(format="%.2f")},
+        )
+
 columns = {"rank": "名次", "name": "单位", "category": "类别", "total": "总分", "grade": "等级"}
 fmt = {"总分": st.column_config.NumberColumn(format=f"%.{view.scheme.decimals}f")}
 left, right = st.columns(2)
 with left:
     st.subheader("前五名")
-    show_table(top(units)[list(columns)].rename(columns=columns), hide_index=True, column_config=fmt)
+    unit_table(top(units), columns, view, "top_table", column_config=fmt)
 with right:
     st.subheader("后五名")
-    show_table(bottom(units)[list(columns)].rename(columns=columns), hide_index=True, column_config=fmt)
+    unit_table(bottom(units), columns, view, "bottom_table", column_config=fmt)
 
 up, down = movers(units)
 moved = {"name": "单位", "prev_total": "上期", "total": "本期", "delta_total": "变化"}
@@ -42,10 +67,12 @@ with left:
     if up.empty:
         st.caption("没有上期数据可比较，或无单位进步。")
     else:
-        show_table(up[list(moved)].rename(columns=moved), hide_index=True, column_config=fmt_moved)
+        unit_table(up, moved, view, "up_table", column_config=fmt_moved)
 with right:
     st.subheader("退步最大")
     if down.empty:
         st.caption("没有上期数据可比较，或无单位退步。")
     else:
-        show_table(down[list(moved)].rename(columns=moved), hide_index=True, column_config=fmt_moved)
+        unit_table(down, moved, view, "down_table", column_config=fmt_moved)
+
+st.caption("点击指标卡下的单位或表格中的行，打开该单位的详情。")

@@ -10,11 +10,25 @@ from reports.overview import ordered
 from services.dashboard import history
 from services.time_views import MAX_TRACES, item_choices, item_trend
 from ui.charts import item_lines, trend_lines
+from ui.drill import picked_point
 from ui.text import md_escape
+from ui.url_state import open_page
 from ui.view import caption, current_view
 
 view, units = current_view()
 scheme = view.scheme
+
+
+def chart(figure: object, key: str, item: str | None = None) -> None:
+    """A trend chart whose clicked point opens that unit in that period (and on `item`)."""
+    event = st.plotly_chart(
+        figure, on_select="rerun", selection_mode="points", key=key, config={"displayModeBar": False}
+    )
+    point = picked_point(event)
+    if point is not None and len(point) == 2:
+        open_page("pages/unit_detail.py", scheme=scheme.id, period=str(point[1]), unit=str(point[0]), item=item)
+
+
 st.title("趋势")
 caption(view)
 
@@ -38,9 +52,9 @@ if data["period"].nunique() < 2:
     st.info("该方案只有一期数据，暂无趋势。")
 else:
     st.subheader("总分")
-    st.plotly_chart(trend_lines(data, "total", scheme.bottom.threshold), config={"displayModeBar": False})
+    chart(trend_lines(data, "total", scheme.bottom.threshold), "trend_chart_total")
     st.subheader("同类排名")
-    st.plotly_chart(trend_lines(data, "rank"), config={"displayModeBar": False})
+    chart(trend_lines(data, "rank"), "trend_chart_rank")
 
 st.subheader("指标趋势")
 items = item_choices(scheme)
@@ -51,15 +65,13 @@ trend = item_trend(scheme.id, code, chosen if which == CHOSEN else None, ends=MA
 if trend is None or trend.data.empty:
     st.info("该指标暂无可显示的得分。")
     st.stop()
-st.caption(f"{trend.how}；每期一个点，该期不适用或无结果的单位不画点。")
-st.plotly_chart(
-    item_lines(trend.data, "earned", "得分", trend.points, f"满分 {trend.points:g} 分"),
-    config={"displayModeBar": False},
-)
+st.caption(f"{trend.how}；每期一个点，该期不适用或无结果的单位不画点；点击点打开该单位该期的详情。")
+chart(item_lines(trend.data, "earned", "得分", trend.points, f"满分 {trend.points:g} 分"), "trend_chart_item", code)
 if trend.method == "target" and trend.target is not None:
     unit = f"（{trend.value_unit}）" if trend.value_unit else ""
     st.markdown(f"**{md_escape('实际值' + unit)}**")
-    st.plotly_chart(
+    chart(
         item_lines(trend.data, "value", "实际值", trend.target, f"目标值 {trend.target:g}{trend.value_unit}"),
-        config={"displayModeBar": False},
+        "trend_chart_value",
+        code,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from scoring import Scheme
@@ -83,3 +85,61 @@ def unmet_targets(leaves: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
             "lost": rows["lost"].to_numpy(),
         }
     )
+
+
+def _leaf_rows(leaves: pd.DataFrame, scheme: Scheme, code: str) -> pd.DataFrame:
+    """The applicable rows of one base leaf (empty for a code the scheme does not score)."""
+    rows = _base_rows(leaves, scheme)
+    return rows[rows["applicable"] & (rows["leaf"] == code)]
+
+
+def _unit_rows(rows: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "unit": rows["unit"].astype(str).to_numpy(),
+            "leaf": rows["leaf"].astype(str).to_numpy(),
+            "value": rows["value"].to_numpy(dtype=float),
+            "points": rows["points"].to_numpy(dtype=float),
+            "earned": rows["earned"].to_numpy(dtype=float),
+            "lost": rows["lost"].to_numpy(dtype=float),
+        }
+    )
+    out.insert(1, "name", [names.get(u, u) for u in out["unit"]])
+    # Most points lost first: the units a bureau calls about; the unit code keeps ties stable.
+    return out.sort_values(["lost", "unit"], ascending=[False, True]).reset_index(drop=True)
+
+
+def units_losing(leaves: pd.DataFrame, scheme: Scheme, code: str, names: Mapping[str, str]) -> pd.DataFrame:
+    """The units behind one row of `lost_by_leaf`: every unit that lost points on leaf `code`
+    (unit, name, leaf, value, points, earned, lost), most lost first. As many rows as that
+    row's units_losing, and their lost adds up to its lost."""
+    rows = _leaf_rows(leaves, scheme, code)
+    return _unit_rows(rows[rows["lost"] > 1e-9], names)
+
+
+def units_failing(leaves: pd.DataFrame, scheme: Scheme, code: str, names: Mapping[str, str]) -> pd.DataFrame:
+    """The units behind one row of `target_attainment`: every applicable unit that did not meet
+    target or checklist leaf `code` (same columns as `units_losing`), most lost first. As many
+    rows as that row's units minus met."""
+    rows = _leaf_rows(leaves, scheme, code)
+    rows = rows[rows["method"].isin(["target", "checklist"]) & (rows["met"] != 1)]
+    return _unit_rows(rows, names)
+
+
+def unmet_items(leaves: pd.DataFrame, scheme: Scheme, names: Mapping[str, str]) -> pd.DataFrame:
+    """The unit × leaf pairs behind the 未达标指标 count (the engine's unmet_targets: every
+    applicable scored leaf with met == 0): unit, name, leaf, leaf_name, lost, in unit then
+    scheme order. Only the units in `names` (the units shown) are kept."""
+    rows = _base_rows(leaves, scheme)
+    rows = rows[rows["applicable"] & (rows["met"] == 0) & rows["unit"].astype(str).isin(names)]
+    out = pd.DataFrame(
+        {
+            "unit": rows["unit"].astype(str).to_numpy(),
+            "name": [names[u] for u in rows["unit"].astype(str)],
+            "leaf": rows["leaf"].astype(str).to_numpy(),
+            "leaf_name": rows["leaf_name"].astype(str).to_numpy(),
+            "lost": rows["lost"].to_numpy(dtype=float),
+            "order": rows["order"].to_numpy(),
+        }
+    )
+    return out.sort_values(["unit", "order"]).drop(columns="order").reset_index(drop=True)

@@ -98,3 +98,17 @@ def peer_position(units: pd.DataFrame, unit: str) -> dict[str, float]:
         "rank": int(row["rank"]),
         "group_size": int(row["group_size"]),
     }
+
+
+def behind_tiles(units: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The units behind each headline tile, in ranking order (what a click on the tile lists):
+    "assessed" all of them, "below_line" the units under the bottom line, "vetoed" the vetoed,
+    "unmet" the units with any unmet target. Each has as many rows as its tile counts (the
+    unmet tile counts targets, so there it is the units carrying them)."""
+    rows = ordered(units)
+    return {
+        "assessed": rows,
+        "below_line": rows[rows["bottom"].astype(bool)],
+        "vetoed": rows[rows["veto"].astype(bool)],
+        "unmet": rows[rows["unmet_targets"] > 0],
+    }

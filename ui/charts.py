@@ -119,6 +119,22 @@ def score_heatmap(matrix: pd.DataFrame, leaf_names: dict[str, str], unit_names: 
             hovertemplate="%{y}<br>%{x}<br>得分率 %{z:.1f}%<extra></extra>",
         )
     )
+    # Plotly reports no selection on a heatmap, so each cell with a rate carries an invisible
+    # marker whose customdata is [unit, leaf]: a click on the cell selects it (指标分析 opens
+    # that unit on that item).
+    rows, cols = (matrix.notna().to_numpy()).nonzero()
+    fig.add_trace(
+        go.Scatter(
+            x=[fig.data[0].x[j] for j in cols],
+            y=[fig.data[0].y[i] for i in rows],
+            customdata=[[str(matrix.index[i]), str(matrix.columns[j])] for i, j in zip(rows, cols, strict=True)],
+            text=[f"{z[i, j]:.1f}" for i, j in zip(rows, cols, strict=True)],
+            mode="markers",
+            marker=dict(size=18, color="rgba(0,0,0,0)"),
+            hovertemplate="%{y}<br>%{x}<br>得分率 %{text}%<extra></extra>",
+            showlegend=False,
+        )
+    )
     fig.update_xaxes(tickangle=-40)
     return _style(fig, height=max(420, 22 * len(matrix) + 160))
 
@@ -132,6 +148,7 @@ def lost_points_bars(lost: pd.DataFrame) -> go.Figure:
         y=_texts(data["leaf"] + " " + data["leaf_name"]),
         orientation="h",
         text=data["lost"].map(lambda v: f"{v:.1f}"),
+        custom_data=["leaf"],  # a clicked bar names its item (指标分析 lists the units behind it)
         labels={"lost": "失分合计", "y": "指标"},
         color_discrete_sequence=["#c62828"],
     )
@@ -197,7 +214,9 @@ def _rank_axis(fig: go.Figure, ranks: pd.Series) -> None:
 def _lines(history: pd.DataFrame, value: str, label: str) -> go.Figure:
     data = history.sort_values("period")
     periods = [str(p) for p in data["period"]]
-    data = data.assign(name=_texts(data["name"]), period=[plotly_text(period_name(p)) for p in periods])
+    data = data.assign(
+        name=_texts(data["name"]), period=[plotly_text(period_name(p)) for p in periods], period_code=periods
+    )
     # Each unit its own colour and marker shape: told apart on a projector and in black and white.
     fig = px.line(
         data,
@@ -208,6 +227,8 @@ def _lines(history: pd.DataFrame, value: str, label: str) -> go.Figure:
         color_discrete_sequence=UNIT_COLORS,
         symbol_sequence=UNIT_SYMBOLS,
         markers=True,
+        # A clicked point opens its unit in its period (趋势 → 单位详情).
+        custom_data=["unit", "period_code"] if "unit" in data.columns else None,
         labels={"period": "期间", value: label, "name": "单位"},
     )
     vetoed = _vetoed(data)
