@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from reports.bulletin import objection_counts, summary_text
+from reports import numbers
+from reports.bulletin import objection_counts, summary_text, unmet_count
 from services.district_bulletin import DOCX, district_docx, district_workbook
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from services.objections import objection_summary
@@ -101,16 +102,17 @@ with st.container(key="meeting"):
     c[0].metric("参评单位", h.assessed, border=True)
     c[1].metric(
         "平均分",
-        f"{h.mean:.{d}f}",
-        None if h.mean_change is None else f"{h.mean_change:+.{d}f}",
+        numbers.points(h.mean, d),  # as the summary below words it (reports.bulletin.mean_clause)
+        None if h.mean_change is None else numbers.change(h.mean_change, d),
         border=True,
     )
     c[2].metric(f"低于 {threshold:g} 分" if threshold is not None else "末位", h.below_line, border=True)
     c[3].metric("一票否决", h.vetoed, border=True)
-    if view.detail is None:  # a roll-up has no leaves: the months' counts of unmet indicators
-        c[4].metric("未达标指标", h.unmet_targets, border=True, help="各月未达标指标数合计")
-    else:  # the same count as the summary and the table below
-        c[4].metric("未达标目标", len(bulletin.unmet), border=True, help="未达到目标值的目标指标项数")
+    # the same count as the summary and the list below (reports.bulletin.unmet_count)
+    if bulletin.leaf_detail:
+        c[4].metric("未达标目标", unmet_count(bulletin), border=True, help="未达到目标值的目标指标项数")
+    else:  # a roll-up has no leaves: the months' counts of unmet indicators
+        c[4].metric("未达标指标", unmet_count(bulletin), border=True, help="各月未达标指标数合计")
     with st.container(border=True, key="meeting_summary"):
         st.markdown(md_lines(summary_text(bulletin)))
 
