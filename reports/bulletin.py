@@ -17,6 +17,7 @@ import pandas as pd
 from reports import numbers
 from reports.criteria import unmet_targets
 from reports.overview import Headline, headline, movers, ordered, rank_arrow
+from reports.unit import with_award_status
 from scoring import Results, Scheme, fmt
 from scoring.periods import period_name, period_type
 from scoring.ranking import with_changes
@@ -220,6 +221,7 @@ def build_bulletin(
     ranked["delta_total"] = ranked["delta_total"].round(scheme.decimals)  # 93.95 - 88.33 is 5.620000000000005
     for col in ("bottom_reason", "veto_reason", "consequence", "award_reason", "grade", "category"):
         ranked[col] = _text(ranked[col])
+    ranked = with_award_status(ranked)  # 末位 or vetoed: never listed as eligible for 评先评优
     up, down = movers(ranked, movers_n)
     unmet = _unmet(results, period, ranked["unit"].tolist(), names)
     return Bulletin(
