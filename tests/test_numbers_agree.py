@@ -61,7 +61,9 @@ def test_bonus_deductions_and_veto_are_lines_of_their_own_that_add_up() -> None:
     shown = dict(zip(lines["维度"], lines["得分"], strict=True))
     dimension = next(x for x in lines["维度"] if x not in {"扣分", "加分", "一票否决", TOTAL_LINE})
     assert shown[dimension] == 100  # the deduction item counts at its full 40 points here …
-    assert shown["扣分"] == -10 and "扣 10.00 分" in lines.set_index("维度").loc["扣分", "说明"]  # … and loses them here
+    assert (
+        shown["扣分"] == -10 and "扣 10.00 分" in lines.set_index("维度").loc["扣分", "说明"]
+    )  # … and loses them here
     assert shown["加分"] == 3 and shown["一票否决"] == 0 and shown[TOTAL_LINE] == 93
     notes = lines.set_index("维度")["说明"]
     assert "不得评先评优" in notes["一票否决"]
