@@ -9,6 +9,7 @@ import streamlit as st
 
 from reports import numbers
 from reports.bulletin import objection_counts, summary_text, unmet_count
+from reports.overview import UNMET_HELP
 from services.district_bulletin import DOCX, district_docx, district_workbook
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from services.objections import objection_summary
@@ -112,7 +113,7 @@ with st.container(key="meeting"):
     if bulletin.leaf_detail:
         c[4].metric("未达标目标", unmet_count(bulletin), border=True, help="未达到目标值的目标指标项数")
     else:  # a roll-up has no leaves: the months' counts of unmet indicators
-        c[4].metric("未达标指标", unmet_count(bulletin), border=True, help="各月未达标指标数合计")
+        c[4].metric("未达标指标", unmet_count(bulletin), border=True, help=f"各月{UNMET_HELP}")
     with st.container(border=True, key="meeting_summary"):
         st.markdown(md_lines(summary_text(bulletin)))
 
