@@ -166,7 +166,7 @@ with st.container(key="meeting"):
         rows.style.apply(_row_style, axis=1)
         .map(lambda g: f"color: {colors.get(g, '#333')}; font-weight: bold", subset=["等级"])
         .map(lambda f: "color: #c62828; font-weight: bold" if f else "", subset=["标记"])
-        .format({"总分": f"{{:.{d}f}}", "较上期": f"{{:+.{d}f}}"}, na_rep="—")
+        .format({"总分": f"{{:.{d}f}}", "较上期": lambda v: numbers.change(v, d)}, na_rep="—")
         .hide(axis="index")
     )
     if several:
@@ -182,7 +182,7 @@ with st.container(key="meeting"):
         st.caption("没有上期结果，暂无进退步。")
     else:
         moved = {"name": "单位", "total": "本期", "delta_total": "变化"}  # narrow: names fit on one line
-        numbers = {"本期": f"{{:.{d}f}}", "变化": f"{{:+.{d}f}}"}
+        formats = {"本期": f"{{:.{d}f}}", "变化": lambda v: numbers.change(v, d)}
         left, right = st.columns(2)
         for column, title, frame in ((left, "进步最大", bulletin.movers_up), (right, "退步最大", bulletin.movers_down)):
             with column:
@@ -191,7 +191,7 @@ with st.container(key="meeting"):
                     st.caption("无")
                 else:
                     shown = frame[list(moved)].rename(columns=moved)
-                    static_table(shown.style.format(numbers, na_rep="—").hide(axis="index"))
+                    static_table(shown.style.format(formats, na_rep="—").hide(axis="index"))
 
     # -- unmet targets -----------------------------------------------------------------------------
     st.header("未达标目标")
