@@ -275,7 +275,7 @@ def _write_detail(book: Book, bulletin: Bulletin, results: Results, scheme: Sche
         Column("单位编码", width=10),
         Column("单位名称", width=26),
         Column("总分", "number", 9, d),
-        Column("失分合计", "number", 9, 2),
+        Column("失分合计", "number", 9, d),  # a score: the scheme's decimals, as 总分 beside it
     ]
     leaves = scheme.leaves
     leaf_columns = [

@@ -41,9 +41,9 @@ def _consequences(mine: OwnUnit) -> None:
     line, gap = scheme.bottom.threshold, row.get("gap_bottom_line")
     if line is not None and gap is not None and not pd.isna(gap):  # no line, or vetoed: no distance
         if gap > 0:
-            st.caption(f"高出末位线（{line:g} 分）{gap:.{d}f} 分。")
+            st.caption(f"高出末位线（{line:g} 分）{numbers.points(gap, d)} 分。")
         elif gap < 0:
-            st.caption(f"低于末位线（{line:g} 分）{-gap:.{d}f} 分。")
+            st.caption(f"低于末位线（{line:g} 分）{numbers.points(-gap, d)} 分。")
         else:
             st.caption(f"恰在末位线（{line:g} 分）上。")
 
