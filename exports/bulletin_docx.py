@@ -15,7 +15,6 @@ for Latin text. Every number is written with its scheme's decimals, as the pages
 from __future__ import annotations
 
 import io
-import math
 import re
 from datetime import datetime
 
@@ -32,7 +31,8 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from reports.bulletin import Bulletin, _compared_with, _who, objection_counts
+from reports import numbers
+from reports.bulletin import Bulletin, _who, mean_clause, objection_counts, unmet_sentence
 from reports.district import DistrictBulletin, SchemeBulletin
 
 TITLE_FONT, BODY_FONT, HEADING_FONT, SUBHEADING_FONT = "宋体", "仿宋", "黑体", "楷体"
@@ -61,16 +61,12 @@ def _clean(text: object) -> str:
 
 
 def number(x: object, decimals: int) -> str:
-    """A score as the pages show it: the scheme's decimals; — when missing."""
-    if x is None or pd.isna(x):  # type: ignore[arg-type]
-        return "—"
-    return f"{float(x):.{decimals}f}"  # type: ignore[arg-type]
+    """A score as the pages show it: the scheme's decimals (reports.numbers); — when missing."""
+    return numbers.points(x, decimals)  # type: ignore[arg-type]
 
 
 def signed(x: object, decimals: int) -> str:
-    if x is None or pd.isna(x):  # type: ignore[arg-type]
-        return "—"
-    return f"{float(x):+.{decimals}f}"  # type: ignore[arg-type]
+    return numbers.change(x, decimals)  # type: ignore[arg-type]
 
 
 def _ordinal(i: int) -> str:
@@ -202,14 +198,7 @@ def _count(b: Bulletin, n: int) -> str:
 
 
 def _mean_sentence(b: Bulletin) -> str:
-    h, d = b.headline, b.decimals
-    text = f"平均 {number(h.mean, d)} 分"
-    if h.mean_change is None or math.isnan(h.mean_change):
-        return text
-    shown = f"{abs(h.mean_change):.{d}f}"
-    if float(shown) == 0:
-        return f"{text}，与{_compared_with(b)}持平"
-    return f"{text}，较{_compared_with(b)}{'提高' if h.mean_change > 0 else '降低'} {shown} 分"
+    return mean_clause(b)  # the meeting summary's words and rounding, so both read the same
 
 
 def _overall(b: Bulletin) -> str:
@@ -256,9 +245,9 @@ def _red_lines(b: Bulletin) -> list[str]:
 
 
 def _unmet_lines(b: Bulletin) -> list[str]:
-    if b.unmet.empty:
-        return [f"各{_who(b)[1]}目标均已达标。" if b.target_leaves else "本方案未设目标值指标。"]
-    head = f"共有 {len(b.unmet)} 项目标未达标，涉及 {_count(b, b.unmet['unit'].nunique())}："
+    if b.unmet.empty:  # the summary's sentence (reports.bulletin.unmet_sentence), from the same count
+        return [unmet_sentence(b) or "本方案未设目标值指标。"]
+    head = unmet_sentence(b).rstrip("。") + "："
     return [head] + [f"{r.name}（{r.count} 项）：{r.indicators}。" for r in b.unmet_by_unit.itertuples()]
 
 

@@ -32,7 +32,7 @@ from exports.workbook import (
     write_text,
     write_title,
 )
-from reports.bulletin import Bulletin, summary_text
+from reports.bulletin import Bulletin, summary_text, unmet_sentence
 from scoring import Results, Scheme, fmt, rule_text
 from scoring.periods import period_name
 from scoring.settlement import describe
@@ -275,7 +275,7 @@ def _write_detail(book: Book, bulletin: Bulletin, results: Results, scheme: Sche
         Column("单位编码", width=10),
         Column("单位名称", width=26),
         Column("总分", "number", 9, d),
-        Column("失分合计", "number", 9, 2),
+        Column("失分合计", "number", 9, d),  # a score: the scheme's decimals, as 总分 beside it
     ]
     leaves = scheme.leaves
     leaf_columns = [
@@ -377,7 +377,8 @@ def _write_unmet(book: Book, bulletin: Bulletin) -> None:
         write_string(row, 7, measure, text_f)
         write_number(row, 8, lost[i], lost_f)
     if u.empty:
-        write_text(ws, FIRST, 0, "本期各单位目标均已达标")
+        # the summary's sentence, from the same count (no target leaves: nothing to claim met)
+        write_text(ws, FIRST, 0, unmet_sentence(bulletin).rstrip("。") or "本方案未设目标值指标")
     setup_page(ws, HEADER_ROW, freeze_col=2, last_row=row, last_col=len(columns) - 1)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from exports.bulletin_xlsx import FIRST, HEADER_ROW, _write_ranking
 from exports.workbook import Book, Column, local_naive, setup_page, write_header, write_rows, write_text, write_title
 from reports.district import DistrictBulletin
+from scoring.methods import round_half_up
 
 SUMMARY_SHEET = "全区"
 SHEET_NAME_LIMIT = 31  # Excel's limit
@@ -73,7 +74,7 @@ def _write_summary(book: Book, district: DistrictBulletin, generated_by: str, ge
             if value is None or value != value:
                 ws.write_blank(row, col, None, f)
             else:  # rounded as the pages round it, so a copied value is the shown one
-                ws.write_number(row, col, round(float(value), d), f)
+                ws.write_number(row, col, round_half_up(float(value), d), f)
         for col, value in ((6, int(b.ranking["bottom"].sum())), (7, int(b.ranking["veto"].sum())),
                            (8, len(b.unmet)), (9, len(b.objections))):  # fmt: skip
             ws.write_number(row, col, value, count)
@@ -106,7 +107,9 @@ def _write_summary(book: Book, district: DistrictBulletin, generated_by: str, ge
     # each scheme's scores with its own decimals (the column's format has two)
     decimals = [p.bulletin.decimals for p in district.parts for _ in range(len(p.bulletin.red_list))]
     for i, (row_values, d) in enumerate(zip(rows, decimals, strict=True)):
-        ws.write_number(start + 2 + i, 3, round(float(row_values[3]), d), book.cell(Column("", "number", decimals=d)))
+        ws.write_number(
+            start + 2 + i, 3, round_half_up(float(row_values[3]), d), book.cell(Column("", "number", decimals=d))
+        )
     if not rows:
         write_text(ws, start + 2, 0, "本期各方案均无末位或一票否决单位")
         last = start + 2

@@ -19,8 +19,11 @@ from exports.workbook import (
     write_text,
     write_title,
 )
+from reports import numbers
 from reports.overview import rank_arrow
+from reports.unit import TOTAL_LINE, award_status, dimension_subtotals
 from scoring import Results, fmt
+from scoring.methods import round_half_up
 from scoring.periods import period_name
 from scoring.scheme import BASE_METHODS, Criterion
 
@@ -52,6 +55,31 @@ def _number(value: object) -> float | None:
     return None if np.isnan(v) else v
 
 
+def _award_text(r: pd.Series) -> str:
+    eligible, why = award_status(r)  # 末位 or vetoed: never 「可以」 (the page and bulletin say the same)
+    return "可以" if eligible else f"不得评先评优：{why}"
+
+
+def _score_lines(results: Results, unit: str, period: str) -> tuple[list[tuple[str, object, Column]], dict[str, str]]:
+    """总分's lines as the 单位详情 page lists them (reports.unit.dimension_subtotals): each
+    dimension, 扣分, 按适用项折算, 加分 and 一票否决 as numbers that add up to the 总分 above them (so
+    Excel's own sum agrees), with what each stands for; and what a total with bonus in it holds."""
+    d = results.scheme.decimals
+    score = Column("", "number", decimals=d)
+    lines = dimension_subtotals(results.explain(unit, period))
+    rows: list[tuple[str, object, Column]] = []
+    notes: dict[str, str] = {}
+    for r in lines.itertuples(index=False):
+        name, earned, full, note = r[0], r[1], r[2], r[4]
+        if name == TOTAL_LINE:
+            notes["总分"] = f"{note}（方案满分 {numbers.points(full, d)} 分）" if note else ""
+            continue
+        label = f"　{name}"
+        rows.append((label, round_half_up(float(earned), d), score))
+        notes[label] = f"满分 {numbers.points(full, d)} 分" if not pd.isna(full) else note
+    return rows, notes
+
+
 def _write_summary(
     book: Book, results: Results, unit: str, name: str, period: str, by: str, at: datetime | None
 ) -> None:
@@ -59,8 +87,10 @@ def _write_summary(
     r = _unit_row(results, unit, period)
     ws = book.sheet(SHEETS["summary"])
     write_title(book, ws, f"{name} {period_name(period)} 考核结果")
-    key, text = Column("项目", width=16), Column("内容", width=80, wrap=True)
-    write_header(book, ws, HEADER_ROW, [key, text], height=20)
+    key, text = Column("项目", width=16), Column("内容", width=44, wrap=True)
+    note = Column("说明", width=48, wrap=True)
+    write_header(book, ws, HEADER_ROW, [key, text, note], height=20)
+    lines, notes = _score_lines(results, unit, period)
     d = scheme.decimals
     score = Column("", "number", decimals=d)
     delta = Column("", "delta", decimals=d)
@@ -70,6 +100,7 @@ def _write_summary(
         ("考核方案", f"{scheme.name}（版本 {scheme.version}）", text),
         ("考核期间", f"{period_name(period)}（{period}）", text),
         ("总分", r["total"], score),
+        *lines,
         ("等级", str(r["grade"]), text),
         ("同类排名", f"{int(r['rank'])} / {int(r['group_size'])}", text),
         ("较上期", None if pd.isna(r.get("delta_total")) else round(float(r["delta_total"]), d), delta),
@@ -78,14 +109,17 @@ def _write_summary(
         ("距末位线", r.get("gap_bottom_line"), delta),
         ("末位", f"是（{r['bottom_reason']}）" if r["bottom"] else "否", text),
         ("一票否决", f"是（{r['veto_reason']}）" if r["veto"] else "否", text),
-        ("评先评优", "可以" if r["award_eligible"] else f"不得评先评优：{r['award_reason']}", text),
+        ("评先评优", _award_text(r), text),
         ("未达标项", r["unmet_targets"], Column("", "int")),
         ("生成人", by, text),
     ]
     key_format = book.cell(key, bold=True)
     row = FIRST
+    note_format = book.cell(note)
     for row, (label, value, column) in enumerate(rows, start=FIRST):
         write_text(ws, row, 0, label, key_format)
+        if notes.get(label):
+            write_text(ws, row, 2, notes[label], note_format)
         cell_format = book.cell(column, align="left")
         if column.kind == "text":
             write_text(ws, row, 1, value, cell_format)
@@ -180,11 +214,15 @@ def _write_tree(book: Book, results: Results, unit: str, name: str, period: str)
         criterion(c, 0)
     last = row - 1
     r = _unit_row(results, unit, period)
+    d = scheme.decimals  # as the 概况 sheet and the pages write scores
     bold = book.cell(columns[1], bold=True)
     for label, value in (
-        ("基础分（适用分值内）", f"{fmt(r['earned_base'])} / {fmt(r['applicable_points'])}"),
-        ("加分", fmt(r["bonus"])),
-        ("总分", f"{fmt(r['total'], scheme.decimals)}（基础分 × {fmt(scheme.total)} ÷ 适用分值 + 加分）"),
+        (
+            "基础分（适用分值内）",
+            f"{numbers.points(r['earned_base'], d)} / {numbers.points(r['applicable_points'], d)}",
+        ),
+        ("加分", numbers.points(r["bonus"], d)),
+        ("总分", f"{numbers.points(r['total'], d)}（基础分 × {fmt(scheme.total)} ÷ 适用分值 + 加分）"),
     ):
         row += 1
         write_text(ws, row, 1, label, bold)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from reports import numbers
 from reports.cockpit import RED_BLACK_RULE, fmt_change, fmt_points, fmt_rate
+from reports.overview import UNMET_HELP
 from scoring.periods import period_name, period_type
 from services._db import local_time
 from services.cockpit import Cockpit, SchemeSummary, cockpit, cockpit_periods
@@ -77,9 +79,10 @@ c[0].metric("已发布方案", f"{len(shown)} / {len(data.schemes)}", border=Tru
 c[1].metric("参评单位（人）", f"{sum(h.assessed for h in whole):,}", border=True)
 c[2].metric("末位", f"{sum(h.below_line for h in whole):,}", border=True)
 c[3].metric("一票否决", f"{sum(h.vetoed for h in whole):,}", border=True)
-c[4].metric(
-    "未达标目标", f"{sum(h.unmet_targets for h in whole):,}", border=True, help="各单位未达到目标值的目标指标项数合计"
-)
+# The engine's count (targets missed and checklists not completed, each month of a roll-up): the
+# 未达标指标 of 总览 and of a quarter's 月度通报, so it carries their name — 未达标目标 there is
+# the month's target items alone, a smaller number.
+c[4].metric("未达标指标", numbers.count(sum(h.unmet_targets for h in whole)), border=True, help=UNMET_HELP)
 
 
 # -- per scheme ---------------------------------------------------------------------------------
@@ -114,7 +117,7 @@ def _rows(s: SchemeSummary) -> list[dict[str, str]]:
     """The scheme's table rows: the whole scheme, then each peer group (in the scheme's decimals)."""
     d = s.decimals
     if not s.lines:
-        empty = {k: "—" for k in ("参评", "平均分", "较上期", "末位", "一票否决", "未达标目标")}
+        empty = {k: "—" for k in ("参评", "平均分", "较上期", "末位", "一票否决", "未达标指标")}
         return [{"方案": s.name, "期间": s.period_name or "—", "范围": "—", **empty}]
     rows = []
     for line in s.lines:
@@ -129,7 +132,7 @@ def _rows(s: SchemeSummary) -> list[dict[str, str]]:
                 "较上期": fmt_change(h.mean_change, d),
                 "末位": f"{h.below_line:,}",
                 "一票否决": f"{h.vetoed:,}",
-                "未达标目标": f"{h.unmet_targets:,}",
+                "未达标指标": numbers.count(h.unmet_targets),
             }
         )
     return rows
@@ -137,7 +140,7 @@ def _rows(s: SchemeSummary) -> list[dict[str, str]]:
 
 st.header("各方案情况")
 static_table(pd.DataFrame([row for s in data.schemes for row in _rows(s)]))
-st.caption("较上期：同一批单位本期与上一期平均分之差；末位、一票否决为单位数，未达标目标为项数。")
+st.caption("较上期：同一批单位本期与上一期平均分之差；末位、一票否决为单位数，未达标指标为项数（" + UNMET_HELP + "）。")
 with st.container(horizontal=True, vertical_alignment="center", gap="small"):
     st.markdown("**查看排名：**")
     for s in data.published:

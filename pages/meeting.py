@@ -7,7 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from reports.bulletin import objection_counts, summary_text
+from reports import numbers
+from reports.bulletin import objection_counts, summary_text, unmet_count
+from reports.overview import UNMET_HELP
 from services.district_bulletin import DOCX, district_docx, district_workbook
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from services.objections import objection_summary
@@ -101,16 +103,17 @@ with st.container(key="meeting"):
     c[0].metric("参评单位", h.assessed, border=True)
     c[1].metric(
         "平均分",
-        f"{h.mean:.{d}f}",
-        None if h.mean_change is None else f"{h.mean_change:+.{d}f}",
+        numbers.points(h.mean, d),  # as the summary below words it (reports.bulletin.mean_clause)
+        None if h.mean_change is None else numbers.change(h.mean_change, d),
         border=True,
     )
     c[2].metric(f"低于 {threshold:g} 分" if threshold is not None else "末位", h.below_line, border=True)
     c[3].metric("一票否决", h.vetoed, border=True)
-    if view.detail is None:  # a roll-up has no leaves: the months' counts of unmet indicators
-        c[4].metric("未达标指标", h.unmet_targets, border=True, help="各月未达标指标数合计")
-    else:  # the same count as the summary and the table below
-        c[4].metric("未达标目标", len(bulletin.unmet), border=True, help="未达到目标值的目标指标项数")
+    # the same count as the summary and the list below (reports.bulletin.unmet_count)
+    if bulletin.leaf_detail:
+        c[4].metric("未达标目标", unmet_count(bulletin), border=True, help="未达到目标值的目标指标项数")
+    else:  # a roll-up has no leaves: the months' counts of unmet indicators
+        c[4].metric("未达标指标", unmet_count(bulletin), border=True, help=f"各月{UNMET_HELP}")
     with st.container(border=True, key="meeting_summary"):
         st.markdown(md_lines(summary_text(bulletin)))
 
@@ -163,7 +166,7 @@ with st.container(key="meeting"):
         rows.style.apply(_row_style, axis=1)
         .map(lambda g: f"color: {colors.get(g, '#333')}; font-weight: bold", subset=["等级"])
         .map(lambda f: "color: #c62828; font-weight: bold" if f else "", subset=["标记"])
-        .format({"总分": f"{{:.{d}f}}", "较上期": f"{{:+.{d}f}}"}, na_rep="—")
+        .format({"总分": f"{{:.{d}f}}", "较上期": lambda v: numbers.change(v, d)}, na_rep="—")
         .hide(axis="index")
     )
     if several:
@@ -179,7 +182,7 @@ with st.container(key="meeting"):
         st.caption("没有上期结果，暂无进退步。")
     else:
         moved = {"name": "单位", "total": "本期", "delta_total": "变化"}  # narrow: names fit on one line
-        numbers = {"本期": f"{{:.{d}f}}", "变化": f"{{:+.{d}f}}"}
+        formats = {"本期": f"{{:.{d}f}}", "变化": lambda v: numbers.change(v, d)}
         left, right = st.columns(2)
         for column, title, frame in ((left, "进步最大", bulletin.movers_up), (right, "退步最大", bulletin.movers_down)):
             with column:
@@ -188,7 +191,7 @@ with st.container(key="meeting"):
                     st.caption("无")
                 else:
                     shown = frame[list(moved)].rename(columns=moved)
-                    static_table(shown.style.format(numbers, na_rep="—").hide(axis="index"))
+                    static_table(shown.style.format(formats, na_rep="—").hide(axis="index"))
 
     # -- unmet targets -----------------------------------------------------------------------------
     st.header("未达标目标")

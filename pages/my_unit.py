@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from reports import numbers
 from reports.overview import rank_arrow
 from reports.unit import dimension_subtotals, lost_points, target_rows
 from scoring.periods import period_name
@@ -40,9 +41,9 @@ def _consequences(mine: OwnUnit) -> None:
     line, gap = scheme.bottom.threshold, row.get("gap_bottom_line")
     if line is not None and gap is not None and not pd.isna(gap):  # no line, or vetoed: no distance
         if gap > 0:
-            st.caption(f"高出末位线（{line:g} 分）{gap:.{d}f} 分。")
+            st.caption(f"高出末位线（{line:g} 分）{numbers.points(gap, d)} 分。")
         elif gap < 0:
-            st.caption(f"低于末位线（{line:g} 分）{-gap:.{d}f} 分。")
+            st.caption(f"低于末位线（{line:g} 分）{numbers.points(-gap, d)} 分。")
         else:
             st.caption(f"恰在末位线（{line:g} 分）上。")
 
@@ -90,7 +91,7 @@ def _history(mine: OwnUnit) -> None:
             {
                 "期间": [period_name(str(p)) for p in h["period"]],
                 "总分": h["total"].astype(float),
-                "较上期": ["—" if pd.isna(v) else f"{v:+.{d}f}" for v in h["delta_total"]],
+                "较上期": [numbers.change(v, d) for v in h["delta_total"]],
                 "同类名次": [f"{int(r)} / {int(n)}" for r, n in zip(h["rank"], h["group_size"], strict=True)],
                 "名次变化": [rank_arrow(v) for v in h["delta_rank"]],
                 "等级": h["grade"].astype(str),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from reports import numbers as number_text
 from services.errors import PeriodLocked, ServiceError
 from services.periods import get_period
 from services.teams import MODE_NAMES, existing_teams, team_label
@@ -196,7 +197,7 @@ if len(effect):
             "类别": effect["category"],
             "原总分": effect["total_before"].round(d),
             "新总分": effect["total_after"].round(d),
-            "变化": effect["delta"],
+            "变化": [number_text.change(v, d) for v in effect["delta"]],  # +0.55 / 0.00, as 排名 writes it
             "原名次": effect["rank_before"],
             "新名次": effect["rank_after"],
             "同类单位数": effect["group_size"],
@@ -206,7 +207,14 @@ if len(effect):
             "原因": effect.get("why", ""),
         }
     )
-    show_table(table, hide_index=True, width="stretch", height=table_height(len(table), 15))
+    score = st.column_config.NumberColumn(format=f"%.{d}f")  # 92.50, not 92.5: the scheme's decimals
+    show_table(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=table_height(len(table), 15),
+        column_config={"原总分": score, "新总分": score, "变化": st.column_config.TextColumn(alignment="right")},
+    )
 
 if preview.blocked:
     st.error(md_lines(preview.blocked), icon=":material/lock:")

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from reports import numbers as number_text
 from services.errors import ServiceError
 from services.whatif import (
     Edits,
@@ -157,9 +158,10 @@ def _show(sim: Simulation) -> None:
         return ["background-color: #fff4ce" if moved else ""] * len(row)
 
     shown = shown.dropna(axis=1, how="all")  # e.g. no amounts before a settlement is introduced
-    numbers = {"总分(前)": f"{{:.{d}f}}", "总分(后)": f"{{:.{d}f}}", "总分变化": _signed(f"{{:+.{d}f}}")}
+    # scores and money as every page and export writes them (reports.numbers): 0.00 for no change
+    numbers = {"总分(前)": f"{{:.{d}f}}", "总分(后)": f"{{:.{d}f}}", "总分变化": lambda v: number_text.change(v, d)}
     numbers |= {"名次变化": _signed("{:+.0f}"), "金额(前)": "{:,.2f}", "金额(后)": "{:,.2f}"}
-    numbers |= {"金额变化": _signed("{:+,.2f}")}
+    numbers |= {"金额变化": lambda v: number_text.change(v, 2)}
     show_table(
         shown.style.apply(changed, axis=1).format({k: v for k, v in numbers.items() if k in shown}, na_rep="—"),
         hide_index=True,

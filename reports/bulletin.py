@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
+from reports import numbers
 from reports.criteria import unmet_targets
 from reports.overview import Headline, headline, movers, ordered, rank_arrow
+from reports.unit import with_award_status
 from scoring import Results, Scheme, fmt
 from scoring.periods import period_name, period_type
 from scoring.ranking import with_changes
@@ -64,6 +65,9 @@ class Bulletin:
     bottom_rule: BottomRule
     target_leaves: int  # how many target leaves the scheme has (0: no "targets met" sentence)
     decimals: int
+    # False for a quarter or year rolled up from months: no leaves, so `unmet` is empty although
+    # targets were missed (unmet_count then counts the months' 未达标指标).
+    leaf_detail: bool = True
     # 申诉处理情况 (OBJECTION_COLUMNS); filled in by whoever reads them from the database.
     objections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBJECTION_COLUMNS))
     rectification: RectificationSummary | None = None  # 整改落实情况 (services.rectification)
@@ -217,6 +221,7 @@ def build_bulletin(
     ranked["delta_total"] = ranked["delta_total"].round(scheme.decimals)  # 93.95 - 88.33 is 5.620000000000005
     for col in ("bottom_reason", "veto_reason", "consequence", "award_reason", "grade", "category"):
         ranked[col] = _text(ranked[col])
+    ranked = with_award_status(ranked)  # 末位 or vetoed: never listed as eligible for 评先评优
     up, down = movers(ranked, movers_n)
     unmet = _unmet(results, period, ranked["unit"].tolist(), names)
     return Bulletin(
@@ -237,6 +242,7 @@ def build_bulletin(
         bottom_rule=scheme.bottom,
         target_leaves=sum(leaf.method == "target" for leaf in scheme.leaves),
         decimals=scheme.decimals,
+        leaf_detail=len(results.leaves) > 0,
     )
 
 
@@ -266,16 +272,18 @@ def _compared_with(b: Bulletin) -> str:
     return period_name(b.previous_period)
 
 
-def _mean_clause(b: Bulletin) -> str:
-    h = b.headline
-    text = f"平均 {fmt(h.mean, 1)} 分"
+def mean_clause(b: Bulletin) -> str:
+    """'平均 89.18 分，较上月降低 0.63 分': to the scheme's decimals, as the 平均分 card beside the
+    summary shows it (never 89.2 / 0.6 next to 89.18 / -0.63)."""
+    h, d = b.headline, b.decimals
+    text = f"平均 {numbers.points(h.mean, d)} 分"
     if h.mean_change is None or math.isnan(h.mean_change):
         return text
-    change = float(np.round(abs(h.mean_change) + 1e-9, 1))
-    if change == 0:
+    shown = numbers.change(abs(h.mean_change), d)
+    if float(shown.replace(",", "")) == 0:  # what rounds to 0.00 reads as 持平, as the card's 0.00
         return f"{text}，与{_compared_with(b)}持平"
     word = "提高" if h.mean_change > 0 else "降低"
-    return f"{text}，较{_compared_with(b)}{word} {fmt(change, 1)} 分"
+    return f"{text}，较{_compared_with(b)}{word} {shown.lstrip('+')} 分"
 
 
 def _line(b: Bulletin) -> str:
@@ -317,27 +325,45 @@ def _changes_sentence(b: Bulletin) -> str:
 def summary_text(bulletin: Bulletin) -> str:
     """A short Chinese paragraph for the meeting, written from the bulletin's data.
 
-    e.g. "2025年8月共考核 8 个单位，平均 89.2 分，较上月提高 1.2 分；无单位低于 80 分；1 个单位被
+    e.g. "2025年8月共考核 8 个单位，平均 89.18 分，较上月提高 1.20 分；无单位低于 80 分；1 个单位被
     一票否决：文昌街道社区卫生服务中心（发生重大医疗安全事故）。与上月相比，……。共有 5 项目标未达标，涉及 3 个单位。"
     """
     b = bulletin
     h = b.headline
     if h.assessed == 0:
         return f"{b.period_name}没有考核结果。"
-    clauses = [f"{b.period_name}共考核 {_count(b, h.assessed)}，{_mean_clause(b)}"]
+    clauses = [f"{b.period_name}共考核 {_count(b, h.assessed)}，{mean_clause(b)}"]
     if b.has_bottom_rule:
         clauses.append(_bottom_clause(b))
     clauses.append(_veto_clause(b))
     text = "；".join(clauses) + "。" + _changes_sentence(b)
-    if len(b.unmet):
-        text += f"共有 {len(b.unmet)} 项目标未达标，涉及 {_count(b, b.unmet['unit'].nunique())}。"
-    elif b.target_leaves:
-        text += f"各{_who(b)[1]}目标均已达标。"
+    text += unmet_sentence(b)
     if len(b.objections):
         text += f"公示期间{objection_counts(b.objections)}。"
     if b.rectification is not None:
         text += b.rectification.sentence
     return text
+
+
+def unmet_count(b: Bulletin) -> int:
+    """The count of unmet targets the page's card shows beside the summary, and the summary says.
+
+    A native period counts its unmet target leaves (`b.unmet`, the rows listed below the
+    summary); a quarter or year has no leaves, so it counts what its months counted (the
+    headline's 未达标指标, targets and checklists of every month) — never 0 because the detail
+    is missing, which once printed 「各单位目标均已达标」 beside 「未达标指标 33」.
+    """
+    return len(b.unmet) if b.leaf_detail else b.headline.unmet_targets
+
+
+def unmet_sentence(b: Bulletin) -> str:
+    """'共有 22 项目标未达标，涉及 7 个单位。' / '各单位目标均已达标。' (from `unmet_count`)."""
+    n = unmet_count(b)
+    if not b.leaf_detail:
+        return f"各月未达标指标累计 {numbers.count(n)} 项次。" if n else ""
+    if n:
+        return f"共有 {numbers.count(n)} 项目标未达标，涉及 {_count(b, b.unmet['unit'].nunique())}。"
+    return f"各{_who(b)[1]}目标均已达标。" if b.target_leaves else ""
 
 
 def objection_counts(objections: pd.DataFrame) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reports import numbers
 from reports.bulletin import _red_list, _text
 from reports.overview import Headline, headline
 
@@ -118,22 +119,14 @@ def flagged(units: pd.DataFrame, scheme: str, scheme_name: str, period: str, dec
 
 def fmt_points(x: float | None, decimals: int) -> str:
     """A score in the scheme's decimals, with thousands separators ('—' without one)."""
-    if x is None or pd.isna(x):
-        return "—"
-    return f"{x:,.{decimals}f}"
+    return numbers.points(x, decimals)
 
 
 def fmt_change(x: float | None, decimals: int) -> str:
     """A change of score, signed, in the scheme's decimals ('—' without a period before)."""
-    if x is None or pd.isna(x):
-        return "—"
-    if round(x, decimals) == 0:
-        return f"{0:.{decimals}f}"
-    return f"{x:+,.{decimals}f}"
+    return numbers.change(x, decimals)
 
 
 def fmt_rate(x: float | None) -> str:
     """A score rate as a percentage with one decimal."""
-    if x is None or pd.isna(x):
-        return "—"
-    return f"{x * 100:.1f}%"
+    return numbers.rate(x)

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+# What the headline's unmet count (`Headline.unmet_targets`, the engine's `unmet_targets`) counts,
+# for every card that shows it: target items that missed their target and checklists not
+# completed. 未达标目标 (the month's target items alone, reports.bulletin) is a different number.
+UNMET_HELP = "未达到目标值的目标指标与未全部完成的任务清单，项数合计"
+
 
 @dataclass(frozen=True)
 class Headline:

@@ -154,4 +154,24 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
             "trace": _trace(leaf, r, done),
         }
         out.append(record)
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    # The unit's own total and how it was reached ride along, so the tables built from these rows
+    # (reports.unit.dimension_subtotals) can show bonus, scaling and veto as lines that add up to
+    # the total shown beside them, without every caller passing the unit's row as well.
+    u = results.units
+    mine = u[(u["unit"].astype(str) == unit) & ((u["period"].astype(str) == period) if period else True)]
+    if len(mine) == 1:
+        r = mine.iloc[0]
+        frame.attrs["score"] = {
+            "total": float(r["total"]),
+            "bonus": float(r["bonus"]),
+            "earned_base": float(r["earned_base"]),
+            "applicable_points": float(r["applicable_points"]),
+            "veto": bool(r["veto"]),
+            "veto_reason": str(r["veto_reason"]) if bool(r["veto"]) else "",
+            "full": float(scheme.total),
+            "decimals": int(scheme.decimals),
+            "bonus_cap": float(scheme.bonus_cap),
+            "lowest_grade": scheme.lowest_grade,
+        }
+    return frame

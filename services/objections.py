@@ -28,8 +28,9 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from reports import numbers
 from reports.bulletin import OBJECTION_COLUMNS
-from scoring import Scheme, fmt, round_half_up
+from scoring import Scheme, fmt
 from scoring.inputs import input_columns
 from scoring.periods import period_name
 from services import audit, messages, publicity
@@ -126,7 +127,7 @@ class ObjectionInfo:
 
 def points_text(x: float, decimals: int) -> str:
     """Points as every page shows them: the scheme's decimals, trailing zeros kept (2.80)."""
-    return f"{round_half_up(float(x), decimals):.{decimals}f}"
+    return numbers.points(x, decimals)
 
 
 def _fmt(x: float | None) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 import scoring
+from reports import numbers
 from scoring import Results
 from scoring.periods import period_name
 from services import audit, messages
@@ -281,7 +282,7 @@ def _changes(before: dict[str, list], after: dict[str, list], names: pd.Series, 
 
 
 def _fmt(x: float | int | None, decimals: int) -> str:
-    return "—" if x is None else f"{x:.{decimals}f}"
+    return numbers.points(x, decimals)  # as the pages write totals (and ranks, decimals 0)
 
 
 def _standing(session: Session, assessment_id: int) -> list[Submission]:

@@ -36,6 +36,7 @@ import pandas as pd
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
+from reports import numbers
 from reports.bulletin import Bulletin, RectificationSummary
 from scoring.periods import period_name, period_type
 from services import audit
@@ -373,9 +374,7 @@ def _fmt(x: float, decimals: int = 2) -> str:
 
 def _points(x: float, decimals: int) -> str:
     """Points as every page shows them: the scheme's decimals, zeros kept (失 4.00 分, not 失 4 分)."""
-    from scoring import round_half_up
-
-    return f"{round_half_up(float(x), decimals):.{decimals}f}"
+    return numbers.points(x, decimals)
 
 
 def suggestions(

@@ -53,7 +53,7 @@ def test_a_typical_month() -> None:
     assert b.headline.mean_change == pytest.approx(3.25)
     assert b.changes == Changes(newly_below=["U2"], recovered=["U4"], newly_vetoed=["U3"])
     assert summary_text(b) == (
-        "2025年8月共考核 4 个单位，平均 84.5 分，较上月提高 3.3 分；1 个单位低于 80 分：乙中心；"
+        "2025年8月共考核 4 个单位，平均 84.50 分，较上月提高 3.25 分；1 个单位低于 80 分：乙中心；"
         "1 个单位被一票否决：丙中心（发生重大医疗安全事故）。"
         "与上月相比，乙中心新低于 80 分；丁中心不再低于 80 分；丙中心被一票否决。"
         "共有 1 项目标未达标，涉及 1 个单位。"
@@ -98,7 +98,7 @@ def test_a_month_with_nothing_to_report() -> None:
     b = build_bulletin(meeting_results(["2025-07", "2025-08", "2025-09"]), "2025-09", NAMES)
     assert b.red_list.empty and b.unmet.empty
     assert summary_text(b) == (
-        "2025年9月共考核 4 个单位，平均 88 分，较上月提高 3.5 分；无单位低于 80 分；未发生一票否决事项。"
+        "2025年9月共考核 4 个单位，平均 88.00 分，较上月提高 3.50 分；无单位低于 80 分；未发生一票否决事项。"
         "与上月相比，乙中心不再低于 80 分。各单位目标均已达标。"
     )
 
@@ -108,7 +108,7 @@ def test_the_first_period_has_no_comparison() -> None:
     assert b.previous_period is None and b.headline.mean_change is None and b.changes == Changes()
     assert b.movers_up.empty and b.movers_down.empty
     assert summary_text(b) == (
-        "2025年7月共考核 4 个单位，平均 81.3 分；1 个单位低于 80 分：丁中心；未发生一票否决事项。"
+        "2025年7月共考核 4 个单位，平均 81.25 分；1 个单位低于 80 分：丁中心；未发生一票否决事项。"
         "共有 2 项目标未达标，涉及 2 个单位。"
     )
 
@@ -118,7 +118,7 @@ def test_previous_results_can_come_separately() -> None:
     b = build_bulletin(meeting_results(["2025-08"]), "2025-08", NAMES, previous=july)
     assert b.previous_period == "2025-07" and b.changes.newly_vetoed == ["U3"]
     assert b.ranking["delta_total"].tolist() == [3, 17, -12, 5]
-    assert "较上月提高 3.3 分" in summary_text(b)
+    assert "较上月提高 3.25 分" in summary_text(b)
 
 
 def test_changes_scored_by_the_engine_are_kept_without_the_previous_rows() -> None:
@@ -127,16 +127,16 @@ def test_changes_scored_by_the_engine_are_kept_without_the_previous_rows() -> No
     b = build_bulletin(august, "2025-08", NAMES)
     assert b.previous_period == "2025-07" and b.ranking["delta_total"].tolist() == [3, 17, -12, 5]
     assert b.changes == Changes()  # who was below the line in July is not known here
-    assert summary_text(b).startswith("2025年8月共考核 4 个单位，平均 84.5 分，较上月提高 3.3 分；")
+    assert summary_text(b).startswith("2025年8月共考核 4 个单位，平均 84.50 分，较上月提高 3.25 分；")
 
 
 def test_a_gap_names_the_period_compared_with_and_the_mean_can_stay_level() -> None:
     b = build_bulletin(meeting_results(["2025-07", "2025-09"]), "2025-09", NAMES)
     assert b.previous_period == "2025-07"
-    assert summary_text(b).startswith("2025年9月共考核 4 个单位，平均 88 分，较2025年7月提高 6.8 分；")
+    assert summary_text(b).startswith("2025年9月共考核 4 个单位，平均 88.00 分，较2025年7月提高 6.75 分；")
     level = {**MONTHS, "2025-10": MONTHS["2025-09"]}
     b = build_bulletin(meeting_results(["2025-09", "2025-10"], months=level), "2025-10", NAMES)
-    assert "平均 88 分，与上月持平；" in summary_text(b)
+    assert "平均 88.00 分，与上月持平；" in summary_text(b)
 
 
 def test_a_drop_and_names_without_a_display_name() -> None:

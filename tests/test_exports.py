@@ -91,7 +91,7 @@ def test_about(exported: Exported) -> None:
     assert info["考核单位数"] == 4 and info["平均分"] == 84.5
     assert info["生成人"] == "张三" and info["生成时间"] == AT
     assert info["资金结算"].startswith("资金池 100,000.00 元按得分 × 服务人口的比例分配")
-    assert info["通报摘要"].startswith("2025年8月共考核 4 个单位，平均 84.5 分，较上月提高 3.3 分；")
+    assert info["通报摘要"].startswith("2025年8月共考核 4 个单位，平均 84.50 分，较上月提高 3.25 分；")
     cells = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 17)}
     assert cells["生成时间"].number_format == "yyyy-mm-dd hh:mm"
     assert cells["平均分"].number_format == "0.00" and cells["考核单位数"].number_format == "0"
@@ -112,7 +112,7 @@ def test_ranking(exported: Exported) -> None:
     assert rows(ws) == [
         [1, 1, "U1", "'" + HYPERLINK, cat, 98, "优秀", 95, 3, "—", "", "", "", "", 0, 18, "可以"],
         [2, 2, "U4", "丁中心", cat, 82, "良好", 65, 17, "↑2", "", "", "", "", 0, 2, "可以"],
-        [3, 3, "U2", "'+1-2", cat, 68, "合格", 80, -12, "—", "是", "低于 80 分", "", "", 1, -12, "可以"],
+        [3, 3, "U2", "'+1-2", cat, 68, "合格", 80, -12, "—", "是", "低于 80 分", "", "", 1, -12, "不得评先评优：末位（低于 80 分）"],
         [4, 4, "U3", "'@SUM(A1)", cat, 90, "不合格", 85, 5, "↓2", "", "", "是", "'" + VETO, 0, None,
          f"不得评先评优：一票否决：{VETO}"],
     ]  # fmt: skip

@@ -80,9 +80,9 @@ def test_the_summary_paragraph_states_the_periods_numbers(app: AppTest, demo_url
     m = re.match(r"2025年8月共考核 (\d+) 个单位，平均 ([\d.]+) 分，较上月(提高|降低) ([\d.]+) 分；", text)
     assert m, text
     assert int(m.group(1)) == len(now)
-    assert float(m.group(2)) == round(now["total"].mean(), 1)
+    assert float(m.group(2)) == round(now["total"].mean(), 2)  # the scheme's decimals, as the card
     change = now["total"].mean() - before.set_index("unit").loc[now["unit"], "total"].mean()
-    assert float(m.group(4)) == round(abs(change), 1) and m.group(3) == ("提高" if change > 0 else "降低")
+    assert float(m.group(4)) == round(abs(change), 2) and m.group(3) == ("提高" if change > 0 else "降低")
     vetoed = now[now["veto"]]
     assert f"{len(vetoed)} 个单位被一票否决：{vetoed.iloc[0]['name']}（{vetoed.iloc[0]['veto_reason']}）" in text
     below = int(now["bottom"].sum())
@@ -92,6 +92,9 @@ def test_the_summary_paragraph_states_the_periods_numbers(app: AppTest, demo_url
     assert tiles["低于 80 分"] == str(below)
     unmet = re.search(r"共有 (\d+) 项目标未达标，涉及 (\d+) 个单位", text)
     assert unmet and tiles["未达标目标"] == unmet.group(1)
+    # the 平均分 card and the sentence beside it write the same numbers (issue 21 part 5)
+    card = next(t for t in app.metric if t.label == "平均分")
+    assert card.value == m.group(2) and card.delta.lstrip("+-") == m.group(4)
 
 
 def test_the_red_list_names_the_vetoed_unit_with_its_consequence(app: AppTest, demo_url: str) -> None:
@@ -155,6 +158,11 @@ def test_downloads_are_offered_and_a_quarter_has_no_excel(app: AppTest) -> None:
     assert buttons["下载 Excel 通报"].proto.disabled and not buttons["下载排名 CSV"].proto.disabled
     assert "共考核 8 个单位" in summary(app)
     assert any("各月平均" in c.value for c in app.caption)
+    # the quarter's summary and its card count the same unmet indicators: never 「各单位目标均已达标」
+    # beside 「未达标指标 60」 (a roll-up has no leaves, so its months' counts are summed)
+    card = next(t.value for t in app.metric if t.label == "未达标指标")
+    assert int(card) > 0 and "均已达标" not in summary(app)
+    assert f"各月未达标指标累计 {card} 项次" in summary(app)
 
 
 @pytest.mark.parametrize(

@@ -245,6 +245,7 @@ def test_the_unit_page_shows_the_same_figures_and_consequences_as_the_administra
     assert mine.metric[0].value.count(".") == 1 and len(mine.metric[0].value.split(".")[1]) == 2
     if code == "C03":
         assert any("处理：" in a for a in ours["alerts"])  # the scheme's bottom.consequence
+        assert any(a.startswith("不得评先评优：末位") for a in ours["alerts"])  # 末位 is never eligible
         gap = round(80 - float(mine.metric[0].value), 2)  # the demo's line: 80 分
         assert f"低于末位线（80 分）{gap:.2f} 分。" in [c.value for c in mine.caption]
     else:

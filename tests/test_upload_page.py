@@ -4,6 +4,7 @@ upload → errors or preview → confirm → result; locked periods; rollback wi
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,7 +94,11 @@ def test_upload_preview_confirm_and_the_ranking_follows(at: AppTest, engine: Eng
         ["新华街道社区卫生服务中心", "A1", "8.5", "2", "修改"]
     ]
     row = effect[effect["单位"] == "新华街道社区卫生服务中心"].iloc[0]
-    assert row["原总分"] == pytest.approx(before["C08"]) and row["变化"] < 0 and row["状态"] == "总分变化"
+    assert row["原总分"] == pytest.approx(before["C08"]) and row["状态"] == "总分变化"
+    # the change as 排名 writes it: signed, the scheme's two decimals (-6.50, not -6.5)
+    assert row["变化"] == f"{row['新总分'] - row['原总分']:+.2f}" and row["变化"].startswith("-")
+    formats = {k: v.get("type_config", {}).get("format") for k, v in json.loads(at.dataframe[1].proto.columns).items()}
+    assert formats["原总分"] == formats["新总分"] == "%.2f"
 
     assert len(history(KEY, PERIOD, engine=engine)) == 1  # nothing stored before confirming
     at.text_input(key="up_note").input("8月更正")  # inside the form: sent with the button

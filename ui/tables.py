@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from reports.overview import rank_arrow
+from reports import numbers
+from reports.overview import UNMET_HELP, rank_arrow
 from ui.safe_table import guard_cell
 
 FLAG_COLOR = "#c62828"
@@ -16,8 +17,10 @@ def _pill(on: pd.Series, text: str) -> list[list[str]]:
 
 
 def _number_text(values: pd.Series, decimals: int, sign: str = "") -> list[str]:
-    # Text, so that "no value" reads "—" (a number column would show "None").
-    return ["—" if pd.isna(v) else f"{v:{sign}.{decimals}f}" for v in values]
+    # Text, so that "no value" reads "—" (a number column would show "None"); a change is written
+    # as everywhere else (reports.numbers.change: +0.55, -1.20, and 0.00 — never -0.00 — for none).
+    write = numbers.change if sign == "+" else numbers.points
+    return [write(v, decimals) for v in values]
 
 
 def ranking_rows(units: pd.DataFrame, decimals: int) -> pd.DataFrame:
@@ -59,9 +62,9 @@ def ranking_columns(colors: dict[str, str], decimals: int) -> dict:
         "较上期": st.column_config.TextColumn(alignment="right", help="与上一期总分相比"),
         # options as the table shows the cells (ui.safe_table guards formula-like grade names too)
         "等级": pills([guard_cell(g) for g in colors], list(colors.values())),
-        "末位": pills(["末位"], FLAG_COLOR, help="低于末位线或按末位规则认定"),
+        "末位": pills(["末位"], FLAG_COLOR, help="低于末位线或按末位规则认定，不得评先评优"),
         "否决": pills(["否决"], FLAG_COLOR, help="一票否决，不得评先评优"),
-        "未达标": st.column_config.NumberColumn(help="未达到目标值的指标数"),
+        "未达标": st.column_config.NumberColumn(help=UNMET_HELP),  # the count 总览 and 驾驶舱 show
         "距上一等级": st.column_config.TextColumn(alignment="right", help="还差多少分升到上一等级"),
     }
 

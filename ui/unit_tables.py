@@ -7,7 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from reports import numbers
 from reports.overview import rank_arrow
+from reports.unit import award_status, bonus_note
 from scoring import Scheme
 from ui.text import md_escape
 
@@ -18,8 +20,8 @@ def unit_tiles(row: pd.Series, decimals: int, peer_median: float, peer_best: flo
     c = st.columns(5)
     c[0].metric(
         "总分",
-        f"{row['total']:.{d}f}",
-        None if pd.isna(row.get("delta_total")) else f"{row['delta_total']:+.{d}f}",
+        numbers.points(row["total"], d),
+        None if pd.isna(row.get("delta_total")) else numbers.change(row["delta_total"], d),
         border=True,
     )
     c[1].metric(
@@ -31,8 +33,14 @@ def unit_tiles(row: pd.Series, decimals: int, peer_median: float, peer_best: flo
         delta_arrow="off",  # the text carries its own ↑/↓ (Streamlit would draw ↑ beside 「↓3」)
     )
     c[2].metric("等级", md_escape(row["grade"]), border=True)
-    c[3].metric("同类中位数", f"{peer_median:.{d}f}", border=True, help="本单位所在类别各单位总分的中位数")
-    c[4].metric("同类最高", f"{peer_best:.{d}f}", border=True, help="本单位所在类别的最高总分")
+    c[3].metric("同类中位数", numbers.points(peer_median, d), border=True, help="本单位所在类别各单位总分的中位数")
+    c[4].metric("同类最高", numbers.points(peer_best, d), border=True, help="本单位所在类别的最高总分")
+    # A total with bonus in it says so beside the tile: 100.00 reads as full marks, 101.50 as an error.
+    note = bonus_note(row.get("bonus"), d)
+    if note:
+        st.caption(f"总分{note}（加分不计入各维度得分，见下方各维度得分中的加分一行）。")
+    elif pd.notna(row.get("score_rate")) and row["score_rate"] > 1 + 1e-9:  # a roll-up: months' bonus
+        st.caption("总分高于方案满分：超出部分为各月加分。")
 
 
 def unit_consequences(row: pd.Series, scheme: Scheme) -> None:
@@ -42,19 +50,21 @@ def unit_consequences(row: pd.Series, scheme: Scheme) -> None:
     if row["bottom"]:
         text = f"末位：{md_escape(row['bottom_reason'])}"
         st.warning(text + (f"。处理：{md_escape(row['consequence'])}" if str(row["consequence"]) else ""))
-    if not row["veto"] and not row["award_eligible"]:
-        st.warning(f"不得评先评优：{md_escape(row['award_reason'])}")
+    eligible, why = award_status(row)  # 末位 bars it too, as in the bulletin and the unit report
+    if not row["veto"] and not eligible:
+        st.warning(f"不得评先评优：{md_escape(why)}")
     if not pd.isna(row.get("gap_next_grade")):
-        st.caption(f"距上一等级还差 {row['gap_next_grade']:.{scheme.decimals}f} 分。")
+        st.caption(f"距上一等级还差 {numbers.points(row['gap_next_grade'], scheme.decimals)} 分。")
 
 
 def dimension_columns(decimals: int = 2) -> dict:
     """各维度得分 (reports.unit.dimension_subtotals): rate as a percent bar, points to the scheme's
-    decimals."""
+    decimals, and what each line that is not a dimension (扣分, 加分, 一票否决, 总分) stands for."""
     return {
         "得分率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
         "得分": st.column_config.NumberColumn(format=f"%.{decimals}f"),
         "满分": st.column_config.NumberColumn(format="%g"),
+        "说明": st.column_config.TextColumn(width="large"),
     }
 
 
