@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from reports import numbers
 from reports.criteria import unmet_items
-from reports.overview import behind_tiles, bottom, headline, movers, top
+from reports.overview import UNMET_HELP, behind_tiles, bottom, headline, movers, top
 from ui.drill import unit_links, unit_table
 from ui.view import caption, current_view
 
@@ -17,11 +18,17 @@ caption(view)
 h = headline(units)
 c = st.columns(5)
 c[0].metric("参评单位", h.assessed, border=True)
-c[1].metric("平均分", f"{h.mean:.2f}", None if h.mean_change is None else f"{h.mean_change:+.2f}", border=True)
+d = view.scheme.decimals
+c[1].metric(
+    "平均分",
+    numbers.points(h.mean, d),
+    None if h.mean_change is None else numbers.change(h.mean_change, d),
+    border=True,
+)
 threshold = view.scheme.bottom.threshold
 c[2].metric(f"低于 {threshold:g} 分" if threshold is not None else "末位", h.below_line, border=True, delta_color="off")
 c[3].metric("一票否决", h.vetoed, border=True)
-c[4].metric("未达标指标", h.unmet_targets, border=True, help="各单位未达到目标值的指标数合计")
+c[4].metric("未达标指标", h.unmet_targets, border=True, help=UNMET_HELP)
 
 behind = behind_tiles(units)
 listed = {"rank": "名次", "name": "单位", "total": "总分", "grade": "等级"}
@@ -58,8 +65,8 @@ with right:
 
 up, down = movers(units)
 moved = {"name": "单位", "prev_total": "上期", "total": "本期", "delta_total": "变化"}
-fmt_moved = {k: st.column_config.NumberColumn(format="%.2f") for k in ("上期", "本期")} | {
-    "变化": st.column_config.NumberColumn(format="%+.2f")
+fmt_moved = {k: st.column_config.NumberColumn(format=f"%.{d}f") for k in ("上期", "本期")} | {
+    "变化": st.column_config.NumberColumn(format=f"%+.{d}f")
 }
 left, right = st.columns(2)
 with left:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
+from reports import numbers
 from reports.overview import ends, ordered, rank_arrow
 from scoring.periods import period_name, period_type
 from services.time_views import YearOnYear, year_on_year, year_to_date, year_to_date_on_year
@@ -54,8 +55,10 @@ def _arrow(key: str, page: int, _shown: pd.DataFrame) -> pa.Table:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _chart(key: str, grades: tuple[str, ...], threshold: float | None, _units: pd.DataFrame) -> go.Figure:
-    return ranking_bars(ends(_units, CHART_BARS), list(grades), threshold)
+def _chart(
+    key: str, grades: tuple[str, ...], threshold: float | None, decimals: int, _units: pd.DataFrame
+) -> go.Figure:
+    return ranking_bars(ends(_units, CHART_BARS), list(grades), threshold, decimals)
 
 
 def _with_year_on_year(rows: pd.DataFrame, yoy: YearOnYear, decimals: int) -> pd.DataFrame:
@@ -65,7 +68,7 @@ def _with_year_on_year(rows: pd.DataFrame, yoy: YearOnYear, decimals: int) -> pd
     moved = rows["unit"].map(by_unit["yoy_rank"])
     at = rows.columns.get_loc("名次变化") + 1
     out = rows.copy()
-    out.insert(at, "同比", ["—" if pd.isna(v) else f"{v:+.{decimals}f}" for v in diff])
+    out.insert(at, "同比", ["—" if pd.isna(v) else numbers.change(v, decimals) for v in diff])
     out.insert(at + 1, "同比名次", [rank_arrow(v) for v in moved])
     return out
 
@@ -158,7 +161,9 @@ if len(units) > CHART_BARS:
         "在左侧选择同类分组或上级单位可缩小范围。"
     )
 figure = (
-    _chart(key, tuple(grades), threshold, units) if key else ranking_bars(ends(units, CHART_BARS), grades, threshold)
+    _chart(key, tuple(grades), threshold, scheme.decimals, units)
+    if key
+    else ranking_bars(ends(units, CHART_BARS), grades, threshold, scheme.decimals)
 )
 chart = st.plotly_chart(
     figure,

@@ -79,6 +79,9 @@ def app(demo_url: str, monkeypatch: pytest.MonkeyPatch, login_role: str) -> Iter
 
 
 def choose(at: AppTest, scheme: str, period: str | None = None) -> AppTest:
+    """Choose in the bar at the top of a results page (from a page without it, 总览 first)."""
+    if not any(w.key == "f_scheme" for w in at.selectbox):
+        at.switch_page("pages/overview.py").run()
     at.selectbox(key="f_scheme").set_value(scheme).run()
     if period is not None:
         key = next(w.key for w in at.selectbox if w.key and w.key.startswith(f"f_period_{scheme}_"))

@@ -56,7 +56,7 @@ def test_ranking_shows_year_on_year_beside_the_previous_period(app: AppTest) -> 
     table = app.dataframe[0].value
     columns = list(table.columns)
     assert columns.index("同比") == columns.index("名次变化") + 1 and "同比名次" in columns
-    assert set(table["同比"]) == {"+0.00"} and set(table["同比名次"]) == {"—"}
+    assert set(table["同比"]) == {"0.00"} and set(table["同比名次"]) == {"—"}
     # July 2025 has no July 2024: 「—」 and the reason
     choose(app, "community_monthly", "2025-07").run()
     table = app.dataframe[0].value

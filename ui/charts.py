@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from reports import numbers
 from scoring.periods import period_name
 from ui.palette import BOTTOM_LINE, UNIT_COLORS, UNIT_SYMBOLS, VETO, grade_colors
 
@@ -69,7 +70,7 @@ def _veto_marks(x: pd.Series, y: pd.Series, names: pd.Series) -> go.Scatter:
     )
 
 
-def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None) -> go.Figure:
+def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None, decimals: int = 2) -> go.Figure:
     """Horizontal bars, best at the top, coloured by grade, with the bottom line drawn."""
     data = units.sort_values(["rank_overall", "name"], ascending=[False, True])
     vetoed = _vetoed(data)
@@ -85,7 +86,7 @@ def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None
         color="grade",
         color_discrete_map=grade_colors(grades),
         category_orders={"grade": grades},
-        text=data["total"].map(lambda v: f"{v:.2f}"),
+        text=data["total"].map(lambda v: numbers.points(v, decimals)),  # as in the table beside it
         custom_data=["unit"],
         labels={"total": "总分", "name": "单位", "grade": "等级"},
     )
@@ -147,7 +148,7 @@ def lost_points_bars(lost: pd.DataFrame) -> go.Figure:
         x="lost",
         y=_texts(data["leaf"] + " " + data["leaf_name"]),
         orientation="h",
-        text=data["lost"].map(lambda v: f"{v:.1f}"),
+        text=data["lost"].map(lambda v: f"{v:.2f}"),  # as 失分合计 in the table beside it
         custom_data=["leaf"],  # a clicked bar names its item (指标分析 lists the units behind it)
         labels={"lost": "失分合计", "y": "指标"},
         color_discrete_sequence=["#c62828"],
