@@ -35,6 +35,11 @@ caption(view)
 ranked = ordered(units)
 names = dict(zip(ranked["unit"], ranked["name"], strict=True))
 default = list(ranked["unit"].head(3)) + list(ranked["unit"].tail(2))
+# The units kept per scheme; none of them left here (another peer group or parent chosen): the
+# default again, rather than an empty chart.
+units_key = f"trend_units_{scheme.id}"
+if units_key in st.session_state and not [u for u in st.session_state[units_key] if u in names]:
+    del st.session_state[units_key]
 chosen = st.multiselect(
     f"选择单位（最多 {MAX_TRACES} 个）",
     list(names),
@@ -42,7 +47,7 @@ chosen = st.multiselect(
     format_func=names.get,
     max_selections=MAX_TRACES,
     placeholder="请选择单位",  # Streamlit's own placeholder is English (「Choose options」)
-    key="trend_units",
+    key=units_key,
 )
 if not chosen:
     st.info("请选择要比较的单位。")
@@ -58,6 +63,9 @@ else:
 
 st.subheader("指标趋势")
 items = item_choices(scheme)
+if st.session_state.get("item") in items and st.session_state.get("_trend_item_from") != st.session_state["item"]:
+    # An item opened elsewhere (单位详情, 指标分析, a link's item=…) is the one shown here at first.
+    st.session_state["trend_item"] = st.session_state["_trend_item_from"] = st.session_state["item"]
 code = st.selectbox("选择指标", list(items), format_func=items.get, placeholder="请选择指标", key="trend_item")
 CHOSEN, ENDS = "上面所选的单位", f"本期该项得分前 {MAX_TRACES // 2} 名和后 {MAX_TRACES // 2} 名"
 which = st.radio("显示哪些单位", [CHOSEN, ENDS], horizontal=True, key="trend_item_units")

@@ -82,9 +82,9 @@ def assert_nothing_from_data(pg) -> None:  # noqa: ANN001
 
 
 def open_page(pg, title: str, period: str | None = "2025年8月", heading: str | None = None) -> None:  # noqa: ANN001
-    choose_option(pg, "考核方案", SCHEME)
-    pg.get_by_role("link", name=title).click()
+    pg.get_by_role("link", name=title).click()  # the choosers are at the top of a results page
     settle(pg)
+    choose_option(pg, "考核方案", SCHEME)
     if period:
         choose_option(pg, "期间", period)
     pg.get_by_role("heading", name=heading or title).first.wait_for()

@@ -40,7 +40,7 @@ def _open(pg, link: str, heading: str) -> None:  # noqa: ANN001
 
 def _month(pg) -> None:  # noqa: ANN001
     choose_option(pg, "考核方案", SCHEME)
-    box = pg.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="期间")
+    box = pg.locator(".st-key-filter_bar [data-testid='stSelectbox']").filter(has_text="期间")
     box.scroll_into_view_if_needed()
     box.locator("input").click()
     pg.keyboard.type(MONTH)
@@ -70,8 +70,8 @@ def _submit(pg, note: str, photo: Path | None) -> None:  # noqa: ANN001
 def test_a_task_from_creation_to_acceptance(page, browser, server: str, tmp_path: Path) -> None:  # noqa: ANN001
     pg = page  # the administrator
     pg.set_default_timeout(LONG)
-    _month(pg)
     _open(pg, "整改任务", "整改任务")
+    _month(pg)  # in the choosers at the top of the page
     pg.get_by_role("tab", name="整改建议").click()
     settle(pg)
     row = pg.locator("[data-testid='stHorizontalBlock']").filter(has_text="考核列入末位整改").filter(has_text=UNIT)
