@@ -7,6 +7,7 @@ and screenshots/leadership_*_fold.png (what the screen shows without scrolling).
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from storage.db import make_engine
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_mode")]
+TIPS = "[data-baseweb='tooltip'], [role='tooltip']"
 SIZES = [(1366, 768), (1440, 900), (1920, 1080)]
 _db: dict[str, str] = {}
 
@@ -130,3 +132,20 @@ def test_the_last_unit_and_its_worst_item_in_two_clicks_and_a_link_that_lands_th
     pg.get_by_role("heading", name=f"指标详情：{item} ").wait_for()
     shot(pg, "leadership_shared_link_1920")
     other.close()
+
+
+def test_the_table_toolbar_speaks_chinese(page) -> None:  # noqa: ANN001
+    """Streamlit's own table toolbar (搜索, 全屏 …): names and tooltips in Chinese (ui/widget_text.py)."""
+    page.get_by_role("link", name="排名", exact=True).click()
+    settle(page)
+    page.locator("[data-testid='stDataFrame']").first.hover()
+    buttons = page.locator("[data-testid='stElementToolbar']").first.locator("button")
+    buttons.first.wait_for()
+    labels = [buttons.nth(i).get_attribute("aria-label") for i in range(buttons.count())]
+    assert "搜索" in labels and "全屏" in labels, labels
+    assert not [x for x in labels if x is None or re.search("[A-Za-z]", x)], labels
+    for i in range(buttons.count()):
+        buttons.nth(i).hover()
+        tip = page.locator(TIPS).filter(has_text=labels[i])
+        tip.first.wait_for()  # the tooltip shows the Chinese name
+    assert not [t for t in page.locator(TIPS).all_inner_texts() if re.search("[A-Za-z]", t)]
