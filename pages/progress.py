@@ -22,7 +22,7 @@ if f.scheme is None or f.period is None:
     st.info("尚无评分数据，请先上传评分表。")
     st.stop()
 if period_type(f.period) != f.scheme.period_type:
-    st.info("填报进度按具体月份查看，请在左侧选择月份。")
+    st.info("填报进度按具体月份查看，请在页面上方选择月份。")
     st.stop()
 try:
     found = progress(f.scheme.key, f.period, by=actor)

@@ -38,7 +38,7 @@ if f.scheme is None or f.period is None:
     st.info("尚无评分数据，请先上传评分表。")
     st.stop()
 if period_type(f.period) != f.scheme.period_type:
-    st.info("公示针对已发布的月度（或方案规定的考核期）结果；请在左侧选择具体考核期。")
+    st.info("公示针对已发布的月度（或方案规定的考核期）结果；请在页面上方选择具体考核期。")
     st.stop()
 key, label = f.scheme.key, f.period
 where = f"{f.scheme.name} · {period_name(label)}"

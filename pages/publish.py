@@ -27,7 +27,7 @@ if f.scheme is None or f.period is None:
     st.info("尚无评分数据，请先上传评分表。")
     st.stop()
 if period_type(f.period) != f.scheme.period_type:
-    st.info("季度、年度汇总由已发布的各月结果得出，无需单独发布；请在左侧选择具体月份。")
+    st.info("季度、年度汇总由已发布的各月结果得出，无需单独发布；请在页面上方选择具体月份。")
     st.stop()
 key, label = f.scheme.key, f.period
 st.subheader(f"{md_escape(f.scheme.name)} · {period_name(label)}")

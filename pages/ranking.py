@@ -158,7 +158,7 @@ csv_button(rows.drop(columns="unit"), "ranking", f"{scheme.name}_{title}_排名.
 if len(units) > CHART_BARS:
     st.caption(
         f"图中显示前 {CHART_BARS // 2} 名和后 {CHART_BARS - CHART_BARS // 2} 名；"
-        "在左侧选择同类分组或上级单位可缩小范围。"
+        "在页面上方选择同类分组或上级单位可缩小范围。"
     )
 figure = (
     _chart(key, tuple(grades), threshold, scheme.decimals, units)

@@ -25,7 +25,7 @@ if notice:
     st.success(md_lines(notice))
 f = current()
 if f.scheme is None or f.period is None or period_type(f.period) != f.scheme.period_type:
-    st.info("请在左侧选择方案和具体期间。")
+    st.info("请在页面上方选择方案和具体期间。")
     st.stop()
 try:
     found = reconciliation(f.scheme.key, f.period, by=actor)

@@ -131,7 +131,7 @@ with suggested:
     if f.scheme is None or f.period is None:
         st.info("尚无考核数据。结果发布后，这里会列出可下达的整改任务。")
     elif period_type(f.period) != f.scheme.period_type:
-        st.info("整改建议按具体考核期生成，请在左侧选择具体的月份（或方案的考核期）。")
+        st.info("整改建议按具体考核期生成，请在页面上方选择具体的月份（或方案的考核期）。")
     else:
         st.markdown(
             f"**{md_escape(f.scheme.name)} · {period_name(f.period)}** 已发布结果中的末位、一票否决、未达标和扣分项："

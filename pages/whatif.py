@@ -174,7 +174,7 @@ view, _ = current_view(with_groups=False)
 st.title("模拟测算")
 caption(view)
 if view.detail is None:
-    st.info("模拟测算在某一期已录入的评分数据上进行，请在左侧选择具体月份（或方案本身的期间）。")
+    st.info("模拟测算在某一期已录入的评分数据上进行，请在页面上方选择具体月份（或方案本身的期间）。")
     st.stop()
 st.caption(
     "在本期已录入的数据上试算调整后的分值、目标值和资金结算参数；不会改变任何已发布的结果，另存为新版本后才生效。"

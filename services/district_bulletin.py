@@ -11,7 +11,6 @@ written to the audit trail, as the per-scheme bulletin is.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import datetime
 
@@ -22,21 +21,21 @@ from exports.district_xlsx import write_district_workbook
 from reports.bulletin import build_bulletin
 from reports.district import DistrictBulletin, SchemeBulletin
 from scoring.periods import period_name
+from services import branding
 from services._db import DISPLAY_TZ
+from services.branding import DEFAULT_BUREAU  # noqa: F401 - the 落款 when none is configured
 from services.catalog import list_schemes
 from services.errors import NotFound
 from services.meeting import _exporter, _record_export, load_bulletin_inputs
 from services.permissions import Actor, trusted
 from services.publishing import publication
 
-BUREAU_ENV = "ASSESS_BUREAU_NAME"
-DEFAULT_BUREAU = "区卫生健康局"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def bureau_name() -> str:
-    """The issuing bureau (落款), from ASSESS_BUREAU_NAME; 区卫生健康局 when unset or blank."""
-    return os.environ.get(BUREAU_ENV, "").strip() or DEFAULT_BUREAU
+    """The issuing bureau (落款): the one the login page names (ASSESS_BUREAU_NAME, services.branding)."""
+    return branding.bureau_name()
 
 
 def published_schemes(period: str, *, engine: Engine | None = None) -> list[tuple[str, str]]:
