@@ -76,7 +76,12 @@ def visible_texts(at: AppTest) -> Iterator[tuple[str, str]]:
         if kind in SKIPPED:
             continue
         if kind in ("arrow_data_frame", "table") or type(node).__name__ in ("Dataframe", "Table"):
-            yield from ((kind, t) for t in _cells(_shown(node) if type(node).__name__ == "Dataframe" else node.value))
+            frame = _shown(node) if type(node).__name__ == "Dataframe" else node.value
+            yield from ((kind, t) for t in _cells(frame))
+            proto = getattr(node, "proto", None)
+            if isinstance(frame, pd.DataFrame) and frame.isna().to_numpy().any() and proto is not None:
+                if getattr(proto, "placeholder", "") in ("", "None"):
+                    yield kind, "None"  # the grid draws a missing value as 「None」 without a placeholder
             continue
         proto = getattr(node, "proto", None)
         for attr in ("label", "help", "placeholder", "caption"):

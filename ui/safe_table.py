@@ -35,6 +35,7 @@ from ui.text import md_escape
 # Text that is only a signed number: a spreadsheet reads it as that number, never as a formula.
 _SIGNED_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?%?")
 _TRIGGER_PATTERN = "^[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
+EMPTY_CELL = "—"  # what a table shows for a missing value (the grid would say 「None」)
 
 Data = pd.DataFrame | Styler | pa.Table
 
@@ -107,7 +108,9 @@ def _display(rule: Callable[[Any], Any]) -> Callable[[Any], str]:
 
 
 def show_table(data: Data, *, where: Any = None, **kwargs: Any) -> Any:
-    """st.dataframe of guarded data (`where`: a column or container to draw in)."""
+    """st.dataframe of guarded data (`where`: a column or container to draw in). An empty cell
+    shows 「—」, not the grid's own English 「None」."""
+    kwargs.setdefault("placeholder", EMPTY_CELL)
     return (where or st).dataframe(guard(data), **kwargs)
 
 
@@ -119,6 +122,7 @@ def edit_table(frame: pd.DataFrame, *, disabled: Sequence[str], **kwargs: Any) -
     guarded = [c for c in disabled if c in shown and _texty(shown[c])]
     for column in guarded:
         shown[column] = shown[column].map(guard_cell)
+    kwargs.setdefault("placeholder", EMPTY_CELL)
     edited = st.data_editor(shown, disabled=list(disabled), **kwargs)
     if len(edited) == len(frame):  # rows cannot be added or removed unless the page allows it
         for column in guarded:
