@@ -79,9 +79,9 @@ def visible_texts(at: AppTest) -> Iterator[tuple[str, str]]:
             frame = _shown(node) if type(node).__name__ == "Dataframe" else node.value
             yield from ((kind, t) for t in _cells(frame))
             proto = getattr(node, "proto", None)
-            if isinstance(frame, pd.DataFrame) and frame.isna().to_numpy().any() and proto is not None:
-                if getattr(proto, "placeholder", "") in ("", "None"):
-                    yield kind, "None"  # the grid draws a missing value as 「None」 without a placeholder
+            missing = isinstance(frame, pd.DataFrame) and frame.isna().to_numpy().any()
+            if missing and proto is not None and getattr(proto, "placeholder", "") in ("", "None"):
+                yield kind, "None"  # the grid draws a missing value as 「None」 without a placeholder
             continue
         proto = getattr(node, "proto", None)
         for attr in ("label", "help", "placeholder", "caption"):
