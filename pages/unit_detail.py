@@ -55,6 +55,7 @@ else:
         st.success("本期各项均未失分。")
     else:
         codes = lost_codes(explained)
+        opened = st.session_state.get("item")
 
         def _open_item() -> None:  # a row chosen (or unchosen) in the table: that item opens below
             rows = st.session_state["lost_table"].selection.rows
@@ -66,6 +67,8 @@ else:
             column_config=lost_columns(d),
             on_select=_open_item,
             selection_mode="single-row",
+            # An item opened by a link is ticked in the table, as if it had been clicked.
+            selection_default={"selection": {"rows": [codes.index(opened)]}} if opened in codes else None,
             key="lost_table",
         )
         st.caption("点击表格中的行，查看该指标的计分过程、证明材料和各单位的情况。")

@@ -14,6 +14,11 @@ from ui.guard import current_actor
 from ui.text import md_escape
 
 CRITERIA = "pages/criteria.py"
+_SHOWN = "_item_view_shown"  # (unit, item) last brought into view
+# The item's section sits below the tables; a newly opened one (a click, a link) is scrolled to.
+_SCROLL = """<script>
+setTimeout(() => document.querySelector('.st-key-item_detail')?.scrollIntoView({block: 'start'}), 300);
+</script>"""
 
 
 def _points(x: object, decimals: int) -> str:
@@ -49,3 +54,6 @@ def show_item(item: pd.Series, scheme: Scheme, period: str, unit: str, decimals:
                 icon=":material/grid_on:",
                 query_params={"scheme": scheme.id, "period": period, "item": code},
             )
+    if st.session_state.get(_SHOWN) != (unit, code):
+        st.session_state[_SHOWN] = (unit, code)
+        st.html(_SCROLL, unsafe_allow_javascript=True)
