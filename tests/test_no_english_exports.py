@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from chinese_text import file_texts, problems_in
 from streamlit.testing.v1 import AppTest
-from test_no_english import ROLES, _pages
+from test_no_english import ROLES, role_page_cases
 from test_pages import demo_url, signed_in_app  # noqa: F401 - demo_url: fixture
 
 import ui.downloads
@@ -78,13 +78,7 @@ def check(files: dict[str, object], scheme_keys: set[str]) -> list[str]:
 MADE: dict[str, set[str]] = {role: set() for role in ROLES}  # role -> kinds of file checked
 
 
-CASES = [
-    pytest.param(role, page, marks=pytest.mark.xfail(reason=KNOWN[(role, page)], strict=False))
-    if (role, page) in KNOWN
-    else (role, page)
-    for role in ROLES
-    for page in _pages(role)
-]
+CASES = role_page_cases(KNOWN)
 
 
 @pytest.mark.parametrize(("role", "page"), CASES)
