@@ -79,6 +79,9 @@ c[0].metric("已发布方案", f"{len(shown)} / {len(data.schemes)}", border=Tru
 c[1].metric("参评单位（人）", f"{sum(h.assessed for h in whole):,}", border=True)
 c[2].metric("末位", f"{sum(h.below_line for h in whole):,}", border=True)
 c[3].metric("一票否决", f"{sum(h.vetoed for h in whole):,}", border=True)
+if any(h.below_line or h.vetoed for h in whole):  # the units behind the two tiles, further down
+    c[2].markdown("[:material/arrow_downward: 查看名单](#flagged)")
+    c[3].markdown("[:material/arrow_downward: 查看名单](#flagged)")
 # The engine's count (targets missed and checklists not completed, each month of a roll-up): the
 # 未达标指标 of 总览 and of a quarter's 月度通报, so it carries their name — 未达标目标 there is
 # the month's target items alone, a smaller number.
@@ -187,7 +190,7 @@ with right:
             _entry(i + 1, r, f"cockpit_black_{i}")
 
 # -- 末位与一票否决 --------------------------------------------------------------------------------
-st.header("末位与一票否决")
+st.header("末位与一票否决", anchor="flagged")
 flagged = data.flagged
 if data.flagged_total == 0:
     st.success("本期各方案均无末位或一票否决的单位。")

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from browser_kit import CHROMIUM, DEMO_PASSWORD, DEMO_USER, SHOTS, demo_mode, serve, settle, shot, sign_in  # noqa: F401
+from playwright.sync_api import expect
 from sqlalchemy import Engine
 
 from services.cockpit import cockpit, cockpit_periods
@@ -89,6 +90,10 @@ def test_the_last_unit_and_its_worst_item_in_two_clicks_and_a_link_that_lands_th
     assert _h1(pg) == "全区总览"  # where leadership lands
     _shots(pg, "cockpit")
     pg.set_viewport_size({"width": 1366, "height": 768})
+
+    # The 末位 and 一票否决 tiles lead to their list further down the page.
+    pg.get_by_role("link", name="查看名单").first.click()
+    expect(pg.get_by_role("heading", name="末位与一票否决")).to_be_in_viewport()
 
     # Click 1: the month's last unit, first on the 黑榜.
     first = pg.locator(".st-key-cockpit_black_0 button").first
