@@ -10,6 +10,7 @@ audit log). Pages are then read as a person sees them (Chromium, 1366×768 scree
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,8 +121,8 @@ def test_the_ranking_chart_and_table_show_names_as_text(screen, database: str) -
     grid = screen.get_by_test_id("stDataFrame").first
     grid.hover()
     toolbar = screen.get_by_test_id("stElementToolbar").first
-    toolbar.get_by_role("button", name="Search").wait_for(state="attached")
-    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0
+    toolbar.get_by_role("button", name="搜索").wait_for(state="attached")
+    assert toolbar.get_by_role("button", name=re.compile("Download as CSV|下载为 CSV")).count() == 0
     with screen.expect_download() as download:
         screen.get_by_role("button", name="下载 CSV").click()
     rows = pd.read_csv(io.BytesIO(Path(download.value.path()).read_bytes()), encoding="utf-8-sig", dtype=str)
@@ -167,8 +168,10 @@ def test_a_formula_typed_as_user_name_reaches_the_audit_log_only_as_text(screen,
     grid = screen.get_by_test_id("stDataFrame").first
     grid.hover()
     toolbar = screen.get_by_test_id("stElementToolbar").first
-    toolbar.get_by_role("button", name="Search").wait_for(state="attached")
-    assert toolbar.get_by_role("button", name="Download as CSV").count() == 0  # the table's own export is off
+    toolbar.get_by_role("button", name="搜索").wait_for(state="attached")
+    assert (
+        toolbar.get_by_role("button", name=re.compile("Download as CSV|下载为 CSV")).count() == 0
+    )  # the table's own export is off
     assert_nothing_from_data(screen)
     shot(screen, "audit")
     # A failed sign-in is recorded under 未登录, the typed name only inside the message.
