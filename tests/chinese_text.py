@@ -24,7 +24,8 @@ NOT_WORDS = re.compile(
     r"|`[^`]*`"
     # Streamlit's Markdown directives are drawn, not shown: :gray[…], :material/upload:, :red-background[…]
     r"|:(?:red|orange|yellow|green|blue|violet|gray|grey|rainbow|primary)(?:-background|-badge)?\["
-    r"|:material/\w+:",
+    r"|:material/\w+:"
+    r"|\]\(#[\w-]+\)",  # a Markdown link's in-page target, [查看名单](#flagged): not drawn
     re.IGNORECASE,
 )
 WORD = re.compile(r"[A-Za-z]{2,}")
