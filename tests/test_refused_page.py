@@ -44,5 +44,5 @@ def test_the_login_url_of_a_signed_in_user_shows_the_home_page(demo_url: str, mo
     at = signed_in_app(demo_url, "viewer", monkeypatch)
     open_by_url(at, "login")
     assert not at.exception, at.exception
-    assert at.title[0].value == "总览"
+    assert at.title[0].value == "全区总览"  # leadership's home page
     assert not at.error

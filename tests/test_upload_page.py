@@ -111,10 +111,10 @@ def test_upload_preview_confirm_and_the_ranking_follows(at: AppTest, engine: Eng
     after = results(KEY, PERIOD, engine=engine).units.set_index("unit")["total"]
     assert after["C08"] == pytest.approx(row["新总分"])
 
+    at.switch_page("pages/ranking.py").run()  # its choosers are at the top of the page
     at.selectbox(key="f_scheme").set_value(KEY).run()
     period_key = next(w.key for w in at.selectbox if w.key and w.key.startswith(f"f_period_{KEY}_"))
     at.selectbox(key=period_key).set_value(PERIOD).run()
-    at.switch_page("pages/ranking.py").run()
     ranking = at.dataframe[0].value.set_index("单位")
     assert ranking.loc["新华街道社区卫生服务中心", "总分"] == pytest.approx(round(after["C08"], 2))
 

@@ -10,12 +10,17 @@ The widgets keep working exactly as before (the same buttons, the same drop zone
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
-# Streamlit's own English (its frontend bundle, version pinned in requirements.txt) → Chinese.
-STREAMLIT_ENGLISH = {
+# Streamlit's own English (its frontend bundle, the version pinned in requirements.txt) → Chinese,
+# swapped only where Streamlit draws it: element toolbars, popover menus (the column menu) and
+# tooltips. A fixed string: no user text reaches it (tests/test_permissions.py checks that).
+_SCRIPT = """<script>
+(() => {
+  const doc = document;
+  if (doc.defaultView.__chineseWidgetText) return;
+  doc.defaultView.__chineseWidgetText = true;
+  const words = {
     "Show/hide columns": "显示/隐藏列",
     "Search": "搜索",
     "Close Search": "关闭搜索",
@@ -50,16 +55,8 @@ STREAMLIT_ENGLISH = {
     "Calendar": "日历",
     "Distance": "相对时间",
     "Duration": "时长",
-}
-# Where Streamlit draws them: element toolbars, popover menus (the column menu) and tooltips.
-_SCOPE = '[data-testid="stElementToolbar"], [data-baseweb="popover"], [data-baseweb="tooltip"], [role="tooltip"]'
-_SCRIPT = """
-<script>
-(() => {
-  const doc = document;
-  if (doc.defaultView.__chineseWidgetText) return;
-  doc.defaultView.__chineseWidgetText = true;
-  const words = %(words)s, scope = %(scope)s;
+  };
+  const scope = "[data-testid=\"stElementToolbar\"], [data-baseweb=\"popover\"], [data-baseweb=\"tooltip\"], [role=\"tooltip\"]";
   const fix = (root) => {
     if (!root || root.nodeType !== 1 && root.nodeType !== 3) return;
     const el = root.nodeType === 3 ? root.parentElement : root;
@@ -107,5 +104,4 @@ def chinese_widget_text() -> None:
     """The CSS and the script, once per page run (app.py calls it for every page; the script
     installs itself once per browser page)."""
     st.html(WIDGET_CSS)
-    script = _SCRIPT % {"words": json.dumps(STREAMLIT_ENGLISH, ensure_ascii=False), "scope": json.dumps(_SCOPE)}
-    st.html(script, unsafe_allow_javascript=True)
+    st.html(_SCRIPT, unsafe_allow_javascript=True)
