@@ -15,7 +15,8 @@ import streamlit as st
 # Streamlit's own English (its frontend bundle, the version pinned in requirements.txt) → Chinese,
 # swapped only where Streamlit draws it: element toolbars, popover menus (the column menu) and
 # tooltips. A fixed string: no user text reaches it (tests/test_permissions.py checks that).
-_SCRIPT = """<script>
+_SCRIPT = """
+<script>
 (() => {
   const doc = document;
   if (doc.defaultView.__chineseWidgetText) return;
@@ -56,7 +57,7 @@ _SCRIPT = """<script>
     "Distance": "相对时间",
     "Duration": "时长",
   };
-  const scope = "[data-testid=\"stElementToolbar\"], [data-baseweb=\"popover\"], [data-baseweb=\"tooltip\"], [role=\"tooltip\"]";
+  const scope = '[data-testid="stElementToolbar"], [data-baseweb="popover"], [data-baseweb="tooltip"], [role="tooltip"]';
   const fix = (root) => {
     if (!root || root.nodeType !== 1 && root.nodeType !== 3) return;
     const el = root.nodeType === 3 ? root.parentElement : root;
