@@ -11,13 +11,13 @@ import streamlit as st
 from reports import numbers
 from reports.cockpit import RED_BLACK_RULE, fmt_change, fmt_points, fmt_rate
 from reports.overview import UNMET_HELP
-from scoring.periods import period_name, period_type
+from scoring.periods import period_name
 from services._db import local_time
 from services.cockpit import Cockpit, SchemeSummary, cockpit, cockpit_periods
 from ui.guard import page_guard
 from ui.safe_table import static_table
 from ui.text import md_escape
-from ui.url_state import asked, write_url
+from ui.url_state import asked, choose, write_url
 
 RANKING = "pages/ranking.py"
 UNIT = "pages/unit_detail.py"
@@ -25,14 +25,9 @@ _GO = "_cockpit_go"  # the page a drill-through button asked for, switched to on
 
 
 def _preset(scheme: str, period: str, unit: str | None, page: str) -> None:
-    """Button callback (runs before the next run, so the sidebar's widgets may still be set):
-    choose the scheme, its period and the unit the way ui/filters.py keeps them, then go."""
-    kind = period_type(period) or "month"
-    for key, value in (("f_scheme", scheme), (f"f_kind_{scheme}", kind), (f"f_period_{scheme}_{kind}", period)):
-        st.session_state[key] = value
-        st.session_state[f"_kept_{key}"] = value  # survives the page change (ui.filters._kept)
-    if unit is not None:
-        st.session_state["unit"] = unit
+    """Button callback (runs before the next run, so the choosers may still be set): choose the
+    scheme, its period and the unit, then go."""
+    choose(scheme, period, unit=unit)
     st.session_state[_GO] = page
 
 

@@ -70,10 +70,6 @@ def _home() -> str:
     return f"/{base}/" if base else "/"
 
 
-# Query parameters a return address may carry: the view (ui/url_state.KEYS) and a message's task.
-_RETURN_PARAMS = ("scheme", "period", "group", "parent", "unit", "item", "task")
-
-
 def _return_to(asked: str) -> str:
     """Where to send the browser after sign-in: the page a shared link named (one of the app's
     pages, with only the view's query parameters), else the home page. Rebuilt from the parts
@@ -81,12 +77,15 @@ def _return_to(asked: str) -> str:
     from urllib.parse import parse_qsl, urlencode
 
     from ui.nav import PAGES
+    from ui.url_state import KEYS
+
+    allowed = (*KEYS, "task")  # the view's parameters, and a message's task
 
     stem, _, query = asked.partition("?")
     stems = {p.split("/")[-1].removesuffix(".py") for pages in PAGES.values() for p, _, _ in pages}
     if stem not in stems:
         return _home()
-    kept = [(k, v) for k, v in parse_qsl(query)[:20] if k in _RETURN_PARAMS and len(v) <= 100]
+    kept = [(k, v) for k, v in parse_qsl(query)[:20] if k in allowed and len(v) <= 100]
     return _home() + stem + (f"?{urlencode(kept)}" if kept else "")
 
 
