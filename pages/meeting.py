@@ -17,6 +17,7 @@ from services.publicity import current_publicity
 from ui.downloads import XLSX, download_button, may_export
 from ui.palette import grade_colors
 from ui.safe_table import show_table, static_table
+from ui.tables import PAGE_ROWS, meeting_columns, meeting_rows, pager, table_height
 from ui.text import md_escape, md_lines
 from ui.view import caption, current_view
 
@@ -157,24 +158,32 @@ with st.container(key="meeting"):
         }
     )
     colors = grade_colors([g.name for g in scheme.grades])
-
-    def _row_style(row: pd.Series) -> list[str]:
-        tint = "background-color: #fde2e1" if row["标记"] else ""
-        return [tint] * len(row)
-
-    styled = (
-        rows.style.apply(_row_style, axis=1)
-        .map(lambda g: f"color: {colors.get(g, '#333')}; font-weight: bold", subset=["等级"])
-        .map(lambda f: "color: #c62828; font-weight: bold" if f else "", subset=["标记"])
-        .format({"总分": f"{{:.{d}f}}", "较上期": lambda v: numbers.change(v, d)}, na_rep="—")
-        .hide(axis="index")
-    )
     if several:
         st.caption("名次为同类单位内排名；并列同名次；一票否决单位列末位。")
-    if len(rows) > TABLE_ROWS:  # hundreds of units: a scrolling table, not a page of rows
-        show_table(styled, hide_index=True, height=35 * (TABLE_ROWS + 1) + 3)
+    if len(rows) > TABLE_ROWS:
+        # Hundreds or thousands of units: pages of rows with coloured pills. A pandas Styler over
+        # every row would send them all to the browser and fails outright past its cell limit.
+        page = pager(len(rows), "meeting_page_no")
+        shown = rows.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
+        show_table(
+            meeting_rows(shown, d),
+            hide_index=True,
+            column_config=meeting_columns(colors, d),
+            height=table_height(len(shown), PAGE_ROWS),
+        )
     else:
-        static_table(styled)
+
+        def _row_style(row: pd.Series) -> list[str]:
+            tint = "background-color: #fde2e1" if row["标记"] else ""
+            return [tint] * len(row)
+
+        static_table(
+            rows.style.apply(_row_style, axis=1)
+            .map(lambda g: f"color: {colors.get(g, '#333')}; font-weight: bold", subset=["等级"])
+            .map(lambda f: "color: #c62828; font-weight: bold" if f else "", subset=["标记"])
+            .format({"总分": f"{{:.{d}f}}", "较上期": lambda v: numbers.change(v, d)}, na_rep="—")
+            .hide(axis="index")
+        )
 
     # -- movers ------------------------------------------------------------------------------------
     st.header("进步与退步")

@@ -13,6 +13,7 @@ from services.publishing import publication
 from ui.filters import current
 from ui.guard import page_guard
 from ui.safe_table import show_table
+from ui.tables import PAGE_ROWS, pager
 from ui.text import md_escape, md_lines
 
 actor = page_guard()
@@ -57,6 +58,8 @@ def _highlight(row):  # noqa: ANN001, ANN202
     return [color] * len(row)
 
 
+page = pager(len(table), "progress_page_no")  # a province's units: pages, not one huge Styler
+table = table.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
 show_table(table.style.apply(_highlight, axis=1), hide_index=True, width="stretch")
 if len(found.conflicts):
     st.markdown("**考核组意见冲突（一方填「不适用」，另一方填了数值）**")

@@ -28,8 +28,7 @@ from ui.safe_table import csv_button, show_table
 from ui.tables import (
     CHART_BARS,
     PAGE_ROWS,
-    page_count,
-    page_label,
+    pager,
     ranking_columns,
     ranking_rows,
     table_height,
@@ -131,15 +130,7 @@ def open_unit(unit: str) -> None:
     open_page("pages/unit_detail.py", scheme=scheme.id, period=view.period, unit=unit)
 
 
-pages = page_count(len(rows))
-page = 0
-if pages > 1:
-    page = st.selectbox(
-        f"共 {len(rows)} 个单位，每页 {PAGE_ROWS} 行",
-        range(pages),
-        format_func=lambda p: page_label(p, len(rows)),
-        key="ranking_page_no",
-    )
+page = pager(len(rows), "ranking_page_no")
 shown = rows.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
 event = show_table(
     _arrow(key, page, shown) if key else shown,

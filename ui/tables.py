@@ -69,6 +69,28 @@ def ranking_columns(colors: dict[str, str], decimals: int) -> dict:
     }
 
 
+def meeting_rows(rows: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """The meeting ranking's rows for the paged table: the change as text, grade and flags as pills."""
+    out = rows.copy()
+    out["较上期"] = _number_text(rows["较上期"], decimals, "+")
+    out["等级"] = [[g] for g in rows["等级"].astype(str)]
+    out["标记"] = [[f for f in text.split("、") if f] for text in rows["标记"]]
+    return out
+
+
+def meeting_columns(colors: dict[str, str], decimals: int) -> dict:
+    """Column settings of the meeting ranking's paged table: the colours its small table shows."""
+    return {
+        "名次": st.column_config.NumberColumn(width="small"),
+        "总分": st.column_config.NumberColumn(format=f"%.{decimals}f"),
+        "较上期": st.column_config.TextColumn(alignment="right"),
+        "等级": st.column_config.MultiselectColumn(
+            options=[guard_cell(g) for g in colors], color=list(colors.values()), width="small"
+        ),
+        "标记": st.column_config.MultiselectColumn(options=["否决", "末位"], color=FLAG_COLOR, width="small"),
+    }
+
+
 CHART_BARS = 60  # a bar chart of more units than this is unreadable when projected
 PAGE_ROWS = 50  # rows sent to the browser at once: what a person reads, and a bounded rerun
 
@@ -80,6 +102,19 @@ def page_count(rows: int, size: int = PAGE_ROWS) -> int:
 def page_label(page: int, rows: int, size: int = PAGE_ROWS) -> str:
     first, last = page * size + 1, min(rows, (page + 1) * size)
     return f"第 {page + 1} 页（第 {first}–{last} 行）"
+
+
+def pager(rows: int, key: str) -> int:
+    """The page of a long table to show (0 when it fits on one): a chooser of pages of PAGE_ROWS.
+
+    Paging, not scrolling, bounds what a rerun sends to the browser at any size (40,000 units
+    would otherwise send every row, and a pandas Styler over them fails outright)."""
+    pages = page_count(rows)
+    if pages == 1:
+        return 0
+    return st.selectbox(
+        f"共 {rows} 个单位，每页 {PAGE_ROWS} 行", range(pages), format_func=lambda p: page_label(p, rows), key=key
+    )
 
 
 def table_height(rows: int, limit: int = 30) -> int:
