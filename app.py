@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.bootstrap import DEMO_PASSWORD, ensure_ready, needs_first_admin, should_seed_demo
+from services.bootstrap import DEMO_PASSWORD, ensure_ready, is_ready, needs_first_admin, should_seed_demo
 from services.errors import ServiceError
 from services.messages import unread_count
 from services.permissions import page_allowed, trusted
-from storage.db import database_url
 from ui.filters import filter_bar
 from ui.guard import end_session, mark_shell, run_page, signed_in
 from ui.nav import FILTERED_PAGES, build_navigation, page_file
@@ -23,14 +22,24 @@ from ui.widget_text import chinese_widget_text
 st.set_page_config(page_title="卫生健康绩效考核", page_icon="📊", layout="wide")
 
 
-@st.cache_resource(show_spinner="正在准备数据库……")
-def _ready(url: str) -> bool:
-    with trusted():  # start-up acts as the system: migrations, demo district, demo accounts
-        ensure_ready()  # creates the database; loads the demo district only in demo mode
-    return True
+def _ready() -> None:
+    """Migrate and, in demo mode, load the demo once per process. A first start takes seconds to a
+    minute: it says, in Chinese, what it is doing (a cached function would replay that on every run)."""
+    if is_ready():
+        return
+    holder = st.empty()  # gone once ready: the page below is drawn as on any other run
+    with holder.status("正在准备数据库……", expanded=True):
+        bar = st.progress(0.0)
+
+        def tell(share: float, text: str) -> None:
+            bar.progress(min(max(share, 0.0), 1.0), text=text)
+
+        with trusted():  # start-up acts as the system: migrations, demo district, demo accounts
+            ensure_ready(progress=tell)  # creates the database; loads the demo district only in demo mode
+    holder.empty()
 
 
-_ready(database_url())
+_ready()
 mark_shell()
 chinese_widget_text()
 actor = signed_in()

@@ -22,6 +22,7 @@ import os
 import secrets
 import sys
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import Engine, select
 
@@ -53,15 +54,28 @@ def should_seed_demo() -> bool:
     return os.environ.get("ASSESS_SEED_DEMO", "").strip().lower() in ("1", "true", "yes")
 
 
-def ensure_ready(engine: Engine | None = None) -> Engine:
-    """Create or migrate the schema, and load the demo district into an empty database."""
+Progress = Callable[[float, str], None]  # (share done 0–1, what is being done, in Chinese)
+
+
+def is_ready(engine: Engine | None = None) -> bool:
+    """Whether this process has already got the database ready (then ensure_ready costs nothing)."""
+    return engine_or_default(engine).url.render_as_string(hide_password=True) in _ready
+
+
+def ensure_ready(engine: Engine | None = None, progress: Progress | None = None) -> Engine:
+    """Create or migrate the schema, and load the demo district into an empty database.
+
+    `progress` hears each step, so a first start (seconds to a minute for the demo) shows what it
+    is doing rather than a bare spinner."""
     eng = engine_or_default(engine)
     key = eng.url.render_as_string(hide_password=True)
     if key in _ready:
         return eng
+    tell = progress or (lambda share, text: None)
     with _lock:
         if key in _ready:
             return eng
+        tell(0.0, "正在检查并升级数据库结构……")
         if migrate(eng):
             log.info("database schema created or upgraded: %s", key)
         empty = read(eng, lambda s: s.scalar(select(Unit.id).limit(1)) is None)
@@ -69,9 +83,11 @@ def ensure_ready(engine: Engine | None = None) -> Engine:
             from services.seed import seed_demo
 
             log.info("empty database: loading the demo district")
-            log.info(seed_demo(engine=eng).message)
+            log.info(seed_demo(engine=eng, progress=lambda share, text: tell(0.05 + 0.9 * share, text)).message)
         if should_seed_demo():
+            tell(0.95, "正在创建演示账号……")
             ensure_demo_accounts(eng)
+        tell(1.0, "数据库已就绪")
         _ready.add(key)
     return eng
 

@@ -6,10 +6,12 @@ one submission — identical on a second run, so those imports are no-ops.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from scoring.periods import period_name
 from services.catalog import register_scheme, upsert_units
 from services.errors import Conflict, InvalidInput, PeriodLocked
 from services.publishing import publish
@@ -38,11 +40,16 @@ class SeedReport:
         return text
 
 
-def seed_demo(*, engine: Engine | None = None, user: str = DEMO_USER) -> SeedReport:
+def seed_demo(
+    *, engine: Engine | None = None, user: str = DEMO_USER, progress: Callable[[float, str], None] | None = None
+) -> SeedReport:
     """Load or refresh the demo district. Periods locked or in use by another scheme version
-    are skipped and listed in the report rather than failing the whole run."""
+    are skipped and listed in the report rather than failing the whole run. `progress` hears the
+    share done (0–1) and the month being loaded, in Chinese."""
     from data.demo import SCHEME_DIR, build_demo
 
+    tell = progress or (lambda share, text: None)
+    tell(0.0, "正在生成演示数据（清河区）……")
     demo = build_demo()
     report = SeedReport()
     changes = upsert_units(demo.units, user, engine=engine)
@@ -52,9 +59,13 @@ def seed_demo(*, engine: Engine | None = None, user: str = DEMO_USER) -> SeedRep
         reg = register_scheme(path.read_text(encoding="utf-8"), user, note="演示方案", engine=engine)
         report.schemes_created += reg.status == "created"
         versions[path.stem] = reg.version
+    months = sum(frame["period"].nunique() for frame in demo.values.values())
+    done = 0
     for stem, frame in sorted(demo.values.items()):
         version = versions[stem]
         for period, part in frame.groupby("period", sort=True):
+            tell(done / months, f"正在载入演示数据：{version.name} {period_name(str(period))}（{done + 1}/{months}）")
+            done += 1
             name = f"{stem}_{period}.csv"
             data = part.to_csv(index=False).encode("utf-8")
             try:

@@ -184,3 +184,24 @@ def test_two_replicas_starting_together_on_an_empty_database(
     assert census(engine) == (100, 26)
     assert check(engine) == []
     engine.dispose()
+
+
+def test_a_first_start_says_what_it_is_doing_in_chinese(
+    default_database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seeding the demo takes seconds to a minute: the first page shows each step, not a bare spinner."""
+    from chinese_text import problem
+
+    monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
+    heard: list[tuple[float, str]] = []
+    engine = bootstrap.ensure_ready(progress=lambda share, text: heard.append((share, text)))
+    shares = [share for share, _ in heard]
+    assert shares == sorted(shares) and shares[0] == 0.0 and heard[-1] == (1.0, "数据库已就绪")
+    loads = [text for _, text in heard if text.startswith("正在载入演示数据")]
+    assert len(loads) == census(engine)[1] > 0  # one step per month imported, counted 「（n/N）」
+    assert loads[0].endswith(f"（1/{len(loads)}）") and loads[-1].endswith(f"（{len(loads)}/{len(loads)}）")
+    assert not [p for _, text in heard if (p := problem("进度", text, ["community_monthly"]))]
+    heard.clear()
+    assert bootstrap.is_ready()
+    bootstrap.ensure_ready(progress=lambda share, text: heard.append((share, text)))
+    assert heard == []  # ready: nothing to do and nothing to say
