@@ -178,6 +178,6 @@ def test_a_scheme_that_rounds_coarsely_is_shown_with_warnings_and_can_still_be_s
     app.switch_page("pages/admin_schemes.py").run()
     app.selectbox(key="scheme_pick").set_value("hospital_monthly").run()
     assert any("校验通过" in s.value for s in app.success)
-    warned = [w.value for w in app.warning if "请核对以下 3 处（可以保存）" in w.value]
-    assert warned and "7.95% 四舍五入为 8%" in warned[0]
+    assert any("请核对以下 3 处（可以保存）" in w.value for w in app.warning)
+    assert "7.95% 四舍五入为 8%" in app.code[0].value
     assert widget(app.button, "保存为新版本")  # a warning does not stop the save
