@@ -66,6 +66,9 @@ if not draft.ok:
     st.stop()
 scheme = draft.scheme
 st.success(f"校验通过：{md_escape(scheme.name)} 版本 {md_escape(scheme.version)}，共 {len(scheme.leaves)} 个评分细则。")
+if draft.warnings:
+    st.warning(f"请核对以下 {len(draft.warnings)} 处（可以保存）：")
+    st.code("\n".join(draft.warnings), language=None)  # located by key path, like the problems above
 
 st.subheader("用最近一期数据预览")
 shown = preview(scheme, by=actor)

@@ -55,9 +55,9 @@ def _arrow(key: str, page: int, _shown: pd.DataFrame) -> pa.Table:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _chart(
-    key: str, grades: tuple[str, ...], threshold: float | None, decimals: int, _units: pd.DataFrame
+    key: str, grades: tuple[str, ...], threshold: float | None, decimals: int, total: float, _units: pd.DataFrame
 ) -> go.Figure:
-    return ranking_bars(ends(_units, CHART_BARS), list(grades), threshold, decimals)
+    return ranking_bars(ends(_units, CHART_BARS), list(grades), threshold, decimals, total)
 
 
 def _with_year_on_year(rows: pd.DataFrame, yoy: YearOnYear, decimals: int) -> pd.DataFrame:
@@ -152,9 +152,9 @@ if len(units) > CHART_BARS:
         "在页面上方选择同类分组或上级单位可缩小范围。"
     )
 figure = (
-    _chart(key, tuple(grades), threshold, scheme.decimals, units)
+    _chart(key, tuple(grades), threshold, scheme.decimals, scheme.total, units)
     if key
-    else ranking_bars(ends(units, CHART_BARS), grades, threshold, scheme.decimals)
+    else ranking_bars(ends(units, CHART_BARS), grades, threshold, scheme.decimals, scheme.total)
 )
 chart = st.plotly_chart(
     figure,

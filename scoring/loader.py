@@ -78,7 +78,8 @@ def scheme_from_dict(data: Any) -> Scheme:
         lines = []
         for err in exc.errors():
             path = _path(err["loc"])
-            lines.append(f"{path}: {_message(err)}" if path else _message(err))
+            # A check across the whole scheme reports all it found, one located line each.
+            lines += [f"{path}: {m}" if path else m for m in _message(err).split("\n")]
         raise SchemeError(lines) from None
 
 

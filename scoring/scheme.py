@@ -7,7 +7,7 @@ validate a scheme completely on load, so the engine can trust every number it re
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -31,7 +31,7 @@ class Grade(_Model):
 class BottomRule(_Model):
     """The bottom-ranking rule (末位). Any configured criterion flags a unit, or all of them."""
 
-    threshold: float | None = 80
+    threshold: float | None = 80  # in a scheme: 80 % of its total unless written (Scheme._defaults_follow_total)
     lowest_n: int | None = Field(default=None, ge=1)
     lowest_pct: float | None = Field(default=None, gt=0, le=100)
     combine: Literal["any", "all"] = "any"
@@ -178,6 +178,10 @@ class Criterion(_Model):
     name: str = Field(min_length=1)
     children: list[Criterion] = []
     items: list[Leaf] = []
+    # The subtotal the source table prints, 「信息报告（23分+10分）」 = points 23, bonus_points 10.
+    # Optional; when written, the leaves below must agree (tables often do not add up as printed).
+    points: float | None = Field(default=None, ge=0)
+    bonus_points: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Criterion:
@@ -194,14 +198,8 @@ class Scheme(_Model):
     period_type: PeriodType
     total: float = Field(default=100, gt=0)
     decimals: int = Field(default=2, ge=0, le=4)
-    grades: list[Grade] = Field(
-        default_factory=lambda: [
-            Grade(name="优秀", min=90),
-            Grade(name="良好", min=80),
-            Grade(name="合格", min=60),
-            Grade(name="不合格", min=0),
-        ]
-    )
+    # Unwritten grades and bottom line follow `total` (see `_defaults_follow_total`).
+    grades: list[Grade] = Field(default_factory=lambda: default_grades(100))
     bottom: BottomRule = BottomRule()
     bonus_cap: float = Field(default=0, ge=0)
     combine: Literal["mean", "trimmed_mean"] = "mean"
@@ -210,6 +208,26 @@ class Scheme(_Model):
     settlement: SchemeSettlement | None = None  # 补助资金结算, see scoring/settlement.py
     # 公示期: working days units have to object (申诉) once results are put on 公示.
     objection_days: int = Field(default=5, ge=1, le=30)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_follow_total(cls, data: Any) -> Any:
+        """Grades and the bottom line a scheme does not write are shares of its total, so a 10-point
+        or 115-point scheme is not graded against 90/80/60 and an 80-point line. Written values stay."""
+        if not isinstance(data, dict):
+            return data
+        total = data.get("total", 100)
+        if isinstance(total, bool) or not isinstance(total, int | float) or not total > 0:
+            return data  # the field's own check reports a bad total
+        out = dict(data)
+        out.setdefault("grades", default_grades(total))
+        line = {"threshold": share_of_total(total, BOTTOM_SHARE)}
+        bottom = out.get("bottom", {})
+        if isinstance(bottom, dict) and "threshold" not in bottom:
+            out["bottom"] = {**bottom, **line}
+        elif isinstance(bottom, BottomRule) and "threshold" not in bottom.model_fields_set:
+            out["bottom"] = bottom.model_copy(update=line)
+        return out
 
     @field_validator("grades")
     @classmethod
@@ -230,14 +248,26 @@ class Scheme(_Model):
             if code in codes:
                 raise ValueError(f"编码 {code} 重复")
             codes.add(code)
+        # Every disagreement at once, one located line each (the loader splits the lines).
+        problems = subtotal_problems(self.criteria)
         base = sum(leaf.points for leaf in self.leaves)
         if not math.isclose(base, self.total, abs_tol=1e-6):
-            raise ValueError(f"评分细则分值合计 {base:g}，与方案总分 {self.total:g} 不一致")
+            problems.append(f"评分细则分值合计 {base:g}，与方案总分 {self.total:g} 不一致")
+        problems += [
+            f"grades[{i}].min: 等级「{g.name}」的下限 {g.min:g} 分高于方案总分 {self.total:g} 分"
+            for i, g in enumerate(self.grades)
+            if g.min > self.total + 1e-9
+        ]
+        line = self.bottom.threshold
+        if line is not None and line > self.total + 1e-9:
+            problems.append(f"bottom.threshold: 末位线 {line:g} 分高于方案总分 {self.total:g} 分")
         if (
             any(leaf.method == "bonus" for leaf in self.leaves)
             or any(getattr(leaf, "stretch", None) for leaf in self.leaves)
         ) and self.bonus_cap <= 0:
-            raise ValueError("方案含加分项或力争目标，须设置 bonus_cap（加分上限）")
+            problems.append("方案含加分项或力争目标，须设置 bonus_cap（加分上限）")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     # -- navigation -----------------------------------------------------------------------------
@@ -285,3 +315,53 @@ class Scheme(_Model):
 
 def _codes_of(leaf: Leaf) -> list[str]:
     return [leaf.code] + [t.code for t in getattr(leaf, "tasks", [])]
+
+
+# The default grade bands and bottom line, as percentages of the scheme's total (at 100: 90/80/60, 80).
+GRADE_SHARES = (("优秀", 90), ("良好", 80), ("合格", 60), ("不合格", 0))
+BOTTOM_SHARE = 80
+
+
+def share_of_total(total: float, percent: float) -> float:
+    """`percent` % of `total`, without binary noise (80 % of 115 is 92, not 92.00000000000001)."""
+    return round(total * percent / 100, 6)
+
+
+def default_grades(total: float) -> list[Grade]:
+    return [Grade(name=name, min=share_of_total(total, pct)) for name, pct in GRADE_SHARES]
+
+
+_LEVELS = ("一级指标", "二级指标", "三级指标")
+
+
+def _bonus_of(leaf: Leaf) -> float:
+    """The most bonus a leaf can add: a bonus leaf's cap, a target's stretch points."""
+    if leaf.method == "bonus":
+        return leaf.cap
+    stretch = getattr(leaf, "stretch", None)
+    return stretch.points if stretch is not None else 0.0
+
+
+def subtotal_problems(criteria: list[Criterion], where: str = "criteria", depth: int = 0) -> list[str]:
+    """A located line for every criterion whose declared points (or bonus points) disagree with
+    the leaves below it, e.g. 「criteria[2].points: 一级指标「信息报告」各细则合计 18 分，方案中写 23 分」."""
+    out: list[str] = []
+    for i, c in enumerate(criteria):
+        path, level = f"{where}[{i}]", _LEVELS[depth] if depth < len(_LEVELS) else "指标"
+        leaves = _leaves_below(c)
+        base, bonus = sum(leaf.points for leaf in leaves), sum(_bonus_of(leaf) for leaf in leaves)
+        if c.points is not None and not math.isclose(base, c.points, abs_tol=1e-6):
+            hint = ""
+            if c.bonus_points is None and bonus and math.isclose(base + bonus, c.points, abs_tol=1e-6):
+                hint = f"（其中 {bonus:g} 分是加分，请写在 bonus_points）"
+            out.append(f"{path}.points: {level}「{c.name}」各细则合计 {base:g} 分，方案中写 {c.points:g} 分{hint}")
+        if c.bonus_points is not None and not math.isclose(bonus, c.bonus_points, abs_tol=1e-6):
+            out.append(
+                f"{path}.bonus_points: {level}「{c.name}」各加分项上限合计 {bonus:g} 分，方案中写加分 {c.bonus_points:g} 分"
+            )
+        out += subtotal_problems(c.children, f"{path}.children", depth + 1)
+    return out
+
+
+def _leaves_below(c: Criterion) -> list[Leaf]:
+    return list(c.items) + [leaf for child in c.children for leaf in _leaves_below(child)]

@@ -5,12 +5,13 @@ Saving goes through `catalog.register_scheme` (validated again, versioned, audit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from scoring import Scheme, SchemeError, ScoringInputError, parse_scheme, score
+from scoring.lint import lint
 from scoring.periods import period_name
 from services.catalog import list_units, scheme_versions
 from services.permissions import Actor, check
@@ -21,6 +22,7 @@ from services.values import current_values, periods_with_values
 class Draft:
     scheme: Scheme | None
     problems: list[str]  # 'where: what' lines, empty when the draft is valid
+    warnings: list[str] = field(default_factory=list)  # scoring.lint: savable, but worth a look
 
     @property
     def ok(self) -> bool:
@@ -33,9 +35,10 @@ def check_draft(source: str, *, by: Actor | None = None) -> Draft:
     if not source.strip():
         return Draft(None, ["方案内容为空"])
     try:
-        return Draft(parse_scheme(source), [])
+        scheme = parse_scheme(source)
     except SchemeError as exc:
         return Draft(None, list(exc.messages))
+    return Draft(scheme, [], lint(scheme))
 
 
 @dataclass(frozen=True)

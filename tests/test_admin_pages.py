@@ -172,3 +172,12 @@ def test_a_new_account_starts_as_the_least_privileged_role(app: AppTest) -> None
     widget(app.text_input, "初始密码（至少 10 位）").input("a-long-password")
     press(app, "新建")
     assert any("已新建账户 li.si（领导）" in s.value for s in app.success), [e.value for e in app.error]
+
+
+def test_a_scheme_that_rounds_coarsely_is_shown_with_warnings_and_can_still_be_saved(app: AppTest) -> None:  # noqa: F811
+    app.switch_page("pages/admin_schemes.py").run()
+    app.selectbox(key="scheme_pick").set_value("hospital_monthly").run()
+    assert any("校验通过" in s.value for s in app.success)
+    assert any("请核对以下 3 处（可以保存）" in w.value for w in app.warning)
+    assert "7.95% 四舍五入为 8%" in app.code[0].value
+    assert widget(app.button, "保存为新版本")  # a warning does not stop the save

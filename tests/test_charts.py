@@ -6,6 +6,7 @@ colour and marker shape."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from services.time_views import MAX_TRACES
 from ui.charts import distribution, item_lines, ranking_bars, trend_lines
@@ -127,3 +128,12 @@ def test_units_are_told_apart_by_colour_and_shape() -> None:
     assert len(UNIT_COLORS) >= MAX_TRACES and len(set(UNIT_COLORS)) == len(UNIT_COLORS)
     symbols = [t.marker.symbol for t in lines]
     assert len(set(symbols[: len(UNIT_SYMBOLS)])) == len(UNIT_SYMBOLS)
+
+
+def test_the_ranking_axis_follows_the_schemes_total() -> None:
+    """A 10-point scheme's bars fill the chart (axis 0–10.5), a 100-point one's runs to 105."""
+    units = ranked(3).assign(total=[9.5, 8.0, 7.5])
+    assert list(ranking_bars(units, ["优秀", "合格"], 8, total=10).layout.xaxis.range) == pytest.approx([0, 10.5])
+    assert list(ranking_bars(ranked(3), ["优秀", "合格"], 80).layout.xaxis.range) == pytest.approx([0, 105])
+    with_bonus = ranked(3).assign(total=[110.0, 90.0, 80.0])  # bonus points above the total stay on the chart
+    assert list(ranking_bars(with_bonus, ["优秀", "合格"], 80).layout.xaxis.range) == pytest.approx([0, 115.5])

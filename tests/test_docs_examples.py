@@ -23,10 +23,13 @@ import yaml
 
 from scoring import Part, Results, Scheme, SchemeError, ScoringInputError, parse_scheme, roll_up, scheme_from_dict
 from scoring import score as score_values
+from scoring.lint import lint
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "schemes.md"
 _BLOCK = re.compile(r"```yaml\n# example: (\S+)\n(.*?)```\n(.*?)(?=```|\Z)", re.S)
 _BASE = ("direct", "target", "checklist", "deduction")
+# `# check: <name>` YAML, then the next plain code block: the messages loading or lint gives, exactly.
+_CHECK = re.compile(r"```yaml\n# check: (\S+)\n(.*?)```\n(?:(?!```).)*```\n(.*?)```", re.S)
 
 
 @dataclass
@@ -106,10 +109,27 @@ def test_worked_example(example: Example) -> None:
                 assert unit[column] == pytest.approx(float(expected), abs=1e-9), where
             elif column == "grade":
                 assert unit["grade"] == expected, where
-            elif column == "veto":
-                assert bool(unit["veto"]) == (expected == "yes"), where
+            elif column in ("veto", "bottom"):
+                assert bool(unit[column]) == (expected == "yes"), where
             else:
                 pytest.fail(f"unknown column {column}")
+
+
+CHECKS = _CHECK.findall(DOC.read_text(encoding="utf-8"))
+
+
+def test_the_document_has_its_checks() -> None:
+    assert [name for name, _, _ in CHECKS] == ["subtotal", "rounding-warning"]
+
+
+@pytest.mark.parametrize(("name", "source", "expected"), CHECKS, ids=[c[0] for c in CHECKS])
+def test_checked_example(name: str, source: str, expected: str) -> None:
+    """A scheme shown with its error or warning lines: loading (or lint) gives exactly those lines."""
+    try:
+        got = lint(parse_scheme(source))
+    except SchemeError as exc:
+        got = exc.messages
+    assert got == expected.strip().splitlines(), name
 
 
 # -- sections without a marked example -----------------------------------------------------------

@@ -80,6 +80,7 @@ def leaf_st(draw, code: str) -> dict:
 def scheme_st(draw) -> Scheme:
     # F0 always applies, so no unit can have every leaf N/A.
     leaves = [direct("F0", draw(points_st))] + [draw(leaf_st(f"L{i}")) for i in range(draw(st.integers(1, 5)))]
+    total = sum(leaf.get("points", 0) for leaf in leaves)  # a written line may not exceed the total
     extra: dict = {
         "decimals": draw(st.integers(0, 3)),
         "combine": draw(st.sampled_from(["mean", "trimmed_mean"])),
@@ -88,8 +89,8 @@ def scheme_st(draw) -> Scheme:
                 [
                     {},
                     {"threshold": None, "lowest_n": 2},
-                    {"threshold": 80, "lowest_pct": 30, "combine": "all"},
-                    {"threshold": 60, "lowest_n": 1},
+                    {"threshold": round(total * 0.8, 2), "lowest_pct": 30, "combine": "all"},
+                    {"threshold": round(total * 0.6, 2), "lowest_n": 1},
                 ]
             )
         ),

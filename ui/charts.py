@@ -70,8 +70,11 @@ def _veto_marks(x: pd.Series, y: pd.Series, names: pd.Series) -> go.Scatter:
     )
 
 
-def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None, decimals: int = 2) -> go.Figure:
-    """Horizontal bars, best at the top, coloured by grade, with the bottom line drawn."""
+def ranking_bars(
+    units: pd.DataFrame, grades: list[str], threshold: float | None, decimals: int = 2, total: float = 100
+) -> go.Figure:
+    """Horizontal bars, best at the top, coloured by grade, with the bottom line drawn.
+    The axis runs to a little beyond the scheme's `total`, so a 10-point scheme fills the chart."""
     data = units.sort_values(["rank_overall", "name"], ascending=[False, True])
     vetoed = _vetoed(data)
     # A vetoed unit says so beside its name (the axis label never runs off the chart, a bar's text may).
@@ -101,7 +104,7 @@ def ranking_bars(units: pd.DataFrame, grades: list[str], threshold: float | None
             annotation_position="bottom right",  # the legend lies above the plot
         )
     fig.update_yaxes(categoryorder="array", categoryarray=list(data["name"]), title=None)
-    fig.update_xaxes(range=[0, max(105.0, float(data["total"].max()) + 5)])
+    fig.update_xaxes(range=[0, max(total, float(data["total"].max())) * 1.05])
     return _style(fig, height=max(360, 28 * len(data) + 80))
 
 
