@@ -25,7 +25,6 @@ from sheets.cells import (
     PERCENT_FORMAT,
     PERCENT_TEXT,
     CellRule,
-    level_choice,
 )
 
 NA_WORD = "不适用"
@@ -52,7 +51,7 @@ def expected(rule: CellRule) -> str:
     elif rule.kind == "count":
         text = "0 或正整数（发生次数，没有发生可留空）"
     elif rule.kind == "level":
-        text = "下拉列表中的一个档次：" + "、".join(level_choice(label, p) for label, p in rule.levels)
+        text = "下拉列表中的一个档次"  # the levels themselves are named by the problem and the rule
     elif rule.kind == "score":
         text = f"{num(rule.lo)}–{num(rule.hi)} 之间的分数"
     else:
@@ -119,7 +118,7 @@ def suggestion_for(kind: str, hint: str | None, rule: CellRule | None) -> str | 
     if kind == NOT_YESNO:
         return f"可填：{YESNO_ACCEPTED}"
     if kind == NOT_LEVEL:
-        return "请从下拉列表中选择，或填档次名称、该档次的分值"
+        return "也可填档次名称或该档次的分值"
     if kind == BLANK and rule is not None and rule.allow_na:
         return f"如确实不适用，请填「{NA_WORD}」"
     if kind == BLANK:
