@@ -26,7 +26,7 @@ from scoring import score as score_values
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "schemes.md"
 _BLOCK = re.compile(r"```yaml\n# example: (\S+)\n(.*?)```\n(.*?)(?=```|\Z)", re.S)
-_BASE = ("direct", "target", "checklist", "deduction")
+_BASE = ("direct", "target", "checklist", "deduction", "levels")
 
 
 @dataclass
