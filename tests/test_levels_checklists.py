@@ -253,3 +253,46 @@ def test_storage_check_refuses_points_that_are_no_level() -> None:
     assert [(p.code, p.message) for p in problems] == [
         ("A1", "'2' 不是允许的档次（有计划并实施 3 分 / 部分落实 1 分 / 无 0 分）")
     ]
+
+
+def test_guide_sheet_explains_both() -> None:
+    ws = _book()["说明"]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "定性分档：从下拉列表中选择一个档次（也可填档次名称或该档次的分值），得该档次的分数。" in text
+    assert "标注「全部完成才得分」的清单：有 1 项不符合要求，整项不得分" in text
+    assert "定性分档：有计划并实施 3 分，部分落实 1 分，无 0 分" in text
+
+
+def test_per_unit_template_task_rows_of_an_all_required_checklist() -> None:
+    ws = _book("per-unit")["甲卫生院"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "A2-1")
+    assert (ws.cell(row, 3).value, ws.cell(row, 4).value) == ("—", "须全部完成，有 1 项不符合要求本项不得分")
+
+
+def test_every_method_is_named_in_chinese_wherever_methods_are_named() -> None:
+    from typing import get_args
+
+    from exports import bulletin_xlsx, unit_report
+    from scoring.scheme import Leaf
+    from services import whatif
+    from sheets import guide
+
+    union = get_args(Leaf)[0]
+    methods = {get_args(cls.model_fields["method"].annotation)[0] for cls in get_args(union)}
+    assert "levels" in methods
+    for table in (guide.METHOD_NAMES, guide.METHOD_TEXT, whatif.METHOD_NAMES, unit_report.METHOD_NAMES,
+                  bulletin_xlsx.METHOD_NAMES):  # fmt: skip
+        assert methods <= set(table)
+    assert guide.METHOD_NAMES["levels"] == unit_report.METHOD_NAMES["levels"] == "定性分档"
+
+
+def test_unit_report_shows_the_level_by_name_with_its_trace() -> None:
+    from exports.unit_report import write_unit_report
+
+    values = _values({"A1": 1, "A2-3": 0}).assign(period=PERIOD)
+    data = write_unit_report(score(SCHEME, values), "U1", PERIOD, {"U1": "甲卫生院"})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["评分明细"]
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0] in ("A1", "A2")}
+    assert rows["A1"][2:6] == ("定性分档", 3, "部分落实", 1)
+    assert rows["A1"][7] == "部分落实 → 1 分"
+    assert rows["A2"][5] == 0 and rows["A2"][7] == "未完成：人员到位 → 有 1 项不符合要求，不得分"
