@@ -32,6 +32,7 @@ METHOD_NAMES = {
     "direct": "直接评分",
     "target": "目标值",
     "checklist": "任务清单",
+    "levels": "定性分档",
     "deduction": "扣分",
     "bonus": "加分",
     "veto": "一票否决",
@@ -196,7 +197,9 @@ def _write_tree(book: Book, results: Results, unit: str, name: str, period: str)
             write_text(ws, row, 2, METHOD_NAMES[leaf.method], text)
             ws.write_number(row, 3, float(leaf.points), number)
             value = _number(e["value"])
-            if value is not None and leaf.method != "checklist":
+            if value is not None and leaf.method == "levels" and leaf.label_of(value) is not None:
+                write_text(ws, row, 4, leaf.label_of(value), text)  # the level's name, not its points
+            elif value is not None and leaf.method != "checklist":
                 ws.write_number(row, 4, value, number)
             elif not e["applicable"]:
                 write_text(ws, row, 4, "不适用", text)

@@ -140,9 +140,14 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
         elif leaf.method == "checklist":
             # Done when most assessors say so; a 1:1 split is not a majority.
             done = m.value[:, [col_of[t.code] for t in leaf.tasks]] > 0.5  # NaN compares False
-            e = methods.score_checklist(leaf, done.astype(float))
+            if leaf.all_required:
+                e = methods.score_checklist_all(leaf, done)
+            else:
+                e = methods.score_checklist(leaf, done.astype(float))
             met[:, k] = np.where(app, done.all(axis=1), np.nan)
             done_by_leaf[leaf.code] = done
+        elif leaf.method == "levels":
+            e = methods.score_levels(leaf, v)
         elif leaf.method == "deduction":
             e = methods.score_deduction(leaf, _zero_nan(v))
         elif leaf.method == "bonus":

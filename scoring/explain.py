@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from scoring.methods import reaches, round_half_up
-from scoring.scheme import Leaf, TargetLeaf
+from scoring.scheme import ChecklistLeaf, Leaf, LevelsLeaf, TargetLeaf
 
 if TYPE_CHECKING:
     from scoring.engine import Results
@@ -60,8 +60,14 @@ def rule_text(leaf: Leaf) -> str:
                 f"；力争 {_cmp(leaf)} {fmt(leaf.stretch.target, leaf.decimals)}{u} 另加 {fmt(leaf.stretch.points)} 分"
             )
         return text
+    if m == "checklist" and leaf.all_required:
+        return f"任务清单（全部完成得 {fmt(leaf.points)} 分，有 1 项不符合要求不得分）：" + "，".join(
+            t.name for t in leaf.tasks
+        )
     if m == "checklist":
         return "任务清单：" + "，".join(f"{t.name} {fmt(t.points)} 分" for t in leaf.tasks)
+    if m == "levels":
+        return "定性分档：" + "，".join(f"{lv.label} {fmt(lv.points)} 分" for lv in leaf.levels)
     if m == "deduction":
         return f"每发生一次扣 {fmt(leaf.per_occurrence)} 分，扣完 {fmt(leaf.points)} 分为止"
     if m == "bonus":
@@ -102,6 +108,10 @@ def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str]) -> str:
         if leaf.mode == "per_shortfall" and row["met"] != 1:
             return f"{head}；每差 {_step(leaf)} 扣 {fmt(leaf.loss_per_step)} 分，得 {e} 分"
         return f"{head}；{_MODE_NAMES[leaf.mode]}，得 {e} 分{_stretch_note(leaf, v)}"
+    if leaf.method == "checklist" and leaf.all_required:
+        return _all_required_trace(leaf, done_tasks, e)
+    if leaf.method == "levels":
+        return _levels_trace(leaf, v, e)
     if leaf.method == "checklist":
         done = [t.name for t in leaf.tasks if t.code in done_tasks]
         undone = [t.name for t in leaf.tasks if t.code not in done_tasks]
@@ -114,6 +124,24 @@ def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str]) -> str:
         n = 0 if math.isnan(v) else v
         return f"发生 {fmt(n)} 次 × {fmt(leaf.per_occurrence)} 分，加 {e} 分（本项最多 {fmt(leaf.cap)} 分，全方案加分合计另有上限）"
     return "发生一票否决事项" if (not math.isnan(v) and v > 0) else "未发生"
+
+
+def _all_required_trace(leaf: ChecklistLeaf, done_tasks: set[str], earned: str) -> str:
+    """「未完成：制度上墙、台账齐全 → 有 2 项不符合要求，不得分」, or every task done."""
+    undone = [t.name for t in leaf.tasks if t.code not in done_tasks]
+    if not undone:
+        return f"完成 {len(leaf.tasks)}/{len(leaf.tasks)} 项，全部符合要求，得 {earned} 分"
+    return f"未完成：{'、'.join(undone)} → 有 {len(undone)} 项不符合要求，不得分"
+
+
+def _levels_trace(leaf: LevelsLeaf, value: float, earned: str) -> str:
+    """「部分落实 → 1 分」; several assessors' levels averaged fall between levels and say so."""
+    if math.isnan(value):
+        return f"未评定档次，得 {earned} 分"
+    label = leaf.label_of(value)
+    if label is not None:
+        return f"{label} → {earned} 分"
+    return f"多名考核人评定档次的平均分 {fmt(value)} 分 → {earned} 分"
 
 
 def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.DataFrame:

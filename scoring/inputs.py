@@ -32,6 +32,23 @@ class InputColumn:
     integer: bool
     binary: bool
     allow_na: bool
+    # 定性分档: (label, points) of the allowed levels; a value must be one of these points.
+    levels: tuple[tuple[str, float], ...] = ()
+
+
+def off_level(levels: tuple[tuple[str, float], ...], v: np.ndarray) -> np.ndarray:
+    """Values that are not the points of any level (NaN is not judged here)."""
+    points = np.array([p for _, p in levels])
+    return ~np.isclose(np.asarray(v, dtype=float)[..., None], points, rtol=0, atol=1e-9).any(axis=-1)
+
+
+def levels_text(levels: tuple[tuple[str, float], ...]) -> str:
+    """'有计划并实施 3 分 / 部分落实 1 分 / 无 0 分'."""
+    return " / ".join(f"{label} {p:g} 分" for label, p in levels)
+
+
+def level_problem(shown: str, levels: tuple[tuple[str, float], ...]) -> str:
+    return f"'{shown}' 不是允许的档次（{levels_text(levels)}）"
 
 
 def input_columns(scheme: Scheme) -> list[InputColumn]:
@@ -40,8 +57,12 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
     inf = float("inf")
     for leaf in scheme.leaves:
         m = leaf.method
+        levels: tuple[tuple[str, float], ...] = ()
         if m == "direct":
             lo, hi = 0.0, leaf.points
+        elif m == "levels":
+            lo, hi = 0.0, leaf.points
+            levels = tuple((lv.label, lv.points) for lv in leaf.levels)
         elif m == "target":
             lo = -inf if leaf.valid_min is None else leaf.valid_min
             hi = inf if leaf.valid_max is None else leaf.valid_max
@@ -61,6 +82,7 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
                 m in ("deduction", "bonus"),
                 m in ("veto", "checklist"),
                 allow_na,
+                levels,
             )
         )
         if isinstance(leaf, ChecklistLeaf):
@@ -138,6 +160,8 @@ def _bad_cells(columns: list[InputColumn], placed: np.ndarray) -> np.ndarray:
                 bad |= v != np.floor(v)
             if c.binary:
                 bad |= (v != 0) & (v != 1)
+            if c.levels:
+                bad |= off_level(c.levels, v)
         out[j] = bad & ~np.isnan(v)
     return out
 
@@ -148,13 +172,16 @@ def _bad_values(columns: list[InputColumn], col: np.ndarray, value: np.ndarray) 
     hi = np.array([c.hi for c in columns])[col]
     integer = np.array([c.integer for c in columns])[col]
     binary = np.array([c.binary for c in columns])[col]
-    return (
+    bad = (
         (value < lo)
         | (value > hi)
         | np.isinf(value)
         | (integer & (value != np.floor(value)))
         | (binary & (value != 0) & (value != 1))
     )
+    for i in np.flatnonzero(np.array([bool(c.levels) for c in columns])[col]):  # few rows: one by one
+        bad[i] |= bool(off_level(columns[col[i]].levels, value[i]))
+    return bad
 
 
 def _combine(
@@ -319,6 +346,8 @@ def build_matrix(
             msg = f"'{raw.iloc[i]}' 不是数字"
         elif bad_na[i]:
             msg = "该指标不允许填写「不适用」"
+        elif c.levels and np.isfinite(value[i]):
+            msg = level_problem(f"{value[i]:g}", c.levels)
         elif c.binary and value[i] not in (0.0, 1.0) and c.lo == 0 and value[i] <= 1:
             msg = f"'{value[i]:g}' 应为 1（是/完成）或 0（否/未完成）"
         elif not np.isfinite(value[i]):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.scheme import BonusLeaf, ChecklistLeaf, DeductionLeaf, DirectLeaf, TargetLeaf
+from scoring.scheme import BonusLeaf, ChecklistLeaf, DeductionLeaf, DirectLeaf, LevelsLeaf, TargetLeaf
 
 # Binary fractions such as 59.995 are stored as 59.99499…; nudging by this before rounding makes
 # the engine round the way a person reading the decimal number would.
@@ -80,6 +80,17 @@ def score_checklist(leaf: ChecklistLeaf, done: np.ndarray) -> np.ndarray:
     """`done` is (entities × tasks) of 0/1; each done task earns its points."""
     points = np.array([t.points for t in leaf.tasks])
     return done @ points
+
+
+def score_checklist_all(leaf: ChecklistLeaf, done: np.ndarray) -> np.ndarray:
+    """All-or-nothing checklist (all_required): the leaf's points only when every task is done."""
+    return np.where(done.all(axis=1), leaf.points, 0.0)
+
+
+def score_levels(leaf: LevelsLeaf, value: np.ndarray) -> np.ndarray:
+    """定性分档: values are the points of the chosen level (checked on input), so they are earned
+    as they stand; several assessors' levels average like direct scores. NaN stays NaN."""
+    return np.clip(value, 0.0, leaf.points)
 
 
 def score_deduction(leaf: DeductionLeaf, occurrences: np.ndarray) -> np.ndarray:

@@ -53,7 +53,16 @@ class Stretch(_Model):
 class Task(_Model):
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
-    points: float = Field(gt=0)
+    # Required, except in an all-or-nothing checklist (all_required), where a task earns nothing
+    # on its own; ChecklistLeaf checks which.
+    points: float | None = Field(default=None, gt=0)
+
+
+class Level(_Model):
+    """One allowed grade of a qualitative leaf (定性分档): 有计划并实施 3 分."""
+
+    label: str = Field(min_length=1)
+    points: float = Field(ge=0)
 
 
 class _LeafBase(_Model):
@@ -125,13 +134,58 @@ class TargetLeaf(_LeafBase):
 class ChecklistLeaf(_LeafBase):
     method: Literal["checklist"]
     tasks: list[Task] = Field(min_length=1)
+    # 「有 1 项不符合要求，不得分」: full points only when every task is done, else 0.
+    all_required: bool = False
 
     @model_validator(mode="after")
     def _tasks_add_up(self) -> ChecklistLeaf:
+        unpriced = [t.name for t in self.tasks if t.points is None]
+        if self.all_required:
+            if not self.points > 0:
+                raise ValueError("全部完成才得分的任务清单（all_required）须设置大于 0 的 points（本项分值）")
+            if len(unpriced) == len(self.tasks):
+                return self  # the usual case: only the leaf has points
+            if unpriced:  # written out as in the printed table, they must all be there and agree
+                raise ValueError("全部完成才得分的任务清单：任务分值要么都写、要么都不写（不写时只按本项分值计分）")
+        elif unpriced:
+            raise ValueError(f"任务「{'、'.join(unpriced)}」缺少 points（分值）")
         total = sum(t.points for t in self.tasks)
         if not math.isclose(total, self.points, abs_tol=1e-9):
             raise ValueError(f"任务分值合计 {total:g} 与本项分值 {self.points:g} 不一致")
         return self
+
+
+class LevelsLeaf(_LeafBase):
+    """定性分档: the assessor picks one of a fixed list of levels (有计划并实施 3 / 部分落实 1 / 无 0)."""
+
+    method: Literal["levels"]
+    points: float = Field(gt=0)
+    levels: list[Level]
+
+    @model_validator(mode="after")
+    def _levels_consistent(self) -> LevelsLeaf:
+        if len(self.levels) < 2:
+            raise ValueError("定性分档至少需要两个档次（levels）")
+        labels = [lv.label.strip() for lv in self.levels]
+        twice = sorted({x for x in labels if labels.count(x) > 1})
+        if twice:
+            raise ValueError(f"档次名称重复：{'、'.join(twice)}")
+        if "不适用" in labels:  # the cell word for 不适用 cannot also name a level
+            raise ValueError("档次名称不能是「不适用」（不适用请用 allow_na）")
+        points = [lv.points for lv in self.levels]
+        same = sorted({p for p in points if points.count(p) > 1})
+        if same:
+            raise ValueError(f"档次分值重复：{'、'.join(f'{p:g} 分' for p in same)}（每个分值只能对应一个档次）")
+        if not math.isclose(max(points), self.points, abs_tol=1e-9):
+            raise ValueError(f"最高档次 {max(points):g} 分应等于本项分值 {self.points:g} 分")
+        return self
+
+    def label_of(self, points: float) -> str | None:
+        """The level worth `points`, if any (values are stored as points)."""
+        for lv in self.levels:
+            if math.isclose(lv.points, points, abs_tol=1e-9):
+                return lv.label
+        return None
 
 
 class DeductionLeaf(_LeafBase):
@@ -165,10 +219,10 @@ class VetoLeaf(_LeafBase):
 
 
 Leaf = Annotated[
-    DirectLeaf | TargetLeaf | ChecklistLeaf | DeductionLeaf | BonusLeaf | VetoLeaf,
+    DirectLeaf | TargetLeaf | ChecklistLeaf | LevelsLeaf | DeductionLeaf | BonusLeaf | VetoLeaf,
     Field(discriminator="method"),
 ]
-BASE_METHODS = ("direct", "target", "checklist", "deduction")
+BASE_METHODS = ("direct", "target", "checklist", "deduction", "levels")
 
 
 class Criterion(_Model):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scoring import Problem, Scheme
-from scoring.inputs import input_columns
+from scoring.inputs import input_columns, level_problem, off_level
 
 MAX_PROBLEMS = 1000
 CANONICAL = ["unit", "code", "assessor", "value", "na", "note"]
@@ -101,6 +101,9 @@ def value_problems(values: pd.DataFrame, scheme: Scheme, period: str) -> list[Pr
             & ~np.isnan(v)
             & ((v < lo) | (v > hi) | np.isinf(v) | (integer & (v != np.floor(v))) | (binary & (v != 0) & (v != 1)))
         )
+    leveled = ok & ~np.isnan(v) & ~bad & np.array([bool(c.levels) for c in columns])[j]
+    for i in np.flatnonzero(leveled):  # 定性分档: only the points of a level
+        bad[i] = bool(off_level(columns[j[i]].levels, v[i]))
     bad_na = ok & values["na"].to_numpy(dtype=bool) & ~allow_na
     for i in np.flatnonzero(bad | bad_na)[:MAX_PROBLEMS]:
         r = values.iloc[i]
@@ -109,6 +112,8 @@ def value_problems(values: pd.DataFrame, scheme: Scheme, period: str) -> list[Pr
             msg = "该指标不允许填写「不适用」"
         elif c.binary:
             msg = f"'{v[i]:g}' 应为 1（是/完成）或 0（否/未完成）"
+        elif c.levels and np.isfinite(v[i]):
+            msg = level_problem(f"{v[i]:g}", c.levels)
         elif not np.isfinite(v[i]) or v[i] < c.lo or v[i] > c.hi:
             msg = f"'{v[i]:g}' 超出范围（{_range(c.lo, c.hi)}）"
         else:

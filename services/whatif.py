@@ -29,6 +29,7 @@ METHOD_NAMES = {
     "direct": "直接评分",
     "target": "目标值",
     "checklist": "任务清单",
+    "levels": "定性分档",
     "deduction": "扣分",
     "bonus": "加分",
     "veto": "一票否决",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.inputs import input_columns
+from scoring.inputs import input_columns, off_level
 from scoring.scheme import Scheme
 from sheets.text import key, tidy
 
@@ -36,9 +36,10 @@ OUT_OF_RANGE = "out_of_range"
 NOT_INTEGER = "not_integer"
 NOT_FINITE = "not_finite"
 ONLY_NA = "only_na"
+NOT_LEVEL = "not_level"  # 定性分档: neither a level's label nor its points
 KINDS = (
     BLANK, NOT_NUMBER, DATE, BOOL, PERCENT_TEXT, PERCENT_FORMAT, NOT_YESNO, NA_NOT_ALLOWED, NEGATIVE,
-    OUT_OF_RANGE, NOT_INTEGER, NOT_FINITE, ONLY_NA,
+    OUT_OF_RANGE, NOT_INTEGER, NOT_FINITE, ONLY_NA, NOT_LEVEL,
 )  # fmt: skip
 _KIND_CODE = {k: i + 1 for i, k in enumerate(KINDS)}  # 0 = fine
 
@@ -54,7 +55,8 @@ _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 @dataclass(frozen=True)
 class CellRule:
-    """What one input column accepts. `kind`: score (direct), number (target), count, yesno."""
+    """What one input column accepts. `kind`: score (direct), number (target), count, yesno,
+    level (定性分档: a level's label, or its points)."""
 
     code: str
     leaf_code: str
@@ -69,6 +71,12 @@ class CellRule:
     is_task: bool = False
     only_na: bool = False  # a checklist's own column: only 不适用 may be written there
     target: float | None = None  # a target leaf's target, on the scale the cells are written in
+    levels: tuple[tuple[str, float], ...] = ()  # 定性分档: (label, points), highest first as in the scheme
+
+
+def level_choice(label: str, points: float) -> str:
+    """A level as the template's dropdown offers it: '部分落实（1分）'."""
+    return f"{label}（{points:g}分）"
 
 
 def rules_for(scheme: Scheme) -> dict[str, CellRule]:
@@ -80,6 +88,8 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
         leaf = leaves[c.leaf_code]
         if c.method == "direct":
             kind = "score"
+        elif c.method == "levels":
+            kind = "level"
         elif c.method == "target":
             kind = "number"
         elif c.integer:
@@ -102,6 +112,7 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             is_task=c.is_task,
             only_na=checklist_own,
             target=getattr(leaf, "target", None),
+            levels=c.levels,
         )
     return rules
 
@@ -171,6 +182,8 @@ def _text(text: str, rule: CellRule) -> Cell:
         return _NA_CELL if rule.allow_na else Cell(kind=NA_NOT_ALLOWED)
     if rule.only_na:
         return Cell(kind=ONLY_NA)
+    if rule.kind == "level":
+        return _level(k, rule)
     if rule.kind == "yesno":
         if k in YES:
             return Cell(1.0)
@@ -187,6 +200,17 @@ def _text(text: str, rule: CellRule) -> Cell:
     if percent and not rule.percent:
         return Cell(kind=PERCENT_TEXT)
     return Cell(number)
+
+
+def _level(k: str, rule: CellRule) -> Cell:
+    """A level's label ('部分落实'), the dropdown's text ('部分落实（1分）') or its points ('1', '1分')."""
+    for label, points in rule.levels:
+        if k in (key(label), key(level_choice(label, points))):
+            return Cell(points)
+    number = _parse_number(k[:-1] if k.endswith("分") else k)
+    if number is None:
+        return Cell(kind=NOT_LEVEL)
+    return Cell(number)  # whether it is a level's points is checked with the range
 
 
 def _strip_suffix(k: str, rule: CellRule) -> tuple[str, bool]:
@@ -269,6 +293,8 @@ def _range_kind(x: float, rule: CellRule) -> str | None:
         return NOT_FINITE
     if rule.kind == "yesno":
         return None if x in (0.0, 1.0) else NOT_YESNO
+    if rule.levels:
+        return NOT_LEVEL if off_level(rule.levels, np.float64(x)) else None
     if x < rule.lo:
         return NEGATIVE if rule.lo == 0 else OUT_OF_RANGE
     if x > rule.hi:
@@ -412,6 +438,8 @@ def _check_ranges(value: np.ndarray, rule: CellRule, code: np.ndarray) -> None:
         if rule.kind == "yesno":
             bad_yesno = ok & (v != 0) & (v != 1) & ~not_finite
             code[bad_yesno] = _KIND_CODE[NOT_YESNO]
+        elif rule.levels:
+            code[ok & ~not_finite & off_level(rule.levels, v)] = _KIND_CODE[NOT_LEVEL]
         else:
             low = ok & (v < rule.lo)
             code[low] = _KIND_CODE[NEGATIVE if rule.lo == 0 else OUT_OF_RANGE]

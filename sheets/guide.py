@@ -24,6 +24,7 @@ METHOD_TEXT = {
     "direct": "直接评分：考核组对照评分标准直接给分，填 0 到该项分值之间的分数，可以有小数（如 8.5）。",
     "target": "目标值：填实际完成值（完成率、人数、金额等），系统按目标值和计分方式自动算分，不要填得分。",
     "checklist": "任务清单：逐项填写任务是否完成（是/否），完成得该任务的分值，未完成不得分。",
+    "levels": "定性分档：从下拉列表中选择一个档次（也可填档次名称或该档次的分值），得该档次的分数。",
     "deduction": "扣分项：填发生次数，每次扣相应分值，本项扣完为止，不会扣成负分。",
     "bonus": "加分项：填发生次数，每次加相应分值；本项和全方案都有加分上限，超过部分不计。",
     "veto": "一票否决：发生即评为最低等级，并取消评先评优资格；发生填「是」，没有发生可留空。",
@@ -68,6 +69,8 @@ def guide_lines(scheme: Scheme, period: str) -> list[tuple[str, str]]:
                 lines.append(("item", "　　· 设有力争目标的指标，达到力争目标另加分（计入加分上限）"))
             if any(getattr(leaf, "direction", "higher") == "lower" for leaf in scheme.leaves):
                 lines.append(("item", "　　· 标注「越低越好」的指标（如院感发生率），实际值低于目标值为达标"))
+        if m == "checklist" and any(getattr(leaf, "all_required", False) for leaf in scheme.leaves):
+            lines.append(("item", "　　· 标注「全部完成才得分」的清单：有 1 项不符合要求，整项不得分"))
     if any(leaf.allow_na for leaf in scheme.leaves) or scheme.missing == "not_applicable":
         lines.append(("item", NA_TEXT))
     if scheme.bonus_cap:
@@ -77,5 +80,5 @@ def guide_lines(scheme: Scheme, period: str) -> list[tuple[str, str]]:
 
 
 GUIDE_TABLE_HEADER = ["编码", "一级指标", "指标", "评分方法", "分值", "评分标准", "填写要求"]
-METHOD_NAMES = {"direct": "直接评分", "target": "目标值", "checklist": "任务清单", "deduction": "扣分项",
-                "bonus": "加分项", "veto": "一票否决"}  # fmt: skip
+METHOD_NAMES = {"direct": "直接评分", "target": "目标值", "checklist": "任务清单", "levels": "定性分档",
+                "deduction": "扣分项", "bonus": "加分项", "veto": "一票否决"}  # fmt: skip

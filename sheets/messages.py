@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from scoring.inputs import levels_text
 from sheets.cells import (
     BLANK,
     BOOL,
@@ -16,6 +17,7 @@ from sheets.cells import (
     NEGATIVE,
     NOT_FINITE,
     NOT_INTEGER,
+    NOT_LEVEL,
     NOT_NUMBER,
     NOT_YESNO,
     ONLY_NA,
@@ -48,6 +50,8 @@ def expected(rule: CellRule) -> str:
             text += "（没有发生可留空）"
     elif rule.kind == "count":
         text = "0 或正整数（发生次数，没有发生可留空）"
+    elif rule.kind == "level":
+        text = "下拉列表中的一个档次"  # the levels themselves are named by the problem and the rule
     elif rule.kind == "score":
         text = f"{num(rule.lo)}–{num(rule.hi)} 之间的分数"
     else:
@@ -94,6 +98,8 @@ def cell_problem(kind: str, shown: str, rule: CellRule | None = None) -> str:
         return f"{q} 不是整数"
     if kind == NOT_FINITE:
         return f"{q} 不是有效数字"
+    if kind == NOT_LEVEL and rule is not None and rule.levels:
+        return f"{q} 不是允许的档次（{levels_text(rule.levels)}）"
     if kind == ONLY_NA:
         return f"{q} 不能填在这一列（这一列只用于标记整个清单「{NA_WORD}」）"
     return f"{q} 无法识别"
@@ -111,6 +117,8 @@ def suggestion_for(kind: str, hint: str | None, rule: CellRule | None) -> str | 
         return "请把单元格格式改为「常规」，再按指标要求填写数字"
     if kind == NOT_YESNO:
         return f"可填：{YESNO_ACCEPTED}"
+    if kind == NOT_LEVEL:
+        return "也可填档次名称或该档次的分值"
     if kind == BLANK and rule is not None and rule.allow_na:
         return f"如确实不适用，请填「{NA_WORD}」"
     if kind == BLANK:

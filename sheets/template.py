@@ -31,7 +31,7 @@ from scoring.explain import fmt, rule_text
 from scoring.periods import period_name
 from scoring.scheme import ChecklistLeaf, Scheme
 from sheets import messages as msg
-from sheets.cells import CellRule, rules_for
+from sheets.cells import CellRule, level_choice, rules_for
 from sheets.guide import GUIDE_TABLE_HEADER, METHOD_NAMES, guide_lines
 from sheets.reader import META_SHEET
 
@@ -126,9 +126,12 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     leaf = scheme.leaf(rule.leaf_code)
     if rule.is_task:
         points = next(t.points for t in leaf.tasks if t.code == rule.code)
-        text = f"{fmt(points)}分 · 是/否"
+        # An all-or-nothing checklist's tasks earn nothing on their own: say what one miss costs.
+        text = "全部完成才得分 · 是/否" if getattr(leaf, "all_required", False) else f"{fmt(points)}分 · 是/否"
     elif leaf.method == "direct":
         text = f"{fmt(leaf.points)}分 · 填0–{fmt(leaf.points)}"
+    elif leaf.method == "levels":
+        text = f"{fmt(leaf.points)}分 · 下拉选择档次"
     elif leaf.method == "target":
         text = f"{fmt(leaf.points)}分 · 填实际值" + ("(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else ""))
     elif leaf.method == "deduction":
@@ -153,6 +156,8 @@ def _validation(rule: CellRule, top_left: str, scheme: Scheme) -> dict | None:
     if rule.kind == "yesno":
         choices = [msg.YES_WORD, msg.NO_WORD] + ([msg.NA_WORD] if rule.allow_na else [])
         return {"validate": "list", "source": choices, **base}
+    if rule.kind == "level":
+        return _level_validation(rule, base)
     lo = None if math.isinf(rule.lo) else rule.lo
     hi = None if math.isinf(rule.hi) else rule.hi
     if rule.allow_na:
@@ -172,6 +177,16 @@ def _validation(rule: CellRule, top_left: str, scheme: Scheme) -> dict | None:
     if hi is not None:
         return {"validate": kind, "criteria": "<=", "value": hi, **base}
     return {"validate": "decimal", "criteria": "between", "minimum": -1e12, "maximum": 1e12, **base}
+
+
+def _level_validation(rule: CellRule, base: dict) -> dict:
+    """定性分档: a dropdown of '部分落实（1分）'. Excel keeps a typed-in list to 255 characters and
+    splits it at commas; beyond that only the prompt is shown (the upload still checks each cell)."""
+    choices = [level_choice(label, p) for label, p in rule.levels] + ([msg.NA_WORD] if rule.allow_na else [])
+    if len(",".join(choices)) <= 255 and not any("," in c for c in choices):
+        return {"validate": "list", "source": choices, **base}
+    prompt = {k: v for k, v in base.items() if k.startswith("input_")}
+    return {"validate": "any", **prompt}
 
 
 class _Prefill:
@@ -209,8 +224,13 @@ class _Prefill:
         v = self.value[row, j]
         if math.isnan(v):
             return None
-        if self.rules[code].kind == "yesno":
+        rule = self.rules[code]
+        if rule.kind == "yesno":
             return msg.YES_WORD if v >= 0.5 else msg.NO_WORD
+        if rule.kind == "level":  # shown as the dropdown offers it
+            for label, p in rule.levels:
+                if math.isclose(p, v, abs_tol=1e-9):
+                    return level_choice(label, p)
         return float(v)
 
     def note(self, row: int | None, code: str) -> str | None:
@@ -291,7 +311,7 @@ def _wide(book, st: _Styles, scheme: Scheme, period: str, units, rules, filled, 
         for j, c in enumerate(cols):
             if c.kind == "input":
                 value = filled.cell(row, c.code) if filled else None
-                fmt_ = st.choice if rules[c.code].kind == "yesno" else st.input
+                fmt_ = st.choice if rules[c.code].kind in ("yesno", "level") else st.input
                 _write(ws, r, 2 + j, value, fmt_)
             else:
                 note = filled.note(row, c.code) if filled and c.kind == "note" else None
@@ -408,8 +428,12 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
                 for task in leaf.tasks:
                     ws.write_string(r, 0, task.code, st.center)
                     ws.write_string(r, 1, f"　· {task.name}", st.cell)
-                    ws.write_number(r, 2, task.points, st.center)
-                    ws.write_string(r, 3, "完成得该项分值，未完成不得分", st.cell)
+                    if leaf.all_required:  # its tasks have no points of their own
+                        ws.write_string(r, 2, "—", st.center)
+                        ws.write_string(r, 3, "须全部完成，有 1 项不符合要求本项不得分", st.cell)
+                    else:
+                        ws.write_number(r, 2, task.points, st.center)
+                        ws.write_string(r, 3, "完成得该项分值，未完成不得分", st.cell)
                     _value_cell(ws, r, rules[task.code], filled, row, task.code, st, scheme)
                     r += 1
                 continue
@@ -426,7 +450,8 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
 
 
 def _value_cell(ws, r: int, rule: CellRule, filled, row, code: str, st: _Styles, scheme: Scheme) -> None:
-    _write(ws, r, 4, filled.cell(row, code) if filled else None, st.choice if rule.kind == "yesno" else st.input)
+    style = st.choice if rule.kind in ("yesno", "level") else st.input
+    _write(ws, r, 4, filled.cell(row, code) if filled else None, style)
     _write(ws, r, 5, filled.note(row, code) if filled else None, st.note)
     dv = _validation(rule, xl_rowcol_to_cell(r, 4), scheme)
     if dv:

@@ -27,7 +27,7 @@ from scoring.lint import lint
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "schemes.md"
 _BLOCK = re.compile(r"```yaml\n# example: (\S+)\n(.*?)```\n(.*?)(?=```|\Z)", re.S)
-_BASE = ("direct", "target", "checklist", "deduction")
+_BASE = ("direct", "target", "checklist", "deduction", "levels")
 # `# check: <name>` YAML, then the next plain code block: the messages loading or lint gives, exactly.
 _CHECK = re.compile(r"```yaml\n# check: (\S+)\n(.*?)```\n(?:(?!```).)*```\n(.*?)```", re.S)
 
