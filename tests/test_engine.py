@@ -599,6 +599,22 @@ TRACES = [
         0,
         "实际 0起，目标 ≤ 0起，达标；零容忍：实际为 0 得满分，大于 0 不得分，得 10 分",
     ),
+    (  # as quoted in docs/schemes.md (per_shortfall-completed)
+        target(
+            "L",
+            5,
+            target=100,
+            mode="per_shortfall",
+            step=10,
+            loss_per_step=0.5,
+            steps="completed",
+            unit="%",
+            decimals=1,
+        ),
+        80.1,
+        "实际 80.1%，目标 ≥ 100%，未达标；差距 19.9 个百分点，每差 10 个百分点 扣 0.5 分，满一档才扣，不足一档不扣，"
+        "计 1 档，得 4.5 分",
+    ),  # fmt: skip
     (deduction("L", 30, 5), 2, "发生 2 次 × 5 分 = 扣 10 分（本项最多扣 30 分），得 20 分"),
     (deduction("L", 10, 5), 3, "发生 3 次 × 5 分 = 扣 15 分（本项最多扣 10 分），得 0 分"),
     (veto("L"), 0, "未发生"),
