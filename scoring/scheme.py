@@ -104,7 +104,7 @@ class TargetLeaf(_LeafBase):
             if v < 0:
                 raise ValueError("不能小于 0")
         elif not v > 0:
-            raise ValueError("必须大于 0（目标为 0 的零容忍指标须为越低越好：direction: lower）")
+            raise ValueError("必须大于 0（只有越低越好的零容忍指标，目标才可以为 0）")
         return v
 
     @property

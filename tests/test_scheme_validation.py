@@ -16,7 +16,7 @@ from scheme_factory import bonus, checklist, direct, scheme_dict, target, veto
 from scoring import Scheme, SchemeError, load_scheme, parse_scheme, scheme_from_dict
 
 BASE = scheme_dict(target("T1", 80, target=60), direct("D1", 20))
-NOT_POSITIVE = "必须大于 0（目标为 0 的零容忍指标须为越低越好：direction: lower）"
+NOT_POSITIVE = "必须大于 0（只有越低越好的零容忍指标，目标才可以为 0）"
 
 
 def item(i: int):
