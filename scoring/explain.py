@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from scoring.methods import reaches, round_half_up
+from scoring.methods import reaches, round_half_up, shortfall_steps
 from scoring.scheme import ChecklistLeaf, Leaf, LevelsLeaf, TargetLeaf
 
 if TYPE_CHECKING:
@@ -23,6 +24,24 @@ _MODE_NAMES = {
     "bands": "按档次得分",
     "per_shortfall": "每差一定幅度扣分",
 }
+
+
+# per_shortfall: how the steps of a shortfall are counted (TargetLeaf.step_rule).
+STEP_RULE_NAMES = {
+    "fraction": "不足一档按比例扣",
+    "started": "不足一档按一档计",
+    "completed": "满一档才扣，不足一档不扣",
+}
+# A proportional score of a lower-is-better target of 0 has no ratio to take (target ÷ actual is 0
+# for any actual above 0): it is full points at 0 and nothing otherwise.
+ZERO_TOLERANCE = "零容忍：实际为 0 得满分，大于 0 不得分"
+
+
+def mode_name(leaf: TargetLeaf) -> str:
+    """The target mode in words, as a bureau user reads it."""
+    if leaf.mode == "proportional" and leaf.target == 0:
+        return ZERO_TOLERANCE
+    return _MODE_NAMES[leaf.mode]
 
 
 def fmt(x: float, decimals: int = 2) -> str:
@@ -46,7 +65,7 @@ def rule_text(leaf: Leaf) -> str:
         return f"直接评分，0–{fmt(leaf.points)} 分"
     if m == "target":
         u = leaf.unit
-        text = f"目标 {_cmp(leaf)} {fmt(leaf.target, leaf.decimals)}{u}，{_MODE_NAMES[leaf.mode]}"
+        text = f"目标 {_cmp(leaf)} {fmt(leaf.target, leaf.decimals)}{u}，{mode_name(leaf)}"
         if leaf.mode == "linear":
             text += f"（起评值 {fmt(leaf.floor, leaf.decimals)}{u}）"
         elif leaf.mode == "bands":
@@ -54,7 +73,8 @@ def rule_text(leaf: Leaf) -> str:
                 "（" + "，".join(f"{_cmp(leaf)}{fmt(b.threshold)}{u} 得 {fmt(b.points)} 分" for b in leaf.bands) + "）"
             )
         elif leaf.mode == "per_shortfall":
-            text += f"（每差 {_step(leaf)} 扣 {fmt(leaf.loss_per_step)} 分{'，不足一档按一档计' if leaf.whole_steps else ''}）"
+            rule = "" if leaf.step_rule == "fraction" else f"，{STEP_RULE_NAMES[leaf.step_rule]}"
+            text += f"（每差 {_step(leaf)} 扣 {fmt(leaf.loss_per_step)} 分{rule}）"
         if leaf.stretch:
             text += (
                 f"；力争 {_cmp(leaf)} {fmt(leaf.stretch.target, leaf.decimals)}{u} 另加 {fmt(leaf.stretch.points)} 分"
@@ -80,6 +100,18 @@ def _step(leaf: TargetLeaf) -> str:
     return f"{fmt(leaf.step)} 个百分点" if leaf.unit == "%" else f"{fmt(leaf.step)}{leaf.unit}"
 
 
+def _shortfall_text(leaf: TargetLeaf, actual: float) -> str:
+    """'差距 3.5 个百分点，每差 2 个百分点扣 1 分，不足一档按一档计，计 2 档, …' for an unmet target."""
+    a = round_half_up(actual, leaf.decimals)
+    gap = abs(leaf.target - a)
+    amount = f"{fmt(gap, 6)} 个百分点" if leaf.unit == "%" else f"{fmt(gap, 6)}{leaf.unit}"
+    steps = float(shortfall_steps(leaf, np.array([a]))[0])
+    return (
+        f"差距 {amount}，每差 {_step(leaf)} 扣 {fmt(leaf.loss_per_step)} 分，"
+        f"{STEP_RULE_NAMES[leaf.step_rule]}，计 {fmt(steps)} 档"
+    )
+
+
 def _stretch_note(leaf: TargetLeaf, actual: float) -> str:
     if leaf.stretch is None or math.isnan(actual):
         return ""
@@ -100,14 +132,16 @@ def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str]) -> str:
         a = fmt(v, d)
         state = "达标" if row["met"] == 1 else "未达标"
         head = f"实际 {a}{u}，目标 {_cmp(leaf)} {fmt(leaf.target, d)}{u}，{state}"
+        if leaf.mode == "proportional" and leaf.target == 0 and row["met"] != 1:
+            return f"{head}；{ZERO_TOLERANCE}，得 {e} 分"
         if leaf.mode == "proportional" and row["met"] != 1:
             ratio = f"{a}/{fmt(leaf.target, d)}" if leaf.direction == "higher" else f"{fmt(leaf.target, d)}/{a}"
             return f"{head}；按比例 {p} × {ratio} = {e} 分"
         if leaf.mode == "linear" and row["met"] != 1:
             return f"{head}；在起评值 {fmt(leaf.floor, d)}{u} 与目标之间线性计分，得 {e} 分"
         if leaf.mode == "per_shortfall" and row["met"] != 1:
-            return f"{head}；每差 {_step(leaf)} 扣 {fmt(leaf.loss_per_step)} 分，得 {e} 分"
-        return f"{head}；{_MODE_NAMES[leaf.mode]}，得 {e} 分{_stretch_note(leaf, v)}"
+            return f"{head}；{_shortfall_text(leaf, v)}，得 {e} 分"
+        return f"{head}；{mode_name(leaf)}，得 {e} 分{_stretch_note(leaf, v)}"
     if leaf.method == "checklist" and leaf.all_required:
         return _all_required_trace(leaf, done_tasks, e)
     if leaf.method == "levels":

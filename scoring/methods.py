@@ -7,23 +7,59 @@ and its trace wording in `explain.py`.
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 
 import numpy as np
 
 from scoring.scheme import BonusLeaf, ChecklistLeaf, DeductionLeaf, DirectLeaf, LevelsLeaf, TargetLeaf
 
-# Binary fractions such as 59.995 are stored as 59.99499…; nudging by this before rounding makes
-# the engine round the way a person reading the decimal number would.
-_NUDGE = 1e-9
+# Beyond 2**52 a double has no fractional digits left: |x| · 10**d is already a whole number.
+_WHOLE = 2.0**52
+# |x| · 10**d as a double is within about 2.2e-16 × its size of the decimal number the user wrote
+# (x's own binary error plus the multiplication's); 1e-15 leaves a wide margin. Only products
+# whose fraction lies that close to one half can round the wrong way, so only they are redone.
+_DOUBT = 1e-15
 
 
 def round_half_up(x: np.ndarray | float, decimals: int) -> np.ndarray | float:
-    """Round half away from zero, as displays and Excel do (numpy rounds half to even)."""
+    """Round half away from zero, as a person reading the decimal number as entered (and Excel) does.
+
+    numpy rounds half to even and binary fractions hide the half (59.995 is stored as 59.99499…),
+    so the value is rounded as its shortest decimal form (`repr`) reads; vectorised for all but the
+    few values within a hair of a half, which are rounded exactly with `decimal`.
+    """
     f = 10.0**decimals
-    a = np.asarray(x, dtype=float)
-    out = np.sign(a) * np.floor(np.abs(a) * f + 0.5 + _NUDGE) / f
-    return out if isinstance(x, np.ndarray) else float(out)
+    shape = np.shape(x)
+    a = np.asarray(x, dtype=float).reshape(-1)  # 1-d, so the in-place steps below work on scalars too
+    y = np.abs(a)
+    y *= f
+    magnitude = y + 0.5
+    np.floor(magnitude, out=magnitude)
+    with np.errstate(invalid="ignore"):  # inf - inf for infinite inputs, which pass through
+        off = y - magnitude  # in [-0.5, 0.5): a tie sits at -0.5
+        np.abs(off, out=off)
+        off += y * _DOUBT
+        doubt = off >= 0.5
+    big = y >= _WHOLE
+    if big.any():
+        doubt |= big & np.isfinite(y)
+    magnitude /= f
+    idx = np.flatnonzero(doubt)
+    if len(idx):
+        magnitude[idx] = [_exact_magnitude(abs(float(v)), decimals) for v in a[idx]]
+    out = np.copysign(magnitude, a).reshape(shape)
+    return out if isinstance(x, np.ndarray) else float(out[()])
+
+
+def _exact_magnitude(v: float, decimals: int) -> float:
+    """|v| rounded half up at `decimals` as the decimal number `repr` gives for it."""
+    if v >= 2.0**53:  # a whole number already: nothing after the decimal point to round
+        return v
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60  # 16 integer digits plus at most 22 decimals: never rounds while quantizing
+        q = decimal.Decimal(repr(v)).quantize(decimal.Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
+    return float(q)
 
 
 @dataclass(frozen=True)
@@ -38,6 +74,36 @@ def reaches(leaf: TargetLeaf, actual: np.ndarray, goal: float) -> np.ndarray:
     if leaf.direction == "higher":
         return actual >= goal if leaf.inclusive else actual > goal
     return actual <= goal if leaf.inclusive else actual < goal
+
+
+def _places(v: float) -> int:
+    """Decimal places of a number as written (60 → 0, 0.25 → 2)."""
+    return max(0, -int(decimal.Decimal(repr(float(v))).as_tuple().exponent))
+
+
+def shortfall_steps(leaf: TargetLeaf, actual: np.ndarray) -> np.ndarray:
+    """How many `step`s the rounded actual falls short by, counted by the leaf's step rule.
+
+    Counted in whole units of the last decimal place (actual, target and step are all decimal
+    numbers as written), so exactly one step is 1 and not 0.9999999 or 1.0000001 at any size:
+    binary fractions would otherwise tip a completed step (floor) or a started one (ceil).
+    """
+    a = np.asarray(actual, dtype=float)
+    sign = 1.0 if leaf.direction == "higher" else -1.0
+    places = max(leaf.decimals, _places(leaf.target), _places(leaf.step))
+    scale = 10.0**places
+    whole_t = float(decimal.Decimal(repr(float(leaf.target))).scaleb(places))
+    whole_s = float(decimal.Decimal(repr(float(leaf.step))).scaleb(places))
+    exact = np.abs(a) * scale < 2.0**51  # beyond, a double cannot hold the last decimal place
+    with np.errstate(invalid="ignore"):
+        short = np.maximum(0.0, sign * (whole_t - np.rint(a * scale)))
+        steps = np.where(exact, short / whole_s, np.maximum(0.0, sign * (leaf.target - a)) / leaf.step)
+    rule = leaf.step_rule
+    if rule == "started":
+        return np.ceil(steps)
+    if rule == "completed":
+        return np.floor(steps)
+    return steps
 
 
 def score_direct(leaf: DirectLeaf, value: np.ndarray) -> np.ndarray:
@@ -63,11 +129,7 @@ def score_target(leaf: TargetLeaf, value: np.ndarray) -> TargetOutcome:
             for band in leaf.bands:
                 earned = np.where(reaches(leaf, a, band.threshold), np.maximum(earned, band.points), earned)
         else:  # per_shortfall
-            shortfall = np.maximum(0.0, (t - a) if higher else (a - t))
-            steps = shortfall / leaf.step
-            if leaf.whole_steps:
-                steps = np.ceil(steps - _NUDGE)
-            earned = np.maximum(0.0, p - steps * leaf.loss_per_step)
+            earned = np.maximum(0.0, p - shortfall_steps(leaf, a) * leaf.loss_per_step)
     earned = np.where(met, p, earned) if leaf.mode != "bands" else earned
     extra = np.zeros_like(a)
     if leaf.stretch is not None:

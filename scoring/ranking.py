@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
@@ -86,7 +88,9 @@ def _bottom(
         if rule.lowest_n is not None:
             tests.append((from_bottom <= rule.lowest_n, f"同类末 {rule.lowest_n} 名"))
         if rule.lowest_pct is not None:
-            n = np.ceil(size * rule.lowest_pct / 100 - 1e-9)
+            # ceil(size × pct%) in whole numbers: 10% of 30 is 3, not 3.0000000000000004 → 4.
+            pct = Fraction(repr(float(rule.lowest_pct)))
+            n = -(-np.asarray(size, dtype=np.int64) * pct.numerator // (pct.denominator * 100))
             tests.append((from_bottom <= n, f"同类后 {rule.lowest_pct:g}%"))
     if not tests:
         return np.zeros(len(totals), bool), pd.Categorical.from_codes(np.zeros(len(totals), np.int8), [""])

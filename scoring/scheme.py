@@ -9,12 +9,15 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from scoring.settlement import SchemeSettlement
 
 PeriodType = Literal["month", "quarter", "year"]
 Direction = Literal["higher", "lower"]
+# per_shortfall: how a shortfall of 1.75 steps counts — as 1.75 (fraction), as 2 (every started
+# step, 不足一档按一档计) or as 1 (only completed steps, 满一档才扣).
+StepRule = Literal["fraction", "started", "completed"]
 
 
 class _Model(BaseModel):
@@ -95,17 +98,28 @@ class TargetLeaf(_LeafBase):
     bands: list[Band] = []
     loss_per_step: float | None = Field(default=None, gt=0)
     step: float = Field(default=1, gt=0)
-    whole_steps: bool = False
+    steps: StepRule | None = None
+    whole_steps: bool = False  # the older spelling: `whole_steps: true` is `steps: started`
     stretch: Stretch | None = None
     valid_min: float | None = None
     valid_max: float | None = None
 
     @field_validator("target")
     @classmethod
-    def _target_positive(cls, v: float) -> float:
-        if not v > 0:
-            raise ValueError("必须大于 0")
+    def _target_positive(cls, v: float, info: ValidationInfo) -> float:
+        # 零容忍 (e.g. 重大医疗事故 ≤ 0 起) is a lower-is-better target of 0; higher-is-better
+        # needs something to reach, and its proportional score divides by the target.
+        if info.data.get("direction", "higher") == "lower":
+            if v < 0:
+                raise ValueError("不能小于 0")
+        elif not v > 0:
+            raise ValueError("必须大于 0（只有越低越好的零容忍指标，目标才可以为 0）")
         return v
+
+    @property
+    def step_rule(self) -> StepRule:
+        """How per_shortfall counts steps, whichever spelling the scheme used."""
+        return self.steps or ("started" if self.whole_steps else "fraction")
 
     @model_validator(mode="after")
     def _mode_parameters(self) -> TargetLeaf:
@@ -122,6 +136,13 @@ class TargetLeaf(_LeafBase):
                 raise ValueError("档次分值不能超过本项分值")
         if self.mode == "per_shortfall" and self.loss_per_step is None:
             raise ValueError("per_shortfall 模式需要 loss_per_step（每差一个 step 扣的分）")
+        if self.whole_steps and self.steps not in (None, "started"):
+            raise ValueError(f"whole_steps: true 即 steps: started，与 steps: {self.steps} 矛盾，请只写 steps")
+        if self.target == 0:
+            if not self.inclusive:
+                raise ValueError("目标为 0 时不能设 inclusive: false（低于 0 无法达到）")
+            if self.stretch is not None:
+                raise ValueError("目标为 0 时不能再设力争目标（stretch）")
         if self.stretch is not None:
             beyond = self.stretch.target > self.target if higher else self.stretch.target < self.target
             if not beyond:

@@ -434,8 +434,11 @@ def _checklists(extract, ctx, cells, task_na, na_leaf, unit, live, cell_errors, 
             np.add.at(na_count, block.entry[col.na], 1)
             np.add.at(valued, block.entry[~np.isnan(col.value)], 1)
         whole = (na_count > 0) & (valued == 0)
-        if leaf_code in na_leaf:
-            whole |= na_leaf[leaf_code]
+        # 不适用 written on the checklist's own code is already a leaf row of its own (its cell is
+        # read like any other): only a checklist made 不适用 through its task cells needs one added.
+        own = na_leaf.get(leaf_code, np.zeros(n, dtype=bool))
+        needs_row = whole & ~own
+        whole |= own
         partly = (na_count > 0) & (valued > 0)
         name = ctx.index.names.get(leaf_code, leaf_code)
         for block, _rule, col, _special in parts:
@@ -452,19 +455,11 @@ def _checklists(extract, ctx, cells, task_na, na_leaf, unit, live, cell_errors, 
                 dropped[0] += max(0, int(still.sum()) - ctx.limits.max_errors)
                 cell_errors.extend(_blank_errors(block, rule, np.flatnonzero(still), unit, ctx.limits.max_errors))
         first_block = parts[0][0]
-        for e in np.flatnonzero(whole & live):
+        for e in np.flatnonzero(needs_row & live):
             at = np.flatnonzero(first_block.entry == e)
             i = int(at[0]) if len(at) else 0
             extra.append((e, leaf_code, first_block.sheet_at(i), int(first_block.row[i]) if len(at) else 0,
                           first_block.column_at(i)))  # fmt: skip
-    # Checklist leaves marked 不适用 in their own row (long and per-unit layouts), without task cells.
-    for leaf_code, flags in na_leaf.items():
-        if leaf_code in by_leaf:
-            continue
-        block = next(b for b, r, _c, _s in cells if r.code == leaf_code)
-        for e in np.flatnonzero(flags & live):
-            i = int(np.flatnonzero(block.entry == e)[0])
-            extra.append((e, leaf_code, block.sheet_at(i), int(block.row[i]), block.column_at(i)))
     return extra
 
 

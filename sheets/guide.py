@@ -37,6 +37,15 @@ MODE_TEXT = {
     "bands": "按所在档次得分",
     "per_shortfall": "每差一定幅度扣一定分数，扣完为止",
 }
+# per_shortfall: how a part of a step counts (TargetLeaf.step_rule).
+STEP_TEXT = {
+    "fraction": "每差一定幅度扣分的指标：不足一档的差距按比例扣分",
+    "started": "每差一定幅度扣分的指标：不足一档按一档扣分",
+    "completed": "每差一定幅度扣分的指标：满一档才扣分，不足一档不扣",
+}
+ZERO_TARGET_TEXT = (
+    "目标为 0 的零容忍指标（如重大医疗纠纷 0 起）：实际为 0 才达标；按比例计分的，实际为 0 得满分，大于 0 不得分"
+)
 NA_TEXT = (
     f"不适用：标注「可填{msg.NA_WORD}」的指标在本单位确实不适用时填「{msg.NA_WORD}」，该项不计入总分，"
     "总分按适用指标的分值折算为百分制，不会按 0 分计算。"
@@ -65,6 +74,11 @@ def guide_lines(scheme: Scheme, period: str) -> list[tuple[str, str]]:
         if m == "target":
             modes = dict.fromkeys(leaf.mode for leaf in scheme.leaves if leaf.method == "target")
             lines += [("item", f"　　· {MODE_TEXT[mode]}") for mode in modes]
+            targets = [leaf for leaf in scheme.leaves if leaf.method == "target"]
+            rules = dict.fromkeys(leaf.step_rule for leaf in targets if leaf.mode == "per_shortfall")
+            lines += [("item", f"　　· {STEP_TEXT[rule]}") for rule in rules]
+            if any(leaf.target == 0 for leaf in targets):
+                lines.append(("item", f"　　· {ZERO_TARGET_TEXT}"))
             if any(getattr(leaf, "stretch", None) for leaf in scheme.leaves):
                 lines.append(("item", "　　· 设有力争目标的指标，达到力争目标另加分（计入加分上限）"))
             if any(getattr(leaf, "direction", "higher") == "lower" for leaf in scheme.leaves):

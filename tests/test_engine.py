@@ -565,7 +565,7 @@ TRACES = [
     (
         target("L", 10, target=80, mode="per_shortfall", step=2, loss_per_step=1),
         78,
-        "实际 78，目标 ≥ 80，未达标；每差 2 扣 1 分，得 9 分",
+        "实际 78，目标 ≥ 80，未达标；差距 2，每差 2 扣 1 分，不足一档按比例扣，计 1 档，得 9 分",
     ),
     (
         target(
@@ -574,6 +574,47 @@ TRACES = [
         55,
         "实际 55，目标 ≥ 60，未达标；按档次得分，得 6 分",
     ),
+    (
+        target("L", 10, target=80, mode="per_shortfall", step=2, loss_per_step=1, unit="%", steps="started"),
+        76.5,
+        "实际 76.5%，目标 ≥ 80%，未达标；差距 3.5 个百分点，每差 2 个百分点 扣 1 分，不足一档按一档计，计 2 档，得 8 分",
+    ),
+    (
+        target("L", 10, target=80, mode="per_shortfall", step=2, loss_per_step=1, unit="%", steps="completed"),
+        76.5,
+        "实际 76.5%，目标 ≥ 80%，未达标；差距 3.5 个百分点，每差 2 个百分点 扣 1 分，满一档才扣，不足一档不扣，计 1 档，得 9 分",
+    ),
+    (
+        target("L", 10, target=80, mode="per_shortfall", step=2, loss_per_step=1, whole_steps=True),
+        77,
+        "实际 77，目标 ≥ 80，未达标；差距 3，每差 2 扣 1 分，不足一档按一档计，计 2 档，得 8 分",
+    ),
+    (
+        target("L", 10, target=0, mode="proportional", direction="lower", unit="起"),
+        1,
+        "实际 1起，目标 ≤ 0起，未达标；零容忍：实际为 0 得满分，大于 0 不得分，得 0 分",
+    ),
+    (
+        target("L", 10, target=0, mode="proportional", direction="lower", unit="起"),
+        0,
+        "实际 0起，目标 ≤ 0起，达标；零容忍：实际为 0 得满分，大于 0 不得分，得 10 分",
+    ),
+    (  # as quoted in docs/schemes.md (per_shortfall-completed)
+        target(
+            "L",
+            5,
+            target=100,
+            mode="per_shortfall",
+            step=10,
+            loss_per_step=0.5,
+            steps="completed",
+            unit="%",
+            decimals=1,
+        ),
+        80.1,
+        "实际 80.1%，目标 ≥ 100%，未达标；差距 19.9 个百分点，每差 10 个百分点 扣 0.5 分，满一档才扣，不足一档不扣，"
+        "计 1 档，得 4.5 分",
+    ),  # fmt: skip
     (deduction("L", 30, 5), 2, "发生 2 次 × 5 分 = 扣 10 分（本项最多扣 30 分），得 20 分"),
     (deduction("L", 10, 5), 3, "发生 3 次 × 5 分 = 扣 15 分（本项最多扣 10 分），得 0 分"),
     (veto("L"), 0, "未发生"),

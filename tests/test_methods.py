@@ -360,6 +360,93 @@ def test_per_shortfall_lower_is_better(whole_steps, actual, points, met):
     check_target({**LOWER_PER_SHORTFALL, "whole_steps": whole_steps}, actual, points, met)
 
 
+# 每下降 10 个百分点扣 0.5 分 (target 100%, 5 points), three ways of counting a part step.
+STEP_RULES = target("T", 5, target=100, mode="per_shortfall", step=10, loss_per_step=0.5, unit="%", decimals=1)
+
+
+@pytest.mark.parametrize(
+    ("steps", "actual", "points", "met"),
+    [
+        ("completed", 90, 4.5, False),  # exactly one step
+        ("completed", 90.1, 5, False),  # 9.9 short: no completed step, nothing deducted
+        ("completed", 89.9, 4.5, False),  # just over one step: still one
+        ("completed", 90.04, 4.5, False),  # rounds to 90.0 at one decimal: one step
+        ("completed", 90.05, 5, False),  # rounds to 90.1: under one step
+        ("completed", 80, 4, False),
+        ("completed", 79.96, 4, False),  # rounds to 80.0
+        ("completed", 0, 0, False),
+        ("started", 90, 4.5, False),
+        ("started", 90.1, 4.5, False),  # a started step counts whole
+        ("started", 89.9, 4, False),
+        ("started", 90.04, 4.5, False),
+        ("started", 99.96, 5, True),  # rounds to 100.0: met
+        ("started", 99.94, 4.5, False),
+        ("fraction", 90.1, 4.505, False),  # 0.99 of a step
+        ("fraction", 90, 4.5, False),
+    ],
+)
+def test_per_shortfall_step_rules_at_the_step_boundary(steps, actual, points, met):
+    check_target({**STEP_RULES, "steps": steps}, actual, points, met)
+
+
+@pytest.mark.parametrize(("steps", "points"), [("completed", 9), ("started", 9), ("fraction", 9)])
+def test_per_shortfall_counts_one_step_exactly_at_large_magnitudes(steps, points):
+    """563275.45 − 563275.44 is 0.00999999998…, one step of 0.01 as written, not 0 or 2."""
+    spec = target("T", 10, target=563275.45, mode="per_shortfall", step=0.01, loss_per_step=1, steps=steps)
+    check_target(spec, 563275.44, points, False)
+
+
+@pytest.mark.parametrize(
+    ("steps", "actual", "points", "met"),
+    [("completed", 3.5, 8, False), ("completed", 3.49, 10, False), ("completed", 3.99, 8, False),
+     ("completed", 4, 6, False), ("started", 3.49, 8, False), ("started", 3.51, 6, False)],
+)  # fmt: skip
+def test_per_shortfall_step_rules_lower_is_better(steps, actual, points, met):
+    check_target({**LOWER_PER_SHORTFALL, "steps": steps}, actual, points, met)
+
+
+# -- target 0, lower is better (零容忍, e.g. 重大医疗纠纷 0 起) ----------------------------------------
+ZERO = {"points": 10, "target": 0, "direction": "lower", "unit": "起", "valid_min": 0}
+
+
+@pytest.mark.parametrize(
+    ("spec", "actual", "points", "met"),
+    [
+        ({"mode": "all_or_nothing"}, 0, 10, True),
+        ({"mode": "all_or_nothing"}, 0.004, 10, True),  # rounds to 0.00
+        ({"mode": "all_or_nothing"}, 0.005, 0, False),  # rounds to 0.01
+        ({"mode": "all_or_nothing"}, 1, 0, False),
+        ({"mode": "proportional"}, 0, 10, True),  # full points at 0 …
+        ({"mode": "proportional"}, 0.01, 0, False),  # … nothing above it: no ratio to 0 is taken
+        ({"mode": "proportional"}, 3, 0, False),
+        ({"mode": "linear", "floor": 4}, 0, 10, True),
+        ({"mode": "linear", "floor": 4}, 1, 7.5, False),
+        ({"mode": "linear", "floor": 4}, 2, 5, False),
+        ({"mode": "linear", "floor": 4}, 4, 0, False),
+        ({"mode": "linear", "floor": 4}, 5, 0, False),
+        ({"mode": "bands", "bands": [{"threshold": 0, "points": 10}, {"threshold": 1, "points": 6}]}, 0, 10, True),
+        ({"mode": "bands", "bands": [{"threshold": 0, "points": 10}, {"threshold": 1, "points": 6}]}, 1, 6, False),
+        ({"mode": "bands", "bands": [{"threshold": 0, "points": 10}, {"threshold": 1, "points": 6}]}, 1.01, 0, False),
+        ({"mode": "per_shortfall", "loss_per_step": 2}, 0, 10, True),
+        ({"mode": "per_shortfall", "loss_per_step": 2}, 1, 8, False),
+        ({"mode": "per_shortfall", "loss_per_step": 2}, 2.5, 5, False),
+        ({"mode": "per_shortfall", "loss_per_step": 2}, 6, 0, False),
+        ({"mode": "per_shortfall", "loss_per_step": 2, "steps": "completed"}, 0.9, 10, False),
+        ({"mode": "per_shortfall", "loss_per_step": 2, "steps": "started"}, 0.1, 8, False),
+    ],
+)
+def test_lower_is_better_target_of_zero(spec, actual, points, met):
+    check_target({"code": "T", "name": "重大医疗纠纷", "method": "target", **ZERO, **spec}, actual, points, met)
+
+
+def test_target_of_zero_scores_many_values_without_nan():
+    for mode, extra in [("proportional", {}), ("linear", {"floor": 4}), ("per_shortfall", {"loss_per_step": 2})]:
+        leaf = leaf_of({"code": "T", "name": "纠纷", "method": "target", **ZERO, "mode": mode, **extra})
+        out = methods.score_target(leaf, np.array([0.0, 0.001, 0.5, 3.0, 100.0, np.nan]))
+        assert not np.isnan(out.earned[:5]).any() and np.isnan(out.earned[5])
+        assert out.earned[0] == 10 and out.earned[1] == 10 and out.met[:2].all()
+
+
 # -- target: stretch (力争) -----------------------------------------------------------------------
 
 # 业务收入增长 ≥ 8%: 10 points; 力争 ≥ 10%: 2 extra points (counted with the bonus).

@@ -268,3 +268,11 @@ def test_change_is_against_the_latest_earlier_period():
 def test_single_period_without_previous_has_no_change():
     units = score(S, values({"甲": {"D": 90}}, period="2026-01")).units
     assert units[["prev_total", "prev_rank", "delta_total", "delta_rank"]].isna().all().all()
+
+
+@pytest.mark.parametrize(("size", "pct", "flagged"), [(30, 10, 3), (100, 7, 7), (100, 0.7, 1), (1000, 0.3, 3)])
+def test_lowest_pct_at_an_exact_whole_count_does_not_round_up(size, pct, flagged):
+    """30 × 10% is 3 units, not 3.0000000000000004 rounded up to 4."""
+    s = make_scheme(direct("D", 100), bottom={"threshold": None, "lowest_pct": pct})
+    out = ranked(list(range(size, 0, -1)), scheme=s)
+    assert int(out["bottom"].sum()) == flagged

@@ -7,6 +7,7 @@ Each row of the main table takes a valid scheme, breaks one thing, and names the
 from __future__ import annotations
 
 import copy
+import re
 import textwrap
 
 import pytest
@@ -15,6 +16,7 @@ from scheme_factory import bonus, checklist, direct, scheme_dict, target, veto
 from scoring import Scheme, SchemeError, load_scheme, parse_scheme, scheme_from_dict
 
 BASE = scheme_dict(target("T1", 80, target=60), direct("D1", 20))
+NOT_POSITIVE = "必须大于 0（只有越低越好的零容忍指标，目标才可以为 0）"
 
 
 def item(i: int):
@@ -31,6 +33,36 @@ def messages_for(mutate) -> list[str]:
     return exc.value.messages
 
 
+ZERO_TARGET_PARAMETERS = {
+    "all_or_nothing": {},
+    "proportional": {},
+    "linear": {"floor": 2},
+    "bands": {"bands": [{"threshold": 0, "points": 80}, {"threshold": 1, "points": 40}]},
+    "per_shortfall": {"loss_per_step": 10},
+}
+
+
+@pytest.mark.parametrize("mode", ZERO_TARGET_PARAMETERS)
+def test_lower_is_better_target_of_zero_is_accepted_in_every_mode(mode):
+    leaf = target("T1", 80, target=0, mode=mode, direction="lower", **ZERO_TARGET_PARAMETERS[mode])
+    assert scheme_from_dict(scheme_dict(leaf, direct("D1", 20))).leaf("T1").target == 0
+
+
+@pytest.mark.parametrize(
+    ("spelling", "rule"),
+    [
+        ({}, "fraction"),
+        ({"whole_steps": True}, "started"),
+        ({"whole_steps": False}, "fraction"),
+        ({"steps": "completed"}, "completed"),
+        ({"steps": "started", "whole_steps": True}, "started"),
+    ],
+)
+def test_step_rule_reads_both_spellings(spelling, rule):
+    leaf = target("T1", 80, target=60, mode="per_shortfall", loss_per_step=1, **spelling)
+    assert scheme_from_dict(scheme_dict(leaf, direct("D1", 20))).leaf("T1").step_rule == rule
+
+
 def test_base_scheme_is_valid():
     s = scheme_from_dict(copy.deepcopy(BASE))
     assert isinstance(s, Scheme)
@@ -43,8 +75,8 @@ BAD_SCHEMES = [
     ("points short", lambda d: d.update(total=90), "评分细则分值合计 100，与方案总分 90 不一致"),
     ("points over", lambda d: item(1)(d).update(points=30), "评分细则分值合计 110，与方案总分 100 不一致"),
     # targets
-    ("target zero", lambda d: item(0)(d).update(target=0), "criteria[0].items[0].target: 必须大于 0"),
-    ("target negative", lambda d: item(0)(d).update(target=-5), "criteria[0].items[0].target: 必须大于 0"),
+    ("target zero", lambda d: item(0)(d).update(target=0), f"criteria[0].items[0].target: {NOT_POSITIVE}"),
+    ("target negative", lambda d: item(0)(d).update(target=-5), f"criteria[0].items[0].target: {NOT_POSITIVE}"),
     ("target text", lambda d: item(0)(d).update(target="六十"), "criteria[0].items[0].target: 必须是数字"),
     (
         "unknown mode",
@@ -71,6 +103,34 @@ BAD_SCHEMES = [
         "band above leaf points",
         lambda d: item(0)(d).update(mode="bands", bands=[{"threshold": 60, "points": 81}]),
         "criteria[0].items[0]: 档次分值不能超过本项分值",
+    ),
+    (
+        "lower target negative",
+        lambda d: item(0)(d).update(target=-1, direction="lower"),
+        "criteria[0].items[0].target: 不能小于 0",
+    ),
+    (
+        "zero target exclusive",
+        lambda d: item(0)(d).update(target=0, direction="lower", inclusive=False),
+        "criteria[0].items[0]: 目标为 0 时不能设 inclusive: false（低于 0 无法达到）",
+    ),
+    (
+        "zero target with stretch",
+        lambda d: (
+            item(0)(d).update(target=0, direction="lower", stretch={"target": -1, "points": 2}),
+            d.update(bonus_cap=5),
+        ),
+        "criteria[0].items[0]: 目标为 0 时不能再设力争目标（stretch）",
+    ),
+    (
+        "steps misspelt",
+        lambda d: item(0)(d).update(mode="per_shortfall", loss_per_step=1, steps="whole"),
+        "criteria[0].items[0].steps: 必须是 'fraction', 'started', 'completed' 之一",
+    ),
+    (
+        "whole_steps against steps",
+        lambda d: item(0)(d).update(mode="per_shortfall", loss_per_step=1, whole_steps=True, steps="completed"),
+        "criteria[0].items[0]: whole_steps: true 即 steps: started，与 steps: completed 矛盾，请只写 steps",
     ),
     (
         "per_shortfall without loss",
@@ -200,7 +260,7 @@ def test_nested_criteria_are_located_by_full_path():
             }
         ]
 
-    assert messages_for(mutate) == ["criteria[0].children[1].items[0].target: 必须大于 0"]
+    assert messages_for(mutate) == [f"criteria[0].children[1].items[0].target: {NOT_POSITIVE}"]
 
 
 def test_every_problem_is_reported_not_just_the_first():
@@ -212,7 +272,7 @@ def test_every_problem_is_reported_not_just_the_first():
     assert sorted(messages_for(mutate)) == sorted(
         [
             "period_type: 必须是 'month', 'quarter', 'year' 之一",
-            "criteria[0].items[0].target: 必须大于 0",
+            f"criteria[0].items[0].target: {NOT_POSITIVE}",
             "criteria[0].items[1].points: 必须大于 0",
             "criteria[0].items[1].colour: 不认识的键",
         ]
@@ -220,7 +280,7 @@ def test_every_problem_is_reported_not_just_the_first():
 
 
 def test_scheme_error_is_a_value_error_whose_text_lists_the_messages():
-    with pytest.raises(ValueError, match=r"criteria\[0\]\.items\[0\]\.target: 必须大于 0"):
+    with pytest.raises(ValueError, match=r"criteria\[0\]\.items\[0\]\.target: " + re.escape(NOT_POSITIVE)):
         scheme_from_dict(
             {**copy.deepcopy(BASE), "criteria": [{"code": "C", "name": "c", "items": [target("T1", 100, 0)]}]}
         )
@@ -282,7 +342,7 @@ def test_yaml_scheme_parses():
         ("id: t\n  name: x\n bad", "第 2 行第 7 列: YAML 格式错误"),
         ("- a\n- b\n", "方案文件的顶层必须是键值映射（id、name、criteria 等）"),
         ("", "方案文件的顶层必须是键值映射（id、name、criteria 等）"),
-        (GOOD_YAML.replace("target: 60", "target: 0"), "criteria[0].children[0].items[0].target: 必须大于 0"),
+        (GOOD_YAML.replace("target: 60", "target: 0"), f"criteria[0].children[0].items[0].target: {NOT_POSITIVE}"),
         (GOOD_YAML.replace("method: veto", "method: vote"), "criteria[1].items[2]: method 必须是"),
     ],
 )

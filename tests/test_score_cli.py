@@ -109,3 +109,22 @@ def test_missing_files_and_periods_are_reported(files: dict[str, Path], capsys: 
         capsys, "--scheme", str(files["scheme"]), "--scores", str(files["scores"]), "--period", "2025-04"
     )
     assert code != 0 and "2025-04" in err
+
+
+def test_na_on_a_checklists_own_code_is_scored(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A long file with 不适用 on the checklist's own code: rescaled over the other 60 points."""
+    scheme = tmp_path / "scheme.yaml"
+    scheme.write_text(
+        SCHEME.replace(
+            "      - {code: A2, name: 建档率, method: target, points: 40, mode: proportional, target: 80}\n",
+            "      - {code: A2, name: 任务清单, method: checklist, points: 40, allow_na: true,\n"
+            "         tasks: [{code: A2-1, name: 报告及时, points: 20}, {code: A2-2, name: 按月宣教, points: 20}]}\n",
+        ),
+        encoding="utf-8",
+    )
+    scores = tmp_path / "scores.csv"
+    scores.write_text("单位,指标编码,数值,期间\n甲,A1,45,2025-03\n甲,A2,不适用,2025-03\n甲,V1,否,2025-03\n", "utf-8")
+    code, out, err = run(capsys, "--scheme", str(scheme), "--scores", str(scores), "--format", "json")
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert row["total"] == 75.0  # 45 of the 60 points that apply, as a score out of 100

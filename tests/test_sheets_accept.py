@@ -250,3 +250,21 @@ def test_long_xlsx_with_english_headers_names_and_notes():
     assert _cells(parsed) == _expected()
     notes = parsed.values.dropna(subset=["note"])
     assert set(notes["code"]) == {"B2"} and set(notes["note"]) == {"现场核查"}
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["U01", "B1", "不适用", "考核一组"]],  # the checklist's own code only, as docs/schemes.md says
+        [["U01", "B1", "不适用", "考核一组"], ["U01", "B1-1", None, "考核一组"], ["U01", "B1-2", None, "考核一组"]],
+    ],
+    ids=["own code only", "own code and blank tasks"],
+)
+def test_long_file_with_na_on_a_checklists_own_code_is_one_value_not_a_duplicate(rows):
+    """不适用 on B1 in a one-unit long file used to be refused as written twice by one assessor."""
+    others = [["U01", "A1", 18, "考核一组"], ["U01", "A2", 65.5, "考核一组"], ["U01", "A3", 52, "考核一组"]]
+    parsed = _read(long_csv(others + rows), file_name="scores.csv")
+    b1 = parsed.values[parsed.values["code"] == "B1"]
+    assert len(b1) == 1 and bool(b1["na"].iloc[0])
+    assert not parsed.values["code"].isin(["B1-1", "B1-2"]).any()
+    assert int(parsed.locations.loc[b1.index[0], "row"]) == 5  # the 不适用 cell itself (header is row 1)

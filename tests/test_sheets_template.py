@@ -18,10 +18,10 @@ import pytest
 from openpyxl.utils import get_column_letter
 from sheets_corpus import PERIOD, make_scheme, make_units, template
 
-from scoring import load_scheme
+from scoring import load_scheme, scheme_from_dict
 from scoring.scheme import ChecklistLeaf
 from sheets import build_template, read_scores, rules_for
-from sheets.guide import METHOD_NAMES, METHOD_TEXT, MODE_TEXT
+from sheets.guide import METHOD_NAMES, METHOD_TEXT, MODE_TEXT, STEP_TEXT, ZERO_TARGET_TEXT
 from sheets.template import sheet_names
 
 SCHEME = make_scheme()
@@ -180,6 +180,28 @@ def test_guide_leaves_out_methods_not_used():
     used = {leaf.method for leaf in scheme.leaves}
     for method, line in METHOD_TEXT.items():
         assert (line in text) == (method in used)
+
+
+def test_guide_and_rule_text_name_step_rules_and_zero_tolerance_in_chinese():
+    leaves = [
+        {"code": "S1", "name": "建档率", "method": "target", "points": 40, "mode": "per_shortfall", "target": 100,
+         "step": 10, "loss_per_step": 0.5, "unit": "%", "steps": "completed"},
+        {"code": "S2", "name": "规范管理率", "method": "target", "points": 30, "mode": "per_shortfall", "target": 90,
+         "step": 2, "loss_per_step": 1, "unit": "%", "whole_steps": True},
+        {"code": "Z1", "name": "重大医疗纠纷", "method": "target", "points": 30, "mode": "proportional", "target": 0,
+         "direction": "lower", "unit": "起"},
+    ]  # fmt: skip
+    scheme = scheme_from_dict({"id": "g", "name": "说明测试", "version": "1", "period_type": "month",
+                               "criteria": [{"code": "A", "name": "综合", "items": leaves}]})  # fmt: skip
+    wb = _load(build_template(scheme, "2025-03", [("C01", "甲")]))
+    text = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
+    assert STEP_TEXT["completed"] in text and STEP_TEXT["started"] in text and STEP_TEXT["fraction"] not in text
+    assert ZERO_TARGET_TEXT in text
+    assert "每差 10 个百分点 扣 0.5 分，满一档才扣，不足一档不扣" in text
+    assert "每差 2 个百分点 扣 1 分，不足一档按一档计" in text
+    assert "目标 ≤ 0起，零容忍：实际为 0 得满分，大于 0 不得分" in text
+    for word in ("completed", "started", "fraction", "whole_steps", "proportional"):
+        assert word not in text
 
 
 # -- per-unit -------------------------------------------------------------------------------------------
