@@ -61,6 +61,10 @@ def bench_scheme(n_leaves: int = N_LEAVES) -> dict:
             items.append(
                 {"code": code, "name": f"扣分{i}", "method": "deduction", "points": points, "per_occurrence": 0.5}
             )
+        elif i == 3:  # one 同类排名 leaf: its direct-score values serve as actuals to rank
+            bands = [{"within_pct": 20, "points": points}, {"within_pct": 50, "points": points / 2}]
+            items.append({"code": code, "name": f"排名{i}", "method": "peer_rank", "points": points,
+                          "allow_na": True, "bands": bands})  # fmt: skip
         else:
             items.append({"code": code, "name": f"直接{i}", "method": "direct", "points": points, "allow_na": True})
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -23,6 +23,8 @@ class LeafScores:
     applicable: np.ndarray
     met: np.ndarray  # 1/0 for targets and checklists, NaN otherwise
     done: dict[str, np.ndarray]  # checklist leaf code -> entity × task, True when done
+    # peer_rank leaf code -> (rank, peers with a value) per entity, for the traces
+    peer: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 class Results:
@@ -49,6 +51,20 @@ class Results:
     @cached_property
     def tasks(self) -> pd.DataFrame:
         return _task_frame(self.scheme, self._matrix, self._scores)
+
+    def peer_position(self, leaf_code: str, unit: str, period: str | None = None) -> tuple[int, int, str]:
+        """(rank, peers with a value, category) of one unit on a peer_rank leaf; rank 0 without
+        a value. Several periods and none chosen: the first found."""
+        m = self._matrix
+        hit = m.units.astype(str) == unit
+        if period is not None:
+            hit &= np.asarray(m.periods.astype(str)) == period
+        rows = np.flatnonzero(hit)
+        if len(rows) == 0 or leaf_code not in self._scores.peer:
+            raise KeyError(leaf_code)
+        rank, peers = self._scores.peer[leaf_code]
+        e = rows[0]
+        return int(rank[e]), int(peers[e]), str(m.categories[e])
 
     def explain(self, unit: str, period: str | None = None) -> pd.DataFrame:
         """Every leaf of one unit with the trace of how its points were reached."""
@@ -124,6 +140,8 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
     award_reason = np.full(n_ent, "", dtype=object)
     ineligible = np.zeros(n_ent, dtype=bool)
     done_by_leaf: dict[str, np.ndarray] = {}
+    peer_by_leaf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    peer_group: np.ndarray | None = None
 
     for k, leaf in enumerate(leaves):
         j = col_of[leaf.code]
@@ -148,6 +166,12 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             done_by_leaf[leaf.code] = done
         elif leaf.method == "levels":
             e = methods.score_levels(leaf, v)
+        elif leaf.method == "peer_rank":
+            if peer_group is None:
+                peer_group = _peer_groups(m)
+            out = methods.score_peer_rank(leaf, np.where(app, v, np.nan), peer_group)
+            e = out.earned
+            peer_by_leaf[leaf.code] = (out.rank, out.peers)
         elif leaf.method == "deduction":
             e = methods.score_deduction(leaf, _zero_nan(v))
         elif leaf.method == "bonus":
@@ -192,7 +216,13 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             "unmet_targets": unmet,
         }
     )
-    return units, LeafScores(earned, applicable, met, done_by_leaf)
+    return units, LeafScores(earned, applicable, met, done_by_leaf, peer_by_leaf)
+
+
+def _peer_groups(m: CellMatrix) -> np.ndarray:
+    """One integer per entity for its peer group: the same period and category, as ranking uses."""
+    n_cat = len(m.categories.categories) + 1
+    return m.periods.codes.astype(np.int64) * n_cat + (m.categories.codes.astype(np.int64) + 1)
 
 
 def _leaf_frame(scheme: Scheme, m: CellMatrix, sc: LeafScores) -> pd.DataFrame:

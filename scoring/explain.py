@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from scoring.methods import reaches, round_half_up, shortfall_steps
-from scoring.scheme import ChecklistLeaf, Leaf, LevelsLeaf, TargetLeaf
+from scoring.methods import reaches, round_half_up, shortfall_steps, within_band
+from scoring.scheme import ChecklistLeaf, Leaf, LevelsLeaf, PeerRankLeaf, TargetLeaf
 
 if TYPE_CHECKING:
     from scoring.engine import Results
@@ -86,6 +86,8 @@ def rule_text(leaf: Leaf) -> str:
         )
     if m == "checklist":
         return "任务清单：" + "，".join(f"{t.name} {fmt(t.points)} 分" for t in leaf.tasks)
+    if m == "peer_rank":
+        return peer_rule_text(leaf)
     if m == "levels":
         return "定性分档：" + "，".join(f"{lv.label} {fmt(lv.points)} 分" for lv in leaf.levels)
     if m == "deduction":
@@ -178,6 +180,38 @@ def _levels_trace(leaf: LevelsLeaf, value: float, earned: str) -> str:
     return f"多名考核人评定档次的平均分 {fmt(value)} 分 → {earned} 分"
 
 
+def _band_name(leaf: PeerRankLeaf, limit: float) -> str:
+    return f"前 {fmt(limit)}%" if leaf.by_pct else f"前 {fmt(limit)} 名"
+
+
+def _band_gets(leaf: PeerRankLeaf, limit: float, points: float) -> str:
+    """「前 50% 得 6 分」, 「前 5 名得 1 分」."""
+    return f"{_band_name(leaf, limit)}{' ' if leaf.by_pct else ''}得 {fmt(points)} 分"
+
+
+def peer_rule_text(leaf: PeerRankLeaf) -> str:
+    """「同类单位中排名（越高越好）：前 20% 得 10 分，前 50% 得 6 分，其余不得分」."""
+    better = "越高越好" if leaf.direction == "higher" else "越低越好"
+    bands = "，".join(_band_gets(leaf, b.limit, b.points) for b in leaf.bands)
+    return f"同类单位中排名（{better}）：{bands}，其余不得分"
+
+
+def peer_trace(leaf: PeerRankLeaf, value: float, rank: int, peers: int, category: str, earned: str) -> str:
+    """「实际 92.5%，同类（社区卫生服务中心）12 家中第 3 名（前 25%）→ 前 50% 得 6 分」."""
+    if rank <= 0 or math.isnan(value):
+        return f"未填写实际值，不参加同类排名，得 {earned} 分"
+    group = f"同类（{category}）" if category else "全部单位 "
+    head = f"实际 {fmt(value, leaf.decimals)}{leaf.unit}，{group}{peers} 家中第 {rank} 名"
+    if leaf.by_pct:
+        head += f"（前 {fmt(rank * 100 / peers, 1)}%）"
+    else:
+        head += " "
+    for band in leaf.bands:  # the same test the engine applies
+        if within_band(leaf, np.array([rank]), np.array([peers]), band.limit)[0]:
+            return f"{head}→ {_band_gets(leaf, band.limit, band.points)}"
+    return f"{head}→ 未进入{_band_name(leaf, leaf.bands[-1].limit)}，得 {earned} 分"
+
+
 def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.DataFrame:
     """One row per leaf (base, bonus and veto) with code, name, points, earned, lost and trace."""
     scheme = results.scheme
@@ -215,6 +249,9 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
             "met": r["met"],
             "trace": _trace(leaf, r, done),
         }
+        if leaf.method == "peer_rank" and bool(r["applicable"]):  # needs the peers, not just this row
+            rank, peers, category = results.peer_position(leaf.code, unit, period)
+            record["trace"] = peer_trace(leaf, r["value"], rank, peers, category, fmt(r["earned"]))
         out.append(record)
     frame = pd.DataFrame(out)
     # The unit's own total and how it was reached ride along, so the tables built from these rows

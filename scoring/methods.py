@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.scheme import BonusLeaf, ChecklistLeaf, DeductionLeaf, DirectLeaf, LevelsLeaf, TargetLeaf
+from scoring.scheme import (
+    BonusLeaf,
+    ChecklistLeaf,
+    DeductionLeaf,
+    DirectLeaf,
+    LevelsLeaf,
+    PeerRankLeaf,
+    TargetLeaf,
+)
 
 # Beyond 2**52 a double has no fractional digits left: |x| · 10**d is already a whole number.
 _WHOLE = 2.0**52
@@ -161,3 +169,60 @@ def score_deduction(leaf: DeductionLeaf, occurrences: np.ndarray) -> np.ndarray:
 
 def score_bonus(leaf: BonusLeaf, occurrences: np.ndarray) -> np.ndarray:
     return np.minimum(leaf.cap, occurrences * leaf.per_occurrence)
+
+
+@dataclass(frozen=True)
+class PeerOutcome:
+    earned: np.ndarray  # NaN where the unit has no value (missing or 不适用)
+    rank: np.ndarray  # competition rank among peers with a value (1, 1, 3); 0 without a value
+    peers: np.ndarray  # how many peers (same group) have a value; 0 without a value
+    band: np.ndarray  # index of the band reached, -1 for none (or no value)
+
+
+def peer_ranks(key: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Competition rank of `key` (higher is better) within each `group`, and the group's size,
+    counting only entries whose key is not NaN; both are 0 for NaN entries. One sort, no loop."""
+    n = len(key)
+    rank = np.zeros(n, dtype=np.int64)
+    peers = np.zeros(n, dtype=np.int64)
+    idx = np.flatnonzero(~np.isnan(key))
+    if len(idx) == 0:
+        return rank, peers
+    g, k = group[idx], key[idx]
+    order = np.lexsort((-k, g))  # by group, best first inside each
+    gs, ks = g[order], k[order]
+    pos = np.arange(len(order))
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = gs[1:] != gs[:-1]
+    new_value = new_group.copy()
+    new_value[1:] |= ks[1:] != ks[:-1]  # rounded values: equal numbers compare exactly equal
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    value_start = np.maximum.accumulate(np.where(new_value, pos, 0))
+    starts = np.flatnonzero(new_group)
+    sizes = np.diff(np.append(starts, len(order)))
+    rank[idx[order]] = value_start - group_start + 1
+    peers[idx[order]] = np.repeat(sizes, sizes)
+    return rank, peers
+
+
+def within_band(leaf: PeerRankLeaf, rank: np.ndarray, peers: np.ndarray, limit: float) -> np.ndarray:
+    """Whether a rank falls within a band: rank ≤ N, or rank ÷ peers ≤ N % (compared as
+    rank × 100 ≤ N × peers, so exactly 2 of 10 is within 20% without binary noise)."""
+    if leaf.by_pct:
+        return (rank > 0) & (rank * 100.0 <= limit * peers + 1e-9)
+    return (rank > 0) & (rank <= limit)
+
+
+def score_peer_rank(leaf: PeerRankLeaf, value: np.ndarray, group: np.ndarray) -> PeerOutcome:
+    """按同类排名计分. `value` holds the actuals (NaN: missing or 不适用, not counted among peers);
+    `group` one integer per entity naming its peer group (period × category). The first band
+    reached wins; tied values share the better rank and so the same points."""
+    a = round_half_up(value, leaf.decimals)
+    rank, peers = peer_ranks(a if leaf.direction == "higher" else -a, group)
+    band = np.full(len(a), -1, dtype=np.int64)
+    earned = np.zeros(len(a))
+    for i in range(len(leaf.bands) - 1, -1, -1):  # the first band that matches wins: set it last
+        hit = within_band(leaf, rank, peers, leaf.bands[i].limit)
+        band = np.where(hit, i, band)
+        earned = np.where(hit, leaf.bands[i].points, earned)
+    return PeerOutcome(np.where(np.isnan(a), np.nan, earned), rank, peers, band)

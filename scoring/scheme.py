@@ -209,6 +209,59 @@ class LevelsLeaf(_LeafBase):
         return None
 
 
+class PeerBand(_Model):
+    """One band of a peer-relative leaf: the first `within` ranks (前 5 名) or the best
+    `within_pct` % of the peers with a value (前 20%), earning `points`. Exactly one of the two."""
+
+    within: int | None = Field(default=None, gt=0)
+    within_pct: float | None = Field(default=None, gt=0, le=100)
+    points: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PeerBand:
+        if (self.within is None) == (self.within_pct is None):
+            raise ValueError("每个档次须且只能写 within（前几名）或 within_pct（前百分之几）中的一个")
+        return self
+
+    @property
+    def limit(self) -> float:
+        return float(self.within if self.within is not None else self.within_pct)
+
+
+class PeerRankLeaf(_LeafBase):
+    """按同类排名计分: the actual value is ranked among the unit's peers (same category, same
+    period); 「排名前 5 位得 1 分」, 「前 20% 得满分，20%–50% 得 6 分，其余不得分」."""
+
+    method: Literal["peer_rank"]
+    points: float = Field(gt=0)
+    direction: Direction = "higher"
+    decimals: int = Field(default=2, ge=0, le=6)
+    unit: str = ""
+    bands: list[PeerBand] = Field(min_length=1)
+    valid_min: float | None = None
+    valid_max: float | None = None
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> PeerRankLeaf:
+        if len({b.within is None for b in self.bands}) > 1:
+            raise ValueError("档次不能混用 within（前几名）和 within_pct（前百分之几），请只用一种")
+        limits = [b.limit for b in self.bands]
+        if any(b <= a for a, b in zip(limits, limits[1:])):
+            raise ValueError("档次须按范围从小到大排列（如前 20%、前 50%），且不能重复")
+        points = [b.points for b in self.bands]
+        if any(b > a for a, b in zip(points, points[1:])):
+            raise ValueError("档次分值须逐档不增（范围越大，分值不能越高）")
+        if points[0] > self.points + 1e-9:
+            raise ValueError(f"档次分值 {points[0]:g} 分超过本项分值 {self.points:g} 分")
+        if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
+            raise ValueError("valid_min 不能大于 valid_max")
+        return self
+
+    @property
+    def by_pct(self) -> bool:
+        return self.bands[0].within_pct is not None
+
+
 class DeductionLeaf(_LeafBase):
     method: Literal["deduction"]
     points: float = Field(gt=0)
@@ -240,10 +293,10 @@ class VetoLeaf(_LeafBase):
 
 
 Leaf = Annotated[
-    DirectLeaf | TargetLeaf | ChecklistLeaf | LevelsLeaf | DeductionLeaf | BonusLeaf | VetoLeaf,
+    DirectLeaf | TargetLeaf | ChecklistLeaf | LevelsLeaf | DeductionLeaf | BonusLeaf | VetoLeaf | PeerRankLeaf,
     Field(discriminator="method"),
 ]
-BASE_METHODS = ("direct", "target", "checklist", "deduction", "levels")
+BASE_METHODS = ("direct", "target", "checklist", "deduction", "levels", "peer_rank")
 
 
 class Criterion(_Model):

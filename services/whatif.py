@@ -30,6 +30,7 @@ METHOD_NAMES = {
     "target": "目标值",
     "checklist": "任务清单",
     "levels": "定性分档",
+    "peer_rank": "同类排名",
     "deduction": "扣分",
     "bonus": "加分",
     "veto": "一票否决",

@@ -90,7 +90,7 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             kind = "score"
         elif c.method == "levels":
             kind = "level"
-        elif c.method == "target":
+        elif c.method in ("target", "peer_rank"):  # both take an actual value
             kind = "number"
         elif c.integer:
             kind = "count"

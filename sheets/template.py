@@ -27,7 +27,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from scoring.explain import fmt, rule_text
+from scoring.explain import fmt, peer_rule_text, rule_text
 from scoring.periods import period_name
 from scoring.scheme import ChecklistLeaf, Scheme
 from sheets import messages as msg
@@ -134,6 +134,9 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
         text = f"{fmt(leaf.points)}分 · 下拉选择档次"
     elif leaf.method == "target":
         text = f"{fmt(leaf.points)}分 · 填实际值" + ("(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else ""))
+    elif leaf.method == "peer_rank":  # the rule itself: what rank earns what
+        unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
+        text = f"{fmt(leaf.points)}分 · 填实际值{unit} · {peer_rule_text(leaf)}"
     elif leaf.method == "deduction":
         text = f"{fmt(leaf.points)}分 · 每次扣{fmt(leaf.per_occurrence)}分 · 填次数"
     elif leaf.method == "bonus":

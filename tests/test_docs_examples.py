@@ -27,7 +27,7 @@ from scoring.lint import lint
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "schemes.md"
 _BLOCK = re.compile(r"```yaml\n# example: (\S+)\n(.*?)```\n(.*?)(?=```|\Z)", re.S)
-_BASE = ("direct", "target", "checklist", "deduction", "levels")
+_BASE = ("direct", "target", "checklist", "deduction", "levels", "peer_rank")
 # `# check: <name>` YAML, then the next plain code block: the messages loading or lint gives, exactly.
 _CHECK = re.compile(r"```yaml\n# check: (\S+)\n(.*?)```\n(?:(?!```).)*```\n(.*?)```", re.S)
 
@@ -334,3 +334,33 @@ def test_not_applicable_needs_allow_na_and_version_is_text() -> None:
         parse_scheme(
             DOC.read_text(encoding="utf-8").split("# example: rescale\n")[1].split("```")[0].replace('"1"', "1")
         )
+
+
+# `# peers: <name>` YAML (one peer_rank leaf), then a table of units scored together in one period:
+# unit | category | <leaf code> | points.
+_PEERS = re.compile(r"```yaml\n# peers: (\S+)\n(.*?)```\n(.*?)(?=```|\Z)", re.S)
+PEER_EXAMPLES = [
+    (name, yaml.safe_load(body), [[c.strip() for c in line.strip("|").split("|")] for line in after.splitlines()])
+    for name, body, after in _PEERS.findall(DOC.read_text(encoding="utf-8"))
+]
+
+
+def test_the_document_has_its_peer_examples() -> None:
+    assert [name for name, _, _ in PEER_EXAMPLES] == ["peer-rank-pct", "peer-rank-top-n"]
+
+
+@pytest.mark.parametrize(("name", "leaf", "lines"), PEER_EXAMPLES, ids=[e[0] for e in PEER_EXAMPLES])
+def test_peer_example(name: str, leaf: dict, lines: list[list[str]]) -> None:
+    scheme, _ = _scheme(leaf)
+    table = [cells for cells in lines if len(cells) == 4][2:]  # after the header and its rule
+    assert len(table) >= 3, name
+    rows = []
+    for unit, category, value, _ in table:
+        na = value == "不适用"
+        rows.append((unit, category, leaf["code"], np.nan if na else float(value), na))
+        rows.append((unit, category, "F", scheme.leaf("F").points, False))
+    values = pd.DataFrame(rows, columns=["unit", "category", "code", "value", "na"])
+    lv = score_values(scheme, values).leaves
+    mine = lv[lv["leaf"] == leaf["code"]].set_index(lv[lv["leaf"] == leaf["code"]]["unit"].astype(str))
+    for unit, _, _, points in table:
+        assert mine.loc[unit, "earned"] == pytest.approx(float(points), abs=1e-9), (name, unit)
