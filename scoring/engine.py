@@ -50,6 +50,14 @@ class Results:
     def tasks(self) -> pd.DataFrame:
         return _task_frame(self.scheme, self._matrix, self._scores)
 
+    def part_values(self, unit: str, period: str | None = None) -> dict[str, float]:
+        """A unit's inputs under the extra codes of deduction leaves (kinds, 酌情扣分), for traces."""
+        m = self._matrix
+        rows = np.flatnonzero((m.units == unit) & ((np.asarray(m.periods.astype(str)) == period) if period else True))
+        if len(rows) != 1:
+            return {}
+        return {c.code: float(m.value[rows[0], j]) for j, c in enumerate(m.columns) if c.part}
+
     def explain(self, unit: str, period: str | None = None) -> pd.DataFrame:
         """Every leaf of one unit with the trace of how its points were reached."""
         from scoring.explain import explain_unit
@@ -148,6 +156,11 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             done_by_leaf[leaf.code] = done
         elif leaf.method == "levels":
             e = methods.score_levels(leaf, v)
+        elif leaf.method == "deduction" and leaf.part_codes:
+            counts = m.value[:, [col_of[code] for code, _, _ in leaf.rates]]
+            extra = leaf.discretionary_input
+            disc = m.value[:, col_of[extra]] if extra else np.zeros(n_ent)
+            e = methods.score_deduction_parts(leaf, counts, disc)
         elif leaf.method == "deduction":
             e = methods.score_deduction(leaf, _zero_nan(v))
         elif leaf.method == "bonus":
