@@ -227,3 +227,22 @@ def test_guide_sheet_explains_kinds_and_discretionary() -> None:
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
     assert "每类分别填次数，各类扣分合计在本项分值内扣完为止" in text
     assert "迟报 0.5 分/次，漏报 1 分/次，瞒报 5 分/次；扣完 5 分为止" in text
+
+
+def test_score_command_reads_kinds_and_refuses_discretionary_above_max(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    import json
+
+    import yaml
+
+    from manage import main
+
+    scheme = tmp_path / "scheme.yaml"
+    scheme.write_text(yaml.safe_dump(SPEC, allow_unicode=True), encoding="utf-8")
+    scores = tmp_path / "scores.csv"
+    scores.write_text("单位,指标编码,数值\n甲,R1,2\n甲,R2,1\n甲,S9,1.5\n甲,F,92\n", encoding="utf-8")
+    assert main(["score", "--scheme", str(scheme), "--scores", str(scores), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["total"] == 96.5  # 3 + 1.5 + 92
+    scores.write_text("单位,指标编码,数值\n甲,S9,2.5\n甲,F,92\n", encoding="utf-8")
+    assert main(["score", "--scheme", str(scheme), "--scores", str(scores), "--format", "json"]) != 0
+    err = capsys.readouterr().err
+    assert "第 2 行" in err and "'2.5' 超出范围" in err
