@@ -66,6 +66,14 @@ class Results:
         e = rows[0]
         return int(rank[e]), int(peers[e]), str(m.categories[e])
 
+    def part_values(self, unit: str, period: str | None = None) -> dict[str, float]:
+        """A unit's inputs under the extra codes of deduction leaves (kinds, 酌情扣分), for traces."""
+        m = self._matrix
+        rows = np.flatnonzero((m.units == unit) & ((np.asarray(m.periods.astype(str)) == period) if period else True))
+        if len(rows) != 1:
+            return {}
+        return {c.code: float(m.value[rows[0], j]) for j, c in enumerate(m.columns) if c.part}
+
     def explain(self, unit: str, period: str | None = None) -> pd.DataFrame:
         """Every leaf of one unit with the trace of how its points were reached."""
         from scoring.explain import explain_unit
@@ -172,6 +180,11 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             out = methods.score_peer_rank(leaf, np.where(app, v, np.nan), peer_group)
             e = out.earned
             peer_by_leaf[leaf.code] = (out.rank, out.peers)
+        elif leaf.method == "deduction" and leaf.part_codes:
+            counts = m.value[:, [col_of[code] for code, _, _ in leaf.rates]]
+            extra = leaf.discretionary_input
+            disc = m.value[:, col_of[extra]] if extra else np.zeros(n_ent)
+            e = methods.score_deduction_parts(leaf, counts, disc)
         elif leaf.method == "deduction":
             e = methods.score_deduction(leaf, _zero_nan(v))
         elif leaf.method == "bonus":

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.methods import reaches, round_half_up, shortfall_steps, within_band
-from scoring.scheme import ChecklistLeaf, Leaf, LevelsLeaf, PeerRankLeaf, TargetLeaf
+from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, LevelsLeaf, PeerRankLeaf, TargetLeaf
 
 if TYPE_CHECKING:
     from scoring.engine import Results
@@ -90,6 +90,8 @@ def rule_text(leaf: Leaf) -> str:
         return peer_rule_text(leaf)
     if m == "levels":
         return "定性分档：" + "，".join(f"{lv.label} {fmt(lv.points)} 分" for lv in leaf.levels)
+    if m == "deduction" and leaf.part_codes:
+        return _deduction_parts_rule(leaf)
     if m == "deduction":
         return f"每发生一次扣 {fmt(leaf.per_occurrence)} 分，扣完 {fmt(leaf.points)} 分为止"
     if m == "bonus":
@@ -122,7 +124,7 @@ def _stretch_note(leaf: TargetLeaf, actual: float) -> str:
     return f"；达到力争目标 {fmt(leaf.stretch.target, leaf.decimals)}{leaf.unit}，另加 {fmt(leaf.stretch.points)} 分（计入加分）"
 
 
-def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str]) -> str:
+def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str], parts: dict[str, float] | None = None) -> str:
     if not row["applicable"]:
         return f"不适用：本项 {fmt(leaf.points)} 分不计入，总分按适用分值折算"
     e, p = fmt(row["earned"]), fmt(leaf.points)
@@ -153,6 +155,8 @@ def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str]) -> str:
         undone = [t.name for t in leaf.tasks if t.code not in done_tasks]
         text = f"完成 {len(done)}/{len(leaf.tasks)} 项，得 {e} 分"
         return text + (f"；未完成：{'、'.join(undone)}" if undone else "")
+    if leaf.method == "deduction" and leaf.part_codes:
+        return _deduction_parts_trace(leaf, {leaf.code: v, **(parts or {})}, e)
     if leaf.method == "deduction":
         n = 0 if math.isnan(v) else v
         return f"发生 {fmt(n)} 次 × {fmt(leaf.per_occurrence)} 分 = 扣 {fmt(n * leaf.per_occurrence)} 分（本项最多扣 {p} 分），得 {e} 分"
@@ -168,6 +172,40 @@ def _all_required_trace(leaf: ChecklistLeaf, done_tasks: set[str], earned: str) 
     if not undone:
         return f"完成 {len(leaf.tasks)}/{len(leaf.tasks)} 项，全部符合要求，得 {earned} 分"
     return f"未完成：{'、'.join(undone)} → 有 {len(undone)} 项不符合要求，不得分"
+
+
+def _deduction_parts_rule(leaf: DeductionLeaf) -> str:
+    """「迟报 0.5 分/次，漏报 1 分/次；酌情扣分最多 2 分；扣完 5 分为止」."""
+    if leaf.own_counts:
+        text = f"每发生一次扣 {fmt(leaf.per_occurrence)} 分"
+    else:
+        text = "，".join(f"{name} {fmt(rate)} 分/次" for _, name, rate in leaf.rates)
+    if leaf.discretionary_max is not None:
+        text += f"；酌情扣分最多 {fmt(leaf.discretionary_max)} 分"
+    return f"{text}；扣完 {fmt(leaf.points)} 分为止"
+
+
+def _deduction_parts_trace(leaf: DeductionLeaf, values: dict[str, float], earned: str) -> str:
+    """「迟报 2 次 × 0.5 = 1 分；漏报 1 次 × 1 = 1 分；瞒报 0 次；酌情扣 1.5 分；共扣 3.5 分（最多扣 5 分）→ 得 1.5 分」."""
+
+    def got(code: str) -> float:
+        x = values.get(code, math.nan)
+        return 0.0 if math.isnan(x) else x
+
+    lines, taken = [], 0.0
+    for code, name, rate in leaf.rates:
+        n = got(code)
+        label = name if not leaf.own_counts else "发生"
+        lines.append(f"{label} {fmt(n)} 次 × {fmt(rate)} = {fmt(n * rate)} 分" if n else f"{label} 0 次")
+        taken += n * rate
+    extra = leaf.discretionary_input
+    if extra is not None:
+        lines.append(f"酌情扣 {fmt(got(extra))} 分")
+        taken += got(extra)
+    cap = fmt(leaf.points)
+    if taken > leaf.points + 1e-9:
+        return "；".join(lines) + f"；共扣 {fmt(taken)} 分，超过本项 {cap} 分，扣完为止 → 得 {earned} 分"
+    return "；".join(lines) + f"；共扣 {fmt(taken)} 分（最多扣 {cap} 分）→ 得 {earned} 分"
 
 
 def _levels_trace(leaf: LevelsLeaf, value: float, earned: str) -> str:
@@ -228,6 +266,7 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
     tk = results.tasks
     done = set(tk.loc[(tk["unit"] == unit) & tk["done"] & ((tk["period"] == period) if period else True), "task"])
     paths = scheme.leaf_paths()
+    parts = results.part_values(unit, period)
     out = []
     for leaf in scheme.leaves:
         path = paths[leaf.code]
@@ -247,7 +286,7 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
             "value": r["value"],
             "applicable": bool(r["applicable"]),
             "met": r["met"],
-            "trace": _trace(leaf, r, done),
+            "trace": _trace(leaf, r, done, parts),
         }
         if leaf.method == "peer_rank" and bool(r["applicable"]):  # needs the peers, not just this row
             rank, peers, category = results.peer_position(leaf.code, unit, period)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from scoring.errors import Problem
 from scoring.periods import period_type
-from scoring.scheme import ChecklistLeaf, Scheme
+from scoring.scheme import ChecklistLeaf, DeductionLeaf, Scheme
 
 REQUIRED_COLUMNS = ("unit", "code", "value")
 # Methods whose blank cell means "nothing happened" rather than missing data.
@@ -34,6 +34,8 @@ class InputColumn:
     allow_na: bool
     # 定性分档: (label, points) of the allowed levels; a value must be one of these points.
     levels: tuple[tuple[str, float], ...] = ()
+    # A deduction leaf's extra input: "kind" (迟报 counts) or "discretionary" (酌情扣分 points).
+    part: str = ""
 
 
 def off_level(levels: tuple[tuple[str, float], ...], v: np.ndarray) -> np.ndarray:
@@ -66,6 +68,8 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
         elif m in ("target", "peer_rank"):  # an actual value, like a target's
             lo = -inf if leaf.valid_min is None else leaf.valid_min
             hi = inf if leaf.valid_max is None else leaf.valid_max
+        elif m == "deduction" and not leaf.own_counts:
+            lo, hi = 0.0, 0.0  # counts go under the kinds' codes; the leaf's own takes only 不适用
         elif m in ("deduction", "bonus"):
             lo, hi = 0.0, inf
         else:  # checklist (its own column is only for 不适用) and veto
@@ -88,7 +92,24 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
         if isinstance(leaf, ChecklistLeaf):
             for task in leaf.tasks:
                 cols.append(InputColumn(task.code, leaf.code, m, True, 0.0, 1.0, False, True, False))
+        if isinstance(leaf, DeductionLeaf):
+            cols += _deduction_parts(leaf)
     return cols
+
+
+def _deduction_parts(leaf: DeductionLeaf) -> list[InputColumn]:
+    """The kinds' counts (whole numbers ≥ 0) and the discretionary points (0–max, fractional)."""
+    out = []
+    if not leaf.own_counts:
+        for k in leaf.kinds:
+            out.append(
+                InputColumn(k.code, leaf.code, "deduction", False, 0.0, float("inf"), True, False, False, (), "kind")
+            )
+    code = leaf.discretionary_input
+    if code is not None:
+        hi = float(leaf.discretionary_max or 0)
+        out.append(InputColumn(code, leaf.code, "deduction", False, 0.0, hi, False, False, False, (), "discretionary"))
+    return out
 
 
 @dataclass

@@ -167,6 +167,15 @@ def score_deduction(leaf: DeductionLeaf, occurrences: np.ndarray) -> np.ndarray:
     return np.maximum(0.0, leaf.points - occurrences * leaf.per_occurrence)
 
 
+def score_deduction_parts(leaf: DeductionLeaf, counts: np.ndarray, discretionary: np.ndarray) -> np.ndarray:
+    """Several kinds under one cap (迟报 0.5 / 漏报 1 / 瞒报 5 分每次) plus a discretionary part (酌情扣
+    0–M 分): `counts` is entities × rates (NaN = none), `discretionary` one amount per entity.
+    All of it comes off the leaf's points, never below 0 (扣完为止)."""
+    per = np.array([rate for _, _, rate in leaf.rates])
+    taken = np.where(np.isnan(counts), 0.0, counts) @ per + np.where(np.isnan(discretionary), 0.0, discretionary)
+    return np.maximum(0.0, leaf.points - taken)
+
+
 def score_bonus(leaf: BonusLeaf, occurrences: np.ndarray) -> np.ndarray:
     return np.minimum(leaf.cap, occurrences * leaf.per_occurrence)
 

@@ -262,10 +262,71 @@ class PeerRankLeaf(_LeafBase):
         return self.bands[0].within_pct is not None
 
 
+class DeductionKind(_Model):
+    """One kind of counted deduction on a shared leaf: 迟报 0.5 分/次. Entered under its own code."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    per_occurrence: float = Field(gt=0)
+
+
 class DeductionLeaf(_LeafBase):
+    """扣分: occurrences × per_occurrence off the leaf's points, 扣完为止.
+
+    Either one `per_occurrence` (counts entered under the leaf's code) or several `kinds` (迟报 /
+    漏报 / 瞒报, each entered under its own code; the leaf's code then only takes 不适用). Beside
+    either, `discretionary_max` lets the assessor deduct 0–M points at discretion (酌情扣分),
+    entered under `discretionary_code`; everything counts inside the same cap, the leaf's points.
+    """
+
     method: Literal["deduction"]
     points: float = Field(gt=0)
-    per_occurrence: float = Field(gt=0)
+    per_occurrence: float | None = Field(default=None, gt=0)
+    kinds: list[DeductionKind] = []
+    discretionary_max: float | None = Field(default=None, gt=0)
+    discretionary_code: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> DeductionLeaf:
+        if self.per_occurrence is None and not self.kinds:
+            raise ValueError("扣分项须写 per_occurrence（每次扣分）或 kinds（分类扣分），二者选一")
+        if self.per_occurrence is not None and self.kinds:
+            raise ValueError("扣分项的 per_occurrence 与 kinds 只能写一种（分类扣分时每类各写 per_occurrence）")
+        codes = [k.code for k in self.kinds]
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(f"扣分类别编码重复：{'、'.join(twice)}")
+        if self.discretionary_code is not None and self.discretionary_max is None:
+            raise ValueError("写了 discretionary_code（酌情扣分编码）却没有 discretionary_max（酌情扣分上限）")
+        if self.discretionary_max is not None and self.discretionary_max > self.points + 1e-9:
+            raise ValueError(f"酌情扣分上限 {self.discretionary_max:g} 分超过本项分值 {self.points:g} 分")
+        return self
+
+    @property
+    def own_counts(self) -> bool:
+        """Whether the leaf's own code takes the occurrence count (the single-rate form)."""
+        return not self.kinds
+
+    @property
+    def rates(self) -> list[tuple[str, str, float]]:
+        """(input code, name, points per occurrence) of every counted rule, in scheme order."""
+        if self.kinds:
+            return [(k.code, k.name, k.per_occurrence) for k in self.kinds]
+        return [(self.code, self.name, float(self.per_occurrence or 0))]
+
+    @property
+    def discretionary_input(self) -> str | None:
+        """The code the discretionary deduction is entered under (default: the leaf's code + 酌情)."""
+        if self.discretionary_max is None:
+            return None
+        return self.discretionary_code or f"{self.code}酌情"
+
+    @property
+    def part_codes(self) -> list[str]:
+        """Input codes of this leaf other than its own: the kinds, then the discretionary part."""
+        own = [] if self.own_counts else [k.code for k in self.kinds]
+        extra = self.discretionary_input
+        return own + ([extra] if extra else [])
 
 
 class BonusLeaf(_LeafBase):
@@ -442,7 +503,7 @@ class Scheme(_Model):
 
 
 def _codes_of(leaf: Leaf) -> list[str]:
-    return [leaf.code] + [t.code for t in getattr(leaf, "tasks", [])]
+    return [leaf.code] + [t.code for t in getattr(leaf, "tasks", [])] + list(getattr(leaf, "part_codes", []))
 
 
 # The default grade bands and bottom line, as percentages of the scheme's total (at 100: 90/80/60, 80).

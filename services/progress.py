@@ -25,6 +25,7 @@ from services.errors import InvalidInput
 from services.periods import check_label, period_row
 from services.permissions import Actor, check, name_of, require_scope
 from services.values import current_values_in, find_assessment
+from sheets.headers import deduction_parts
 from storage.models import Period, SchemeVersion
 
 UNNAMED_TEAM = "（未署名考核组）"
@@ -121,12 +122,19 @@ def progress(scheme_key: str, period: str, *, by: Actor | None = None, engine: E
     else:
         version = latest_version(scheme_key, engine=engine)
     scheme = version.load()
-    cols = [c for c in input_columns(scheme) if not (c.method == "checklist" and not c.is_task)]
+    own_only_na = {leaf.code for leaf in scheme.leaves if leaf.method == "deduction" and leaf.kinds}  # counts by kind
+    cols = [
+        c
+        for c in input_columns(scheme)
+        if not (c.method == "checklist" and not c.is_task) and not (c.code in own_only_na and not c.part)
+    ]
     required = [c.code for c in cols] if scheme.missing == "error" else []
     names = {leaf.code: leaf.name for leaf in scheme.leaves}
     for leaf in scheme.leaves:
         for task in getattr(leaf, "tasks", []):
             names[task.code] = f"{leaf.name}·{task.name}"
+        for code, name in deduction_parts(leaf):
+            names[code] = f"{leaf.name}·{name}"
 
     values = values.assign(unit=values["unit"].astype(str), code=values["code"].astype(str),
                            assessor=values["assessor"].astype(str))  # fmt: skip

@@ -92,11 +92,15 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             kind = "level"
         elif c.method in ("target", "peer_rank"):  # both take an actual value
             kind = "number"
+        elif c.part == "discretionary":  # 酌情扣分: points, fractional, 0–max
+            kind = "score"
         elif c.integer:
             kind = "count"
         else:
             kind = "yesno"
         checklist_own = c.method == "checklist" and not c.is_task
+        # A deduction by kinds takes its counts under the kinds' codes: its own only says 不适用.
+        checklist_own |= c.method == "deduction" and c.code == leaf.code and not leaf.own_counts
         rules[c.code] = CellRule(
             code=c.code,
             leaf_code=c.leaf_code,

@@ -86,6 +86,17 @@ def guide_lines(scheme: Scheme, period: str) -> list[tuple[str, str]]:
                 lines.append(("item", "　　· 标注「越低越好」的指标（如院感发生率），实际值低于目标值为达标"))
         if m == "checklist" and any(getattr(leaf, "all_required", False) for leaf in scheme.leaves):
             lines.append(("item", "　　· 标注「全部完成才得分」的清单：有 1 项不符合要求，整项不得分"))
+        if m == "deduction" and any(getattr(leaf, "kinds", None) for leaf in scheme.leaves):
+            lines.append(
+                ("item", "　　· 分类扣分的指标（如迟报、漏报、瞒报）：每类分别填次数，各类扣分合计在本项分值内扣完为止")
+            )
+        if m == "deduction" and any(getattr(leaf, "discretionary_max", None) for leaf in scheme.leaves):
+            lines.append(
+                (
+                    "item",
+                    "　　· 酌情扣分：直接填扣分数（可有小数，不超过该项写明的上限），与计次扣分合计在本项分值内扣完为止",
+                )
+            )
     if any(leaf.allow_na for leaf in scheme.leaves) or scheme.missing == "not_applicable":
         lines.append(("item", NA_TEXT))
     if scheme.bonus_cap:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from scoring.scheme import ChecklistLeaf, Scheme
+from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, Scheme
 from sheets.text import key
 
 _BRACKETS = re.compile(r"[(\[【（〔［][^)\]】）〕］]*[)\]】）〕］]")
@@ -134,6 +134,15 @@ def is_footer(text: str) -> str | None:
     return None
 
 
+def deduction_parts(leaf: Leaf) -> list[tuple[str, str]]:
+    """(code, name) of a deduction leaf's extra inputs: its kinds (迟报 …), then 酌情扣分."""
+    if not isinstance(leaf, DeductionLeaf):
+        return []
+    out = [] if leaf.own_counts else [(k.code, k.name) for k in leaf.kinds]
+    extra = leaf.discretionary_input
+    return out + ([(extra, "酌情扣分")] if extra else [])
+
+
 class HeaderIndex:
     """Input codes by code, leaf name, task name and 'code name' forms, for one scheme."""
 
@@ -164,6 +173,13 @@ class HeaderIndex:
                     add(task.name, task.code)
                     add(f"{task.code}{task.name}", task.code)
                     add(f"{leaf.name}{task.name}", task.code)
+            for code, name in deduction_parts(leaf):
+                codes[key(code)] = code
+                self.names[code] = name
+                self.leaf_of[code] = leaf.code
+                add(name, code)
+                add(f"{code}{name}", code)
+                add(f"{leaf.name}{name}", code)
         self._codes = codes
         self._by_key = by_key
         self.criteria = {key(c.code): c.code for c in scheme.walk_criteria()}

@@ -42,6 +42,8 @@ def num(x: float) -> str:
 # -- what a cell should hold ---------------------------------------------------------------------
 def expected(rule: CellRule) -> str:
     """'0–100 之间的数字', '是 或 否', … with '，或「不适用」' where the leaf allows it."""
+    if rule.only_na and rule.kind == "count":  # a deduction by kinds: counts go under each kind
+        return f"留空，或「{NA_WORD}」（整项不适用时）"
     if rule.only_na:
         return f"留空，或「{NA_WORD}」（整个清单不适用时）"
     if rule.kind == "yesno":

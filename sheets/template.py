@@ -29,10 +29,11 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from scoring.explain import fmt, peer_rule_text, rule_text
 from scoring.periods import period_name
-from scoring.scheme import ChecklistLeaf, Scheme
+from scoring.scheme import ChecklistLeaf, DeductionLeaf, Scheme
 from sheets import messages as msg
 from sheets.cells import CellRule, level_choice, rules_for
 from sheets.guide import GUIDE_TABLE_HEADER, METHOD_NAMES, guide_lines
+from sheets.headers import deduction_parts
 from sheets.reader import META_SHEET
 
 Layout = Literal["wide", "per-unit"]
@@ -137,6 +138,10 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     elif leaf.method == "peer_rank":  # the rule itself: what rank earns what
         unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
         text = f"{fmt(leaf.points)}分 · 填实际值{unit} · {peer_rule_text(leaf)}"
+    elif leaf.method == "deduction" and rule.code != leaf.code:
+        text = _deduction_part_requirement(leaf, rule.code)
+    elif leaf.method == "deduction" and not leaf.own_counts:
+        text = f"{fmt(leaf.points)}分 · 分类填次数（见下）"
     elif leaf.method == "deduction":
         text = f"{fmt(leaf.points)}分 · 每次扣{fmt(leaf.per_occurrence)}分 · 填次数"
     elif leaf.method == "bonus":
@@ -147,6 +152,14 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     if rule.allow_na:
         text += f" · 可填{msg.NA_WORD}"
     return text
+
+
+def _deduction_part_requirement(leaf: DeductionLeaf, code: str) -> str:
+    """'每次扣0.5分 · 填次数' for a kind, '酌情扣0–2分 · 填扣分' for the discretionary part."""
+    if code == leaf.discretionary_input:
+        return f"酌情扣0–{fmt(leaf.discretionary_max)}分 · 填扣分（可有小数）"
+    rate = next(r for c, _, r in leaf.rates if c == code)
+    return f"每次扣{fmt(rate)}分 · 填次数"
 
 
 def _validation(rule: CellRule, top_left: str, scheme: Scheme) -> dict | None:
@@ -251,7 +264,13 @@ def _wide_columns(scheme: Scheme, rules: dict[str, CellRule]) -> list[_Column]:
                 cols.append(_Column("input", task.code, top, leaf.name, task.name,
                                     _requirement(rules[task.code], scheme), task.code))  # fmt: skip
             continue
-        cols.append(_Column("input", leaf.code, top, leaf.name, "", _requirement(rules[leaf.code], scheme), leaf.code))
+        # A deduction by kinds takes its counts in the kinds' columns: its own only when 不适用 may be written.
+        if not rules[leaf.code].only_na or rules[leaf.code].allow_na:
+            cols.append(
+                _Column("input", leaf.code, top, leaf.name, "", _requirement(rules[leaf.code], scheme), leaf.code)
+            )
+        for code, name in deduction_parts(leaf):
+            cols.append(_Column("input", code, top, leaf.name, name, _requirement(rules[code], scheme), code))
         if leaf.method in ("deduction", "bonus", "veto"):
             cols.append(_Column("note", leaf.code, top, "说明", "", "写明事由", f"{leaf.code}说明"))
     cols.append(_Column("remark", "", "", "备注", "", "", "备注"))
@@ -440,6 +459,9 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
                     _value_cell(ws, r, rules[task.code], filled, row, task.code, st, scheme)
                     r += 1
                 continue
+            if isinstance(leaf, DeductionLeaf) and leaf.part_codes:
+                r = _deduction_rows(ws, r, leaf, rules, filled, row, st, scheme)
+                continue
             _value_cell(ws, r, rules[leaf.code], filled, row, leaf.code, st, scheme)
             r += 1
         ws.set_column(0, 0, 9)
@@ -450,6 +472,34 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
         ws.set_column(5, 5, 28)
         ws.freeze_panes(5, 0)
         _protect(ws)
+
+
+def _deduction_rows(ws, r: int, leaf: DeductionLeaf, rules: dict[str, CellRule], filled, row, st: _Styles,
+                    scheme: Scheme) -> int:  # fmt: skip
+    """A deduction with kinds or 酌情扣分 on a per-unit sheet: its own row (the count, or only 不适用),
+    then one row per kind and the discretionary part. Returns the next free row."""
+    rule = rules[leaf.code]
+    if not rule.only_na:
+        _value_cell(ws, r, rule, filled, row, leaf.code, st, scheme)
+    elif rule.allow_na:
+        _write(ws, r, 4, filled.cell(row, leaf.code) if filled else None, st.choice)
+        ws.data_validation(r, 4, r, 4, {"validate": "list", "source": [msg.NA_WORD],
+                                        "input_message": "整项不适用时填「不适用」，否则逐类填写下面的次数"})  # fmt: skip
+        ws.write_blank(r, 5, None, st.closed)
+    else:
+        ws.write_blank(r, 4, None, st.closed)  # the kinds below are filled instead
+        ws.write_blank(r, 5, None, st.closed)
+    r += 1
+    for code, name in deduction_parts(leaf):
+        ws.write_string(r, 0, code, st.center)
+        ws.write_string(r, 1, f"　· {name}", st.cell)
+        ws.write_string(r, 2, "—", st.center)
+        ws.write_string(
+            r, 3, _deduction_part_requirement(leaf, code) + f"，计入本项 {fmt(leaf.points)} 分内扣完为止", st.cell
+        )
+        _value_cell(ws, r, rules[code], filled, row, code, st, scheme)
+        r += 1
+    return r
 
 
 def _value_cell(ws, r: int, rule: CellRule, filled, row, code: str, st: _Styles, scheme: Scheme) -> None:
@@ -487,7 +537,8 @@ def _guide(book, st: _Styles, scheme: Scheme, period: str, rules: dict[str, Cell
         ws.write_string(r, 3, METHOD_NAMES[leaf.method], st.center)
         ws.write_string(r, 4, fmt(leaf.points) if leaf.points else "—", st.center)
         ws.write_string(r, 5, rule_text(leaf) + ("\n" + leaf.description if leaf.description else ""), st.cell)
-        ws.write_string(r, 6, msg.expected(rules[leaf.code]) if not rules[leaf.code].only_na else "逐项填写任务：是/否"
+        ws.write_string(r, 6, msg.expected(rules[leaf.code]) if not rules[leaf.code].only_na else
+                        ("逐类填写次数" if leaf.method == "deduction" else "逐项填写任务：是/否")
                         + (f"；整个清单不适用时填「{msg.NA_WORD}」" if rules[leaf.code].allow_na else ""), st.cell)  # fmt: skip
         r += 1
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
