@@ -12,7 +12,7 @@ from scoring import methods
 from scoring.errors import Problem, ScoringInputError
 from scoring.inputs import CellMatrix, build_matrix
 from scoring.ranking import apply_ranking
-from scoring.scheme import BASE_METHODS, Scheme
+from scoring.scheme import BASE_METHODS, Leaf, Scheme
 
 
 @dataclass
@@ -155,40 +155,22 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
         j = col_of[leaf.code]
         v = m.value[:, j]
         app = ~m.na[:, j]
+        if leaf.variants:  # a category the leaf does not apply to counts as 不适用 (按适用项折算)
+            app &= ~_not_applicable_rows(leaf, m)
         applicable[:, k] = app
-        if leaf.method == "direct":
-            e = methods.score_direct(leaf, v)
-        elif leaf.method == "target":
-            out = methods.score_target(leaf, v)
-            e = out.earned
-            met[:, k] = np.where(app, out.met, np.nan)
-            bonus += np.where(app, out.extra, 0.0)
-        elif leaf.method == "checklist":
-            # Done when most assessors say so; a 1:1 split is not a majority.
-            done = m.value[:, [col_of[t.code] for t in leaf.tasks]] > 0.5  # NaN compares False
-            if leaf.all_required:
-                e = methods.score_checklist_all(leaf, done)
-            else:
-                e = methods.score_checklist(leaf, done.astype(float))
-            met[:, k] = np.where(app, done.all(axis=1), np.nan)
-            done_by_leaf[leaf.code] = done
-        elif leaf.method == "levels":
-            e = methods.score_levels(leaf, v)
-        elif leaf.method == "peer_rank":
-            if peer_group is None:
+        if leaf.method != "veto":
+            if peer_group is None and leaf.method == "peer_rank":
                 peer_group = _peer_groups(m)
-            out = methods.score_peer_rank(leaf, np.where(app, v, np.nan), peer_group)
+            out = _by_variant(leaf, m, col_of, v, app, peer_group)
             e = out.earned
-            peer_by_leaf[leaf.code] = (out.rank, out.peers)
-        elif leaf.method == "deduction" and leaf.part_codes:
-            counts = m.value[:, [col_of[code] for code, _, _ in leaf.rates]]
-            extra = leaf.discretionary_input
-            disc = m.value[:, col_of[extra]] if extra else np.zeros(n_ent)
-            e = methods.score_deduction_parts(leaf, counts, disc)
-        elif leaf.method == "deduction":
-            e = methods.score_deduction(leaf, _zero_nan(v))
-        elif leaf.method == "bonus":
-            e = methods.score_bonus(leaf, _zero_nan(v))
+            if out.met is not None:
+                met[:, k] = np.where(app, out.met, np.nan)
+            if out.extra is not None:
+                bonus += np.where(app, out.extra, 0.0)
+            if out.done is not None:
+                done_by_leaf[leaf.code] = out.done
+            if out.peer is not None:
+                peer_by_leaf[leaf.code] = out.peer
         else:  # veto: reported by any assessor counts
             hit = (m.value if m.vmax is None else m.vmax)[:, j] >= 0.5  # NaN compares False
             _append(veto_reason, veto, hit, leaf.name)  # also marks the rows in `veto`
@@ -230,6 +212,90 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
         }
     )
     return units, LeafScores(earned, applicable, met, done_by_leaf, peer_by_leaf)
+
+
+@dataclass
+class _LeafOutcome:
+    """What scoring one (non-veto) leaf yields per entity, besides the points earned."""
+
+    earned: np.ndarray
+    met: np.ndarray | None = None  # bool: target reached / every task done
+    extra: np.ndarray | None = None  # stretch (力争) points, counted with the bonus
+    done: np.ndarray | None = None  # checklist: entity × task
+    peer: tuple[np.ndarray, np.ndarray] | None = None  # peer_rank: (rank, peers)
+
+
+def _leaf_outcome(
+    leaf: Leaf, m: CellMatrix, col_of: dict[str, int], v: np.ndarray, app: np.ndarray, peer_group: np.ndarray | None
+) -> _LeafOutcome:
+    """Score one leaf (any method but veto) over every entity."""
+    if leaf.method == "direct":
+        return _LeafOutcome(methods.score_direct(leaf, v))
+    if leaf.method == "target":
+        out = methods.score_target(leaf, v)
+        return _LeafOutcome(out.earned, met=out.met, extra=out.extra)
+    if leaf.method == "checklist":
+        # Done when most assessors say so; a 1:1 split is not a majority.
+        done = m.value[:, [col_of[t.code] for t in leaf.tasks]] > 0.5  # NaN compares False
+        if leaf.all_required:
+            e = methods.score_checklist_all(leaf, done)
+        else:
+            e = methods.score_checklist(leaf, done.astype(float))
+        return _LeafOutcome(e, met=done.all(axis=1), done=done)
+    if leaf.method == "levels":
+        return _LeafOutcome(methods.score_levels(leaf, v))
+    if leaf.method == "peer_rank":
+        out = methods.score_peer_rank(leaf, np.where(app, v, np.nan), peer_group)
+        return _LeafOutcome(out.earned, peer=(out.rank, out.peers))
+    if leaf.method == "deduction" and leaf.part_codes:
+        counts = m.value[:, [col_of[code] for code, _, _ in leaf.rates]]
+        extra = leaf.discretionary_input
+        disc = m.value[:, col_of[extra]] if extra else np.zeros(len(v))
+        return _LeafOutcome(methods.score_deduction_parts(leaf, counts, disc))
+    if leaf.method == "deduction":
+        return _LeafOutcome(methods.score_deduction(leaf, _zero_nan(v)))
+    return _LeafOutcome(methods.score_bonus(leaf, _zero_nan(v)))
+
+
+def _category_rows(m: CellMatrix, category: str) -> np.ndarray:
+    """Entities whose unit is of `category` (by the categorical's codes: no string compare per row)."""
+    cats = [str(c) for c in m.categories.categories]
+    if category not in cats:
+        return np.zeros(len(m.units), dtype=bool)
+    return np.asarray(m.categories.codes) == cats.index(category)
+
+
+def _not_applicable_rows(leaf: Leaf, m: CellMatrix) -> np.ndarray:
+    """Entities of a category the leaf's variants declare 不适用."""
+    off = np.zeros(len(m.units), dtype=bool)
+    for category in leaf.variants:
+        if leaf.variant_for(category) is None:
+            off |= _category_rows(m, category)
+    return off
+
+
+def _by_variant(
+    leaf: Leaf, m: CellMatrix, col_of: dict[str, int], v: np.ndarray, app: np.ndarray, peer_group: np.ndarray | None
+) -> _LeafOutcome:
+    """The leaf's outcome, each category with a variant scored by its own copy of the leaf.
+
+    Each variant is scored over all entities and its rows taken: exact (methods are row-wise,
+    and a peer group never spans categories) and still vectorised; a scheme has few variants."""
+    out = _leaf_outcome(leaf, m, col_of, v, app, peer_group)
+    for category in leaf.variants:
+        variant = leaf.variant_for(category)
+        rows = _category_rows(m, category)
+        if variant is None or not rows.any():
+            continue
+        alt = _leaf_outcome(variant, m, col_of, v, app, peer_group)
+        out.earned = np.where(rows, alt.earned, out.earned)
+        if out.met is not None:
+            out.met = np.where(rows, alt.met, out.met)
+        if out.extra is not None:
+            out.extra = np.where(rows, alt.extra, out.extra)
+        if out.peer is not None:
+            out.peer = (np.where(rows, alt.peer[0], out.peer[0]), np.where(rows, alt.peer[1], out.peer[1]))
+    return out
 
 
 def _peer_groups(m: CellMatrix) -> np.ndarray:

@@ -68,6 +68,15 @@ def _message(err: dict[str, Any]) -> str:
         return err["msg"]
 
 
+def error_lines(exc: ValidationError) -> list[str]:
+    """Every error of a validation in Chinese, each prefixed by its key path (``target: 必须大于 0``)."""
+    lines = []
+    for err in exc.errors():
+        path = _path(err["loc"])
+        lines += [f"{path}: {m}" if path else f": {m}" for m in _message(err).split("\n")]
+    return lines
+
+
 def scheme_from_dict(data: Any) -> Scheme:
     """Validate a parsed scheme; raise SchemeError listing every problem with its key path."""
     if not isinstance(data, dict):

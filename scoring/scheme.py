@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from scoring.settlement import SchemeSettlement
 
@@ -78,6 +78,69 @@ class _LeafBase(_Model):
     ineligible_if_unmet: str | None = None
     # 「无书面材料不得分」: a value that earns points needs evidence attached to the unit's item.
     evidence_required: bool = False
+    # Per unit category (the scheme's `categories`), parameters that differ from the leaf's own:
+    # {专科医院: {target: 500}, 精神专科医院: {applicable: false}}. See `variant_for`.
+    variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _variants_valid(self) -> _LeafBase:
+        for category, override in self.variants.items():
+            _check_override(self, category, override)
+        return self
+
+    def variant_for(self, category: str) -> _LeafBase | None:
+        """The leaf as it applies to units of `category`: itself, a copy with the category's
+        parameters, or None when the category is not assessed on it (不适用)."""
+        override = self.variants.get(category)
+        if override is None:
+            return self
+        if override.get("applicable", True) is False:
+            return None
+        data = self.model_dump(exclude={"variants"})
+        data.update({k: v for k, v in override.items() if k != "applicable"})
+        return type(self).model_validate(data)
+
+
+# What a category variant may change: the numbers of a rule, never its points (the points are
+# the scheme's weights, and must add up to its total for every unit) nor its method.
+VARIANT_FIELDS = (
+    "target",
+    "floor",
+    "bands",
+    "loss_per_step",
+    "step",
+    "stretch",
+    "per_occurrence",
+    "cap",
+    "discretionary_max",
+)
+
+
+def _check_override(leaf: _LeafBase, category: str, override: Any) -> None:
+    """One category's override: known, overridable fields that leave a valid leaf."""
+    where = f"variants.{category}"
+    if not isinstance(override, dict) or not override:
+        raise ValueError(f"{where}: 须写要改变的参数，如 target: 500 或 applicable: false")
+    if "applicable" in override:
+        if not isinstance(override["applicable"], bool):
+            raise ValueError(f"{where}.applicable: 必须是 true 或 false")
+        if override["applicable"] is False and len(override) > 1:
+            raise ValueError(f"{where}: 已设不适用（applicable: false），不能再改其他参数")
+    allowed = [f for f in VARIANT_FIELDS if f in type(leaf).model_fields]
+    for key in override:
+        if key == "applicable":
+            continue
+        if key not in allowed:
+            can = "、".join(allowed) if allowed else "（本评分方法没有可按类别改变的参数）"
+            raise ValueError(f"{where}.{key}: 不能按类别改变（可改：applicable、{can}）")
+    try:
+        leaf.variant_for(category)
+    except ValidationError as exc:
+        from scoring.loader import error_lines  # the loader's Chinese wording of pydantic errors
+
+        raise ValueError(
+            "\n".join(f"{where}.{line}" if line[:1] != ":" else f"{where}{line}" for line in error_lines(exc))
+        ) from None
 
 
 class DirectLeaf(_LeafBase):
@@ -455,6 +518,7 @@ class Scheme(_Model):
             or any(getattr(leaf, "stretch", None) for leaf in self.leaves)
         ) and self.bonus_cap <= 0:
             problems.append("方案含加分项或力争目标，须设置 bonus_cap（加分上限）")
+        problems += variant_problems(self.criteria, self.categories)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -549,6 +613,23 @@ def subtotal_problems(criteria: list[Criterion], where: str = "criteria", depth:
                 f"{path}.bonus_points: {level}「{c.name}」各加分项上限合计 {bonus:g} 分，方案中写加分 {c.bonus_points:g} 分"
             )
         out += subtotal_problems(c.children, f"{path}.children", depth + 1)
+    return out
+
+
+def variant_problems(criteria: list[Criterion], categories: list[str], where: str = "criteria") -> list[str]:
+    """A located line for every variant naming a category the scheme does not list."""
+    out: list[str] = []
+    for i, c in enumerate(criteria):
+        for k, leaf in enumerate(c.items):
+            for category in leaf.variants:
+                if category not in categories:
+                    known = (
+                        f"方案的单位类别（categories）为：{'、'.join(categories)}"
+                        if categories
+                        else "方案未设置单位类别（categories）"
+                    )
+                    out.append(f"{where}[{i}].items[{k}].variants: 单位类别「{category}」不在方案中（{known}）")
+        out += variant_problems(c.children, categories, f"{where}[{i}].children")
     return out
 
 
