@@ -59,7 +59,38 @@ def _cmp(leaf: TargetLeaf) -> str:
 
 
 def rule_text(leaf: Leaf) -> str:
-    """The rule of a leaf in one sentence, as shown next to its points."""
+    """The rule of a leaf in one sentence, as shown next to its points; with its category variants."""
+    text = _base_rule_text(leaf)
+    if leaf.variants:
+        text += f"（按单位类别：{variants_note(leaf)}；其他类别按上述标准）"
+    return text
+
+
+def variants_note(leaf: Leaf) -> str:
+    """「专科医院 ≥ 500m²；精神专科医院不适用」: what differs per category, shortest when only a target does."""
+    parts = []
+    for category, override in leaf.variants.items():
+        v = leaf.variant_for(category)
+        if v is None:
+            parts.append(f"{category}不适用")
+        elif v.method == "target" and set(override) == {"target"}:
+            parts.append(f"{category} {_cmp(v)} {fmt(v.target, v.decimals)}{v.unit}")
+        else:
+            parts.append(f"{category}：{_base_rule_text(v)}")
+    return "；".join(parts)
+
+
+def variant_rule_text(leaf: Leaf, category: str) -> str:
+    """The rule for units of one category: 「专科医院标准：目标 ≥ 500m²，…」, or that it does not apply."""
+    if category not in leaf.variants:
+        return _base_rule_text(leaf)
+    v = leaf.variant_for(category)
+    if v is None:
+        return f"{category}不考核本项（不适用）"
+    return f"{category}标准：{_base_rule_text(v)}"
+
+
+def _base_rule_text(leaf: Leaf) -> str:
     m = leaf.method
     if m == "direct":
         return f"直接评分，0–{fmt(leaf.points)} 分"
@@ -268,8 +299,22 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
     paths = scheme.leaf_paths()
     parts = results.part_values(unit, period)
     out = []
+    u = results.units
+    mine = u[(u["unit"].astype(str) == unit) & ((u["period"].astype(str) == period) if period else True)]
+    category = str(mine.iloc[0]["category"]) if len(mine) else ""
     for leaf in scheme.leaves:
         path = paths[leaf.code]
+        if category in leaf.variants:  # the unit's own rule, named by its category
+            where = (path[0].name, path[-1].name if len(path) > 1 else "")
+            record = _variant_record(leaf, category, where, rows.loc[leaf.code], done, parts)
+            if leaf.method == "peer_rank" and record["applicable"]:
+                rank, peers, cat = results.peer_position(leaf.code, unit, period)
+                own = leaf.variant_for(category)
+                record["trace"] = f"{category}标准：" + peer_trace(
+                    own, record["value"], rank, peers, cat, fmt(record["earned"])
+                )
+            out.append(record)
+            continue
         record = {
             "code": leaf.code,
             "name": leaf.name,
@@ -296,8 +341,6 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
     # The unit's own total and how it was reached ride along, so the tables built from these rows
     # (reports.unit.dimension_subtotals) can show bonus, scaling and veto as lines that add up to
     # the total shown beside them, without every caller passing the unit's row as well.
-    u = results.units
-    mine = u[(u["unit"].astype(str) == unit) & ((u["period"].astype(str) == period) if period else True)]
     if len(mine) == 1:
         r = mine.iloc[0]
         frame.attrs["score"] = {
@@ -313,3 +356,32 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
             "lowest_grade": scheme.lowest_grade,
         }
     return frame
+
+
+def _variant_record(
+    leaf: Leaf, category: str, where: tuple[str, str], r: pd.Series, done: set[str], parts: dict[str, float]
+) -> dict:
+    """A leaf's trace row for a unit whose category has its own variant of the leaf (same keys,
+    same order as the other rows)."""
+    own = leaf.variant_for(category)
+    record = {
+        "code": leaf.code,
+        "name": leaf.name,
+        "dimension": where[0],
+        "group": where[1],
+        "method": leaf.method,
+        "rule": variant_rule_text(leaf, category),
+        "points": leaf.points,
+        "earned": r["earned"],
+        "lost": r["lost"],
+        "value": r["value"],
+        "applicable": bool(r["applicable"]),
+        "met": r["met"],
+    }
+    if own is None:
+        record["trace"] = (
+            f"{category}不考核本项（方案规定不适用）：本项 {fmt(leaf.points)} 分不计入，总分按适用分值折算"
+        )
+    else:
+        record["trace"] = f"{category}标准：{_trace(own, r, done, parts)}"
+    return record

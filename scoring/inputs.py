@@ -349,10 +349,16 @@ def build_matrix(
     if check is not None:
         rows = np.flatnonzero(check)
         bad[rows] = _bad_values(columns, col[rows], value[rows])
+    # A unit whose category the scheme does not assess on a leaf (variants: 不适用) leaves it blank
+    # or writes 不适用; a value there is refused, not silently dropped.
+    off = _variant_off(scheme, columns, ent_category)
+    off_row = np.zeros(n, dtype=bool) if off is None else off[ent_codes, safe_col] & ok
+    if off is not None:
+        bad |= off_row & has
     invalid_row = bad.copy()
     bad_na = np.zeros(n, bool)
     if na.any():
-        bad_na = na & ~np.array([c.allow_na for c in columns])[safe_col]
+        bad_na = na & ~np.array([c.allow_na for c in columns])[safe_col] & ~off_row
         invalid_row |= bad_na
     non_numeric = np.zeros(n, dtype=bool)
     if not numeric:  # text that did not parse as a number (the parsers upstream already mapped 是/否, % …)
@@ -363,7 +369,9 @@ def build_matrix(
         invalid_row &= ok
     for i in np.flatnonzero(invalid_row):
         c = columns[col[i]]
-        if non_numeric[i]:
+        if off_row[i]:
+            msg = f"{ent_category[ent_codes[i]]}不考核本项（方案规定不适用），请留空或填「不适用」"
+        elif non_numeric[i]:
             msg = f"'{raw.iloc[i]}' 不是数字"
         elif bad_na[i]:
             msg = "该指标不允许填写「不适用」"
@@ -414,11 +422,30 @@ def build_matrix(
         assessors=None if count is None else count.reshape(n_cols, n_ent).T,
         notes=_notes(values, ok),
     )
+    if off is not None:  # 不适用 by category, like a 不适用 cell: 按适用项折算
+        matrix.na[off] = True
+        matrix.value[off] = np.nan
     invalid = np.zeros(size, dtype=bool)
     if invalid_row.any():
         invalid[cell[invalid_row]] = True
     problems += _missing_problems(scheme, matrix, invalid.reshape(n_cols, n_ent).T)
     return matrix, problems
+
+
+def _variant_off(scheme: Scheme, columns: list[InputColumn], categories: pd.Categorical) -> np.ndarray | None:
+    """(entity × input column): True where the entity's category is not assessed on the column's
+    leaf (a variant with applicable: false); None when no leaf has such a variant."""
+    off_cats = {
+        leaf.code: [c for c in leaf.variants if leaf.variant_for(c) is None] for leaf in scheme.leaves if leaf.variants
+    }
+    if not any(off_cats.values()):
+        return None
+    labels = np.asarray(categories.astype(str))
+    off = np.zeros((len(labels), len(columns)), dtype=bool)
+    for j, c in enumerate(columns):
+        if off_cats.get(c.leaf_code):
+            off[:, j] = np.isin(labels, off_cats[c.leaf_code])
+    return off
 
 
 def _range_text(lo: float, hi: float) -> str:

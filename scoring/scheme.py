@@ -112,7 +112,6 @@ VARIANT_FIELDS = (
     "stretch",
     "per_occurrence",
     "cap",
-    "discretionary_max",
 )
 
 
