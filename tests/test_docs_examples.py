@@ -78,13 +78,18 @@ def _scheme(spec: Any) -> tuple[Scheme, list[str]]:
 def _values(cell: str, scheme: Scheme) -> pd.DataFrame:
     rows = []
     text = cell.strip("`")
+    category = None
     for pair in [] if text == "—" else text.split(";"):
         code, value = (part.strip() for part in pair.split("="))
+        if code == "类别":  # the unit's category, for schemes with variants by category
+            category = value
+            continue
         na = value == "不适用"
         rows.append(("U", code, np.nan if na else float(value), na))
     if any(leaf.code == "F" for leaf in scheme.leaves):
         rows.append(("U", "F", scheme.leaf("F").points, False))
-    return pd.DataFrame(rows, columns=["unit", "code", "value", "na"])
+    frame = pd.DataFrame(rows, columns=["unit", "code", "value", "na"])
+    return frame if category is None else frame.assign(category=category)
 
 
 def test_the_document_has_its_examples() -> None:
