@@ -79,7 +79,7 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
             lo, hi = 0.0, 1.0
         allow_na = leaf.allow_na or scheme.missing == "not_applicable"
         if getattr(leaf, "computed", False):
-            cols += _computed_columns(leaf, allow_na, scheme.missing == "not_applicable")
+            cols += _computed_columns(leaf, allow_na)
             continue
         cols.append(
             InputColumn(
@@ -103,13 +103,14 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
     return cols
 
 
-def _computed_columns(leaf: Leaf, allow_na: bool, blank_is_na: bool) -> list[InputColumn]:
+def _computed_columns(leaf: Leaf, allow_na: bool) -> list[InputColumn]:
     """A computed leaf's own column (only 不适用; the engine fills in the computed actual) and one
-    column per raw input entered on the scoresheet (a count or amount ≥ 0)."""
+    column per raw input entered on the scoresheet (a count or amount ≥ 0; 不适用 on any of them
+    makes the leaf 不适用)."""
     inf = float("inf")
     own = InputColumn(leaf.code, leaf.code, leaf.method, False, -inf, inf, False, False, allow_na, computed=True)
     raw = [
-        InputColumn(code, leaf.code, leaf.method, False, 0.0, inf, False, False, blank_is_na, (), "input")
+        InputColumn(code, leaf.code, leaf.method, False, 0.0, inf, False, False, allow_na, (), "input")
         for code in leaf.input_codes
     ]
     return [own, *raw]
@@ -535,7 +536,7 @@ def _missing_problems(scheme: Scheme, m: CellMatrix, invalid: np.ndarray) -> lis
         if c.method in _BLANK_IS_ZERO or (c.method == "checklist" and not c.is_task) or c.computed:
             continue
         blank = np.isnan(m.value[:, j]) & ~m.na[:, j] & ~invalid[:, j]
-        if c.is_task:  # a checklist marked 不适用 as a whole needs no task values
+        if c.is_task or c.part == "input":  # a checklist or computed leaf marked 不适用 needs no inputs
             blank &= ~m.na[:, leaf_col[c.leaf_code]]
         if not blank.any():
             continue

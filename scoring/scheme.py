@@ -115,7 +115,7 @@ class _ComputedLeaf(_LeafBase):
     @classmethod
     def _formula_parses(cls, v: str | None, info: ValidationInfo) -> str | None:
         inputs = info.data.get("inputs")
-        if v is None or inputs is None:  # a bad `inputs` is reported on its own
+        if v is None or not inputs:  # a bad or empty `inputs` is reported on its own
             return v
         try:
             parse_formula(v, [i.name for i in inputs])
