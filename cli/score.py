@@ -74,6 +74,20 @@ def _category_map(path: str, values: pd.DataFrame) -> pd.Series:
     return pd.Series({u: by_code.get(u, by_name.get(u)) for u in written}).dropna()
 
 
+def _figures(path: str, scheme: object) -> pd.DataFrame | None:
+    """Register figures for computed indicators from the units file's extra columns (sheets/figures.py)."""
+    from sheets.figures import read_figures, register_names
+    from sheets.units import UnitsFileError
+
+    names = register_names(scheme)
+    if not names:
+        return None
+    try:
+        return read_figures(Path(path), names)
+    except UnitsFileError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def _plain(value: object) -> object:
     """JSON-safe scalars: NaN becomes null, numpy scalars become Python ones."""
     if hasattr(value, "item"):
@@ -110,8 +124,9 @@ def run(args: argparse.Namespace) -> int:
         if values.empty:
             raise CommandError(f"评分文件中没有期间 {args.period} 的数据")
     categories = _category_map(args.units, values) if args.units else None
+    figures = _figures(args.units, scheme) if args.units else None
     try:
-        results = score(scheme, values, categories=categories)
+        results = score(scheme, values, categories=categories, figures=figures)
     except ScoringInputError as exc:
         raise CommandError(
             f"无法计分，共 {len(exc.problems)} 个问题：\n" + "\n".join(f"  {p}" for p in exc.problems[:200])

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from scoring import methods
+from scoring.computed import compute_indicators
 from scoring.errors import Problem, ScoringInputError
 from scoring.inputs import CellMatrix, build_matrix
 from scoring.ranking import apply_ranking
@@ -86,14 +87,19 @@ def score(
     values: pd.DataFrame,
     categories: pd.Series | None = None,
     previous: pd.DataFrame | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> Results:
     """Score every unit and period in `values` (long: unit, code, value[, na, assessor, period, note]).
 
     `categories` maps unit -> peer group; otherwise a `category` column is used, otherwise all
     units form one group. `previous` is an earlier `Results.units` to measure change against.
+    `figures` (unit, year, name, value) are the unit register's figures (常住人口 …) that computed
+    indicators divide by; an entity uses its period's year, else the latest earlier year.
     Raises ScoringInputError listing every bad or missing value.
     """
     matrix, problems = build_matrix(scheme, values, categories)
+    if matrix is not None:
+        problems += compute_indicators(scheme, matrix, figures)
     if problems or matrix is None:
         raise ScoringInputError(problems)
     units, scores = _score_matrix(scheme, matrix)

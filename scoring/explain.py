@@ -281,6 +281,16 @@ def peer_trace(leaf: PeerRankLeaf, value: float, rank: int, peers: int, category
     return f"{head}→ 未进入{_band_name(leaf, leaf.bands[-1].limit)}，得 {earned} 分"
 
 
+def _computed_trace(leaf: Leaf, results: Results, unit: str, period: str | None, row: pd.Series, trace: str) -> str:
+    """「建档人数 27 ÷ 常住人口（2025年）30 × 100 = 90% → 实际 90%，目标 ≥ 95%，……」."""
+    from scoring.computed import below_minimum_text, computed_text
+
+    if not row["applicable"]:
+        return below_minimum_text(leaf, results, unit, period) or trace
+    head = computed_text(leaf, results, unit, period, row["value"])
+    return f"{head} → {trace}" if head else trace
+
+
 def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.DataFrame:
     """One row per leaf (base, bonus and veto) with code, name, points, earned, lost and trace."""
     scheme = results.scheme
@@ -336,6 +346,8 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
         if leaf.method == "peer_rank" and bool(r["applicable"]):  # needs the peers, not just this row
             rank, peers, category = results.peer_position(leaf.code, unit, period)
             record["trace"] = peer_trace(leaf, r["value"], rank, peers, category, fmt(r["earned"]))
+        if getattr(leaf, "computed", False):  # how the actual was computed, before how it scored
+            record["trace"] = _computed_trace(leaf, results, unit, period, r, record["trace"])
         out.append(record)
     frame = pd.DataFrame(out)
     # The unit's own total and how it was reached ride along, so the tables built from these rows

@@ -7,14 +7,14 @@ Assessors are combined here, and every bad row or cell is collected as a located
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from scoring.errors import Problem
 from scoring.periods import period_type
-from scoring.scheme import ChecklistLeaf, DeductionLeaf, Scheme
+from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, Scheme
 
 REQUIRED_COLUMNS = ("unit", "code", "value")
 # Methods whose blank cell means "nothing happened" rather than missing data.
@@ -34,8 +34,11 @@ class InputColumn:
     allow_na: bool
     # 定性分档: (label, points) of the allowed levels; a value must be one of these points.
     levels: tuple[tuple[str, float], ...] = ()
-    # A deduction leaf's extra input: "kind" (迟报 counts) or "discretionary" (酌情扣分 points).
+    # A deduction leaf's extra input: "kind" (迟报 counts) or "discretionary" (酌情扣分 points);
+    # "input": a raw input of a computed indicator (建档人数), a number ≥ 0.
     part: str = ""
+    # The leaf's actual is computed from its inputs (formula): its own code takes only 不适用.
+    computed: bool = False
 
 
 def off_level(levels: tuple[tuple[str, float], ...], v: np.ndarray) -> np.ndarray:
@@ -75,6 +78,9 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
         else:  # checklist (its own column is only for 不适用) and veto
             lo, hi = 0.0, 1.0
         allow_na = leaf.allow_na or scheme.missing == "not_applicable"
+        if getattr(leaf, "computed", False):
+            cols += _computed_columns(leaf, allow_na)
+            continue
         cols.append(
             InputColumn(
                 leaf.code,
@@ -95,6 +101,19 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
         if isinstance(leaf, DeductionLeaf):
             cols += _deduction_parts(leaf)
     return cols
+
+
+def _computed_columns(leaf: Leaf, allow_na: bool) -> list[InputColumn]:
+    """A computed leaf's own column (only 不适用; the engine fills in the computed actual) and one
+    column per raw input entered on the scoresheet (a count or amount ≥ 0; 不适用 on any of them
+    makes the leaf 不适用)."""
+    inf = float("inf")
+    own = InputColumn(leaf.code, leaf.code, leaf.method, False, -inf, inf, False, False, allow_na, computed=True)
+    raw = [
+        InputColumn(code, leaf.code, leaf.method, False, 0.0, inf, False, False, allow_na, (), "input")
+        for code in leaf.input_codes
+    ]
+    return [own, *raw]
 
 
 def _deduction_parts(leaf: DeductionLeaf) -> list[InputColumn]:
@@ -126,6 +145,10 @@ class CellMatrix:
     vmax: np.ndarray | None  # highest assessor value (a veto reported by anyone counts); None: = value
     assessors: np.ndarray | None  # how many assessors gave a value; None: one wherever there is a value
     notes: pd.DataFrame  # period, unit, code, assessor, note — rows that carried a note
+    # Computed indicators (scoring/computed.py): register figure name -> (value, year) per entity,
+    # and leaf code -> entities made 不适用 by a divisor below the scheme's minimum.
+    figures: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    below_minimum: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -537,10 +560,10 @@ def _missing_problems(scheme: Scheme, m: CellMatrix, invalid: np.ndarray) -> lis
     leaf_col = {c.code: j for j, c in enumerate(m.columns) if not c.is_task}
     found: list[tuple[np.ndarray, int]] = []
     for j, c in enumerate(m.columns):
-        if c.method in _BLANK_IS_ZERO or (c.method == "checklist" and not c.is_task):
+        if c.method in _BLANK_IS_ZERO or (c.method == "checklist" and not c.is_task) or c.computed:
             continue
         blank = np.isnan(m.value[:, j]) & ~m.na[:, j] & ~invalid[:, j]
-        if c.is_task:  # a checklist marked 不适用 as a whole needs no task values
+        if c.is_task or c.part == "input":  # a checklist or computed leaf marked 不适用 needs no inputs
             blank &= ~m.na[:, leaf_col[c.leaf_code]]
         if not blank.any():
             continue

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from scoring.formula import Formula, FormulaError, parse_formula
 from scoring.settlement import SchemeSettlement
 
 PeriodType = Literal["month", "quarter", "year"]
@@ -142,12 +143,86 @@ def _check_override(leaf: _LeafBase, category: str, override: Any) -> None:
         ) from None
 
 
+class FormulaInput(_Model):
+    """One raw input of a computed indicator: entered on the scoresheet under its own code
+    (建档人数), or a figure of the unit register by its name (`source: register`, 常住人口)."""
+
+    code: str | None = Field(default=None, min_length=1)
+    name: str = Field(min_length=1)
+    unit: str = ""
+    source: Literal["scoresheet", "register"] = "scoresheet"
+
+    @model_validator(mode="after")
+    def _code_when_entered(self) -> FormulaInput:
+        if self.source == "scoresheet" and self.code is None:
+            raise ValueError(f"输入项「{self.name}」在评分表上填写，须写 code（编码）")
+        if self.source == "register" and self.code is not None:
+            raise ValueError(f"输入项「{self.name}」取自单位清单（source: register），不要写 code")
+        return self
+
+
+class _ComputedLeaf(_LeafBase):
+    """A leaf whose actual value may be computed from raw inputs (建档人数 ÷ 常住人口 × 100).
+
+    `min_denominator`: a divisor below it (too few people to judge a rate) makes the leaf
+    不适用 for that unit with `below_minimum: not_applicable`, else it is a located error.
+    """
+
+    inputs: list[FormulaInput] = []
+    formula: str | None = None
+    min_denominator: float | None = Field(default=None, gt=0)
+    below_minimum: Literal["error", "not_applicable"] = "error"
+
+    @field_validator("formula")
+    @classmethod
+    def _formula_parses(cls, v: str | None, info: ValidationInfo) -> str | None:
+        inputs = info.data.get("inputs")
+        if v is None or not inputs:  # a bad or empty `inputs` is reported on its own
+            return v
+        try:
+            parse_formula(v, [i.name for i in inputs])
+        except FormulaError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
+    @model_validator(mode="after")
+    def _formula_and_inputs(self) -> _ComputedLeaf:
+        if self.formula is None:
+            if self.inputs:
+                raise ValueError("写了 inputs（输入项）却没有 formula（计算公式）")
+            if self.min_denominator is not None:
+                raise ValueError("min_denominator（最小分母）只用于有 formula（计算公式）的指标")
+            return self
+        if not self.inputs:
+            raise ValueError("有 formula（计算公式）的指标须列出 inputs（输入项）")
+        names = [i.name for i in self.inputs]
+        twice = sorted({x for x in names if names.count(x) > 1})
+        if twice:
+            raise ValueError(f"输入项名称重复：{'、'.join(twice)}")
+        if self.min_denominator is not None and "/" not in self.formula and "÷" not in self.formula:
+            raise ValueError("公式中没有除法，min_denominator（最小分母）无从适用")
+        return self
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+    def compiled(self) -> Formula:
+        """The checked formula, ready to evaluate over columns."""
+        return parse_formula(self.formula or "", [i.name for i in self.inputs])
+
+    @property
+    def input_codes(self) -> list[str]:
+        """Codes of the inputs entered on the scoresheet, in scheme order."""
+        return [i.code for i in self.inputs if i.code is not None]
+
+
 class DirectLeaf(_LeafBase):
     method: Literal["direct"]
     points: float = Field(gt=0)
 
 
-class TargetLeaf(_LeafBase):
+class TargetLeaf(_ComputedLeaf):
     method: Literal["target"]
     points: float = Field(gt=0)
     mode: Literal["all_or_nothing", "proportional", "linear", "bands", "per_shortfall"]
@@ -290,7 +365,7 @@ class PeerBand(_Model):
         return float(self.within if self.within is not None else self.within_pct)
 
 
-class PeerRankLeaf(_LeafBase):
+class PeerRankLeaf(_ComputedLeaf):
     """按同类排名计分: the actual value is ranked among the unit's peers (same category, same
     period); 「排名前 5 位得 1 分」, 「前 20% 得满分，20%–50% 得 6 分，其余不得分」."""
 
@@ -566,7 +641,12 @@ class Scheme(_Model):
 
 
 def _codes_of(leaf: Leaf) -> list[str]:
-    return [leaf.code] + [t.code for t in getattr(leaf, "tasks", [])] + list(getattr(leaf, "part_codes", []))
+    return (
+        [leaf.code]
+        + [t.code for t in getattr(leaf, "tasks", [])]
+        + list(getattr(leaf, "part_codes", []))
+        + list(getattr(leaf, "input_codes", []))
+    )
 
 
 # The default grade bands and bottom line, as percentages of the scheme's total (at 100: 90/80/60, 80).

@@ -143,6 +143,11 @@ def deduction_parts(leaf: Leaf) -> list[tuple[str, str]]:
     return out + ([(extra, "酌情扣分")] if extra else [])
 
 
+def formula_inputs(leaf: Leaf) -> list[tuple[str, str]]:
+    """(code, name) of a computed indicator's raw inputs entered on the scoresheet (建档人数 …)."""
+    return [(i.code, i.name) for i in getattr(leaf, "inputs", []) if i.code is not None]
+
+
 class HeaderIndex:
     """Input codes by code, leaf name, task name and 'code name' forms, for one scheme."""
 
@@ -173,7 +178,7 @@ class HeaderIndex:
                     add(task.name, task.code)
                     add(f"{task.code}{task.name}", task.code)
                     add(f"{leaf.name}{task.name}", task.code)
-            for code, name in deduction_parts(leaf):
+            for code, name in deduction_parts(leaf) + formula_inputs(leaf):
                 codes[key(code)] = code
                 self.names[code] = name
                 self.leaf_of[code] = leaf.code
