@@ -275,3 +275,12 @@ def test_yaml_spelling() -> None:
                                           "total": 5, "criteria": [{"code": "K", "name": "k", "items": [GROWTH]}]},
                                          allow_unicode=True))  # fmt: skip
     assert scheme.leaf("C1").derived_as == "growth_pct"
+
+
+def test_template_says_what_to_enter_for_an_improvement_leaf() -> None:
+    from sheets.cells import rules_for
+    from sheets.template import _requirement
+
+    scheme = _scheme(IMPROVE | {"unit": "人次"})
+    text = _requirement(rules_for(scheme)["C2"], scheme)
+    assert text.startswith("4分 · 填本期实际值(人次) · 与上期比：提高得 4 分，持平得 2 分，下降得 0 分")
