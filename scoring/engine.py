@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from scoring import methods
+from scoring import compare, methods
 from scoring.computed import compute_indicators
 from scoring.errors import Problem, ScoringInputError
 from scoring.inputs import CellMatrix, build_matrix
@@ -26,6 +26,8 @@ class LeafScores:
     done: dict[str, np.ndarray]  # checklist leaf code -> entity × task, True when done
     # peer_rank leaf code -> (rank, peers with a value) per entity, for the traces
     peer: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # compared leaf code (增幅 / 逐步提高) -> baseline and derived change per entity, for the traces
+    compared: dict[str, compare.Comparison] = field(default_factory=dict)
 
 
 class Results:
@@ -67,6 +69,19 @@ class Results:
         e = rows[0]
         return int(rank[e]), int(peers[e]), str(m.categories[e])
 
+    def comparison(self, leaf_code: str, unit: str, period: str | None = None) -> tuple[str, float, float, bool]:
+        """(baseline period, baseline value, derived change, no usable baseline) of one unit on a
+        compared leaf (增幅 / 逐步提高)."""
+        m = self._matrix
+        hit = np.asarray(m.units).astype(str) == unit
+        if period is not None:
+            hit &= np.asarray(m.periods.astype(str)) == period
+        rows = np.flatnonzero(hit)
+        if len(rows) == 0 or leaf_code not in self._scores.compared:
+            raise KeyError(leaf_code)
+        c, e = self._scores.compared[leaf_code], rows[0]
+        return str(c.baseline[e]), float(c.before[e]), float(c.derived[e]), bool(c.missing[e])
+
     def part_values(self, unit: str, period: str | None = None) -> dict[str, float]:
         """A unit's inputs under the extra codes of deduction leaves (kinds, 酌情扣分), for traces."""
         m = self._matrix
@@ -88,6 +103,7 @@ def score(
     categories: pd.Series | None = None,
     previous: pd.DataFrame | None = None,
     figures: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> Results:
     """Score every unit and period in `values` (long: unit, code, value[, na, assessor, period, note]).
 
@@ -102,7 +118,7 @@ def score(
         problems += compute_indicators(scheme, matrix, figures)
     if problems or matrix is None:
         raise ScoringInputError(problems)
-    units, scores = _score_matrix(scheme, matrix)
+    units, scores = _score_matrix(scheme, matrix, compare.derive(scheme, matrix, history))
     empty = units["applicable_points"] <= 0
     if empty.any():
         raise ScoringInputError(
@@ -136,7 +152,9 @@ def _zero_nan(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), 0.0, x)
 
 
-def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScores]:
+def _score_matrix(
+    scheme: Scheme, m: CellMatrix, compared: dict[str, compare.Comparison] | None = None
+) -> tuple[pd.DataFrame, LeafScores]:
     """Score each leaf column over all entities at once; columns are contiguous (Fortran order)."""
     n_ent = len(m.units)
     col_of = {c.code: j for j, c in enumerate(m.columns)}
@@ -163,6 +181,10 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
         app = ~m.na[:, j]
         if leaf.variants:  # a category the leaf does not apply to counts as 不适用 (按适用项折算)
             app &= ~_not_applicable_rows(leaf, m)
+        fixed = None
+        if compared and leaf.code in compared:  # scored on its change against the baseline period
+            v = compared[leaf.code].derived
+            app, fixed = compare.apply_baseline_rule(leaf, compared[leaf.code], app)
         applicable[:, k] = app
         if leaf.method != "veto":
             if peer_group is None and leaf.method == "peer_rank":
@@ -181,6 +203,10 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             hit = (m.value if m.vmax is None else m.vmax)[:, j] >= 0.5  # NaN compares False
             _append(veto_reason, veto, hit, leaf.name)  # also marks the rows in `veto`
             e = np.zeros(n_ent)
+        if fixed is not None:  # no baseline, scored full or zero as the scheme says
+            e = np.where(np.isnan(fixed), e, fixed)
+            if leaf.method == "target":
+                met[:, k] = np.where(app & ~np.isnan(fixed), fixed > 0, met[:, k])
         e = np.where(app & ~np.isnan(e), e, 0.0)
         earned[:, k] = e
         if leaf.method in BASE_METHODS:
@@ -217,7 +243,7 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             "unmet_targets": unmet,
         }
     )
-    return units, LeafScores(earned, applicable, met, done_by_leaf, peer_by_leaf)
+    return units, LeafScores(earned, applicable, met, done_by_leaf, peer_by_leaf, compared or {})
 
 
 @dataclass
@@ -250,6 +276,8 @@ def _leaf_outcome(
         return _LeafOutcome(e, met=done.all(axis=1), done=done)
     if leaf.method == "levels":
         return _LeafOutcome(methods.score_levels(leaf, v))
+    if leaf.method == "improvement":
+        return _LeafOutcome(methods.score_improvement(leaf, v))
     if leaf.method == "peer_rank":
         out = methods.score_peer_rank(leaf, np.where(app, v, np.nan), peer_group)
         return _LeafOutcome(out.earned, peer=(out.rank, out.peers))

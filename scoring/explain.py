@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from scoring.methods import reaches, round_half_up, shortfall_steps, within_band
-from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, LevelsLeaf, PeerRankLeaf, TargetLeaf
+from scoring.methods import improvement_of, reaches, round_half_up, shortfall_steps, within_band
+from scoring.periods import period_name
+from scoring.scheme import ChecklistLeaf, DeductionLeaf, ImprovementLeaf, Leaf, LevelsLeaf, PeerRankLeaf, TargetLeaf
 
 if TYPE_CHECKING:
     from scoring.engine import Results
@@ -91,6 +92,8 @@ def variant_rule_text(leaf: Leaf, category: str) -> str:
 
 
 def _base_rule_text(leaf: Leaf) -> str:
+    if getattr(leaf, "compare", None) is not None:
+        return compare_rule_text(leaf)
     m = leaf.method
     if m == "direct":
         return f"直接评分，0–{fmt(leaf.points)} 分"
@@ -291,6 +294,82 @@ def _computed_trace(leaf: Leaf, results: Results, unit: str, period: str | None,
     return f"{head} → {trace}" if head else trace
 
 
+# 增幅 / 逐步提高: what the change is measured against, and what happens without a baseline.
+COMPARE_NAMES = {"previous": "上期", "last_year": "上年同期"}
+_NO_BASELINE_RULE = {"not_applicable": "本项不适用", "full": "得满分", "zero": "不得分"}
+_WAY_NAMES = {1.0: "提高", 0.0: "持平", -1.0: "下降"}
+
+
+def _as_plain_target(leaf: TargetLeaf) -> TargetLeaf:
+    """The leaf as a plain target on the derived number (增幅 in %), for the existing wording."""
+    return leaf.model_copy(update={"compare": None, "unit": leaf.scored_unit})
+
+
+def compare_rule_text(leaf: TargetLeaf | ImprovementLeaf) -> str:
+    """「与上年同期比增幅：目标 ≥ 10%，达标得满分，否则不得分；无基期数据时本项不适用」."""
+    against = COMPARE_NAMES[leaf.compare]
+    missing = f"；无基期数据时{_NO_BASELINE_RULE[leaf.no_baseline]}"
+    if isinstance(leaf, ImprovementLeaf):
+        p, u = leaf.improvement, leaf.scored_unit
+        what = "增幅" if leaf.derived_as == "growth_pct" else "变化"
+        better = "" if leaf.direction == "higher" else "（越低越好：降低为提高）"
+        tol = f"（{what}在 ±{fmt(leaf.tolerance, leaf.decimals)}{u} 以内为持平）" if leaf.tolerance else ""
+        return (
+            f"与{against}比：提高得 {fmt(p.up)} 分，持平得 {fmt(p.same)} 分，下降得 {fmt(p.down)} 分"
+            f"{better}{tol}{missing}"
+        )
+    what = "增幅" if leaf.derived_as == "growth_pct" else "增加量"
+    return f"与{against}比{what}：{rule_text(_as_plain_target(leaf))}{missing}"
+
+
+def _change_text(leaf: TargetLeaf | ImprovementLeaf, derived: float) -> str:
+    """'增幅 15%' or '增加 150万元' / '减少 20万元'."""
+    d = leaf.decimals
+    if leaf.derived_as == "growth_pct":
+        return f"增幅 {fmt(derived, d)}%"
+    if round_half_up(derived, d) == 0:
+        return "无变化"
+    if round_half_up(derived, d) < 0:
+        return f"减少 {fmt(-derived, d)}{leaf.unit}"
+    return f"增加 {fmt(derived, d)}{leaf.unit}"
+
+
+def compared_trace(
+    leaf: TargetLeaf | ImprovementLeaf,
+    row: pd.Series,
+    baseline: str,
+    before: float,
+    derived: float,
+    missing: bool,
+) -> str:
+    """「本期 1150万元，上年同期（2025年3月）1000万元，增幅 15% → 目标 ≥ 10%，达标；…得 5 分」."""
+    d, u = leaf.decimals, leaf.unit
+    against = COMPARE_NAMES[leaf.compare]
+    where = f"{against}（{period_name(baseline)}）" if baseline else against
+    head = f"本期 {fmt(row['value'], d)}{u}，{where}"
+    if missing:
+        why = "为 0，无法计算增幅" if before == 0 else "无数据"
+        tail = (
+            "本项不适用，总分按适用分值折算"
+            if leaf.no_baseline == "not_applicable"
+            else f"按方案{_NO_BASELINE_RULE[leaf.no_baseline]}，得 {fmt(row['earned'])} 分"
+        )
+        return f"{head}{why} → 无基期数据，{tail}"
+    head += f"{fmt(before, d)}{u}，{_change_text(leaf, derived)}"
+    if isinstance(leaf, ImprovementLeaf):
+        way = float(improvement_of(leaf, np.array([derived]))[0])
+        return f"{head} → {_WAY_NAMES[way]}，得 {fmt(row['earned'])} 分"
+    plain = _as_plain_target(leaf)
+    inner = _trace(plain, _with_value(row, derived), set())
+    return f"{head} → {inner.removeprefix(f'实际 {fmt(derived, d)}{plain.unit}，')}"
+
+
+def _with_value(row: pd.Series, value: float) -> pd.Series:
+    out = row.copy()
+    out["value"] = value
+    return out
+
+
 def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.DataFrame:
     """One row per leaf (base, bonus and veto) with code, name, points, earned, lost and trace."""
     scheme = results.scheme
@@ -348,6 +427,10 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
             record["trace"] = peer_trace(leaf, r["value"], rank, peers, category, fmt(r["earned"]))
         if getattr(leaf, "computed", False):  # how the actual was computed, before how it scored
             record["trace"] = _computed_trace(leaf, results, unit, period, r, record["trace"])
+        if getattr(leaf, "compare", None) is not None and not (math.isnan(r["value"]) and not r["applicable"]):
+            baseline, before, derived, missing = results.comparison(leaf.code, unit, period)
+            if bool(r["applicable"]) or missing:  # its own 不适用 keeps the usual wording
+                record["trace"] = compared_trace(leaf, r, baseline, before, derived, missing)
         out.append(record)
     frame = pd.DataFrame(out)
     # The unit's own total and how it was reached ride along, so the tables built from these rows

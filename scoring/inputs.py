@@ -68,7 +68,7 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
         elif m == "levels":
             lo, hi = 0.0, leaf.points
             levels = tuple((lv.label, lv.points) for lv in leaf.levels)
-        elif m in ("target", "peer_rank"):  # an actual value, like a target's
+        elif m in ("target", "peer_rank", "improvement"):  # an actual value, like a target's
             lo = -inf if leaf.valid_min is None else leaf.valid_min
             hi = inf if leaf.valid_max is None else leaf.valid_max
         elif m == "deduction" and not leaf.own_counts:

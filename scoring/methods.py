@@ -17,6 +17,7 @@ from scoring.scheme import (
     ChecklistLeaf,
     DeductionLeaf,
     DirectLeaf,
+    ImprovementLeaf,
     LevelsLeaf,
     PeerRankLeaf,
     TargetLeaf,
@@ -235,3 +236,21 @@ def score_peer_rank(leaf: PeerRankLeaf, value: np.ndarray, group: np.ndarray) ->
         band = np.where(hit, i, band)
         earned = np.where(hit, leaf.bands[i].points, earned)
     return PeerOutcome(np.where(np.isnan(a), np.nan, earned), rank, peers, band)
+
+
+def improvement_of(leaf: ImprovementLeaf, change: np.ndarray) -> np.ndarray:
+    """1 提高, 0 持平, −1 下降 (NaN without a change): the rounded change against the tolerance,
+    the better way per the leaf's direction."""
+    c = round_half_up(change, leaf.decimals)
+    if leaf.direction == "lower":
+        c = -c
+    tol = leaf.tolerance
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(c), np.nan, np.where(c > tol, 1.0, np.where(c < -tol, -1.0, 0.0)))
+
+
+def score_improvement(leaf: ImprovementLeaf, change: np.ndarray) -> np.ndarray:
+    """逐步提高得满分，持平得一半，下降不得分 — the points written for each way the change went."""
+    way = improvement_of(leaf, change)
+    p = leaf.improvement
+    return np.where(way > 0, p.up, np.where(way < 0, p.down, np.where(way == 0, p.same, np.nan)))

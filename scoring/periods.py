@@ -40,3 +40,31 @@ def period_name(label: str) -> str:
     if kind == "year":
         return f"{label}年度"
     return label
+
+
+def previous_period(label: str) -> str | None:
+    """The period before, of the same type: 2026-01 → 2025-12, 2026-Q1 → 2025-Q4, 2026 → 2025.
+    None for a label that is not a period (a frame without periods has no earlier period)."""
+    kind = period_type(label)
+    if kind is None:
+        return None
+    year = int(label[:4])
+    if kind == "month":
+        month = int(label[5:])
+        return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    if kind == "quarter":
+        q = int(label[-1])
+        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+    return str(year - 1)
+
+
+def same_period_last_year(label: str) -> str | None:
+    """上年同期: 2026-03 → 2025-03, 2026-Q1 → 2025-Q1, 2026 → 2025; None for a non-period."""
+    if period_type(label) is None:
+        return None
+    return f"{int(label[:4]) - 1}{label[4:]}"
+
+
+def baseline_period(label: str, compare: str) -> str | None:
+    """The period a `compare: previous | last_year` leaf measures `label` against."""
+    return previous_period(label) if compare == "previous" else same_period_last_year(label)

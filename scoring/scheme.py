@@ -19,6 +19,12 @@ Direction = Literal["higher", "lower"]
 # per_shortfall: how a shortfall of 1.75 steps counts — as 1.75 (fraction), as 2 (every started
 # step, 不足一档按一档计) or as 1 (only completed steps, 满一档才扣).
 StepRule = Literal["fraction", "started", "completed"]
+# A leaf scored on change (增幅 / 逐步提高): its actual is compared with the unit's previous period
+# or the same period last year, as a growth in % or a plain difference; without a baseline
+# (a new unit, the first period, a growth from 0) the leaf is 不适用, full or zero, as written.
+Compare = Literal["previous", "last_year"]
+CompareAs = Literal["growth_pct", "change"]
+NoBaseline = Literal["not_applicable", "full", "zero"]
 
 
 class _Model(BaseModel):
@@ -222,7 +228,38 @@ class DirectLeaf(_LeafBase):
     points: float = Field(gt=0)
 
 
-class TargetLeaf(_ComputedLeaf):
+class _ComparedLeaf(_LeafBase):
+    """The fields of a leaf that may score the change against a baseline period (增幅, 提高)."""
+
+    # `as` is a Python keyword: the field is compare_as, written `as:` in a scheme.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    compare: Compare | None = None
+    compare_as: CompareAs | None = Field(default=None, alias="as")
+    no_baseline: NoBaseline = "not_applicable"
+
+    @model_validator(mode="after")
+    def _compare_written(self) -> _ComparedLeaf:
+        if self.compare is None and ({"compare_as", "no_baseline"} & self.model_fields_set):
+            raise ValueError("写了 as 或 no_baseline，却没有写 compare（与上期 previous 还是上年同期 last_year 比较）")
+        return self
+
+    @property
+    def derived_as(self) -> CompareAs:
+        """What the change is scored as: a target on change defaults to 增幅 (%), an improvement
+        leaf to the plain difference (a rise from 0 is still a rise)."""
+        if self.compare_as is not None:
+            return self.compare_as
+        return "change" if self.method == "improvement" else "growth_pct"
+
+    @property
+    def scored_unit(self) -> str:
+        """The unit of the number the rule reads: % for a growth, else the entered value's."""
+        if self.compare is not None and self.derived_as == "growth_pct":
+            return "%"
+        return getattr(self, "unit", "")
+
+
+class TargetLeaf(_ComputedLeaf, _ComparedLeaf):
     method: Literal["target"]
     points: float = Field(gt=0)
     mode: Literal["all_or_nothing", "proportional", "linear", "bands", "per_shortfall"]
@@ -284,6 +321,42 @@ class TargetLeaf(_ComputedLeaf):
             beyond = self.stretch.target > self.target if higher else self.stretch.target < self.target
             if not beyond:
                 raise ValueError("stretch.target 必须比 target 更高（越低越好时更低）")
+        if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
+            raise ValueError("valid_min 不能大于 valid_max")
+        return self
+
+
+class ImprovementPoints(_Model):
+    """Points for 提高 / 持平 / 下降 against the baseline: 逐步提高得满分，持平得一半，下降不得分."""
+
+    up: float = Field(ge=0)
+    same: float = Field(ge=0)
+    down: float = Field(ge=0)
+
+
+class ImprovementLeaf(_ComparedLeaf):
+    """较上期（上年同期）逐步提高: points by the direction of the change, better way per `direction`;
+    a change within `tolerance` (of the compared number, after rounding to `decimals`) is 持平."""
+
+    method: Literal["improvement"]
+    points: float = Field(gt=0)
+    direction: Direction = "higher"
+    improvement: ImprovementPoints
+    tolerance: float = Field(default=0, ge=0)
+    decimals: int = Field(default=2, ge=0, le=6)
+    unit: str = ""
+    valid_min: float | None = None
+    valid_max: float | None = None
+
+    @model_validator(mode="after")
+    def _improvement_consistent(self) -> ImprovementLeaf:
+        if self.compare is None:
+            raise ValueError("逐步提高（improvement）须写 compare：previous（与上期比）或 last_year（与上年同期比）")
+        pts = self.improvement
+        if not math.isclose(pts.up, self.points, abs_tol=1e-9):
+            raise ValueError(f"improvement.up（提高得分）{pts.up:g} 分应等于本项分值 {self.points:g} 分")
+        if not pts.up >= pts.same >= pts.down:
+            raise ValueError("improvement 的分值须 提高(up) ≥ 持平(same) ≥ 下降(down)")
         if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
             raise ValueError("valid_min 不能大于 valid_max")
         return self
@@ -491,10 +564,18 @@ class VetoLeaf(_LeafBase):
 
 
 Leaf = Annotated[
-    DirectLeaf | TargetLeaf | ChecklistLeaf | LevelsLeaf | DeductionLeaf | BonusLeaf | VetoLeaf | PeerRankLeaf,
+    DirectLeaf
+    | TargetLeaf
+    | ChecklistLeaf
+    | LevelsLeaf
+    | DeductionLeaf
+    | BonusLeaf
+    | VetoLeaf
+    | PeerRankLeaf
+    | ImprovementLeaf,
     Field(discriminator="method"),
 ]
-BASE_METHODS = ("direct", "target", "checklist", "deduction", "levels", "peer_rank")
+BASE_METHODS = ("direct", "target", "checklist", "deduction", "levels", "peer_rank", "improvement")
 
 
 class Criterion(_Model):

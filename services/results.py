@@ -28,13 +28,21 @@ from sqlalchemy.orm import Session, aliased
 
 import scoring
 from scoring import Results, Scheme, score
+from scoring.compare import compared_leaves
+from scoring.periods import baseline_period, same_period_last_year
 from services._db import engine_or_default, read, write
 from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
 from services.errors import ServiceError
 from services.memo import Memo
 from services.periods import previous_label
 from services.permissions import acting, require
-from services.values import AssessmentRef, current_values_in, find_assessment, values_as_of_in
+from services.values import (
+    AssessmentRef,
+    current_values_in,
+    current_values_of_codes_in,
+    find_assessment,
+    values_as_of_in,
+)
 from storage.models import Assessment, Counter, Period, ResultCache, SchemeVersion, Unit, UnitCategory
 from storage.models import Scheme as SchemeRow
 from storage.sql import upsert
@@ -65,6 +73,9 @@ class _State:
     previous: AssessmentRef | None
     previous_sha: str | None
     catalog: int
+    # 上年同期 (leaves scored on change read it; the previous period is already in `previous`):
+    # a correction there must rescore this period.
+    last_year: str = "none"
 
     def base(self, ref: AssessmentRef, sha: str) -> str:
         return f"a{ref.id}:{ref.revision}:{sha[:16]}|c{self.catalog}|e{engine_code_hash()}"
@@ -81,7 +92,7 @@ class _State:
 
     @property
     def fingerprint(self) -> str:
-        return f"{self.own_base}|prev={self.previous_base}"
+        return f"{self.own_base}|prev={self.previous_base}|ly={self.last_year}"
 
     def version(self, session: Session) -> SchemeVersionInfo:
         return version_info(session.get(SchemeVersion, self.ref.scheme_version_id))
@@ -126,7 +137,31 @@ def _state(session: Session, scheme_key: str, period: str) -> _State | None:
     previous = None
     if row[4] is not None and row[7] is not None:
         previous = AssessmentRef(row[4], scheme_key, previous_label(period), row[5], row[6])
-    return _State(ref, row[3], previous, row[7] if previous else None, row[8] or 0)
+    return _State(
+        ref, row[3], previous, row[7] if previous else None, row[8] or 0, _last_year_state(session, scheme_key, period)
+    )
+
+
+def _last_year_state(session: Session, scheme_key: str, period: str) -> str:
+    """'a<id>:<revision>' of the same period last year, or 'none' (one small indexed query)."""
+    label = same_period_last_year(period)
+    ref = find_assessment(session, scheme_key, label) if label else None
+    return "none" if ref is None else f"a{ref.id}:{ref.revision}"
+
+
+def baseline_history(session: Session, scheme_key: str, scheme: Scheme, period: str) -> pd.DataFrame | None:
+    """The stored values of the baseline periods (上期 / 上年同期) of the leaves scored on change,
+    only of their codes; None when the scheme has no such leaf or nothing is stored there."""
+    leaves = compared_leaves(scheme)
+    frames = []
+    for label in sorted({baseline_period(period, leaf.compare) or "" for leaf in leaves} - {""}):
+        ref = find_assessment(session, scheme_key, label)
+        if ref is not None:
+            codes = sorted({leaf.code for leaf in leaves if baseline_period(period, leaf.compare) == label})
+            frames.append(current_values_of_codes_in(session, ref, codes))
+    if not frames:
+        return None
+    return pd.concat([f.assign(period=f["period"].astype(str)) for f in frames], ignore_index=True)
 
 
 # -- the result object -----------------------------------------------------------------------
@@ -203,10 +238,16 @@ def _units_table(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "name", "category"]).set_index("code")
 
 
-def _score(scheme: Scheme, values: pd.DataFrame, units: pd.DataFrame, previous: pd.DataFrame | None) -> Results:
+def _score(
+    scheme: Scheme,
+    values: pd.DataFrame,
+    units: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    history: pd.DataFrame | None = None,
+) -> Results:
     present = pd.unique(values["unit"].astype(str))
     categories = units["category"].reindex(present).dropna()
-    return score(scheme, values, categories=categories, previous=previous)
+    return score(scheme, values, categories=categories, previous=previous, history=history)
 
 
 INCOMPLETE_EMPTY = pd.DataFrame(
@@ -234,7 +275,11 @@ def incomplete_units(problems: list[scoring.Problem], names: pd.Series) -> pd.Da
 
 
 def score_complete(
-    scheme: Scheme, values: pd.DataFrame, units: pd.DataFrame, previous: pd.DataFrame | None
+    scheme: Scheme,
+    values: pd.DataFrame,
+    units: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    history: pd.DataFrame | None = None,
 ) -> tuple[Results | None, pd.DataFrame]:
     """Score the units whose values are complete; list the others by what they miss.
 
@@ -244,7 +289,7 @@ def score_complete(
     dropped: list[scoring.Problem] = []
     for _ in range(5):  # dropping units never adds problems to the others; a few passes at most
         try:
-            scored = _score(scheme, values, units, previous) if len(values) else None
+            scored = _score(scheme, values, units, previous, history) if len(values) else None
             return scored, incomplete_units(dropped, units["name"])
         except scoring.ScoringInputError as exc:
             dropped += exc.problems
@@ -283,7 +328,9 @@ def _compute(
                 previous = None  # an incomplete previous period gives no changes, not an error
     values = current_values_in(session, state.ref)
     version = state.version(session)
-    return state, version, _score(version.load(), values, units, previous), units["name"]
+    scheme = version.load()
+    history = baseline_history(session, scheme_key, scheme, period)
+    return state, version, _score(scheme, values, units, previous, history), units["name"]
 
 
 def _cached_units(session: Session, assessment_id: int, fingerprint_prefix: str) -> pd.DataFrame | None:
@@ -427,7 +474,9 @@ def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResul
             return None
         units = _units_table(session)
         version = state.version(session)
-        scored, incomplete = score_complete(version.load(), current_values_in(session, state.ref), units, None)
+        scheme = version.load()
+        history = baseline_history(session, scheme_key, scheme, period)
+        scored, incomplete = score_complete(scheme, current_values_in(session, state.ref), units, None, history)
         return state, version, scored, incomplete, units["name"]
 
     state = read(eng, lambda s: _state(s, scheme_key, period))

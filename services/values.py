@@ -83,6 +83,17 @@ def current_values_in(session: Session, ref: AssessmentRef) -> pd.DataFrame:
     return _frame(session, ref.period, fetch_columns(session, _CURRENT_SQL, (ref.id,)))
 
 
+def current_values_of_codes_in(session: Session, ref: AssessmentRef, codes: list[str]) -> pd.DataFrame:
+    """The values in force of a few codes only (the baselines of leaves scored on change): a
+    bounded read, not the whole period."""
+    if not codes:
+        return _frame(session, ref.period, [[] for _ in range(7)])
+    marks = ", ".join("?" for _ in codes)
+    return _frame(
+        session, ref.period, fetch_columns(session, f"{_CURRENT_SQL} AND code IN ({marks})", (ref.id, *codes))
+    )
+
+
 def current_values(scheme_key: str, period: str, *, engine: Engine | None = None) -> pd.DataFrame:
     """The values in force now: columns period, unit (code), code, value (NaN if blank or 不适用),
     na, assessor, note, submission_id. Empty when nothing was imported."""

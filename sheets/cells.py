@@ -90,7 +90,7 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             kind = "score"
         elif c.method == "levels":
             kind = "level"
-        elif c.method in ("target", "peer_rank"):  # both take an actual value
+        elif c.method in ("target", "peer_rank", "improvement"):  # all take an actual value
             kind = "number"
         elif c.part == "discretionary":  # 酌情扣分: points, fractional, 0–max
             kind = "score"

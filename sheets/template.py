@@ -138,6 +138,9 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     elif leaf.method == "peer_rank":  # the rule itself: what rank earns what
         unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
         text = f"{fmt(leaf.points)}分 · 填实际值{unit} · {peer_rule_text(leaf)}"
+    elif leaf.method == "improvement":  # the entered value is this period's; the rule reads the change
+        unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
+        text = f"{fmt(leaf.points)}分 · 填本期实际值{unit} · {rule_text(leaf)}"
     elif leaf.method == "deduction" and rule.code != leaf.code:
         text = _deduction_part_requirement(leaf, rule.code)
     elif leaf.method == "deduction" and not leaf.own_counts:

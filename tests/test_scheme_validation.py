@@ -167,7 +167,7 @@ BAD_SCHEMES = [
     (
         "unknown method",
         lambda d: item(1)(d).update(method="guess"),
-        "criteria[0].items[1]: method 必须是 'direct', 'target', 'checklist', 'levels', 'deduction', 'bonus', 'veto', 'peer_rank' 之一",
+        "criteria[0].items[1]: method 必须是 'direct', 'target', 'checklist', 'levels', 'deduction', 'bonus', 'veto', 'peer_rank', 'improvement' 之一",
     ),
     ("method missing", lambda d: item(1)(d).pop("method"), "criteria[0].items[1]: 缺少 method（评分方法）"),
     ("unknown leaf key", lambda d: item(1)(d).update(colour="red"), "criteria[0].items[1].colour: 不认识的键"),
