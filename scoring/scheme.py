@@ -103,7 +103,9 @@ class _LeafBase(_Model):
             return self
         if override.get("applicable", True) is False:
             return None
-        data = self.model_dump(exclude={"variants"})
+        # As written (unset fields stay unset, `as` keeps its name): validators that look at what
+        # a scheme wrote, such as compare's, see the same leaf.
+        data = self.model_dump(exclude={"variants"}, exclude_unset=True, by_alias=True)
         data.update({k: v for k, v in override.items() if k != "applicable"})
         return type(self).model_validate(data)
 
