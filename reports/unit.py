@@ -216,7 +216,7 @@ def tag_subtotals(explained: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
                 "标签": f"{r['mark']}{r['tag']}",
                 "得分": numbers.points(r["earned"], decimals) if r["points"] > 0 else numbers.NONE,
                 "适用分值": f"{r['points']:g}",
-                "得分率": numbers.rate(r["rate"]),
+                "得分率": r["rate_text"],  # as the tag rule writes it: 59.95% below a 60% line
                 "标签规则": r["rule"],
             }
             for r in rows

@@ -268,12 +268,18 @@ def tag_rate_text(rate: float, decimals: int = 1) -> str:
     return f"{float(methods.round_half_up(rate * 100, decimals)):.{decimals}f}%"
 
 
+def tag_rate_decimals(rate: float, lines: list[float]) -> int:
+    """One decimal, or as many more as a rate just below a rule's line needs not to be written as
+    the line itself (59.95% is not 「60.0%」 when 60% is the line)."""
+    below = [x for x in lines if rate * 100 < x - 1e-9]
+    return next((d for d in range(1, 6) if all(methods.round_half_up(rate * 100, d) < x for x in below)), 6)
+
+
 def tag_rule_text(rule: TagRule, rate: float) -> str:
     """What a tag rule did to a unit: 「核心指标得分率 55.0%，低于 60%：等级至多评为合格」, or an award
     rule's own reason with the unit's rate: 「核心指标得分率低于60%，不得评优（核心指标得分率 55.0%）」. A rate just below the line gets the decimals it
     needs not to read as the line (59.96% is not 「60.0%，低于 60%」)."""
-    d = next((d for d in range(1, 6) if methods.round_half_up(rate * 100, d) < rule.below_pct), 6)
-    rate_text = f"{rule.tag}得分率 {tag_rate_text(rate, d)}"
+    rate_text = f"{rule.tag}得分率 {tag_rate_text(rate, tag_rate_decimals(rate, [rule.below_pct]))}"
     if rule.grade is None:
         return f"{rule.ineligible}（{rate_text}）"
     return f"{rate_text}，低于 {rule.below_pct:g}%：等级至多评为{rule.grade}"

@@ -321,7 +321,7 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
 def explain_tags(results: Results, unit: str, period: str | None = None) -> list[dict]:
     """One record per tag of the scheme for one unit: tag, mark, earned, points (applicable), rate
     (NaN when none of its leaves apply) and the tag rules that applied, in words ('' for none)."""
-    from scoring.engine import tag_rule_hits, tag_rule_text
+    from scoring.engine import tag_rate_decimals, tag_rate_text, tag_rule_hits, tag_rule_text
 
     scheme = results.scheme
     tg = results.tags
@@ -333,6 +333,9 @@ def explain_tags(results: Results, unit: str, period: str | None = None) -> list
     mine = tg[sel]
     if mine["tag"].duplicated().any():  # several periods and none chosen
         return []
+    lines: dict[str, list[float]] = {}
+    for rule in scheme.tag_rules:
+        lines.setdefault(rule.tag, []).append(rule.below_pct)
     out = []
     for r in mine.itertuples(index=False):
         earned, points = np.array([r.earned]), np.array([r.points])
@@ -348,6 +351,7 @@ def explain_tags(results: Results, unit: str, period: str | None = None) -> list
                 "earned": float(r.earned),
                 "points": float(r.points),
                 "rate": float(r.rate),
+                "rate_text": tag_rate_text(float(r.rate), tag_rate_decimals(float(r.rate), lines.get(str(r.tag), []))),
                 "rule": "；".join(applied),
             }
         )
