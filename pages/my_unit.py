@@ -26,7 +26,7 @@ from ui.guard import page_guard
 from ui.safe_table import show_table
 from ui.task_view import task_table
 from ui.text import md_escape
-from ui.unit_tables import dimension_columns, lost_columns, unit_consequences, unit_tiles
+from ui.unit_tables import dimension_columns, lost_columns, tag_table, unit_consequences, unit_tiles
 
 
 def _standing(mine: OwnUnit) -> None:
@@ -56,6 +56,7 @@ def _drill_down(mine: OwnUnit) -> None:
     show_table(
         dimension_subtotals(mine.explained), hide_index=True, column_config=dimension_columns(mine.scheme.decimals)
     )
+    tag_table(mine.explained, mine.scheme.decimals)
     st.subheader("失分明细（按失分从多到少）")
     lost = lost_points(mine.explained)
     if lost.empty:

@@ -13,7 +13,7 @@ from ui.downloads import unit_report_button
 from ui.evidence import show_evidence
 from ui.item_view import show_item
 from ui.safe_table import show_table
-from ui.unit_tables import dimension_columns, lost_columns, unit_consequences, unit_tiles
+from ui.unit_tables import dimension_columns, lost_columns, tag_table, unit_consequences, unit_tiles
 from ui.url_state import write_url
 from ui.view import caption, current_view
 
@@ -49,6 +49,7 @@ else:
         hide_index=True,
         column_config=dimension_columns(d),
     )
+    tag_table(explained, d)
     st.subheader("失分明细（按失分从多到少）")
     lost = lost_points(explained)
     if lost.empty:

@@ -200,3 +200,26 @@ def with_award_status(units: pd.DataFrame) -> pd.DataFrame:
     eligible.loc[flag] = [ok for ok, _ in fixed]
     reason.loc[flag] = [why for _, why in fixed]
     return units.assign(award_eligible=eligible, award_reason=reason)
+
+
+TAG_COLUMNS = ["标签", "得分", "适用分值", "得分率", "标签规则"]
+
+
+def tag_subtotals(explained: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """The unit's points per tag (★核心指标 …): earned and applicable points of the scoring items
+    carrying the tag, the rate as text (「—」 when none of them apply to the unit) and the tag rule
+    that applied. Empty (with its columns) for a scheme without tags."""
+    rows = explained.attrs.get("tags") or []
+    return pd.DataFrame(
+        [
+            {
+                "标签": f"{r['mark']}{r['tag']}",
+                "得分": numbers.points(r["earned"], decimals) if r["points"] > 0 else numbers.NONE,
+                "适用分值": f"{r['points']:g}",
+                "得分率": r["rate_text"],  # as the tag rule writes it: 59.95% below a 60% line
+                "标签规则": r["rule"],
+            }
+            for r in rows
+        ],
+        columns=TAG_COLUMNS,
+    )

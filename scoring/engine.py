@@ -13,7 +13,7 @@ from scoring.computed import compute_indicators
 from scoring.errors import Problem, ScoringInputError
 from scoring.inputs import CellMatrix, build_matrix
 from scoring.ranking import apply_ranking
-from scoring.scheme import BASE_METHODS, Leaf, Scheme
+from scoring.scheme import BASE_METHODS, Leaf, Scheme, TagRule
 
 
 @dataclass
@@ -28,6 +28,8 @@ class LeafScores:
     peer: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     # compared leaf code (增幅 / 逐步提高) -> baseline and derived change per entity, for the traces
     compared: dict[str, compare.Comparison] = field(default_factory=dict)
+    # tag -> (earned, applicable points) per entity over the scoring leaves carrying the tag
+    tags: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 class Results:
@@ -54,6 +56,13 @@ class Results:
     @cached_property
     def tasks(self) -> pd.DataFrame:
         return _task_frame(self.scheme, self._matrix, self._scores)
+
+    @cached_property
+    def tags(self) -> pd.DataFrame:
+        """One row per unit, period and tag: earned, applicable points and score rate (NaN when
+        none of the unit's leaves with that tag apply). Kept apart from `units`, whose columns
+        many pages and exports read by name."""
+        return _tag_frame(self.scheme, self._matrix, self._scores)
 
     def peer_position(self, leaf_code: str, unit: str, period: str | None = None) -> tuple[int, int, str]:
         """(rank, peers with a value, category) of one unit on a peer_rank leaf; rank 0 without
@@ -218,6 +227,8 @@ def _score_matrix(
         if leaf.ineligible_if_unmet:
             _append(award_reason, ineligible, app & (e < leaf.points - 1e-9), leaf.ineligible_if_unmet)
 
+    tag_scores = _tag_scores(scheme, earned, applicable)
+    grade_cap, cap_reason, has_cap = _apply_tag_rules(scheme, tag_scores, award_reason, ineligible)
     bonus = np.minimum(scheme.bonus_cap, bonus)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(applicable_points > 0, earned_base * scheme.total / applicable_points, np.nan)
@@ -241,9 +252,110 @@ def _score_matrix(
             "award_eligible": ~(ineligible | veto),
             "award_reason": _sparse_categorical(award_reason, ineligible | veto),
             "unmet_targets": unmet,
+            # tag rules (标签规则): the best grade still allowed (index into scheme.grades, -1 for
+            # no cap), applied by scoring.ranking.grade_of, and why
+            "grade_cap": grade_cap,
+            "grade_cap_reason": _sparse_categorical(cap_reason, has_cap),
         }
     )
-    return units, LeafScores(earned, applicable, met, done_by_leaf, peer_by_leaf, compared or {})
+    return units, LeafScores(
+        earned, applicable, met, done_by_leaf, peer_by_leaf, compared=compared or {}, tags=tag_scores
+    )
+
+
+def _tag_scores(scheme: Scheme, earned: np.ndarray, applicable: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per tag, the earned and applicable points of the scoring leaves carrying it (bonus and veto
+    leaves have no points to rate), as two column sums over the dense leaf matrix."""
+    leaves = scheme.leaves
+    points = np.array([leaf.points for leaf in leaves], dtype=float)
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for tag in scheme.tag_names:
+        cols = [k for k, leaf in enumerate(leaves) if tag in leaf.tags and leaf.method in BASE_METHODS]
+        if not cols:
+            continue
+        out[tag] = (earned[:, cols].sum(axis=1), applicable[:, cols].astype(float) @ points[cols])
+    return out
+
+
+def tag_rate_text(rate: float, decimals: int = 1) -> str:
+    """A tag's score rate as every page writes a rate: one decimal, half up (55.0%); 「—」 for none."""
+    if np.isnan(rate):
+        return "—"
+    return f"{float(methods.round_half_up(rate * 100, decimals)):.{decimals}f}%"
+
+
+def tag_rate_decimals(rate: float, lines: list[float]) -> int:
+    """One decimal, or as many more as a rate just below a rule's line needs not to be written as
+    the line itself (59.95% is not 「60.0%」 when 60% is the line)."""
+    below = [x for x in lines if rate * 100 < x - 1e-9]
+    return next((d for d in range(1, 6) if all(methods.round_half_up(rate * 100, d) < x for x in below)), 6)
+
+
+def tag_rule_text(rule: TagRule, rate: float) -> str:
+    """What a tag rule did to a unit: 「核心指标得分率 55.0%，低于 60%：等级至多评为合格」, or an award
+    rule's own reason with the unit's rate: 「核心指标得分率低于60%，不得评优（核心指标得分率 55.0%）」. A rate just below the line gets the decimals it
+    needs not to read as the line (59.96% is not 「60.0%，低于 60%」)."""
+    rate_text = f"{rule.tag}得分率 {tag_rate_text(rate, tag_rate_decimals(rate, [rule.below_pct]))}"
+    if rule.grade is None:
+        return f"{rule.ineligible}（{rate_text}）"
+    return f"{rate_text}，低于 {rule.below_pct:g}%：等级至多评为{rule.grade}"
+
+
+def tag_rule_hits(rule: TagRule, earned: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Where a unit's rate on the rule's tag is below the line. Compared without dividing, so 6 of
+    10 is exactly 60% (not below); no applicable tagged leaf means no rate, and no hit."""
+    return (points > 0) & (earned * 100 < rule.below_pct * points - 1e-9)
+
+
+def _apply_tag_rules(
+    scheme: Scheme, tags: dict[str, tuple[np.ndarray, np.ndarray]], award_reason: np.ndarray, ineligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grade caps (the worst capped grade wins) and award bars from tag rates below a rule's line;
+    texts are written only for the rows hit."""
+    n = len(award_reason)
+    cap = np.full(n, -1, dtype=np.int32)
+    reason = np.full(n, "", dtype=object)
+    has = np.zeros(n, dtype=bool)
+    grade_index = {g.name: i for i, g in enumerate(scheme.grades)}
+    for rule in scheme.tag_rules:
+        earned, points = tags[rule.tag]
+        hit = tag_rule_hits(rule, earned, points)
+        rows = np.flatnonzero(hit)
+        if not len(rows):
+            continue
+        texts, flags = (reason, has) if rule.grade is not None else (award_reason, ineligible)
+        for i in rows:
+            text = tag_rule_text(rule, float(earned[i] / points[i]))
+            texts[i] = f"{texts[i]}；{text}" if texts[i] else text
+        flags |= hit
+        if rule.grade is not None:
+            cap[rows] = np.maximum(cap[rows], grade_index[rule.grade])
+    return cap, reason, has
+
+
+def _tag_frame(scheme: Scheme, m: CellMatrix, sc: LeafScores) -> pd.DataFrame:
+    """Long frame (period, unit, tag, earned, points, rate), entity-major, tags in scheme order."""
+    tags = list(sc.tags)
+    cols = ["period", "unit", "tag", "earned", "points", "rate"]
+    if not tags:
+        return pd.DataFrame(columns=cols)
+    n_ent, n_tag = len(m.units), len(tags)
+    ent = np.repeat(np.arange(n_ent), n_tag)
+    earned = np.column_stack([sc.tags[t][0] for t in tags]).ravel()
+    points = np.column_stack([sc.tags[t][1] for t in tags]).ravel()
+    period_cat, unit_cat = pd.Categorical(m.periods), pd.Categorical(m.units)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(points > 0, earned / points, np.nan)
+    return pd.DataFrame(
+        {
+            "period": pd.Categorical.from_codes(period_cat.codes[ent], period_cat.categories),
+            "unit": pd.Categorical.from_codes(unit_cat.codes[ent], unit_cat.categories),
+            "tag": pd.Categorical.from_codes(np.tile(np.arange(n_tag), n_ent), tags),
+            "earned": earned,
+            "points": points,
+            "rate": rate,
+        }
+    )
 
 
 @dataclass

@@ -449,7 +449,10 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
             "decimals": int(scheme.decimals),
             "bonus_cap": float(scheme.bonus_cap),
             "lowest_grade": scheme.lowest_grade,
+            "grade_cap_reason": str(r.get("grade_cap_reason", "") or ""),
         }
+    # Tag subtotals ride along as plain records (a frame in attrs would be compared on every concat).
+    frame.attrs["tags"] = explain_tags(results, unit, period)
     return frame
 
 
@@ -480,3 +483,43 @@ def _variant_record(
     else:
         record["trace"] = f"{category}标准：{_trace(own, r, done, parts)}"
     return record
+
+
+def explain_tags(results: Results, unit: str, period: str | None = None) -> list[dict]:
+    """One record per tag of the scheme for one unit: tag, mark, earned, points (applicable), rate
+    (NaN when none of its leaves apply) and the tag rules that applied, in words ('' for none)."""
+    from scoring.engine import tag_rate_decimals, tag_rate_text, tag_rule_hits, tag_rule_text
+
+    scheme = results.scheme
+    tg = results.tags
+    if tg.empty:
+        return []
+    sel = tg["unit"].astype(str) == unit
+    if period is not None:
+        sel &= tg["period"].astype(str) == period
+    mine = tg[sel]
+    if mine["tag"].duplicated().any():  # several periods and none chosen
+        return []
+    lines: dict[str, list[float]] = {}
+    for rule in scheme.tag_rules:
+        lines.setdefault(rule.tag, []).append(rule.below_pct)
+    out = []
+    for r in mine.itertuples(index=False):
+        earned, points = np.array([r.earned]), np.array([r.points])
+        applied = [
+            tag_rule_text(rule, float(r.rate))
+            for rule in scheme.tag_rules
+            if rule.tag == r.tag and tag_rule_hits(rule, earned, points)[0]
+        ]
+        out.append(
+            {
+                "tag": str(r.tag),
+                "mark": scheme.tag_mark(str(r.tag)),
+                "earned": float(r.earned),
+                "points": float(r.points),
+                "rate": float(r.rate),
+                "rate_text": tag_rate_text(float(r.rate), tag_rate_decimals(float(r.rate), lines.get(str(r.tag), []))),
+                "rule": "；".join(applied),
+            }
+        )
+    return out

@@ -13,11 +13,14 @@ from scoring.scheme import Scheme
 _VETO_PENALTY = 1e9
 
 
-def grade_of(scheme: Scheme, totals: np.ndarray, veto: np.ndarray) -> pd.Categorical:
-    """Grade names as an ordered categorical, best grade first."""
+def grade_of(scheme: Scheme, totals: np.ndarray, veto: np.ndarray, cap: np.ndarray | None = None) -> pd.Categorical:
+    """Grade names as an ordered categorical, best grade first. `cap`: per row the best grade a
+    tag rule still allows (index into scheme.grades, -1 for none)."""
     mins = np.array([g.min for g in scheme.grades])[::-1]  # ascending
     idx = np.searchsorted(mins, totals + 1e-9, side="right") - 1
     best_first = len(mins) - 1 - np.clip(idx, 0, len(mins) - 1)
+    if cap is not None:
+        best_first = np.maximum(best_first, cap)
     codes = np.where(veto, len(mins) - 1, best_first)
     return pd.Categorical.from_codes(codes, [g.name for g in scheme.grades], ordered=True)
 
@@ -118,15 +121,18 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
     threshold = scheme.bottom.threshold
     # A vetoed unit has no meaningful distance to the line: its result is the lowest grade anyway.
     gap = np.where(veto, np.nan, totals - threshold) if threshold is not None else np.full(len(out), np.nan)
+    cap = out["grade_cap"].to_numpy(dtype=np.int64) if "grade_cap" in out.columns else None
+    # where a cap binds (the grade by points is at or above it) more points do not lift the grade
+    capped = veto if cap is None else veto | ((cap >= 0) & (grade_of(scheme, totals, veto).codes <= cap))
     added = {  # built apart and joined once: each column set on a frame costs a block insert
-        "grade": grade_of(scheme, totals, veto),
+        "grade": grade_of(scheme, totals, veto, cap),
         "rank": _rank(key, best_first, peer),
         "rank_overall": _rank(key, best_first, _group_codes(out, ["period"])),
         "group_size": size,
         "bottom": bottom,
         "bottom_reason": reason,
         "consequence": pd.Categorical.from_codes(bottom.astype(np.int8), ["", text]) if text else "",
-        "gap_next_grade": gap_to_next_grade(scheme, totals, veto),
+        "gap_next_grade": gap_to_next_grade(scheme, totals, capped),
         "gap_bottom_line": np.round(gap, scheme.decimals),
     }
     stale = [c for c in added if c in out.columns]  # when re-ranking a ranked table

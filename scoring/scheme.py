@@ -85,6 +85,9 @@ class _LeafBase(_Model):
     ineligible_if_unmet: str | None = None
     # 「无书面材料不得分」: a value that earns points needs evidence attached to the unit's item.
     evidence_required: bool = False
+    # Marks the published table puts on a leaf (★核心指标, 国家监测, 数据来源：…): free Chinese
+    # strings; results carry a subtotal and score rate per tag, and tag_rules act on those rates.
+    tags: list[Annotated[str, Field(min_length=1)]] = []
     # Per unit category (the scheme's `categories`), parameters that differ from the leaf's own:
     # {专科医院: {target: 500}, 精神专科医院: {applicable: false}}. See `variant_for`.
     variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -580,6 +583,31 @@ Leaf = Annotated[
 BASE_METHODS = ("direct", "target", "checklist", "deduction", "levels", "peer_rank", "improvement")
 
 
+class TagDef(_Model):
+    """A tag the scheme declares: its name, what it means and the mark shown beside tagged leaves
+    (★ for 核心指标). Declaring is optional; once a scheme declares tags, leaves use only those."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    mark: str = ""
+
+
+class TagRule(_Model):
+    """A consequence of a low score rate on a tag's leaves: 「核心指标得分率低于 60%」 caps the grade
+    (`grade`: at most this grade) and/or bars awards (`ineligible`: the reason shown)."""
+
+    tag: str = Field(min_length=1)
+    below_pct: float = Field(gt=0, le=100)
+    grade: str | None = Field(default=None, min_length=1)
+    ineligible: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _does_something(self) -> TagRule:
+        if self.grade is None and self.ineligible is None:
+            raise ValueError("标签规则须写 grade（等级至多评为）或 ineligible（不得评优的理由），至少一个")
+        return self
+
+
 class Criterion(_Model):
     """一级指标 or 二级指标: holds leaves, sub-criteria, or both."""
 
@@ -617,6 +645,8 @@ class Scheme(_Model):
     settlement: SchemeSettlement | None = None  # 补助资金结算, see scoring/settlement.py
     # 公示期: working days units have to object (申诉) once results are put on 公示.
     objection_days: int = Field(default=5, ge=1, le=30)
+    tags: list[TagDef] = []  # optional declarations (description, ★ mark) of the leaves' tags
+    tag_rules: list[TagRule] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -676,9 +706,28 @@ class Scheme(_Model):
         ) and self.bonus_cap <= 0:
             problems.append("方案含加分项或力争目标，须设置 bonus_cap（加分上限）")
         problems += variant_problems(self.criteria, self.categories)
+        problems += tag_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    # -- tags -----------------------------------------------------------------------------------
+    @property
+    def tag_names(self) -> list[str]:
+        """Every tag in use or declared: the declared ones in their order, then the others as the
+        leaves first use them."""
+        names = [t.name for t in self.tags]
+        for leaf in self.leaves:
+            names += [t for t in leaf.tags if t not in names]
+        return names
+
+    def tag_mark(self, tag: str) -> str:
+        """The display mark of a tag (★), '' when the scheme declares none."""
+        return next((t.mark for t in self.tags if t.name == tag), "")
+
+    def tagged_label(self, leaf: Leaf) -> str:
+        """The leaf's name with its tags' marks in front, as published tables print it: ★门诊服务."""
+        return "".join(self.tag_mark(t) for t in leaf.tags) + leaf.name
 
     # -- navigation -----------------------------------------------------------------------------
     def walk_criteria(self) -> list[Criterion]:
@@ -721,6 +770,29 @@ class Scheme(_Model):
     @property
     def lowest_grade(self) -> str:
         return self.grades[-1].name
+
+
+def tag_problems(scheme: Scheme) -> list[str]:
+    """Located lines for tags a leaf or a rule uses that the scheme does not know, tag rules on
+    tags no scoring leaf carries, and rule grades that are not among the scheme's grades."""
+    out: list[str] = []
+    declared = [t.name for t in scheme.tags]
+    twice = sorted({x for x in declared if declared.count(x) > 1})
+    if twice:
+        out.append(f"tags: 标签重复声明：{'、'.join(twice)}")
+    if declared:
+        for leaf in scheme.leaves:
+            unknown = [t for t in leaf.tags if t not in declared]
+            if unknown:
+                out.append(f"评分细则 {leaf.code} 的标签「{'、'.join(unknown)}」未在 tags 中声明")
+    scored = {t for leaf in scheme.leaves if leaf.method in BASE_METHODS and leaf.points > 0 for t in leaf.tags}
+    grades = [g.name for g in scheme.grades]
+    for i, rule in enumerate(scheme.tag_rules):
+        if rule.tag not in scored:
+            out.append(f"tag_rules[{i}].tag: 没有计分的评分细则带标签「{rule.tag}」，无法计算其得分率")
+        if rule.grade is not None and rule.grade not in grades:
+            out.append(f"tag_rules[{i}].grade: 等级「{rule.grade}」不是本方案的等级（{'、'.join(grades)}）")
+    return out
 
 
 def _codes_of(leaf: Leaf) -> list[str]:

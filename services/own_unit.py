@@ -38,7 +38,7 @@ from services.values import periods_with_values
 OWN_COLUMNS = [
     "unit", "name", "category", "total", "rank", "group_size", "grade", "veto", "veto_reason", "bottom",
     "bottom_reason", "consequence", "award_eligible", "award_reason", "delta_total", "delta_rank", "gap_next_grade",
-    "gap_bottom_line", "bonus", "score_rate",
+    "gap_bottom_line", "bonus", "score_rate", "grade_cap_reason",
 ]  # fmt: skip
 # A unit's row in each period of its history (the report's 历史 sheet needs the changes and flags).
 HISTORY_COLUMNS = [

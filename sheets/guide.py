@@ -102,7 +102,23 @@ def guide_lines(scheme: Scheme, period: str) -> list[tuple[str, str]]:
         lines.append(("item", NA_TEXT))
     if scheme.bonus_cap:
         lines.append(("item", f"全方案加分合计最多 {fmt(scheme.bonus_cap)} 分。"))
+    lines += tag_lines(scheme)
     lines.append(("heading", "评分细则一览（见下表）"))
+    return lines
+
+
+def tag_lines(scheme: Scheme) -> list[tuple[str, str]]:
+    """The 说明 sheet's 标签 part: each tag with its mark and meaning, then the tag rules in words."""
+    if not scheme.tag_names:
+        return []
+    lines = [("heading", "指标标签")]
+    for t in scheme.tag_names:
+        about = next((d.description for d in scheme.tags if d.name == t and d.description), "")
+        items = "、".join(leaf.code for leaf in scheme.leaves if t in leaf.tags)
+        lines.append(("item", f"{scheme.tag_mark(t)}{t}" + (f"：{about}" if about else "") + f"（{items}）"))
+    for rule in scheme.tag_rules:
+        then = f"等级至多评为{rule.grade}" if rule.grade is not None else rule.ineligible
+        lines.append(("item", f"　　· {rule.tag}得分率低于 {rule.below_pct:g}%：{then}"))
     return lines
 
 

@@ -29,7 +29,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from scoring.explain import fmt, peer_rule_text, rule_text
 from scoring.periods import period_name
-from scoring.scheme import ChecklistLeaf, DeductionLeaf, Scheme
+from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, Scheme
 from sheets import messages as msg
 from sheets.cells import CellRule, level_choice, rules_for
 from sheets.guide import GUIDE_TABLE_HEADER, METHOD_NAMES, guide_lines
@@ -154,7 +154,13 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
         text = "一票否决 · 发生填是"
     if rule.allow_na:
         text += f" · 可填{msg.NA_WORD}"
-    return text
+    return tag_prefix(leaf, scheme) + text
+
+
+def tag_prefix(leaf: Leaf, scheme: Scheme) -> str:
+    """「★核心指标 · 国家监测 · 」 before a tagged leaf's requirement, as the published table marks it
+    ('' without tags). Only display rows carry it: uploads read the code row, never this one."""
+    return "".join(f"{scheme.tag_mark(t)}{t} · " for t in leaf.tags)
 
 
 def _deduction_part_requirement(leaf: DeductionLeaf, code: str) -> str:
@@ -437,9 +443,8 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
             ws.write_string(r, 0, leaf.code, st.center)
             ws.write_string(r, 1, leaf.name, st.cell)
             ws.write_number(r, 2, leaf.points, st.center) if leaf.points else ws.write_string(r, 2, "—", st.center)
-            ws.write_string(
-                r, 3, (rule_text(leaf) + ("\n" + leaf.description if leaf.description else ""))[:1000], st.cell
-            )
+            about = tag_prefix(leaf, scheme) + rule_text(leaf) + ("\n" + leaf.description if leaf.description else "")
+            ws.write_string(r, 3, about[:1000], st.cell)
             if isinstance(leaf, ChecklistLeaf):
                 rule = rules[leaf.code]
                 if rule.allow_na:
@@ -536,7 +541,7 @@ def _guide(book, st: _Styles, scheme: Scheme, period: str, rules: dict[str, Cell
     for leaf in scheme.leaves:
         ws.write_string(r, 0, leaf.code, st.center)
         ws.write_string(r, 1, tops[leaf.code].name, st.cell)
-        ws.write_string(r, 2, leaf.name, st.cell)
+        ws.write_string(r, 2, scheme.tagged_label(leaf), st.cell)  # ★门诊服务 (the 说明 sheet is not read back)
         ws.write_string(r, 3, METHOD_NAMES[leaf.method], st.center)
         ws.write_string(r, 4, fmt(leaf.points) if leaf.points else "—", st.center)
         ws.write_string(r, 5, rule_text(leaf) + ("\n" + leaf.description if leaf.description else ""), st.cell)

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from reports.unit import award_status, tag_subtotals
 from scoring import Part, Results, Scheme, SchemeError, ScoringInputError, parse_scheme, roll_up, scheme_from_dict
 from scoring import score as score_values
 from scoring.lint import lint
@@ -116,6 +117,14 @@ def test_worked_example(example: Example) -> None:
                 assert unit["grade"] == expected, where
             elif column in ("veto", "bottom"):
                 assert bool(unit[column]) == (expected == "yes"), where
+            elif column == "award":  # eligible for 评先评优, as every page decides it
+                assert award_status(unit.to_dict())[0] == (expected == "yes"), where
+            elif column in scheme.tag_names:  # a tag's score rate, as the unit's 各标签得分 table writes it
+                rates = {
+                    r["标签"].lstrip(scheme.tag_mark(column)): r["得分率"]
+                    for r in tag_subtotals(results.explain("U")).to_dict("records")
+                }
+                assert rates[column] == expected, where
             else:
                 pytest.fail(f"unknown column {column}")
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from reports import numbers
 from reports.overview import rank_arrow
-from reports.unit import award_status, bonus_note
+from reports.unit import award_status, bonus_note, tag_subtotals
 from scoring import Scheme
 from ui.text import md_escape
 
@@ -50,6 +50,9 @@ def unit_consequences(row: pd.Series, scheme: Scheme) -> None:
     if row["bottom"]:
         text = f"末位：{md_escape(row['bottom_reason'])}"
         st.warning(text + (f"。处理：{md_escape(row['consequence'])}" if str(row["consequence"]) else ""))
+    cap = str(row.get("grade_cap_reason") or "")
+    if cap:  # a tag rule (标签规则) lowered the grade the points would give
+        st.warning(f"标签规则：{md_escape(cap)}。本期等级为{md_escape(row['grade'])}。")
     eligible, why = award_status(row)  # 末位 bars it too, as in the bulletin and the unit report
     if not row["veto"] and not eligible:
         st.warning(f"不得评先评优：{md_escape(why)}")
@@ -75,3 +78,13 @@ def lost_columns(decimals: int = 2) -> dict:
         "满分": st.column_config.NumberColumn(format="%g"),
         "计分过程": st.column_config.TextColumn(width="large"),
     }
+
+
+def tag_table(explained: pd.DataFrame, decimals: int = 2) -> None:
+    """各标签得分 (★核心指标 …) under 各维度得分, for a scheme whose items carry tags."""
+    tags = tag_subtotals(explained, decimals)
+    if tags.empty:
+        return
+    st.subheader("各标签得分")
+    st.caption("得分率 = 带该标签的适用评分细则得分 ÷ 其分值合计；「—」表示本单位没有适用的带该标签细则。")
+    st.dataframe(tags, hide_index=True, column_config={"标签规则": st.column_config.TextColumn(width="large")})
