@@ -3,7 +3,8 @@
 A cached result carries a fingerprint of everything it was computed from: the assessment's
 revision (bumped by every import and rollback), the scheme version's hash, the same for the
 previous period (changes are measured against it), the catalog counter (units and categories
-decide peer groups) and a hash of the engine's code. Reading the fingerprint is one small query,
+decide peer groups), the figures counter (per-unit figures of the year feed computed rates)
+and a hash of the engine's code. Reading the fingerprint is one small query,
 so every call checks it — in this process (memo) and across processes (the result_cache table,
 shared by every app replica on the same database).
 """
@@ -34,6 +35,7 @@ from services.errors import ServiceError
 from services.memo import Memo
 from services.periods import previous_label
 from services.permissions import acting, require
+from services.unit_figures import FIGURES_COUNTER
 from services.values import AssessmentRef, current_values_in, find_assessment, values_as_of_in
 from storage.models import Assessment, Counter, Period, ResultCache, SchemeVersion, Unit, UnitCategory
 from storage.models import Scheme as SchemeRow
@@ -65,9 +67,10 @@ class _State:
     previous: AssessmentRef | None
     previous_sha: str | None
     catalog: int
+    figures: int = 0  # the figures counter: a unit's 常住人口 of the year changes its rates
 
     def base(self, ref: AssessmentRef, sha: str) -> str:
-        return f"a{ref.id}:{ref.revision}:{sha[:16]}|c{self.catalog}|e{engine_code_hash()}"
+        return f"a{ref.id}:{ref.revision}:{sha[:16]}|c{self.catalog}|f{self.figures}|e{engine_code_hash()}"
 
     @property
     def own_base(self) -> str:
@@ -94,6 +97,7 @@ def _state_query() -> Select:
         aliased(Assessment), aliased(Assessment), aliased(SchemeVersion), aliased(SchemeVersion), aliased(Period)
     )  # fmt: skip
     catalog = select(Counter.value).where(Counter.name == CATALOG_COUNTER).scalar_subquery()
+    figures = select(Counter.value).where(Counter.name == FIGURES_COUNTER).scalar_subquery()
     return (
         select(
             a.id,
@@ -105,6 +109,7 @@ def _state_query() -> Select:
             prev.scheme_version_id,
             prev_version.sha256,
             catalog,
+            figures,
         )  # fmt: skip
         .select_from(a)
         .join(SchemeRow, a.scheme_id == SchemeRow.id)
@@ -126,7 +131,7 @@ def _state(session: Session, scheme_key: str, period: str) -> _State | None:
     previous = None
     if row[4] is not None and row[7] is not None:
         previous = AssessmentRef(row[4], scheme_key, previous_label(period), row[5], row[6])
-    return _State(ref, row[3], previous, row[7] if previous else None, row[8] or 0)
+    return _State(ref, row[3], previous, row[7] if previous else None, row[8] or 0, row[9] or 0)
 
 
 # -- the result object -----------------------------------------------------------------------
