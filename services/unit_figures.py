@@ -9,6 +9,7 @@ which the results fingerprint includes: a changed figure changes scores.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -86,7 +87,7 @@ def _figure_problems(frame: pd.DataFrame, known: set[str]) -> list[str]:
         where = f"单位 {unit}「{figure_heading(name, year)}」"
         if str(unit) not in known:
             problems.append(f"单位 {unit} 不存在")
-        if not isinstance(year, int | float) or year != int(year) or not FIRST_YEAR <= year <= LAST_YEAR:
+        if not isinstance(year, numbers.Real) or year != int(year) or not FIRST_YEAR <= year <= LAST_YEAR:
             problems.append(f"单位 {unit}: 年份 '{year}' 应为 {FIRST_YEAR}–{LAST_YEAR} 之间的整数")
         if (why := figure_name_problem(name)) is not None:
             problems.append(f"单位 {unit}: {why}")
@@ -242,3 +243,29 @@ def figures_wide(year: int | None = None, *, engine: Engine | None = None) -> pd
     wide = long.pivot(index="unit", columns="heading", values="value")
     order = sorted(wide.columns, key=lambda h: (-parse_heading(h)[1], parse_heading(h)[0] != POPULATION_FIGURE, h))
     return wide[order].rename_axis(index="code", columns=None).reset_index()
+
+
+def year_table(units: pd.DataFrame, year: int, names: list[str], *, engine: Engine | None = None) -> pd.DataFrame:
+    """One row per unit (编码, 名称), one float column per figure name: the figures of `year` as
+    the admin page edits them (NaN where a unit has none)."""
+    long = figures_frame([year], engine=engine)
+    wide = long.pivot(index="unit", columns="name", values="value") if not long.empty else pd.DataFrame()
+    table = pd.DataFrame({"编码": units["code"].astype(str).to_numpy(), "名称": units["name"].astype(str).to_numpy()})
+    for name in names:
+        column = wide[name] if name in wide.columns else pd.Series(dtype="float64")
+        table[name] = table["编码"].map(column).astype("float64")
+    return table
+
+
+def edited_figures(before: pd.DataFrame, after: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The cells changed between two `year_table`s, as FIGURE_COLUMNS rows (None: cleared)."""
+    rows = []
+    for name in [c for c in after.columns if c not in ("编码", "名称")]:
+        old = pd.to_numeric(before[name], errors="coerce") if name in before else pd.Series(float("nan"), before.index)
+        new = pd.to_numeric(after[name], errors="coerce")
+        changed = ~((old == new) | (old.isna() & new.isna()))
+        for code, value in zip(after["编码"][changed], new[changed], strict=True):
+            rows.append((str(code), year, name, None if pd.isna(value) else float(value)))
+    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+    # object values: a cleared cell stays None (remove the figure), not NaN
+    return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in zip(FIGURE_COLUMNS, columns, strict=True)})
