@@ -7,7 +7,9 @@ import streamlit as st
 
 from services.catalog import list_categories, list_units, set_unit_active, upsert_units
 from services.errors import ServiceError
+from services.unit_figures import figure_years, figures_wide, import_register
 from services.unit_register import read_unit_register
+from ui.figures_editor import figures_editor
 from ui.guard import page_guard
 from ui.safe_table import csv_button, show_table
 from ui.text import md_escape, md_lines
@@ -29,6 +31,8 @@ register = units.assign(active=units["active"].map({True: "启用", False: "停�
         "active": "状态",
     }
 )
+# The register with its figures (「常住人口（2025）」 columns), as the import reads it back.
+register = register.merge(figures_wide().rename(columns={"code": "编码"}), on="编码", how="left")
 show_table(register, hide_index=True)
 csv_button(register, "units", "单位清单.csv", key="units_csv")
 
@@ -44,7 +48,9 @@ if notice:
 
 names = dict(zip(units["code"], units["name"], strict=True))
 categories = list_categories()
-edit_tab, new_tab, active_tab, import_tab = st.tabs(["修改单位", "新增单位", "停用 / 启用", "从 Excel 导入"])
+edit_tab, new_tab, active_tab, import_tab, figures_tab = st.tabs(
+    ["修改单位", "新增单位", "停用 / 启用", "从 Excel 导入", "年度数据"]
+)
 
 with edit_tab:
     if names:
@@ -101,7 +107,10 @@ with active_tab:
                 done(f"已{'停用' if active else '启用'} {names[code]}")
 
 with import_tab:
-    st.caption("第一行为列名：编码、名称、类别（必填），上级、人口、别名（| 分隔）、启用（可选）。全部正确才会导入。")
+    st.caption(
+        "第一行为列名：编码、名称、类别（必填），上级、人口、别名（| 分隔）、启用（可选）；"
+        "年度数据写作「常住人口（2025）」这样的列（名称加年份）。全部正确才会导入。"
+    )
     # Any file is taken: the reader says in Chinese what it is and how to save it (Streamlit's own
     # refusal of a type is English).
     uploaded = st.file_uploader("单位清单（.xlsx 或 .csv）", type=None, key="units_file")
@@ -114,6 +123,10 @@ with import_tab:
         show_table(frame, hide_index=True)
         if st.button("导入以上单位", type="primary", key="units_import"):
             try:
-                done(upsert_units(frame, by=actor).message)
+                done(import_register(frame, by=actor).message)
             except ServiceError as exc:
                 st.error(md_lines(exc))
+
+with figures_tab:
+    st.caption("每个单位每年的常住人口等数据，供方案按人口等计算比率；空白表示没有该数据。")
+    figures_editor(units, figure_years(), actor, done)

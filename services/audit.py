@@ -36,6 +36,7 @@ ACTIONS = {
     "units.upsert": "更新单位",
     "unit.activate": "启用单位",
     "unit.deactivate": "停用单位",
+    "figures.set": "修改单位年度数据",
     "scheme.register": "登记方案版本",
     "scheme.replace": "替换未使用的方案版本",
     "period.lock": "锁定期间",

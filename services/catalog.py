@@ -104,68 +104,69 @@ def upsert_units(
     Categories are created as needed. All or nothing: one bad row and nothing changes.
     """
     actor = name_of(check(by, "units.edit"), actor)
+    try:
+        return write(engine, lambda s: upsert_units_in(s, frame, actor))
+    except IntegrityError:  # another process added the same unit or category at the same moment
+        return write(engine, lambda s: upsert_units_in(s, frame, actor))
 
-    def work(session: Session) -> UnitChanges:
-        existing = {u.code: u for u in session.scalars(select(Unit))}
-        problems = _unit_problems(frame, set(existing))
-        if problems:
-            raise InvalidInput("单位清单有误，未做任何修改：\n" + "\n".join(f"  {p}" for p in problems))
-        categories = {c.name: c for c in session.scalars(select(UnitCategory))}
-        new_categories = []
-        for name in dict.fromkeys(frame["category"].astype(str).str.strip()):
-            if name not in categories:
-                categories[name] = UnitCategory(name=name, sort_order=len(categories))
-                session.add(categories[name])
-                new_categories.append(name)
-        session.flush()
-        rows = frame.to_dict("records")
-        by_code: dict[str, Unit] = {}
-        new: set[str] = set()
-        changed: set[str] = set()
+
+def upsert_units_in(session: Session, frame: pd.DataFrame, actor: str) -> UnitChanges:
+    """`upsert_units` in the caller's transaction (a register import writes figures in the same one)."""
+    existing = {u.code: u for u in session.scalars(select(Unit))}
+    problems = _unit_problems(frame, set(existing))
+    if problems:
+        raise InvalidInput("单位清单有误，未做任何修改：\n" + "\n".join(f"  {p}" for p in problems))
+    categories = {c.name: c for c in session.scalars(select(UnitCategory))}
+    new_categories = []
+    for name in dict.fromkeys(frame["category"].astype(str).str.strip()):
+        if name not in categories:
+            categories[name] = UnitCategory(name=name, sort_order=len(categories))
+            session.add(categories[name])
+            new_categories.append(name)
+    session.flush()
+    rows = frame.to_dict("records")
+    by_code: dict[str, Unit] = {}
+    new: set[str] = set()
+    changed: set[str] = set()
+    for row in rows:
+        code = str(row["code"]).strip()
+        fields = {
+            "name": str(row["name"]).strip(),
+            "category_id": categories[str(row["category"]).strip()].id,
+            "aliases": _aliases(row.get("aliases")),
+            "population": _population(row.get("population")),
+        }
+        if row.get("active") is not None and not pd.isna(row["active"]):
+            fields["active"] = bool(row["active"])
+        unit = existing.get(code)
+        if unit is None:
+            unit = Unit(code=code, attributes={}, **({"active": True} | fields))
+            session.add(unit)
+            new.add(code)
+        elif any(getattr(unit, k) != v for k, v in fields.items()):
+            for k, v in fields.items():
+                setattr(unit, k, v)
+            changed.add(code)
+        by_code[code] = unit
+    session.flush()
+    if "parent" in frame.columns:
+        every = existing | by_code
         for row in rows:
             code = str(row["code"]).strip()
-            fields = {
-                "name": str(row["name"]).strip(),
-                "category_id": categories[str(row["category"]).strip()].id,
-                "aliases": _aliases(row.get("aliases")),
-                "population": _population(row.get("population")),
-            }
-            if row.get("active") is not None and not pd.isna(row["active"]):
-                fields["active"] = bool(row["active"])
-            unit = existing.get(code)
-            if unit is None:
-                unit = Unit(code=code, attributes={}, **({"active": True} | fields))
-                session.add(unit)
-                new.add(code)
-            elif any(getattr(unit, k) != v for k, v in fields.items()):
-                for k, v in fields.items():
-                    setattr(unit, k, v)
-                changed.add(code)
-            by_code[code] = unit
-        session.flush()
-        if "parent" in frame.columns:
-            every = existing | by_code
-            for row in rows:
-                code = str(row["code"]).strip()
-                parent = "" if pd.isna(row["parent"]) else str(row["parent"]).strip()
-                parent_id = every[parent].id if parent else None
-                if by_code[code].parent_id != parent_id:
-                    by_code[code].parent_id = parent_id
-                    if code not in new:
-                        changed.add(code)
-            _check_no_cycles(session)
-        created, updated = len(new), len(changed)
-        unchanged = len(rows) - created - updated
-        changes = UnitChanges(created, updated, unchanged, new_categories)
-        if created or updated or new_categories:
-            bump_counter(session, CATALOG_COUNTER)
-            audit.record(session, actor, "units.upsert", "units", changes.message, created=created, updated=updated)
-        return changes
-
-    try:
-        return write(engine, work)
-    except IntegrityError:  # another process added the same unit or category at the same moment
-        return write(engine, work)
+            parent = "" if pd.isna(row["parent"]) else str(row["parent"]).strip()
+            parent_id = every[parent].id if parent else None
+            if by_code[code].parent_id != parent_id:
+                by_code[code].parent_id = parent_id
+                if code not in new:
+                    changed.add(code)
+        _check_no_cycles(session)
+    created, updated = len(new), len(changed)
+    unchanged = len(rows) - created - updated
+    changes = UnitChanges(created, updated, unchanged, new_categories)
+    if created or updated or new_categories:
+        bump_counter(session, CATALOG_COUNTER)
+        audit.record(session, actor, "units.upsert", "units", changes.message, created=created, updated=updated)
+    return changes
 
 
 def _check_no_cycles(session: Session) -> None:

@@ -3,7 +3,8 @@
 A cached result carries a fingerprint of everything it was computed from: the assessment's
 revision (bumped by every import and rollback), the scheme version's hash, the same for the
 previous period (changes are measured against it), the catalog counter (units and categories
-decide peer groups) and a hash of the engine's code. Reading the fingerprint is one small query,
+decide peer groups), the figures counter (per-unit figures of the year feed computed rates)
+and a hash of the engine's code. Reading the fingerprint is one small query,
 so every call checks it — in this process (memo) and across processes (the result_cache table,
 shared by every app replica on the same database).
 """
@@ -36,6 +37,7 @@ from services.errors import ServiceError
 from services.memo import Memo
 from services.periods import previous_label
 from services.permissions import acting, require
+from services.unit_figures import FIGURES_COUNTER, figures_for_in
 from services.values import (
     AssessmentRef,
     current_values_in,
@@ -73,12 +75,13 @@ class _State:
     previous: AssessmentRef | None
     previous_sha: str | None
     catalog: int
+    figures: int = 0  # the figures counter: a unit's 常住人口 of the year changes its rates
     # 上年同期 (leaves scored on change read it; the previous period is already in `previous`):
     # a correction there must rescore this period.
     last_year: str = "none"
 
     def base(self, ref: AssessmentRef, sha: str) -> str:
-        return f"a{ref.id}:{ref.revision}:{sha[:16]}|c{self.catalog}|e{engine_code_hash()}"
+        return f"a{ref.id}:{ref.revision}:{sha[:16]}|c{self.catalog}|f{self.figures}|e{engine_code_hash()}"
 
     @property
     def own_base(self) -> str:
@@ -105,6 +108,7 @@ def _state_query() -> Select:
         aliased(Assessment), aliased(Assessment), aliased(SchemeVersion), aliased(SchemeVersion), aliased(Period)
     )  # fmt: skip
     catalog = select(Counter.value).where(Counter.name == CATALOG_COUNTER).scalar_subquery()
+    figures = select(Counter.value).where(Counter.name == FIGURES_COUNTER).scalar_subquery()
     return (
         select(
             a.id,
@@ -116,6 +120,7 @@ def _state_query() -> Select:
             prev.scheme_version_id,
             prev_version.sha256,
             catalog,
+            figures,
         )  # fmt: skip
         .select_from(a)
         .join(SchemeRow, a.scheme_id == SchemeRow.id)
@@ -138,7 +143,13 @@ def _state(session: Session, scheme_key: str, period: str) -> _State | None:
     if row[4] is not None and row[7] is not None:
         previous = AssessmentRef(row[4], scheme_key, previous_label(period), row[5], row[6])
     return _State(
-        ref, row[3], previous, row[7] if previous else None, row[8] or 0, _last_year_state(session, scheme_key, period)
+        ref,
+        row[3],
+        previous,
+        row[7] if previous else None,
+        row[8] or 0,
+        row[9] or 0,
+        _last_year_state(session, scheme_key, period),
     )
 
 
@@ -244,10 +255,11 @@ def _score(
     units: pd.DataFrame,
     previous: pd.DataFrame | None,
     history: pd.DataFrame | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> Results:
     present = pd.unique(values["unit"].astype(str))
     categories = units["category"].reindex(present).dropna()
-    return score(scheme, values, categories=categories, previous=previous, history=history)
+    return score(scheme, values, categories=categories, previous=previous, history=history, figures=figures)
 
 
 INCOMPLETE_EMPTY = pd.DataFrame(
@@ -280,6 +292,7 @@ def score_complete(
     units: pd.DataFrame,
     previous: pd.DataFrame | None,
     history: pd.DataFrame | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> tuple[Results | None, pd.DataFrame]:
     """Score the units whose values are complete; list the others by what they miss.
 
@@ -289,7 +302,7 @@ def score_complete(
     dropped: list[scoring.Problem] = []
     for _ in range(5):  # dropping units never adds problems to the others; a few passes at most
         try:
-            scored = _score(scheme, values, units, previous, history) if len(values) else None
+            scored = _score(scheme, values, units, previous, history, figures) if len(values) else None
             return scored, incomplete_units(dropped, units["name"])
         except scoring.ScoringInputError as exc:
             dropped += exc.problems
@@ -323,14 +336,18 @@ def _compute(
             prev_version = version_info(session.get(SchemeVersion, state.previous.scheme_version_id))
             prev_values = current_values_in(session, state.previous)
             try:
-                previous = _score(prev_version.load(), prev_values, units, None).units
+                prev_scheme = prev_version.load()
+                previous = _score(
+                    prev_scheme, prev_values, units, None, figures=figures_for_in(session, prev_scheme)
+                ).units
             except scoring.ScoringInputError:
                 previous = None  # an incomplete previous period gives no changes, not an error
     values = current_values_in(session, state.ref)
     version = state.version(session)
     scheme = version.load()
     history = baseline_history(session, scheme_key, scheme, period)
-    return state, version, _score(scheme, values, units, previous, history), units["name"]
+    figures = figures_for_in(session, scheme)
+    return state, version, _score(scheme, values, units, previous, history, figures), units["name"]
 
 
 def _cached_units(session: Session, assessment_id: int, fingerprint_prefix: str) -> pd.DataFrame | None:
@@ -476,7 +493,8 @@ def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResul
         version = state.version(session)
         scheme = version.load()
         history = baseline_history(session, scheme_key, scheme, period)
-        scored, incomplete = score_complete(scheme, current_values_in(session, state.ref), units, None, history)
+        values = current_values_in(session, state.ref)
+        scored, incomplete = score_complete(scheme, values, units, None, history, figures_for_in(session, scheme))
         return state, version, scored, incomplete, units["name"]
 
     state = read(eng, lambda s: _state(s, scheme_key, period))
@@ -519,10 +537,14 @@ def _results_as_of(eng: Engine, scheme_key: str, period: str, at: datetime) -> A
             if prev_version_id is not None:
                 prev_scheme = version_info(session.get(SchemeVersion, prev_version_id)).load()
                 try:
-                    previous = _score(prev_scheme, prev_values, units, None).units
+                    previous = _score(
+                        prev_scheme, prev_values, units, None, figures=figures_for_in(session, prev_scheme)
+                    ).units
                 except scoring.ScoringInputError:
                     previous = None
-        return version, _score(version.load(), values, units, previous), units["name"]
+        scheme = version.load()
+        figures = figures_for_in(session, scheme)
+        return version, _score(scheme, values, units, previous, figures=figures), units["name"]
 
     computed = read(eng, work)
     if computed is None:

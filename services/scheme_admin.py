@@ -15,6 +15,7 @@ from scoring.lint import lint
 from scoring.periods import period_name
 from services.catalog import list_units, scheme_versions
 from services.permissions import Actor, check
+from services.unit_figures import figures_for
 from services.values import current_values, periods_with_values
 
 
@@ -60,7 +61,12 @@ def preview(scheme: Scheme, *, by: Actor | None = None, engine: Engine | None = 
     register = list_units(engine=engine).set_index("code")
     present = pd.unique(values["unit"].astype(str))
     try:
-        scored = score(scheme, values, categories=register["category"].reindex(present).dropna())
+        scored = score(
+            scheme,
+            values,
+            categories=register["category"].reindex(present).dropna(),
+            figures=figures_for(scheme, engine=engine),
+        )
     except ScoringInputError as exc:
         lines = "；".join(str(p) for p in exc.problems[:10])
         return Preview(

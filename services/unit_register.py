@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from services.errors import InvalidInput
+from services.unit_figures import figure_heading, figure_name_problem, parse_heading
 from sheets.package import PackageRefused
 from sheets.table import read_table
 
@@ -59,7 +60,7 @@ def _read(name: str, data: bytes) -> pd.DataFrame:
 def read_unit_register(name: str, data: bytes) -> pd.DataFrame:
     """The register in `data` as UNIT_COLUMNS; InvalidInput listing every located problem."""
     frame = _read(name, data)
-    frame = frame.rename(columns=lambda c: HEADINGS.get(str(c).strip(), str(c).strip()))
+    frame = frame.rename(columns=lambda c: HEADINGS.get(str(c).strip(), _figure_column(str(c).strip())))
     missing = [label for col, label in REQUIRED.items() if col not in frame.columns]
     if missing:
         raise InvalidInput(f"单位清单缺少列：{'、'.join(missing)}（第一行应为列名），未做任何修改。")
@@ -67,6 +68,10 @@ def read_unit_register(name: str, data: bytes) -> pd.DataFrame:
     if twice:
         shown = "、".join(NAMES.get(c, c) for c in twice)
         raise InvalidInput(f"单位清单中这些列出现了不止一次：{shown}，未做任何修改。")
+    named = [(c, figure_name_problem(parse_heading(c)[0])) for c in frame.columns if parse_heading(c) is not None]
+    if any(why for _, why in named):
+        lines = [f"  列「{c}」: {why}" for c, why in named if why]
+        raise InvalidInput("单位清单的年度数据列名有误，未做任何修改：\n" + "\n".join(lines))
     frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
     frame = frame[~(frame == "").all(axis=1)]  # blank rows between blocks are not units
     problems = []
@@ -83,6 +88,8 @@ def read_unit_register(name: str, data: bytes) -> pd.DataFrame:
         bad = (text != "") & ~text.isin(YES | NO)
         problems += [(i, f"「启用」: '{frame['active'][i]}' 应为 是 或 否") for i in text[bad].index]
         frame["active"] = text.map(lambda v: None if v == "" else v in YES)
+    for column in [c for c in frame.columns if parse_heading(c) is not None]:
+        problems += _figure_problems(frame, column)
     for col in ("parent", "aliases"):
         if col in frame.columns:
             frame[col] = frame[col].replace("", None)
@@ -91,3 +98,24 @@ def read_unit_register(name: str, data: bytes) -> pd.DataFrame:
             "单位清单有误，未做任何修改：\n" + "\n".join(f"  第 {i + 2} 行{p}" for i, p in sorted(problems))
         )
     return frame
+
+
+def _figure_column(heading: str) -> str:
+    """A figure column's heading written one way (「常住人口(2025年)」 → 「常住人口（2025）」), so the
+    same figure written twice is caught as a repeated column; other headings as they are."""
+    parsed = parse_heading(heading)
+    return heading if parsed is None else figure_heading(*parsed)
+
+
+def _figure_problems(frame: pd.DataFrame, column: str) -> list[tuple[int, str]]:
+    """Located problems of one figure column, whose cells become numbers (blank: None) in place."""
+    text = frame[column].astype(str)
+    number = pd.to_numeric(text.str.replace(",", ""), errors="coerce")
+    number = number.where(~number.isin([float("inf"), float("-inf")]))
+    problems = []
+    for i, v in text[(text != "") & number.isna()].items():
+        problems.append((i, f"「{column}」: '{v}' 不是数字"))
+    for i, v in text[(text != "") & (number < 0)].items():
+        problems.append((i, f"「{column}」: '{v}' 不能小于 0"))
+    frame[column] = number.where(text != "").astype(object).where(number.notna(), None)
+    return problems

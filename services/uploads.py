@@ -33,6 +33,7 @@ from services.permissions import Actor, check, require_scope, trusted
 from services.results import results
 from services.submissions import ImportOutcome, import_values
 from services.teams import assign_team, existing_teams, explain_effect
+from services.unit_figures import figures_for
 from services.values import current_values, find_assessment, periods_with_values
 from sheets import annotate_workbook, build_template, read_scores, rules_for
 from sheets.limits import DEFAULT_LIMITS, Limits
@@ -494,7 +495,12 @@ def _effect(
     present = pd.unique(merged["unit"])
     categories = register["category"].astype(str).reindex(present).dropna()
     try:
-        after = score(scheme, merged[["period", "unit", "code", "value", "na", "assessor"]], categories=categories)
+        after = score(
+            scheme,
+            merged[["period", "unit", "code", "value", "na", "assessor"]],
+            categories=categories,
+            figures=figures_for(scheme, engine=engine),
+        )
     except ScoringInputError as exc:
         problems = [str(p) for p in exc.problems[:50]]
         if len(exc.problems) > 50:

@@ -512,3 +512,22 @@ class Message(Base):
     dedup_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]
+
+
+class UnitFigure(Base):
+    """A figure of a unit for one year (常住人口, 65岁以上人口, 应管理高血压人数 …), named in Chinese.
+
+    Computed indicators divide by these (建档人数 ÷ 常住人口); a figure changes every year, so each
+    year keeps its own value and an assessment reads the figure of its period's year.
+    """
+
+    __tablename__ = "unit_figure"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "name"), Index(None, "year"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))

@@ -27,6 +27,7 @@ NUMBERED = {  # prefix -> what the number counts
 }
 NAMED = {"account": "账户", "unit": "单位", "period": "期间", "export": "导出", "download": "下载"}
 BARE = {"units": "单位清单", "login": "登录", "audit_log": "审计日志", "rectification_tasks": "整改任务"}
+NAMED["figures"] = BARE["figures"] = "单位年度数据"  # figures:2025 — one year of figures
 # What a download was (`export:ranking`, see ui.safe_table.csv_button), as its file is named.
 EXPORTS = {
     "units": "单位清单",
