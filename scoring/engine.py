@@ -254,6 +254,8 @@ def _leaf_outcome(
         return _LeafOutcome(methods.score_deduction_parts(leaf, counts, disc))
     if leaf.method == "deduction":
         return _LeafOutcome(methods.score_deduction(leaf, _zero_nan(v)))
+    if leaf.method == "bonus" and leaf.discretionary:
+        return _LeafOutcome(methods.score_bonus_discretionary(leaf, _zero_nan(v)))
     return _LeafOutcome(methods.score_bonus(leaf, _zero_nan(v)))
 
 

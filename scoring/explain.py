@@ -125,6 +125,8 @@ def _base_rule_text(leaf: Leaf) -> str:
         return _deduction_parts_rule(leaf)
     if m == "deduction":
         return f"每发生一次扣 {fmt(leaf.per_occurrence)} 分，扣完 {fmt(leaf.points)} 分为止"
+    if m == "bonus" and leaf.discretionary:
+        return f"酌情加分，本项最多加 {fmt(leaf.cap)} 分"
     if m == "bonus":
         return f"每次加 {fmt(leaf.per_occurrence)} 分，本项最多加 {fmt(leaf.cap)} 分"
     return "发生即一票否决：评为最低等级，不得评先评优"
@@ -191,6 +193,8 @@ def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str], parts: dict[str, fl
     if leaf.method == "deduction":
         n = 0 if math.isnan(v) else v
         return f"发生 {fmt(n)} 次 × {fmt(leaf.per_occurrence)} 分 = 扣 {fmt(n * leaf.per_occurrence)} 分（本项最多扣 {p} 分），得 {e} 分"
+    if leaf.method == "bonus" and leaf.discretionary:
+        return f"酌情加 {e} 分（最多 {fmt(leaf.cap)} 分，全方案加分合计另有上限）"
     if leaf.method == "bonus":
         n = 0 if math.isnan(v) else v
         return f"发生 {fmt(n)} 次 × {fmt(leaf.per_occurrence)} 分，加 {e} 分（本项最多 {fmt(leaf.cap)} 分，全方案加分合计另有上限）"

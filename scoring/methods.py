@@ -180,6 +180,12 @@ def score_bonus(leaf: BonusLeaf, occurrences: np.ndarray) -> np.ndarray:
     return np.minimum(leaf.cap, occurrences * leaf.per_occurrence)
 
 
+def score_bonus_discretionary(leaf: BonusLeaf, points: np.ndarray) -> np.ndarray:
+    """酌情加分: the points entered (0–cap, checked on input) are the bonus; clipped all the same,
+    since the average of several assessors' entries is what arrives here."""
+    return np.clip(points, 0.0, leaf.cap)
+
+
 @dataclass(frozen=True)
 class PeerOutcome:
     earned: np.ndarray  # NaN where the unit has no value (missing or 不适用)

@@ -392,9 +392,21 @@ class DeductionLeaf(_LeafBase):
 
 
 class BonusLeaf(_LeafBase):
+    """加分: occurrences × per_occurrence, or (`discretionary: true`, 酌情奖分) the points the
+    assessor enters directly, 0–cap with fractions; capped per leaf and by the scheme's bonus_cap."""
+
     method: Literal["bonus"]
-    per_occurrence: float = Field(gt=0)
+    per_occurrence: float | None = Field(default=None, gt=0)
     cap: float = Field(gt=0)
+    discretionary: bool = False
+
+    @model_validator(mode="after")
+    def _one_bonus_form(self) -> BonusLeaf:
+        if self.discretionary and self.per_occurrence is not None:
+            raise ValueError("酌情加分（discretionary: true）直接填加分数，不能再写 per_occurrence（每次加分）")
+        if not self.discretionary and self.per_occurrence is None:
+            raise ValueError("加分项须写 per_occurrence（每次加分），或写 discretionary: true（酌情加分，直接填分数）")
+        return self
 
     @field_validator("points")
     @classmethod

@@ -144,6 +144,8 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
         text = f"{fmt(leaf.points)}分 · 分类填次数（见下）"
     elif leaf.method == "deduction":
         text = f"{fmt(leaf.points)}分 · 每次扣{fmt(leaf.per_occurrence)}分 · 填次数"
+    elif leaf.method == "bonus" and leaf.discretionary:
+        text = f"酌情加0–{fmt(leaf.cap)}分 · 填加分（可有小数）"
     elif leaf.method == "bonus":
         cap = f"，最多{fmt(leaf.cap)}分" if getattr(leaf, "cap", None) else ""
         text = f"每次加{fmt(leaf.per_occurrence)}分{cap} · 填次数"
