@@ -138,6 +138,9 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     elif leaf.method == "peer_rank":  # the rule itself: what rank earns what
         unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
         text = f"{fmt(leaf.points)}分 · 填实际值{unit} · {peer_rule_text(leaf)}"
+    elif leaf.method == "deduction" and leaf.from_total:
+        cap = f"，最多{fmt(leaf.cap)}分" if leaf.cap is not None else ""
+        text = f"从总分扣 · 每次扣{fmt(leaf.per_occurrence)}分{cap} · 填次数"
     elif leaf.method == "deduction" and rule.code != leaf.code:
         text = _deduction_part_requirement(leaf, rule.code)
     elif leaf.method == "deduction" and not leaf.own_counts:
