@@ -227,12 +227,26 @@ def _write_tree(book: Book, results: Results, unit: str, name: str, period: str)
             f"{numbers.points(r['earned_base'], d)} / {numbers.points(r['applicable_points'], d)}",
         ),
         ("加分", numbers.points(r["bonus"], d)),
-        ("总分", f"{numbers.points(r['total'], d)}（基础分 × {fmt(scheme.total)} ÷ 适用分值 + 加分）"),
+        *_from_total_line(r, d),
+        (
+            "总分",
+            f"{numbers.points(r['total'], d)}（基础分 × {fmt(scheme.total)} ÷ 适用分值 + 加分{_minus_from_total(r)}）",
+        ),
     ):
         row += 1
         write_text(ws, row, 1, label, bold)
         write_text(ws, row, 7, value, bold)
     setup_page(ws, HEADER_ROW, freeze_col=2, last_row=last, last_col=len(columns) - 1)
+
+
+def _from_total_line(r: pd.Series, d: int) -> list[tuple[str, str]]:
+    """The 从总分扣分 line of the score sheet's foot, only when the unit had such a deduction."""
+    deducted = float(r.get("deducted", 0.0) or 0.0)
+    return [("从总分扣分", f"扣 {numbers.points(deducted, d)} 分（总分最低为 0）")] if deducted > 1e-9 else []
+
+
+def _minus_from_total(r: pd.Series) -> str:
+    return " − 从总分扣分" if float(r.get("deducted", 0.0) or 0.0) > 1e-9 else ""
 
 
 def _write_history(book: Book, results: Results, unit: str, name: str, period: str, history: pd.DataFrame) -> None:

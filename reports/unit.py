@@ -17,6 +17,7 @@ DEDUCTION_LINE = "扣分"
 SCALING_LINE = "按适用项折算"
 BONUS_LINE = "加分"
 VETO_LINE = "一票否决"
+FROM_TOTAL_LINE = "从总分扣分"
 TOTAL_LINE = "总分"
 SUBTOTAL_COLUMNS = ["维度", "得分", "满分", "得分率", "说明"]
 
@@ -61,6 +62,8 @@ def dimension_subtotals(explained: pd.DataFrame, score: Mapping[str, Any] | None
     """
     score = score if score is not None else explained.attrs.get("score")
     base = explained[explained["method"].isin(BASE_METHODS) & explained["applicable"]]
+    # A deduction from the total (from_total) has no points of its own: it is the 从总分扣分 line.
+    base = base[~((base["method"] == "deduction") & (base["points"] <= 0))]
     deduction = base["method"] == "deduction"
     shown = base.assign(_earned=base["earned"].where(~deduction, base["points"]))
     dims = shown.groupby("dimension", sort=False, as_index=False).agg(得分=("_earned", "sum"), 满分=("points", "sum"))
@@ -103,6 +106,12 @@ def dimension_subtotals(explained: pd.DataFrame, score: Mapping[str, Any] | None
         cap = float(score.get("bonus_cap") or 0)
         note = "加分项与力争目标加分" + (f"，上限 {cap:g} 分" if cap else "")
         lines.append({"维度": BONUS_LINE, "得分": bonus, "满分": nan, "说明": note})
+    deducted = float(score.get("deducted") or 0.0)
+    if deducted > 1e-9:
+        before = sum(x["得分"] for x in lines)  # base, scaling and bonus: what it comes off
+        taken = min(deducted, max(0.0, before))
+        note = f"从总分扣 {numbers.points(deducted, d)} 分" + ("，总分最低为 0" if taken < deducted - 1e-9 else "")
+        lines.append({"维度": FROM_TOTAL_LINE, "得分": -taken, "满分": nan, "说明": note})
     total = float(score["total"])
     values = _apportion(np.array([x["得分"] for x in lines], dtype=float), total, d)
     for line, value in zip(lines, values, strict=True):

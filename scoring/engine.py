@@ -176,6 +176,7 @@ def _score_matrix(
     applicable_points = np.zeros(n_ent)
     unmet = np.zeros(n_ent, dtype=np.int32)
     bonus = np.zeros(n_ent)
+    deducted = np.zeros(n_ent)  # 从总分扣分
     veto = np.zeros(n_ent, dtype=bool)
     veto_reason = np.full(n_ent, "", dtype=object)
     award_reason = np.full(n_ent, "", dtype=object)
@@ -208,6 +209,8 @@ def _score_matrix(
                 done_by_leaf[leaf.code] = out.done
             if out.peer is not None:
                 peer_by_leaf[leaf.code] = out.peer
+            if out.taken is not None:
+                deducted += np.where(app, out.taken, 0.0)
         else:  # veto: reported by any assessor counts
             hit = (m.value if m.vmax is None else m.vmax)[:, j] >= 0.5  # NaN compares False
             _append(veto_reason, veto, hit, leaf.name)  # also marks the rows in `veto`
@@ -232,7 +235,8 @@ def _score_matrix(
     bonus = np.minimum(scheme.bonus_cap, bonus)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(applicable_points > 0, earned_base * scheme.total / applicable_points, np.nan)
-    total = methods.round_half_up(scaled + bonus, scheme.decimals)
+    # 从总分扣分 comes off last, after scaling and bonus; a total never goes below 0.
+    total = methods.round_half_up(np.maximum(0.0, scaled + bonus - deducted), scheme.decimals)
     for i in np.flatnonzero(veto):  # the veto is named first, before other grounds
         award_reason[i] = f"一票否决：{veto_reason[i]}" + (f"；{award_reason[i]}" if award_reason[i] else "")
 
@@ -244,6 +248,7 @@ def _score_matrix(
             "earned_base": earned_base,
             "applicable_points": applicable_points,
             "bonus": bonus,
+            "deducted": deducted,
             "total": total,
             "score_rate": total / scheme.total,
             "lost": np.round(applicable_points - earned_base, 6),
@@ -367,6 +372,7 @@ class _LeafOutcome:
     extra: np.ndarray | None = None  # stretch (力争) points, counted with the bonus
     done: np.ndarray | None = None  # checklist: entity × task
     peer: tuple[np.ndarray, np.ndarray] | None = None  # peer_rank: (rank, peers)
+    taken: np.ndarray | None = None  # from_total deduction: points off the total (earned is 0)
 
 
 def _leaf_outcome(
@@ -393,6 +399,9 @@ def _leaf_outcome(
     if leaf.method == "peer_rank":
         out = methods.score_peer_rank(leaf, np.where(app, v, np.nan), peer_group)
         return _LeafOutcome(out.earned, peer=(out.rank, out.peers))
+    if leaf.method == "deduction" and leaf.from_total:
+        taken = methods.score_deduction_from_total(leaf, _zero_nan(v))
+        return _LeafOutcome(np.zeros(len(v)), taken=taken)
     if leaf.method == "deduction" and leaf.part_codes:
         counts = m.value[:, [col_of[code] for code, _, _ in leaf.rates]]
         extra = leaf.discretionary_input
@@ -400,6 +409,8 @@ def _leaf_outcome(
         return _LeafOutcome(methods.score_deduction_parts(leaf, counts, disc))
     if leaf.method == "deduction":
         return _LeafOutcome(methods.score_deduction(leaf, _zero_nan(v)))
+    if leaf.method == "bonus" and leaf.discretionary:
+        return _LeafOutcome(methods.score_bonus_discretionary(leaf, _zero_nan(v)))
     return _LeafOutcome(methods.score_bonus(leaf, _zero_nan(v)))
 
 
@@ -439,6 +450,8 @@ def _by_variant(
             out.met = np.where(rows, alt.met, out.met)
         if out.extra is not None:
             out.extra = np.where(rows, alt.extra, out.extra)
+        if out.taken is not None:
+            out.taken = np.where(rows, alt.taken, out.taken)
         if out.peer is not None:
             out.peer = (np.where(rows, alt.peer[0], out.peer[0]), np.where(rows, alt.peer[1], out.peer[1]))
     return out

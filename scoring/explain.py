@@ -124,10 +124,15 @@ def _base_rule_text(leaf: Leaf) -> str:
         return peer_rule_text(leaf)
     if m == "levels":
         return "定性分档：" + "，".join(f"{lv.label} {fmt(lv.points)} 分" for lv in leaf.levels)
+    if m == "deduction" and leaf.from_total:
+        cap = f"，最多扣 {fmt(leaf.cap)} 分" if leaf.cap is not None else ""
+        return f"每发生一次从总分扣 {fmt(leaf.per_occurrence)} 分{cap}（总分最低为 0）"
     if m == "deduction" and leaf.part_codes:
         return _deduction_parts_rule(leaf)
     if m == "deduction":
         return f"每发生一次扣 {fmt(leaf.per_occurrence)} 分，扣完 {fmt(leaf.points)} 分为止"
+    if m == "bonus" and leaf.discretionary:
+        return f"酌情加分，本项最多加 {fmt(leaf.cap)} 分"
     if m == "bonus":
         return f"每次加 {fmt(leaf.per_occurrence)} 分，本项最多加 {fmt(leaf.cap)} 分"
     return "发生即一票否决：评为最低等级，不得评先评优"
@@ -159,6 +164,8 @@ def _stretch_note(leaf: TargetLeaf, actual: float) -> str:
 
 
 def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str], parts: dict[str, float] | None = None) -> str:
+    if not row["applicable"] and getattr(leaf, "from_total", False):
+        return "不适用：不从总分扣分"
     if not row["applicable"]:
         return f"不适用：本项 {fmt(leaf.points)} 分不计入，总分按适用分值折算"
     e, p = fmt(row["earned"]), fmt(leaf.points)
@@ -189,11 +196,15 @@ def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str], parts: dict[str, fl
         undone = [t.name for t in leaf.tasks if t.code not in done_tasks]
         text = f"完成 {len(done)}/{len(leaf.tasks)} 项，得 {e} 分"
         return text + (f"；未完成：{'、'.join(undone)}" if undone else "")
+    if leaf.method == "deduction" and leaf.from_total:
+        return _from_total_trace(leaf, v)
     if leaf.method == "deduction" and leaf.part_codes:
         return _deduction_parts_trace(leaf, {leaf.code: v, **(parts or {})}, e)
     if leaf.method == "deduction":
         n = 0 if math.isnan(v) else v
         return f"发生 {fmt(n)} 次 × {fmt(leaf.per_occurrence)} 分 = 扣 {fmt(n * leaf.per_occurrence)} 分（本项最多扣 {p} 分），得 {e} 分"
+    if leaf.method == "bonus" and leaf.discretionary:
+        return f"酌情加 {e} 分（最多 {fmt(leaf.cap)} 分，全方案加分合计另有上限）"
     if leaf.method == "bonus":
         n = 0 if math.isnan(v) else v
         return f"发生 {fmt(n)} 次 × {fmt(leaf.per_occurrence)} 分，加 {e} 分（本项最多 {fmt(leaf.cap)} 分，全方案加分合计另有上限）"
@@ -206,6 +217,18 @@ def _all_required_trace(leaf: ChecklistLeaf, done_tasks: set[str], earned: str) 
     if not undone:
         return f"完成 {len(leaf.tasks)}/{len(leaf.tasks)} 项，全部符合要求，得 {earned} 分"
     return f"未完成：{'、'.join(undone)} → 有 {len(undone)} 项不符合要求，不得分"
+
+
+def _from_total_trace(leaf: DeductionLeaf, value: float) -> str:
+    """「发生 2 次 × 1 分，从总分扣 2 分」; beyond the cap 「… = 3 分，超过最多扣的 2 分，从总分扣 2 分」."""
+    n = 0.0 if math.isnan(value) else value
+    if n == 0:
+        return "未发生，不从总分扣分"
+    per = float(leaf.per_occurrence or 0)
+    taken = n * per
+    if leaf.cap is not None and taken > leaf.cap + 1e-9:
+        return f"发生 {fmt(n)} 次 × {fmt(per)} 分 = {fmt(taken)} 分，超过最多扣的 {fmt(leaf.cap)} 分，从总分扣 {fmt(leaf.cap)} 分"
+    return f"发生 {fmt(n)} 次 × {fmt(per)} 分，从总分扣 {fmt(taken)} 分"
 
 
 def _deduction_parts_rule(leaf: DeductionLeaf) -> str:
@@ -441,6 +464,7 @@ def explain_unit(results: Results, unit: str, period: str | None = None) -> pd.D
         frame.attrs["score"] = {
             "total": float(r["total"]),
             "bonus": float(r["bonus"]),
+            "deducted": float(r.get("deducted", 0.0)),
             "earned_base": float(r["earned_base"]),
             "applicable_points": float(r["applicable_points"]),
             "veto": bool(r["veto"]),

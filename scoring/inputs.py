@@ -73,6 +73,8 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
             hi = inf if leaf.valid_max is None else leaf.valid_max
         elif m == "deduction" and not leaf.own_counts:
             lo, hi = 0.0, 0.0  # counts go under the kinds' codes; the leaf's own takes only 不适用
+        elif m == "bonus" and leaf.discretionary:  # 酌情加分: the points themselves, 0–cap
+            lo, hi = 0.0, leaf.cap
         elif m in ("deduction", "bonus"):
             lo, hi = 0.0, inf
         else:  # checklist (its own column is only for 不适用) and veto
@@ -89,7 +91,7 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
                 False,
                 lo,
                 hi,
-                m in ("deduction", "bonus"),
+                m in ("deduction", "bonus") and not getattr(leaf, "discretionary", False),
                 m in ("veto", "checklist"),
                 allow_na,
                 levels,

@@ -177,8 +177,21 @@ def score_deduction_parts(leaf: DeductionLeaf, counts: np.ndarray, discretionary
     return np.maximum(0.0, leaf.points - taken)
 
 
+def score_deduction_from_total(leaf: DeductionLeaf, occurrences: np.ndarray) -> np.ndarray:
+    """从总分扣分: the points taken off the unit's total, occurrences × per_occurrence up to `cap`.
+    Returned positive; the engine subtracts them after scaling and bonus."""
+    taken = occurrences * float(leaf.per_occurrence or 0)
+    return taken if leaf.cap is None else np.minimum(leaf.cap, taken)
+
+
 def score_bonus(leaf: BonusLeaf, occurrences: np.ndarray) -> np.ndarray:
     return np.minimum(leaf.cap, occurrences * leaf.per_occurrence)
+
+
+def score_bonus_discretionary(leaf: BonusLeaf, points: np.ndarray) -> np.ndarray:
+    """酌情加分: the points entered (0–cap, checked on input) are the bonus; clipped all the same,
+    since the average of several assessors' entries is what arrives here."""
+    return np.clip(points, 0.0, leaf.cap)
 
 
 @dataclass(frozen=True)

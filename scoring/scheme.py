@@ -495,11 +495,30 @@ class DeductionLeaf(_LeafBase):
     """
 
     method: Literal["deduction"]
-    points: float = Field(gt=0)
+    points: float = Field(default=0, ge=0)  # > 0, except from the total (checked in _from_total)
     per_occurrence: float | None = Field(default=None, gt=0)
     kinds: list[DeductionKind] = []
     discretionary_max: float | None = Field(default=None, gt=0)
     discretionary_code: str | None = Field(default=None, min_length=1)
+    # 「从总分扣 1 分」: occurrences × per_occurrence come off the unit's total (after 按适用项折算
+    # and bonus, total floored at 0), like a negative bonus; the leaf has no points of its own and
+    # `cap` bounds what it takes.
+    from_total: bool = False
+    cap: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _from_total(self) -> DeductionLeaf:
+        if not self.from_total:
+            if self.cap is not None:
+                raise ValueError("cap（最多扣分）只用于从总分扣分（from_total: true）；本项扣分以 points 为限")
+            if not self.points > 0:
+                raise ValueError("扣分项须设置大于 0 的 points（本项分值）；从总分扣分的请写 from_total: true")
+            return self
+        if self.points != 0:
+            raise ValueError("从总分扣分（from_total: true）不占基础分，points 应为 0（用 cap 设最多扣多少分）")
+        if self.kinds or self.discretionary_max is not None:
+            raise ValueError("从总分扣分（from_total: true）只能写 per_occurrence（每次扣分），不能写 kinds 或酌情扣分")
+        return self
 
     @model_validator(mode="after")
     def _one_form(self) -> DeductionLeaf:
@@ -545,9 +564,21 @@ class DeductionLeaf(_LeafBase):
 
 
 class BonusLeaf(_LeafBase):
+    """加分: occurrences × per_occurrence, or (`discretionary: true`, 酌情奖分) the points the
+    assessor enters directly, 0–cap with fractions; capped per leaf and by the scheme's bonus_cap."""
+
     method: Literal["bonus"]
-    per_occurrence: float = Field(gt=0)
+    per_occurrence: float | None = Field(default=None, gt=0)
     cap: float = Field(gt=0)
+    discretionary: bool = False
+
+    @model_validator(mode="after")
+    def _one_bonus_form(self) -> BonusLeaf:
+        if self.discretionary and self.per_occurrence is not None:
+            raise ValueError("酌情加分（discretionary: true）直接填加分数，不能再写 per_occurrence（每次加分）")
+        if not self.discretionary and self.per_occurrence is None:
+            raise ValueError("加分项须写 per_occurrence（每次加分），或写 discretionary: true（酌情加分，直接填分数）")
+        return self
 
     @field_validator("points")
     @classmethod

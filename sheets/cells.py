@@ -92,8 +92,8 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             kind = "level"
         elif c.method in ("target", "peer_rank", "improvement"):  # all take an actual value
             kind = "number"
-        elif c.part == "discretionary":  # 酌情扣分: points, fractional, 0–max
-            kind = "score"
+        elif c.part == "discretionary" or (c.method == "bonus" and not c.integer):
+            kind = "score"  # 酌情扣分 (0–max) and 酌情加分 (0–cap): points, fractional
         elif c.integer:
             kind = "count"
         else:

@@ -98,6 +98,15 @@ def guide_lines(scheme: Scheme, period: str) -> list[tuple[str, str]]:
                     "　　· 酌情扣分：直接填扣分数（可有小数，不超过该项写明的上限），与计次扣分合计在本项分值内扣完为止",
                 )
             )
+        if m == "deduction" and any(getattr(leaf, "from_total", False) for leaf in scheme.leaves):
+            lines.append(
+                (
+                    "item",
+                    "　　· 标注「从总分扣」的指标：填发生次数，扣分直接从总分（折算和加分之后）中扣除，总分最低为 0",
+                )
+            )
+        if m == "bonus" and any(getattr(leaf, "discretionary", False) for leaf in scheme.leaves):
+            lines.append(("item", "　　· 酌情加分：直接填加分数（可有小数，不超过该项写明的上限），不填次数"))
     if any(leaf.allow_na for leaf in scheme.leaves) or scheme.missing == "not_applicable":
         lines.append(("item", NA_TEXT))
     if scheme.bonus_cap:

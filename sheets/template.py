@@ -27,7 +27,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from scoring.explain import fmt, peer_rule_text, rule_text
+from scoring.explain import fmt, peer_rule_text, rule_text, variant_rule_text
 from scoring.periods import period_name
 from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, Scheme
 from sheets import messages as msg
@@ -66,10 +66,13 @@ def build_template(
 ) -> bytes:
     """An .xlsx template for `scheme` and `period`, one row (wide) or sheet (per-unit) per unit.
 
-    `units`: (code, name) pairs or a frame with code and name columns. `values`: an optional long
-    frame (unit, code, value[, na, note]) to prefill, e.g. to hand back a submission for correction.
+    `units`: (code, name) pairs or a frame with code and name columns, and optionally a category
+    column (or (code, name, category) triples): a per-unit sheet then shows each leaf's rule as it
+    applies to that unit's category (variants). `values`: an optional long frame (unit, code,
+    value[, na, note]) to prefill, e.g. to hand back a submission for correction.
     """
     unit_list = _units(units)
+    categories = _unit_categories(units)
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
     styles = _Styles(book)
@@ -78,7 +81,7 @@ def build_template(
     if layout == "wide":
         _wide(book, styles, scheme, period, unit_list, rules, filled, assessor)
     elif layout == "per-unit":
-        _per_unit(book, styles, scheme, period, unit_list, rules, filled, assessor)
+        _per_unit(book, styles, scheme, period, unit_list, rules, filled, assessor, categories)
     else:
         raise ValueError(f"unknown layout {layout!r}")
     _guide(book, styles, scheme, period, rules)
@@ -90,7 +93,29 @@ def build_template(
 def _units(units: pd.DataFrame | Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     if isinstance(units, pd.DataFrame):
         return [(str(c), str(n)) for c, n in zip(units["code"], units["name"], strict=True)]
-    return [(str(c), str(n)) for c, n in units]
+    return [(str(u[0]), str(u[1])) for u in units]
+
+
+def _unit_categories(units: pd.DataFrame | Sequence[tuple[str, ...]]) -> dict[str, str]:
+    """Unit code -> category, for the units whose category is given (a frame's category column,
+    or the third item of a triple); blank categories are left out."""
+    if isinstance(units, pd.DataFrame):
+        if "category" not in units.columns:
+            return {}
+        pairs = zip(units["code"], units["category"], strict=True)
+    else:
+        pairs = ((u[0], u[2]) for u in units if len(u) > 2)
+    return {str(c): str(k) for c, k in pairs if k is not None and not pd.isna(k) and str(k).strip()}
+
+
+def _unit_rule_text(leaf: Leaf, category: str | None) -> str:
+    """A leaf's rule on one unit's own sheet: its category's standard (「专科医院标准：…」), or
+    「本单位不适用」 where the category is not assessed on it; otherwise the general rule."""
+    if not category:
+        return rule_text(leaf)
+    if category in leaf.variants and leaf.variant_for(category) is None:
+        return f"本单位不适用（{category}不考核本项）"
+    return variant_rule_text(leaf, category)
 
 
 class _Styles:
@@ -141,12 +166,17 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     elif leaf.method == "improvement":  # the entered value is this period's; the rule reads the change
         unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
         text = f"{fmt(leaf.points)}分 · 填本期实际值{unit} · {rule_text(leaf)}"
+    elif leaf.method == "deduction" and leaf.from_total:
+        cap = f"，最多{fmt(leaf.cap)}分" if leaf.cap is not None else ""
+        text = f"从总分扣 · 每次扣{fmt(leaf.per_occurrence)}分{cap} · 填次数"
     elif leaf.method == "deduction" and rule.code != leaf.code:
         text = _deduction_part_requirement(leaf, rule.code)
     elif leaf.method == "deduction" and not leaf.own_counts:
         text = f"{fmt(leaf.points)}分 · 分类填次数（见下）"
     elif leaf.method == "deduction":
         text = f"{fmt(leaf.points)}分 · 每次扣{fmt(leaf.per_occurrence)}分 · 填次数"
+    elif leaf.method == "bonus" and leaf.discretionary:
+        text = f"酌情加0–{fmt(leaf.cap)}分 · 填加分（可有小数）"
     elif leaf.method == "bonus":
         cap = f"，最多{fmt(leaf.cap)}分" if getattr(leaf, "cap", None) else ""
         text = f"每次加{fmt(leaf.per_occurrence)}分{cap} · 填次数"
@@ -412,7 +442,8 @@ def sheet_names(units: list[tuple[str, str]]) -> list[str]:
     return out
 
 
-def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, filled, assessor) -> None:
+def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, filled, assessor,
+              categories: dict[str, str] | None = None) -> None:  # fmt: skip
     header = ["编码", "指标", "分值", "评分标准", "实际值/得分", "说明"]
     for (code, name), sheet in zip(units, sheet_names(units), strict=True):
         ws = book.add_worksheet(sheet)
@@ -443,7 +474,8 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
             ws.write_string(r, 0, leaf.code, st.center)
             ws.write_string(r, 1, leaf.name, st.cell)
             ws.write_number(r, 2, leaf.points, st.center) if leaf.points else ws.write_string(r, 2, "—", st.center)
-            about = tag_prefix(leaf, scheme) + rule_text(leaf) + ("\n" + leaf.description if leaf.description else "")
+            own_rule = _unit_rule_text(leaf, (categories or {}).get(code))
+            about = tag_prefix(leaf, scheme) + own_rule + ("\n" + leaf.description if leaf.description else "")
             ws.write_string(r, 3, about[:1000], st.cell)
             if isinstance(leaf, ChecklistLeaf):
                 rule = rules[leaf.code]
