@@ -98,7 +98,7 @@ def score(
         raise ScoringInputError(problems)
     units, scores = _score_matrix(scheme, matrix)
     empty = units["applicable_points"] <= 0
-    if empty.any():
+    if empty.any() and not scheme.monitoring_only:
         raise ScoringInputError(
             [
                 Problem("所有评分细则均为不适用，无法计分", u, None, p or None)
@@ -189,6 +189,8 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             e = methods.score_deduction(leaf, _zero_nan(v))
         elif leaf.method == "bonus":
             e = methods.score_bonus(leaf, _zero_nan(v))
+        elif leaf.method == "monitor":  # 监测指标: the value is kept (leaves frame), never scored
+            e = np.zeros(n_ent)
         else:  # veto: reported by any assessor counts
             hit = (m.value if m.vmax is None else m.vmax)[:, j] >= 0.5  # NaN compares False
             _append(veto_reason, veto, hit, leaf.name)  # also marks the rows in `veto`
@@ -205,6 +207,7 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             _append(award_reason, ineligible, app & (e < leaf.points - 1e-9), leaf.ineligible_if_unmet)
 
     bonus = np.minimum(scheme.bonus_cap, bonus)
+    # A monitoring-only scheme has no total (NaN, shown as 「—」), and so no grade, rank or bottom.
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(applicable_points > 0, earned_base * scheme.total / applicable_points, np.nan)
     total = methods.round_half_up(scaled + bonus, scheme.decimals)
@@ -220,7 +223,7 @@ def _score_matrix(scheme: Scheme, m: CellMatrix) -> tuple[pd.DataFrame, LeafScor
             "applicable_points": applicable_points,
             "bonus": bonus,
             "total": total,
-            "score_rate": total / scheme.total,
+            "score_rate": total / scheme.total if scheme.total else np.full(n_ent, np.nan),
             "lost": np.round(applicable_points - earned_base, 6),
             "veto": veto,
             "veto_reason": _sparse_categorical(veto_reason, veto),

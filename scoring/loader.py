@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from scoring.errors import SchemeError
 from scoring.scheme import Scheme
 
-_METHOD_TAGS = {"direct", "target", "checklist", "deduction", "bonus", "veto", "levels", "peer_rank"}
+_METHOD_TAGS = {"direct", "target", "checklist", "deduction", "bonus", "veto", "levels", "peer_rank", "monitor"}
 
 # pydantic error type -> Chinese wording; ctx values are formatted in.
 _MESSAGES = {

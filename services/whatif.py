@@ -31,6 +31,7 @@ METHOD_NAMES = {
     "checklist": "任务清单",
     "levels": "定性分档",
     "peer_rank": "同类排名",
+    "monitor": "监测指标",
     "deduction": "扣分",
     "bonus": "加分",
     "veto": "一票否决",
