@@ -138,6 +138,9 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     elif leaf.method == "peer_rank":  # the rule itself: what rank earns what
         unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
         text = f"{fmt(leaf.points)}分 · 填实际值{unit} · {peer_rule_text(leaf)}"
+    elif leaf.method == "monitor":  # no points: the unit, and that it is not scored
+        unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
+        text = f"监测指标，不计分 · 填实际值{unit}" + ("" if leaf.required else " · 可留空")
     elif leaf.method == "deduction" and rule.code != leaf.code:
         text = _deduction_part_requirement(leaf, rule.code)
     elif leaf.method == "deduction" and not leaf.own_counts:
