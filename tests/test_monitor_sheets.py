@@ -7,12 +7,12 @@ import math
 
 import openpyxl
 import pandas as pd
+from test_monitor import MIXED
 
 from scoring import scheme_from_dict, score
 from services.validation import value_problems
 from sheets import build_template, read_scores
 from sheets.longfile import read_long_table
-from test_monitor import MIXED
 
 PERIOD = "2025"
 SCHEME = scheme_from_dict(MIXED)

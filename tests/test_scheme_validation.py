@@ -213,7 +213,11 @@ BAD_SCHEMES = [
         lambda d: d.update(period_type="week"),
         "period_type: 必须是 'month', 'quarter', 'year' 之一",
     ),
-    ("total zero", lambda d: d.update(total=0), "total: 方案总分须大于 0（只有全部为监测指标的监测方案，总分才可以为 0）"),
+    (
+        "total zero",
+        lambda d: d.update(total=0),
+        "total: 方案总分须大于 0（只有全部为监测指标的监测方案，总分才可以为 0）",
+    ),
     ("decimals too many", lambda d: d.update(decimals=7), "decimals: 必须小于或等于 4"),
     ("no criteria", lambda d: d.update(criteria=[]), "criteria: 至少需要 1 项"),
     (
