@@ -1,0 +1,90 @@
+"""监测指标 tables (reports/monitor.py) and `manage.py score` on a monitoring-only scheme."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from test_monitor import MIXED, ONLY
+
+from manage import main
+from reports.monitor import MONITOR_ONLY_NOTE, monitor_series, monitor_spread, monitor_values, monitor_wide
+from scoring import scheme_from_dict, score
+
+SCHEME = scheme_from_dict(ONLY)
+VALUES = pd.DataFrame(
+    [("甲", "M1", 240), ("乙", "M2", 80), ("丙", "M1", 300), ("丁", "M1", 250.04)], columns=["unit", "code", "value"]
+)
+
+
+def _leaves() -> pd.DataFrame:
+    return score(SCHEME, VALUES).leaves
+
+
+def test_wide_table_heads_columns_with_units_and_shows_blanks_as_not_filled() -> None:
+    wide = monitor_wide(_leaves(), SCHEME, {"甲": "甲医院"})
+    assert list(wide.columns) == ["期间", "单位编码", "单位", "门诊次均费用（元）", "床位使用率（%）"]
+    rows = wide.set_index("单位编码")
+    assert rows.loc["甲", "单位"] == "甲医院"
+    assert rows.loc["甲", "门诊次均费用（元）"] == "240元" and rows.loc["甲", "床位使用率（%）"] == "未填"
+    assert rows.loc["丁", "门诊次均费用（元）"] == "250元"  # one decimal: 250.04 shows as 250
+
+
+def test_values_compare_with_the_reference() -> None:
+    v = monitor_values(_leaves(), SCHEME).set_index(["单位编码", "指标编码"])
+    assert v.loc[("甲", "M1"), "与参考值比较"] == "优于参考值"  # lower is better: 240 < 250
+    assert v.loc[("丙", "M1"), "与参考值比较"] == "差于参考值"
+    assert v.loc[("丁", "M1"), "与参考值比较"] == "等于参考值"
+    assert v.loc[("乙", "M1"), "与参考值比较"] == "" and v.loc[("乙", "M1"), "数值"] == "未填"
+
+
+def test_spread_counts_reported_and_blank_units() -> None:
+    s = monitor_spread(_leaves(), SCHEME).set_index("指标编码")
+    # M1: 240, 300 and 250.04 reported, 乙 blank; the median 250.04 shows at one decimal as 250
+    assert (s.loc["M1", "填报单位数"], s.loc["M1", "未填单位数"]) == (3, 1)
+    assert (s.loc["M1", "最小值"], s.loc["M1", "中位数"], s.loc["M1", "最大值"]) == ("240", "250", "300")
+    assert s.loc["M1", "优于参考值单位数"] == "1"
+    assert s.loc["M2", "优于参考值单位数"] == ""  # no reference
+    assert (s.loc["M2", "填报单位数"], s.loc["M2", "平均值"]) == (1, "80")
+
+
+def test_series_over_periods() -> None:
+    values = pd.DataFrame(
+        [("甲", "M1", 240, "2023"), ("甲", "M1", 230, "2024"), ("乙", "M1", 1, "2024")],
+        columns=["unit", "code", "value", "period"],
+    )
+    series = monitor_series(score(SCHEME, values).leaves, SCHEME, "M1", "甲")
+    assert series["期间"].tolist() == ["2023", "2024"] and series["数值"].tolist() == [240, 230]
+    assert series["显示"].tolist() == ["240元", "230元"]
+
+
+def test_mixed_scheme_shows_only_its_monitors() -> None:
+    mixed = scheme_from_dict(MIXED)
+    res = score(mixed, pd.DataFrame([("甲", "A1", 90), ("甲", "M1", 240)], columns=["unit", "code", "value"]))
+    assert set(monitor_values(res.leaves, mixed)["指标编码"]) == {"M1", "M2"}
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    scheme = tmp_path / "mon.yaml"
+    scheme.write_text(yaml.safe_dump(ONLY, allow_unicode=True), encoding="utf-8")
+    scores = tmp_path / "mon.csv"
+    scores.write_text("单位,指标编码,数值\n甲,M1,240\n乙,M2,80\n", encoding="utf-8")
+    return {"scheme": scheme, "scores": scores}
+
+
+def test_score_command_prints_values_not_a_ranking(files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    assert main(["score", "--scheme", str(files["scheme"]), "--scores", str(files["scores"])]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(MONITOR_ONLY_NOTE) and "240元" in out and "未填" in out and "总分" not in out
+
+
+def test_score_command_json(files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    args = ["score", "--scheme", str(files["scheme"]), "--scores", str(files["scores"]), "--format", "json"]
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)
+    got = {(r["unit"], r["code"]): r["value"] for r in rows}
+    assert got == {("乙", "M1"): None, ("乙", "M2"): 80, ("甲", "M1"): 240, ("甲", "M2"): None}
