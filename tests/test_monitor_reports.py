@@ -88,3 +88,53 @@ def test_score_command_json(files: dict[str, Path], capsys: pytest.CaptureFixtur
     rows = json.loads(capsys.readouterr().out)
     got = {(r["unit"], r["code"]): r["value"] for r in rows}
     assert got == {("乙", "M1"): None, ("乙", "M2"): 80, ("甲", "M1"): 240, ("甲", "M2"): None}
+
+
+@pytest.mark.parametrize("spec", [ONLY, MIXED], ids=["monitoring-only", "mixed"])
+def test_excel_bulletin_has_a_monitor_sheet(spec: dict) -> None:
+    import io
+    from datetime import datetime
+
+    import openpyxl
+
+    from exports.bulletin_xlsx import write_bulletin
+    from reports.bulletin import build_bulletin
+
+    scheme = scheme_from_dict(spec)
+    rows = [("甲", "M1", 240.0, "2025"), ("乙", "M2", 80.0, "2025")]
+    rows += [(u, "A1", 90.0, "2025") for u in ("甲", "乙")] if not scheme.monitoring_only else []
+    results = score(scheme, pd.DataFrame(rows, columns=["unit", "code", "value", "period"]))
+    names = {"甲": "甲医院", "乙": "乙医院"}
+    bulletin = build_bulletin(results, "2025", names)
+    data = write_bulletin(bulletin, results, scheme, names, None, None, "张三", datetime(2026, 1, 5, 9, 0))
+    ws = openpyxl.load_workbook(io.BytesIO(data))["监测指标"]
+    assert ("监测方案，不计分" in ws["A1"].value) == scheme.monitoring_only
+    got = {(r[0], r[2]): r for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert len(got) == 4  # two units × two indicators
+    assert list(got["甲", "M1"]) == [
+        "甲",
+        "甲医院",
+        "M1",
+        "门诊次均费用",
+        240,
+        "元",
+        "250",
+        "优于参考值",
+        "监测指标，不计分",
+    ]
+    assert got["甲", "M2"][4] is None and got["甲", "M2"][8] == "未填"  # 甲 did not report 床位使用率
+
+
+def test_monitoring_only_bulletin_has_no_ranking_sheets() -> None:
+    import io
+    from datetime import datetime
+
+    import openpyxl
+
+    from exports.bulletin_xlsx import write_bulletin
+    from reports.bulletin import build_bulletin
+
+    results = score(SCHEME, VALUES.assign(period="2025"))
+    bulletin = build_bulletin(results, "2025", {})
+    data = write_bulletin(bulletin, results, SCHEME, {}, None, None, "张三", datetime(2026, 1, 5, 9, 0))
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["说明", "监测指标"]
