@@ -138,3 +138,21 @@ def test_monitoring_only_bulletin_has_no_ranking_sheets() -> None:
     bulletin = build_bulletin(results, "2025", {})
     data = write_bulletin(bulletin, results, SCHEME, {}, None, None, "张三", datetime(2026, 1, 5, 9, 0))
     assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["说明", "监测指标"]
+
+
+def test_unit_report_lists_a_monitor_as_not_scored() -> None:
+    import io
+
+    import openpyxl
+
+    from exports.unit_report import write_unit_report
+
+    mixed = scheme_from_dict(MIXED)
+    values = pd.DataFrame(
+        [("甲", "A1", 90, "2025"), ("甲", "M1", 240, "2025")], columns=["unit", "code", "value", "period"]
+    )
+    data = write_unit_report(score(mixed, values), "甲", "2025", {"甲": "甲医院"})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["评分明细"]
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0] in ("M1", "M2")}
+    assert rows["M1"][2] == "监测指标" and rows["M1"][7] == "实际 240元，参考值 250元，优于参考值；监测指标，不计分"
+    assert rows["M2"][7] == "未填；监测指标，不计分"
