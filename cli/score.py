@@ -12,6 +12,7 @@ import pandas as pd
 
 from cli import CommandError
 from scoring import SchemeError, ScoringInputError, load_scheme, score
+from scoring.engine import Results
 
 # Columns printed by --format table, in order, with their Chinese headings.
 _TABLE = [
@@ -97,6 +98,19 @@ def _plain(value: object) -> object:
     return value
 
 
+def _monitor_text(results: Results, form: str) -> str:
+    """A monitoring-only scheme's values: one row per unit (table) or per unit and indicator (json)."""
+    from reports.monitor import MONITOR_ONLY_NOTE, monitor_values, monitor_wide
+
+    if form == "json":
+        rows = monitor_values(results.leaves, results.scheme)
+        keys = {"期间": "period", "单位编码": "unit", "指标编码": "code", "指标": "name", "计量单位": "unit_of_measure"}
+        out = [{**{k: r[c] for c, k in keys.items()}, "value": _plain(r["_value"])} for _, r in rows.iterrows()]
+        return json.dumps(out, ensure_ascii=False, indent=2)
+    table = monitor_wide(results.leaves, results.scheme).drop(columns="单位")  # the name is the code here
+    return f"{MONITOR_ONLY_NOTE}\n" + table.to_string(index=False)
+
+
 def run(args: argparse.Namespace) -> int:
     from sheets.longfile import read_long_table
     from sheets.package import PackageRefused
@@ -133,7 +147,9 @@ def run(args: argparse.Namespace) -> int:
         ) from None
 
     units = results.units.sort_values(["period", "category", "rank", "unit"])
-    if args.format == "json":
+    if scheme.monitoring_only:  # nothing scored: the values themselves, not totals or ranks
+        text = _monitor_text(results, args.format)
+    elif args.format == "json":
         rows = [{k: _plain(row[k]) for k in _JSON_KEYS} for _, row in units.astype(object).iterrows()]
         text = json.dumps(rows, ensure_ascii=False, indent=2)
     else:

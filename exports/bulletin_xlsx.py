@@ -46,6 +46,7 @@ SHEETS = {
     "trend": "趋势",
     "money": "资金",
     "objections": "申诉处理情况",
+    "monitor": "监测指标",
 }
 YES = "是"
 NOT_APPLICABLE = "不适用"
@@ -57,6 +58,7 @@ METHOD_NAMES = {
     "levels": "定性分档",
     "peer_rank": "同类排名",
     "improvement": "逐步提高",
+    "monitor": "监测指标",
     "deduction": "扣分",
     "bonus": "加分",
     "veto": "一票否决",
@@ -560,11 +562,16 @@ def write_bulletin(
         describe(scheme.settlement) if scheme.settlement is not None and settlement_frame is not None else ""
     )
     _write_about(book, bulletin, scheme, settlement_text, generated_by, generated_at)
+    if scheme.monitoring_only:  # nothing scored: no ranking, detail, red list or trend of totals
+        _write_monitors(book, bulletin, results, scheme)
+        return book.close()
     _write_ranking(book, bulletin, scheme)
     _write_detail(book, bulletin, results, scheme)
     _write_unmet(book, bulletin)
     _write_red_list(book, bulletin)
     _write_trend(book, bulletin, results.units if history is None else history)
+    if scheme.monitor_leaves:
+        _write_monitors(book, bulletin, results, scheme)
     if settlement_frame is not None:
         _write_money(book, bulletin, scheme, settlement_frame)
     if len(bulletin.objections):
@@ -572,6 +579,34 @@ def write_bulletin(
     if bulletin.rectification is not None and bulletin.rectification.issued:  # only once tasks were given
         _write_rectification(book, bulletin)
     return book.close()
+
+
+def _write_monitors(book: Book, bulletin: Bulletin, results: Results, scheme: Scheme) -> None:
+    """监测指标: every unit's monitored values with unit and reference — reported, never scored."""
+    from reports.monitor import MONITOR_ONLY_NOTE, monitor_values
+
+    ws = book.sheet(SHEETS["monitor"])
+    note = MONITOR_ONLY_NOTE if scheme.monitoring_only else "监测指标，不计分"
+    write_title(book, ws, _title(bulletin, f"监测指标（{note}）"))
+    columns = [
+        Column("单位编码", width=10),
+        Column("单位名称", width=26),
+        Column("指标编码", width=9),
+        Column("指标", width=28, wrap=True),
+        Column("数值", "number", 12, max(leaf.decimals for leaf in scheme.monitor_leaves)),
+        Column("计量单位", width=8),
+        Column("参考值", width=10),
+        Column("与参考值比较", width=12),
+        Column("说明", width=22),
+    ]
+    write_header(book, ws, HEADER_ROW, columns)
+    rows = monitor_values(results.leaves, scheme, bulletin.names)
+    rows = rows[rows["期间"] == bulletin.period]
+    shown = rows["数值"].where(rows["_value"].isna(), "监测指标，不计分")  # 「未填」/「不适用」 say why blank
+    data = zip(rows["单位编码"], rows["单位"], rows["指标编码"], rows["指标"], rows["_value"], rows["计量单位"],
+               rows["参考值"], rows["与参考值比较"], shown, strict=True)  # fmt: skip
+    last = write_rows(book, ws, FIRST, columns, ([neutralise(x) if isinstance(x, str) else x for x in r] for r in data))
+    setup_page(ws, HEADER_ROW, freeze_col=2, last_row=last, last_col=len(columns) - 1)
 
 
 def _write_objections(book: Book, bulletin: Bulletin) -> None:

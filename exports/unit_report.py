@@ -35,6 +35,7 @@ METHOD_NAMES = {
     "levels": "定性分档",
     "peer_rank": "同类排名",
     "improvement": "逐步提高",
+    "monitor": "监测指标",
     "deduction": "扣分",
     "bonus": "加分",
     "veto": "一票否决",

@@ -20,6 +20,7 @@ from reports.criteria import (
 )
 from ui.charts import distribution, lost_points_bars, score_heatmap
 from ui.drill import fresh, open_unit, picked_point, picked_row, unit_table
+from ui.monitor import show_monitor_note, show_monitor_spread
 from ui.safe_table import csv_button, show_table
 from ui.text import md_escape
 from ui.url_state import write_url
@@ -29,6 +30,12 @@ view, units = current_view()
 scheme = view.scheme
 st.title("指标分析")
 caption(view)
+if scheme.monitoring_only:  # no points to analyse: how the values spread across units
+    show_monitor_note()
+    show_monitor_spread(view)
+    st.stop()
+if scheme.monitor_leaves:
+    show_monitor_spread(view)
 
 st.subheader("各类别得分分布")
 st.plotly_chart(distribution(units, scheme.bottom.threshold), config={"displayModeBar": False})

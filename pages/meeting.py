@@ -15,6 +15,7 @@ from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from services.objections import objection_summary
 from services.publicity import current_publicity
 from ui.downloads import XLSX, download_button, may_export
+from ui.monitor import show_monitor_spread, show_values_instead_of_ranking
 from ui.palette import grade_colors
 from ui.safe_table import show_table, static_table
 from ui.tables import PAGE_ROWS, meeting_columns, meeting_rows, pager, table_height
@@ -99,6 +100,10 @@ with st.container(key="meeting"):
                     key=f"meeting_district_{suffix}",
                 )
 
+    if scheme.monitoring_only:  # no scores, red list or ranking: the values, briefly
+        show_values_instead_of_ranking(view, view.units, key="meeting_monitor")
+        st.stop()
+
     # -- headline figures and the summary ----------------------------------------------------------
     c = st.columns(5)
     c[0].metric("参评单位", h.assessed, border=True)
@@ -117,6 +122,8 @@ with st.container(key="meeting"):
         c[4].metric("未达标指标", unmet_count(bulletin), border=True, help=f"各月{UNMET_HELP}")
     with st.container(border=True, key="meeting_summary"):
         st.markdown(md_lines(summary_text(bulletin)))
+    if scheme.monitor_leaves:  # a short block: how the monitored values spread, never scored
+        show_monitor_spread(view)
 
     # -- the red list ------------------------------------------------------------------------------
     st.header("末位与一票否决")

@@ -9,11 +9,15 @@ from reports import numbers
 from reports.criteria import unmet_items
 from reports.overview import UNMET_HELP, behind_tiles, bottom, headline, movers, top
 from ui.drill import unit_links, unit_table
+from ui.monitor import show_values_instead_of_ranking
 from ui.view import caption, current_view
 
 view, units = current_view()
 st.title("总览")
 caption(view)
+if view.scheme.monitoring_only:  # no scores, means or flags to count: the values themselves
+    show_values_instead_of_ranking(view, units, key="overview_monitor")
+    st.stop()
 
 h = headline(units)
 c = st.columns(5)

@@ -23,6 +23,7 @@ from reports.overview import ends, ordered, rank_arrow
 from scoring.periods import period_name, period_type
 from services.time_views import YearOnYear, year_on_year, year_to_date, year_to_date_on_year
 from ui.charts import ranking_bars
+from ui.monitor import show_values_instead_of_ranking
 from ui.palette import grade_colors
 from ui.safe_table import csv_button, show_table
 from ui.tables import (
@@ -82,6 +83,9 @@ view, units = current_view()
 scheme = view.scheme
 st.title("排名")
 caption(view)
+if scheme.monitoring_only:  # nothing to rank: the values themselves
+    show_values_instead_of_ranking(view, units, key="ranking_monitor")
+    st.stop()
 threshold = scheme.bottom.threshold
 if threshold is not None:
     st.caption(f"红色虚线为末位线（{threshold:g} 分）；名次为同类单位内排名，并列同名次；一票否决单位列末位。")

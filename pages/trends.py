@@ -11,6 +11,7 @@ from services.dashboard import history
 from services.time_views import MAX_TRACES, item_choices, item_trend
 from ui.charts import item_lines, trend_lines
 from ui.drill import picked_point
+from ui.monitor import show_monitor_note, show_monitor_trend
 from ui.text import md_escape
 from ui.url_state import open_page
 from ui.view import caption, current_view
@@ -31,6 +32,10 @@ def chart(figure: object, key: str, item: str | None = None) -> None:
 
 st.title("趋势")
 caption(view)
+if scheme.monitoring_only:  # no totals or ranks: one indicator's value over the periods
+    show_monitor_note()
+    show_monitor_trend(scheme, units)
+    st.stop()
 
 ranked = ordered(units)
 names = dict(zip(ranked["unit"], ranked["name"], strict=True))

@@ -12,6 +12,7 @@ from ui.charts import trend_lines
 from ui.downloads import unit_report_button
 from ui.evidence import show_evidence
 from ui.item_view import show_item
+from ui.monitor import show_unit_monitors
 from ui.safe_table import show_table
 from ui.unit_tables import dimension_columns, lost_columns, tag_table, unit_consequences, unit_tiles
 from ui.url_state import write_url
@@ -32,6 +33,9 @@ st.session_state["unit"] = unit
 write_url(unit=unit)
 row = units[units["unit"] == unit].iloc[0]
 d = scheme.decimals
+if scheme.monitoring_only:  # nothing scored: no tiles, totals or ranks, only the values
+    show_unit_monitors(view, unit, only=True)
+    st.stop()
 
 peer = peer_position(units, unit)
 unit_tiles(row, d, peer["median"], peer["best"])
@@ -81,6 +85,8 @@ else:
     if not targets.empty:
         st.subheader("目标完成情况")
         show_table(targets, hide_index=True)
+    if scheme.monitor_leaves:
+        show_unit_monitors(view, unit, only=False)
     notes = view.detail.notes
     notes = notes[notes["unit"].astype(str) == unit]
     if len(notes):

@@ -129,7 +129,7 @@ def score(
         raise ScoringInputError(problems)
     units, scores = _score_matrix(scheme, matrix, compare.derive(scheme, matrix, history))
     empty = units["applicable_points"] <= 0
-    if empty.any():
+    if empty.any() and not scheme.monitoring_only:
         raise ScoringInputError(
             [
                 Problem("所有评分细则均为不适用，无法计分", u, None, p or None)
@@ -233,6 +233,7 @@ def _score_matrix(
     tag_scores = _tag_scores(scheme, earned, applicable)
     grade_cap, cap_reason, has_cap = _apply_tag_rules(scheme, tag_scores, award_reason, ineligible)
     bonus = np.minimum(scheme.bonus_cap, bonus)
+    # A monitoring-only scheme has no total (NaN, shown as 「—」), and so no grade, rank or bottom.
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(applicable_points > 0, earned_base * scheme.total / applicable_points, np.nan)
     # 从总分扣分 comes off last, after scaling and bonus; a total never goes below 0.
@@ -250,7 +251,7 @@ def _score_matrix(
             "bonus": bonus,
             "deducted": deducted,
             "total": total,
-            "score_rate": total / scheme.total,
+            "score_rate": total / scheme.total if scheme.total else np.full(n_ent, np.nan),
             "lost": np.round(applicable_points - earned_base, 6),
             "veto": veto,
             "veto_reason": _sparse_categorical(veto_reason, veto),
@@ -396,6 +397,8 @@ def _leaf_outcome(
         return _LeafOutcome(methods.score_levels(leaf, v))
     if leaf.method == "improvement":
         return _LeafOutcome(methods.score_improvement(leaf, v))
+    if leaf.method == "monitor":  # 监测指标: the value is kept (leaves frame), never scored
+        return _LeafOutcome(np.zeros(len(v)))
     if leaf.method == "peer_rank":
         out = methods.score_peer_rank(leaf, np.where(app, v, np.nan), peer_group)
         return _LeafOutcome(out.earned, peer=(out.rank, out.peers))

@@ -13,7 +13,16 @@ import pandas as pd
 
 from scoring.methods import improvement_of, reaches, round_half_up, shortfall_steps, within_band
 from scoring.periods import period_name
-from scoring.scheme import ChecklistLeaf, DeductionLeaf, ImprovementLeaf, Leaf, LevelsLeaf, PeerRankLeaf, TargetLeaf
+from scoring.scheme import (
+    ChecklistLeaf,
+    DeductionLeaf,
+    ImprovementLeaf,
+    Leaf,
+    LevelsLeaf,
+    MonitorLeaf,
+    PeerRankLeaf,
+    TargetLeaf,
+)
 
 if TYPE_CHECKING:
     from scoring.engine import Results
@@ -135,7 +144,48 @@ def _base_rule_text(leaf: Leaf) -> str:
         return f"酌情加分，本项最多加 {fmt(leaf.cap)} 分"
     if m == "bonus":
         return f"每次加 {fmt(leaf.per_occurrence)} 分，本项最多加 {fmt(leaf.cap)} 分"
+    if m == "monitor":
+        return monitor_rule_text(leaf)
     return "发生即一票否决：评为最低等级，不得评先评优"
+
+
+MONITOR_NOTE = "监测指标，不计分"
+NOT_FILLED = "未填"
+
+
+def monitor_rule_text(leaf: MonitorLeaf) -> str:
+    """「监测指标，不计分（越低越好，参考值 250元）」."""
+    better = "越高越好" if leaf.direction == "higher" else "越低越好"
+    ref = f"，参考值 {fmt(leaf.reference, leaf.decimals)}{leaf.unit}" if leaf.reference is not None else ""
+    return f"{MONITOR_NOTE}（{better}{ref}）"
+
+
+def monitor_value_text(leaf: MonitorLeaf, value: float) -> str:
+    """「240元」, 「未填」: a monitored value as displayed."""
+    if value is None or math.isnan(value):
+        return NOT_FILLED
+    return f"{fmt(value, leaf.decimals)}{leaf.unit}"
+
+
+def monitor_side(leaf: MonitorLeaf, value: float) -> str:
+    """「优于参考值」/「差于参考值」/「等于参考值」, or "" without a value or a reference."""
+    if leaf.reference is None or value is None or math.isnan(value):
+        return ""
+    a, ref = round_half_up(value, leaf.decimals), round_half_up(leaf.reference, leaf.decimals)
+    if math.isclose(a, ref, abs_tol=1e-12):
+        return "等于参考值"
+    better = a > ref if leaf.direction == "higher" else a < ref
+    return "优于参考值" if better else "差于参考值"
+
+
+def monitor_trace(leaf: MonitorLeaf, value: float) -> str:
+    """「实际 240元，参考值 250元，优于参考值；监测指标，不计分」 or 「未填；监测指标，不计分」."""
+    if value is None or math.isnan(value):
+        return f"{NOT_FILLED}；{MONITOR_NOTE}"
+    head = f"实际 {monitor_value_text(leaf, value)}"
+    if leaf.reference is not None:
+        head += f"，参考值 {fmt(leaf.reference, leaf.decimals)}{leaf.unit}，{monitor_side(leaf, value)}"
+    return f"{head}；{MONITOR_NOTE}"
 
 
 def _step(leaf: TargetLeaf) -> str:
@@ -166,10 +216,14 @@ def _stretch_note(leaf: TargetLeaf, actual: float) -> str:
 def _trace(leaf: Leaf, row: pd.Series, done_tasks: set[str], parts: dict[str, float] | None = None) -> str:
     if not row["applicable"] and getattr(leaf, "from_total", False):
         return "不适用：不从总分扣分"
+    if not row["applicable"] and leaf.method == "monitor":
+        return f"不适用；{MONITOR_NOTE}"
     if not row["applicable"]:
         return f"不适用：本项 {fmt(leaf.points)} 分不计入，总分按适用分值折算"
     e, p = fmt(row["earned"]), fmt(leaf.points)
     v = row["value"]
+    if leaf.method == "monitor":
+        return monitor_trace(leaf, v)
     if leaf.method == "direct":
         return f"考核组评分 {fmt(v)} 分（满分 {p}）"
     if leaf.method == "target":

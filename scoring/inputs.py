@@ -68,7 +68,7 @@ def input_columns(scheme: Scheme) -> list[InputColumn]:
         elif m == "levels":
             lo, hi = 0.0, leaf.points
             levels = tuple((lv.label, lv.points) for lv in leaf.levels)
-        elif m in ("target", "peer_rank", "improvement"):  # an actual value, like a target's
+        elif m in ("target", "peer_rank", "improvement", "monitor"):  # an actual value, like a target's
             lo = -inf if leaf.valid_min is None else leaf.valid_min
             hi = inf if leaf.valid_max is None else leaf.valid_max
         elif m == "deduction" and not leaf.own_counts:
@@ -564,6 +564,8 @@ def _missing_problems(scheme: Scheme, m: CellMatrix, invalid: np.ndarray) -> lis
     for j, c in enumerate(m.columns):
         if c.method in _BLANK_IS_ZERO or (c.method == "checklist" and not c.is_task) or c.computed:
             continue
+        if c.method == "monitor" and not scheme.leaf(c.leaf_code).required:
+            continue  # a 监测指标 left blank is shown as 「未填」; it blocks nothing unless required
         blank = np.isnan(m.value[:, j]) & ~m.na[:, j] & ~invalid[:, j]
         if c.is_task or c.part == "input":  # a checklist or computed leaf marked 不适用 needs no inputs
             blank &= ~m.na[:, leaf_col[c.leaf_code]]

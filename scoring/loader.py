@@ -11,7 +11,18 @@ from pydantic import ValidationError
 from scoring.errors import SchemeError
 from scoring.scheme import Scheme
 
-_METHOD_TAGS = {"direct", "target", "checklist", "deduction", "bonus", "veto", "levels", "peer_rank", "improvement"}
+_METHOD_TAGS = {
+    "direct",
+    "target",
+    "checklist",
+    "deduction",
+    "bonus",
+    "veto",
+    "levels",
+    "peer_rank",
+    "improvement",
+    "monitor",
+}
 
 # pydantic error type -> Chinese wording; ctx values are formatted in.
 _MESSAGES = {

@@ -48,6 +48,8 @@ def _group_codes(units: pd.DataFrame, by: list[str]) -> np.ndarray:
 
 
 def _rank_key(units: pd.DataFrame) -> np.ndarray:
+    if units["total"].isna().all():  # a monitoring-only scheme: no totals, every unit alike
+        return np.zeros(len(units))
     return units["total"].to_numpy(dtype=float) - units["veto"].to_numpy(dtype=float) * _VETO_PENALTY
 
 

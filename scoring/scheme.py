@@ -599,6 +599,34 @@ class VetoLeaf(_LeafBase):
         return v
 
 
+class MonitorLeaf(_LeafBase):
+    """监测指标: reported and watched, never scored (e.g. 二级公立医院绩效监测指标). The value is
+    kept and shown beside its unit and an optional reference; a blank is allowed (「未填」) unless
+    `required`. `direction` only says which way is better when the value is displayed."""
+
+    method: Literal["monitor"]
+    unit: str = ""
+    decimals: int = Field(default=2, ge=0, le=6)
+    direction: Direction = "higher"
+    reference: float | None = None
+    required: bool = False
+    valid_min: float | None = None
+    valid_max: float | None = None
+
+    @field_validator("points")
+    @classmethod
+    def _no_points(cls, v: float) -> float:
+        if v != 0:
+            raise ValueError("监测指标不计分，points 应为 0（或不写）")
+        return v
+
+    @model_validator(mode="after")
+    def _range(self) -> MonitorLeaf:
+        if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
+            raise ValueError("valid_min 不能大于 valid_max")
+        return self
+
+
 Leaf = Annotated[
     DirectLeaf
     | TargetLeaf
@@ -608,7 +636,8 @@ Leaf = Annotated[
     | BonusLeaf
     | VetoLeaf
     | PeerRankLeaf
-    | ImprovementLeaf,
+    | ImprovementLeaf
+    | MonitorLeaf,
     Field(discriminator="method"),
 ]
 BASE_METHODS = ("direct", "target", "checklist", "deduction", "levels", "peer_rank", "improvement")
@@ -664,7 +693,8 @@ class Scheme(_Model):
     version: str = Field(min_length=1)
     categories: list[str] = []
     period_type: PeriodType
-    total: float = Field(default=100, gt=0)
+    # 0 only for a monitoring-only scheme (every leaf a 监测指标), where 0 is also the default.
+    total: float = Field(default=100, ge=0)
     decimals: int = Field(default=2, ge=0, le=4)
     # Unwritten grades and bottom line follow `total` (see `_defaults_follow_total`).
     grades: list[Grade] = Field(default_factory=lambda: default_grades(100))
@@ -686,6 +716,8 @@ class Scheme(_Model):
         or 115-point scheme is not graded against 90/80/60 and an 80-point line. Written values stay."""
         if not isinstance(data, dict):
             return data
+        if _raw_monitoring_only(data):
+            return _monitoring_defaults(data)
         total = data.get("total", 100)
         if isinstance(total, bool) or not isinstance(total, int | float) or not total > 0:
             return data  # the field's own check reports a bad total
@@ -721,7 +753,11 @@ class Scheme(_Model):
         # Every disagreement at once, one located line each (the loader splits the lines).
         problems = subtotal_problems(self.criteria)
         base = sum(leaf.points for leaf in self.leaves)
-        if not math.isclose(base, self.total, abs_tol=1e-6):
+        if self.total == 0 and not self.monitoring_only:  # grades and bottom line would all repeat it
+            raise ValueError("total: 方案总分须大于 0（只有全部为监测指标的监测方案，总分才可以为 0）")
+        if self.monitoring_only and self.total != 0:
+            problems.append(f"total: 监测方案（全部为监测指标）不计分，总分应为 0 或不写，方案中写 {self.total:g}")
+        elif not math.isclose(base, self.total, abs_tol=1e-6):
             problems.append(f"评分细则分值合计 {base:g}，与方案总分 {self.total:g} 不一致")
         problems += [
             f"grades[{i}].min: 等级「{g.name}」的下限 {g.min:g} 分高于方案总分 {self.total:g} 分"
@@ -729,7 +765,9 @@ class Scheme(_Model):
             if g.min > self.total + 1e-9
         ]
         line = self.bottom.threshold
-        if line is not None and line > self.total + 1e-9:
+        if self.monitoring_only and (line is not None or self.bottom.lowest_n or self.bottom.lowest_pct):
+            problems.append("bottom: 监测方案（全部为监测指标）不计分，不能设末位规则")
+        elif line is not None and line > self.total + 1e-9:
             problems.append(f"bottom.threshold: 末位线 {line:g} 分高于方案总分 {self.total:g} 分")
         if (
             any(leaf.method == "bonus" for leaf in self.leaves)
@@ -799,6 +837,15 @@ class Scheme(_Model):
         return paths
 
     @property
+    def monitoring_only(self) -> bool:
+        """Every leaf is a 监测指标: nothing is scored, so no totals, grades, ranks or bottom line."""
+        return all(leaf.method == "monitor" for leaf in self.leaves)
+
+    @property
+    def monitor_leaves(self) -> list[MonitorLeaf]:
+        return [leaf for leaf in self.leaves if isinstance(leaf, MonitorLeaf)]
+
+    @property
     def lowest_grade(self) -> str:
         return self.grades[-1].name
 
@@ -823,6 +870,38 @@ def tag_problems(scheme: Scheme) -> list[str]:
             out.append(f"tag_rules[{i}].tag: 没有计分的评分细则带标签「{rule.tag}」，无法计算其得分率")
         if rule.grade is not None and rule.grade not in grades:
             out.append(f"tag_rules[{i}].grade: 等级「{rule.grade}」不是本方案的等级（{'、'.join(grades)}）")
+    return out
+
+
+# The single grade of a monitoring-only scheme: it grades nothing, but every results table keeps
+# its columns, so pages and exports that read `grade` need not special-case a missing one.
+MONITOR_GRADE = "不计分"
+
+
+def _raw_leaves(criteria: Any) -> list[Any]:
+    out: list[Any] = []
+    for c in criteria if isinstance(criteria, list) else []:
+        if isinstance(c, dict):
+            out += list(c.get("items") or []) + _raw_leaves(c.get("children") or [])
+        elif isinstance(c, Criterion):
+            out += list(c.items) + _raw_leaves(c.children)
+    return out
+
+
+def _raw_monitoring_only(data: dict) -> bool:
+    leaves = _raw_leaves(data.get("criteria"))
+    method = [x.get("method") if isinstance(x, dict) else getattr(x, "method", None) for x in leaves]
+    return bool(method) and all(m == "monitor" for m in method)
+
+
+def _monitoring_defaults(data: dict) -> dict:
+    """A monitoring-only scheme scores nothing: total 0, one grade, no bottom line by default."""
+    out = dict(data)
+    out.setdefault("total", 0)
+    out.setdefault("grades", [Grade(name=MONITOR_GRADE, min=0)])
+    bottom = out.get("bottom", {})
+    if isinstance(bottom, dict) and "threshold" not in bottom:
+        out["bottom"] = {**bottom, "threshold": None}
     return out
 
 

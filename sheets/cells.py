@@ -90,7 +90,7 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             kind = "score"
         elif c.method == "levels":
             kind = "level"
-        elif c.method in ("target", "peer_rank", "improvement"):  # all take an actual value
+        elif c.method in ("target", "peer_rank", "improvement", "monitor"):  # all take an actual value
             kind = "number"
         elif c.part == "discretionary" or (c.method == "bonus" and not c.integer):
             kind = "score"  # 酌情扣分 (0–max) and 酌情加分 (0–cap): points, fractional
@@ -112,7 +112,10 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             allow_na=c.allow_na or (c.is_task and (leaf.allow_na or scheme.missing == "not_applicable")),
             percent=getattr(leaf, "unit", "") == "%",
             unit=getattr(leaf, "unit", "") or "",
-            blank_ok=c.method in ("deduction", "bonus", "veto") or checklist_own or blank_is_data,
+            blank_ok=c.method in ("deduction", "bonus", "veto")
+            or checklist_own
+            or blank_is_data
+            or (c.method == "monitor" and not getattr(leaf, "required", False)),  # 监测指标: 「未填」
             is_task=c.is_task,
             only_na=checklist_own,
             target=getattr(leaf, "target", None),

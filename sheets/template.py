@@ -169,6 +169,9 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
     elif leaf.method == "deduction" and leaf.from_total:
         cap = f"，最多{fmt(leaf.cap)}分" if leaf.cap is not None else ""
         text = f"从总分扣 · 每次扣{fmt(leaf.per_occurrence)}分{cap} · 填次数"
+    elif leaf.method == "monitor":  # no points: the unit, and that it is not scored
+        unit = "(%)" if rule.percent else (f"({leaf.unit})" if leaf.unit else "")
+        text = f"监测指标，不计分 · 填实际值{unit}" + ("" if leaf.required else " · 可留空")
     elif leaf.method == "deduction" and rule.code != leaf.code:
         text = _deduction_part_requirement(leaf, rule.code)
     elif leaf.method == "deduction" and not leaf.own_counts:

@@ -378,3 +378,37 @@ def test_peer_example(name: str, leaf: dict, lines: list[list[str]]) -> None:
     mine = lv[lv["leaf"] == leaf["code"]].set_index(lv[lv["leaf"] == leaf["code"]]["unit"].astype(str))
     for unit, _, _, points in table:
         assert mine.loc[unit, "earned"] == pytest.approx(float(points), abs=1e-9), (name, unit)
+
+
+# -- 监测指标: the traces the document shows ------------------------------------------------------
+MONITOR_EXAMPLES = [
+    (name, yaml.safe_load(body), [[c.strip() for c in line.strip("|").split("|")] for line in after.splitlines()])
+    for name, body, after in re.findall(r"```yaml\n# monitors: (\S+)\n(.*?)```\n(.*?)(?=```|\Z)", DOC.read_text(encoding="utf-8"), re.S)
+]  # fmt: skip
+
+
+def test_the_document_has_its_monitor_examples() -> None:
+    assert [name for name, _, _ in MONITOR_EXAMPLES] == ["monitor-trace"]
+
+
+@pytest.mark.parametrize(("name", "leaf", "lines"), MONITOR_EXAMPLES, ids=[e[0] for e in MONITOR_EXAMPLES])
+def test_monitor_example(name: str, leaf: dict, lines: list[list[str]]) -> None:
+    scheme, _ = _scheme(leaf)
+    table = [cells for cells in lines if len(cells) == 3][2:]  # after the header and its rule
+    assert len(table) >= 4, name
+    rows = [(unit, "F", 100.0) for unit, _, _ in table]
+    rows += [(unit, leaf["code"], float(value)) for unit, value, _ in table if value != "—"]
+    results = score_values(scheme, pd.DataFrame(rows, columns=["unit", "code", "value"]))
+    for unit, _, trace in table:
+        explained = results.explain(unit).set_index("code")
+        assert explained.loc[leaf["code"], "trace"] == trace, (name, unit)
+        assert results.units.set_index("unit").loc[unit, "total"] == 100  # never scored
+
+
+def test_monitoring_only_scheme_as_documented() -> None:
+    spec = {"id": "mon", "name": "监测", "version": "1", "period_type": "year",
+            "criteria": [{"code": "M", "name": "监测", "items": [MONITOR_EXAMPLES[0][1]]}]}  # fmt: skip
+    scheme = scheme_from_dict(spec)
+    assert scheme.total == 0 and [g.name for g in scheme.grades] == ["不计分"]
+    with pytest.raises(SchemeError):
+        scheme_from_dict({**spec, "bottom": {"threshold": 60}})

@@ -167,7 +167,7 @@ BAD_SCHEMES = [
     (
         "unknown method",
         lambda d: item(1)(d).update(method="guess"),
-        "criteria[0].items[1]: method 必须是 'direct', 'target', 'checklist', 'levels', 'deduction', 'bonus', 'veto', 'peer_rank', 'improvement' 之一",
+        "criteria[0].items[1]: method 必须是 'direct', 'target', 'checklist', 'levels', 'deduction', 'bonus', 'veto', 'peer_rank', 'improvement', 'monitor' 之一",
     ),
     ("method missing", lambda d: item(1)(d).pop("method"), "criteria[0].items[1]: 缺少 method（评分方法）"),
     ("unknown leaf key", lambda d: item(1)(d).update(colour="red"), "criteria[0].items[1].colour: 不认识的键"),
@@ -213,7 +213,11 @@ BAD_SCHEMES = [
         lambda d: d.update(period_type="week"),
         "period_type: 必须是 'month', 'quarter', 'year' 之一",
     ),
-    ("total zero", lambda d: d.update(total=0), "total: 必须大于 0"),
+    (
+        "total zero",
+        lambda d: d.update(total=0),
+        "total: 方案总分须大于 0（只有全部为监测指标的监测方案，总分才可以为 0）",
+    ),
     ("decimals too many", lambda d: d.update(decimals=7), "decimals: 必须小于或等于 4"),
     ("no criteria", lambda d: d.update(criteria=[]), "criteria: 至少需要 1 项"),
     (
