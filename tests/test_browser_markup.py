@@ -141,6 +141,9 @@ def test_trends_and_criteria_charts_draw_no_link(screen) -> None:  # noqa: ANN00
         screen.get_by_role("option").filter(has_text="127.0.0.1:9/x.png").click()
         settle(screen)
         screen.keyboard.press("Escape")
+    # The chart redraws after the rerun the choice starts: wait for its line (a loaded machine
+    # may not have begun that rerun when settle() looked), then check the legend's text exactly.
+    screen.locator(".js-plotly-plot .legendtext").filter(has_text="127.0.0.1:9/x.png").first.wait_for(timeout=90_000)
     legend = screen.locator(".js-plotly-plot .legendtext").all_text_contents()
     assert MARKUP in legend
     assert_nothing_from_data(screen)
