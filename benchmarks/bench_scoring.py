@@ -1,15 +1,20 @@
 """Scoring + ranking speed against a bare pandas groupby-sum of the same frame.
 
-    python benchmarks/bench_scoring.py [--rows 1000000 10000000]
+    python benchmarks/bench_scoring.py [--rows 1000000 10000000] [--scheme real|basic]
 
-Each size builds a long frame (unit, code, value as categoricals/floats, as the loaders
+Each size builds a long frame (period, unit, code, value as categoricals/floats, as the loaders
 produce), times `scoring.score` and `frame.groupby("unit").value.sum()` in the same run, and
-prints rows/s and the ratio. Target (issue 2): ratio ≤ 3.
+prints rows/s, the ratio and the peak resident memory. Target (issue 2): ratio ≤ 3.
+
+`--scheme real` (the default) is `real_scheme.py`: formulas over raw inputs and a register
+figure, 同类排名, 定性分档, 分类扣分, tags, a category variant and a 逐步提高 leaf with last
+month's values. `--scheme basic` is the 40-leaf scheme of every base method below.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -20,6 +25,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scoring import scheme_from_dict, score  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from real_scheme import real_frame, real_scheme  # noqa: E402
 
 N_LEAVES = 40
 
@@ -120,18 +128,31 @@ def best_of(fn, repeat: int) -> float:
     return min(times)
 
 
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--scheme", choices=["real", "basic"], default="real")
     args = parser.parse_args()
-    scheme = scheme_from_dict(bench_scheme())
-    print(f"{'rows':>12} {'score s':>9} {'rows/s':>12} {'groupby s':>10} {'ratio':>6}")
+    scheme = scheme_from_dict(real_scheme() if args.scheme == "real" else bench_scheme())
+    print(f"{'rows':>12} {'score s':>9} {'rows/s':>12} {'groupby s':>10} {'ratio':>6} {'peak MB':>8}")
     for rows in args.rows:
-        frame, categories = bench_frame(rows)
+        if args.scheme == "real":
+            frame, categories, figures, history = real_frame(rows)
+        else:
+            (frame, categories), figures, history = bench_frame(rows), None, None
         repeat = 7 if rows <= 2_000_000 else 3  # the first runs pay for fresh memory pages
-        t_score = best_of(lambda f=frame, c=categories: score(scheme, f, categories=c), repeat)
+        kw = {"categories": categories, "figures": figures, "history": history}
+        t_score = best_of(lambda f=frame, kw=kw: score(scheme, f, **kw), repeat)
+        peak = peak_mb()
         t_base = best_of(lambda f=frame: f.groupby("unit", observed=True)["value"].sum(), repeat)
-        print(f"{rows:>12,} {t_score:>9.3f} {rows / t_score:>12,.0f} {t_base:>10.3f} {t_score / t_base:>6.2f}")
+        rows = len(frame)
+        print(
+            f"{rows:>12,} {t_score:>9.3f} {rows / t_score:>12,.0f} {t_base:>10.3f} {t_score / t_base:>6.2f} {peak:>8,.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ _JSON_KEYS = [
     "rank",
     "rank_overall",
     "grade",
+    "grade_cap_reason",
     "bottom",
     "bottom_reason",
     "consequence",
@@ -132,15 +133,18 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"评分文件 {path.name} 有 {len(parsed.errors)} 处错误：\n" + "\n".join(f"  {e}" for e in parsed.errors)
         )
-    values = parsed.values
+    values, history = parsed.values, None
     if args.period:
+        # The other periods stay at hand as history: a 增幅 / 逐步提高 leaf's baseline (上期, 上年同期)
+        # is often in the same file, and filtering it out would score every unit as having none.
+        history = values[values["period"].astype(str) != args.period]
         values = values[values["period"].astype(str) == args.period]
         if values.empty:
             raise CommandError(f"评分文件中没有期间 {args.period} 的数据")
     categories = _category_map(args.units, values) if args.units else None
     figures = _figures(args.units, scheme) if args.units else None
     try:
-        results = score(scheme, values, categories=categories, figures=figures)
+        results = score(scheme, values, categories=categories, figures=figures, history=history)
     except ScoringInputError as exc:
         raise CommandError(
             f"无法计分，共 {len(exc.problems)} 个问题：\n" + "\n".join(f"  {p}" for p in exc.problems[:200])

@@ -99,6 +99,9 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
         else:
             kind = "yesno"
         checklist_own = c.method == "checklist" and not c.is_task
+        unit = getattr(leaf, "unit", "") or ""
+        if c.part == "input":  # a raw input (建档人数) is in its own unit, not the computed rate's %
+            unit = next((i.unit for i in leaf.inputs if i.code == c.code), "")
         # A deduction by kinds takes its counts under the kinds' codes: its own only says 不适用.
         checklist_own |= c.method == "deduction" and c.code == leaf.code and not leaf.own_counts
         rules[c.code] = CellRule(
@@ -110,8 +113,8 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             integer=c.integer,
             # 不适用 in a task cell makes the whole checklist 不适用 (checked by the caller).
             allow_na=c.allow_na or (c.is_task and (leaf.allow_na or scheme.missing == "not_applicable")),
-            percent=getattr(leaf, "unit", "") == "%",
-            unit=getattr(leaf, "unit", "") or "",
+            percent=unit == "%",
+            unit=unit,
             blank_ok=c.method in ("deduction", "bonus", "veto")
             or checklist_own
             or blank_is_data

@@ -18,6 +18,8 @@ import pytest
 
 from reports.unit import award_status, tag_subtotals
 from scoring import Scheme, SchemeError, scheme_from_dict, score
+from scoring.engine import tag_rule_text, tag_rule_texts
+from scoring.scheme import TagRule
 from sheets.guide import guide_lines
 from sheets.template import build_template
 
@@ -213,3 +215,16 @@ def test_template_marks_tagged_leaves_and_states_the_rules() -> None:
     assert "★核心指标：省考核核心指标（A1、A3）" in lines
     assert "　　· 核心指标得分率低于 60%：等级至多评为合格" in lines
     assert "　　· 核心指标得分率低于 60%：核心指标得分率低于60%，不得评优" in lines
+
+
+@pytest.mark.parametrize("rule", [
+    TagRule(tag="核心指标", below_pct=60, grade="合格"),
+    TagRule(tag="核心指标", below_pct=60, ineligible="核心指标得分率低于60%，不得评优"),
+])  # fmt: skip
+def test_rule_texts_for_many_units_match_one_by_one(rule: TagRule) -> None:
+    # The engine writes the texts of all units below a line at once; each must read as the
+    # one-unit wording does, with the extra decimals a rate just below the line needs.
+    rates = np.array([0.5995, 0.59995, 0.599995, 0.55, 0.1, 0.0, 11.99 / 20, 0.5999999999])
+    texts = tag_rule_texts(rule, rates)
+    assert list(texts) == [tag_rule_text(rule, float(r)) for r in rates]
+    assert "得分率 59.95%" in texts[0] and "得分率 59.995%" in texts[1] and "得分率 55.0%" in texts[3]
