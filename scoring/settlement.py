@@ -442,8 +442,13 @@ def what_if(
     *,
     categories: pd.Series | None = None,
     attributes: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every unit's score, rank, grade and amount under `before` and under `after`, side by side.
+
+    `history` (baseline values of leaves scored on change) and `figures` (register figures of
+    computed indicators) are passed to both scorings, as `score` takes them.
 
     `after` is `before` with changed points, targets, coefficients or settlement; nothing is
     stored. Raises ScoringInputError if `values` do not fit `after`, SettlementError if the
@@ -451,9 +456,10 @@ def what_if(
     """
     from scoring.engine import score
 
-    first = score(before, values, categories=categories).units
+    extra = {"categories": categories, "history": history, "figures": figures}
+    first = score(before, values, **extra).units
     same_rules = before.model_copy(update={"settlement": None}) == after.model_copy(update={"settlement": None})
-    second = first if same_rules else score(after, values, categories=categories).units
+    second = first if same_rules else score(after, values, **extra).units
     key = ["period", "unit"]
     cols = ["total", "rank", "grade", "bottom"]
 
