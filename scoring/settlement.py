@@ -448,7 +448,8 @@ def what_if(
     """Every unit's score, rank, grade and amount under `before` and under `after`, side by side.
 
     `history` (baseline values of leaves scored on change) and `figures` (register figures of
-    computed indicators) are passed to both scorings, as `score` takes them.
+    computed indicators) are passed to both scorings, as `score` takes them. When any unit has
+    从总分扣分 on either side, `deducted_before` / `deducted_after` follow the columns.
 
     `after` is `before` with changed points, targets, coefficients or settlement; nothing is
     stored. Raises ScoringInputError if `values` do not fit `after`, SettlementError if the
@@ -476,4 +477,15 @@ def what_if(
     out["delta_total"] = out["total_after"] - out["total_before"]
     out["delta_rank"] = out["rank_before"] - out["rank_after"]
     out["delta_amount"] = out["amount_after"] - out["amount_before"]
-    return out[WHAT_IF_COLUMNS].sort_values(key, kind="stable").reset_index(drop=True)
+    extra = []
+    if any(_deducts(u) for u in (first, second)):
+        # 从总分扣分 is a part of the totals compared: shown beside them when any unit has one
+        for units, suffix in ((first, "before"), (second, "after")):
+            taken = units.assign(period=units["period"].astype(str), unit=units["unit"].astype(str)).set_index(key)
+            out[f"deducted_{suffix}"] = taken["deducted"].reindex(pd.MultiIndex.from_frame(out[key])).to_numpy()
+            extra.append(f"deducted_{suffix}")
+    return out[WHAT_IF_COLUMNS + extra].sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _deducts(units: pd.DataFrame) -> bool:
+    return "deducted" in units.columns and bool((units["deducted"].fillna(0) > 1e-9).any())
