@@ -187,8 +187,12 @@ def _write_ranking(book: Book, bulletin: Bulletin, scheme: Scheme, sheet: str = 
     ws = book.sheet(sheet)  # the 全区 workbook (exports/district_xlsx.py) names it after the scheme
     write_title(book, ws, _title(bulletin, "排名"))
     columns = _ranking_columns(bulletin.decimals)
-    write_header(book, ws, HEADER_ROW, columns)
     r = bulletin.ranking
+    # 从总分扣分 last (the highlights address the columns before it by letter), only when any
+    extra = [r["deducted"].tolist()] if bulletin.deducts_from_total else []
+    if extra:
+        columns.append(Column("从总分扣分", "number", 10, bulletin.decimals))
+    write_header(book, ws, HEADER_ROW, columns)
     rows = zip(
         r["rank"].tolist(),
         r["rank_overall"].tolist(),
@@ -207,6 +211,7 @@ def _write_ranking(book: Book, bulletin: Bulletin, scheme: Scheme, sheet: str = 
         r["unmet_targets"].tolist(),
         r["gap_bottom_line"].tolist(),
         ["可以" if ok else f"不得评先评优：{why}" for ok, why in zip(r["award_eligible"], r["award_reason"])],
+        *extra,
     )
     last = write_rows(book, ws, FIRST, columns, rows)
     if last >= FIRST:

@@ -28,7 +28,9 @@ CSV_COLUMNS = [
     ("veto_reason", "否决事项"),
     ("unmet_targets", "未达标项"),
 ]
-_NUMBERS = {"rank", "rank_overall", "total", "delta_total", "unmet_targets"}
+# last, and only when some unit has one: the columns above keep their places for existing readers
+DEDUCTED_COLUMN = ("deducted", "从总分扣分")
+_NUMBERS = {"rank", "rank_overall", "total", "delta_total", "unmet_targets", "deducted"}
 _FLAGS = {"bottom", "veto"}
 
 
@@ -38,7 +40,7 @@ def _cell(column: str, value: object, decimals: int) -> str:
     if column in _NUMBERS:
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return ""
-        if column in ("total", "delta_total"):
+        if column in ("total", "delta_total", "deducted"):
             return f"{float(value):.{decimals}f}"  # type: ignore[arg-type]
         return str(int(value))  # type: ignore[call-overload]
     return neutralise(value)
@@ -52,11 +54,12 @@ def ranking_csv(bulletin: Bulletin) -> bytes:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([header for _, header in CSV_COLUMNS])
+    listed = CSV_COLUMNS + ([DEDUCTED_COLUMN] if bulletin.deducts_from_total else [])
+    writer.writerow([header for _, header in listed])
     frame = bulletin.ranking
-    columns = [frame[c].tolist() for c, _ in CSV_COLUMNS]
+    columns = [frame[c].tolist() for c, _ in listed]
     for values in zip(*columns):
-        writer.writerow([_cell(c, v, bulletin.decimals) for (c, _), v in zip(CSV_COLUMNS, values)])
+        writer.writerow([_cell(c, v, bulletin.decimals) for (c, _), v in zip(listed, values)])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -140,6 +140,11 @@ def _show(sim: Simulation) -> None:
             "总分(前)": t["total_before"],
             "总分(后)": t["total_after"],
             "总分变化": t["delta_total"],
+            **(
+                {"从总分扣分(前)": t["deducted_before"], "从总分扣分(后)": t["deducted_after"]}
+                if "deducted_after" in t
+                else {}
+            ),
             "名次(前)": t["rank_before"],
             "名次(后)": t["rank_after"],
             "名次变化": t["delta_rank"],
@@ -160,6 +165,7 @@ def _show(sim: Simulation) -> None:
     shown = shown.dropna(axis=1, how="all")  # e.g. no amounts before a settlement is introduced
     # scores and money as every page and export writes them (reports.numbers): 0.00 for no change
     numbers = {"总分(前)": f"{{:.{d}f}}", "总分(后)": f"{{:.{d}f}}", "总分变化": lambda v: number_text.change(v, d)}
+    numbers |= {"从总分扣分(前)": f"{{:.{d}f}}", "从总分扣分(后)": f"{{:.{d}f}}"}
     numbers |= {"名次变化": _signed("{:+.0f}"), "金额(前)": "{:,.2f}", "金额(后)": "{:,.2f}"}
     numbers |= {"金额变化": lambda v: number_text.change(v, 2)}
     show_table(

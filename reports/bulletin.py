@@ -28,6 +28,8 @@ RANKING_COLUMNS = [
     "prev_total", "delta_total", "prev_rank", "delta_rank", "arrow", "bottom", "bottom_reason",
     "veto", "veto_reason", "consequence", "unmet_targets", "gap_bottom_line", "award_eligible", "award_reason",
 ]  # fmt: skip
+# Parts of the total listed only by schemes that have them: 从总分扣分 (points off the total).
+OPTIONAL_RANKING_COLUMNS = ["deducted"]
 RED_COLUMNS = ["unit", "name", "category", "total", "grade", "rank", "kind", "reason", "consequence"]
 MOVER_COLUMNS = ["unit", "name", "category", "prev_total", "total", "delta_total", "prev_rank", "rank", "arrow"]
 UNMET_COLUMNS = ["unit", "name", "leaf", "leaf_name", "actual", "target", "measure", "direction", "decimals", "lost"]
@@ -54,7 +56,7 @@ class Bulletin:
     period: str
     previous_period: str | None
     headline: Headline
-    ranking: pd.DataFrame  # RANKING_COLUMNS, in ranking order
+    ranking: pd.DataFrame  # RANKING_COLUMNS (+ OPTIONAL_RANKING_COLUMNS present), in ranking order
     red_list: pd.DataFrame  # RED_COLUMNS: vetoed first, then lowest total first
     movers_up: pd.DataFrame  # MOVER_COLUMNS
     movers_down: pd.DataFrame
@@ -71,6 +73,12 @@ class Bulletin:
     # 申诉处理情况 (OBJECTION_COLUMNS); filled in by whoever reads them from the database.
     objections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBJECTION_COLUMNS))
     rectification: RectificationSummary | None = None  # 整改落实情况 (services.rectification)
+
+    @property
+    def deducts_from_total(self) -> bool:
+        """Whether any unit lost points 从总分扣分 (then the exports list them in a column)."""
+        r = self.ranking
+        return "deducted" in r.columns and bool((r["deducted"].fillna(0) > 1e-9).any())
 
     @property
     def threshold(self) -> float | None:
@@ -231,7 +239,7 @@ def build_bulletin(
         period=period,
         previous_period=prev_label,
         headline=headline(now),
-        ranking=ranked[RANKING_COLUMNS],
+        ranking=ranked[RANKING_COLUMNS + [c for c in OPTIONAL_RANKING_COLUMNS if c in ranked.columns]],
         red_list=_red_list(ranked),
         movers_up=up[MOVER_COLUMNS].reset_index(drop=True),
         movers_down=down[MOVER_COLUMNS].reset_index(drop=True),

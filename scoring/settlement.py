@@ -442,8 +442,14 @@ def what_if(
     *,
     categories: pd.Series | None = None,
     attributes: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every unit's score, rank, grade and amount under `before` and under `after`, side by side.
+
+    `history` (baseline values of leaves scored on change) and `figures` (register figures of
+    computed indicators) are passed to both scorings, as `score` takes them. When any unit has
+    从总分扣分 on either side, `deducted_before` / `deducted_after` follow the columns.
 
     `after` is `before` with changed points, targets, coefficients or settlement; nothing is
     stored. Raises ScoringInputError if `values` do not fit `after`, SettlementError if the
@@ -451,9 +457,10 @@ def what_if(
     """
     from scoring.engine import score
 
-    first = score(before, values, categories=categories).units
+    extra = {"categories": categories, "history": history, "figures": figures}
+    first = score(before, values, **extra).units
     same_rules = before.model_copy(update={"settlement": None}) == after.model_copy(update={"settlement": None})
-    second = first if same_rules else score(after, values, categories=categories).units
+    second = first if same_rules else score(after, values, **extra).units
     key = ["period", "unit"]
     cols = ["total", "rank", "grade", "bottom"]
 
@@ -470,4 +477,15 @@ def what_if(
     out["delta_total"] = out["total_after"] - out["total_before"]
     out["delta_rank"] = out["rank_before"] - out["rank_after"]
     out["delta_amount"] = out["amount_after"] - out["amount_before"]
-    return out[WHAT_IF_COLUMNS].sort_values(key, kind="stable").reset_index(drop=True)
+    extra = []
+    if any(_deducts(u) for u in (first, second)):
+        # 从总分扣分 is a part of the totals compared: shown beside them when any unit has one
+        for units, suffix in ((first, "before"), (second, "after")):
+            taken = units.assign(period=units["period"].astype(str), unit=units["unit"].astype(str)).set_index(key)
+            out[f"deducted_{suffix}"] = taken["deducted"].reindex(pd.MultiIndex.from_frame(out[key])).to_numpy()
+            extra.append(f"deducted_{suffix}")
+    return out[WHAT_IF_COLUMNS + extra].sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _deducts(units: pd.DataFrame) -> bool:
+    return "deducted" in units.columns and bool((units["deducted"].fillna(0) > 1e-9).any())

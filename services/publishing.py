@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 import scoring
 from reports import numbers
-from scoring import Results
-from scoring.periods import period_name
+from scoring import Results, Scheme
+from scoring.periods import period_name, same_period_last_year
 from services import audit, messages
 from services._db import engine_or_default, local_time, read, scheme_name_lookup, write
 from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
@@ -40,8 +40,16 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.memo import Memo
 from services.periods import period_row, previous_label, refuse_if_locked
 from services.permissions import Actor, check, name_of, require_scope
-from services.results import AssessmentResults, _score, _units_table, _with_names, engine_code_hash
-from services.values import AssessmentRef, _frame, current_values_in, find_assessment
+from services.results import (
+    AssessmentResults,
+    _score,
+    _units_table,
+    _with_names,
+    baseline_history,
+    engine_code_hash,
+)
+from services.unit_figures import FIGURES_COUNTER, figures_for_in
+from services.values import AssessmentRef, _frame, current_values_in, current_values_of_codes_in, find_assessment
 from storage.bulk import fetch_columns
 from storage.models import Assessment, Period, Publication, PublicationSubmission, SchemeVersion, Submission
 from storage.models import Scheme as SchemeRow
@@ -125,6 +133,38 @@ def published_values_in(session: Session, pub: Publication, period: str) -> pd.D
 _memo: Memo[AssessmentResults] = Memo(_MEMO_SIZE)
 
 
+def published_baseline(session: Session, ref: AssessmentRef, codes: list[str]) -> pd.DataFrame:
+    """A baseline period's values for the published results (增幅 / 逐步提高 leaves): its last
+    publication's, so a later import there does not change what was published here; its values
+    in force when it was never published (e.g. last year's figures imported only as baselines)."""
+    pub = _latest(session, ref.id)
+    if pub is None:
+        return current_values_of_codes_in(session, ref, codes)
+    frame = published_values_in(session, pub, ref.period)
+    return frame[frame["code"].astype(str).isin(codes)]
+
+
+def _baseline_marks(session: Session, scheme_key: str, period: str) -> str:
+    """What the baselines (上期, 上年同期) were read from: their last publication, or (never
+    published) their values in force, by revision — a change there rescores the published results."""
+    marks = []
+    for label in (previous_label(period), same_period_last_year(period)):
+        ref = find_assessment(session, scheme_key, label) if label else None
+        pub = _latest(session, ref.id) if ref is not None else None
+        marks.append("none" if ref is None else f"p{pub.id}" if pub is not None else f"a{ref.id}:{ref.revision}")
+    return ",".join(marks)
+
+
+def _score_for_publication(
+    session: Session, scheme: Scheme, scheme_key: str, period: str, values: pd.DataFrame, units: pd.DataFrame,
+    previous: pd.DataFrame | None,
+) -> Results:  # fmt: skip
+    """Score values to publish (or published) with the published baselines and the register
+    figures: the totals a publication records are the totals its readers are shown."""
+    history = baseline_history(session, scheme_key, scheme, period, published_baseline)
+    return _score(scheme, values, units, previous, history, figures_for_in(session, scheme))
+
+
 def _fingerprint(session: Session, scheme_key: str, period: str) -> tuple[str, Publication, AssessmentRef] | None:
     ref = find_assessment(session, scheme_key, period)
     pub = _latest(session, ref.id) if ref is not None else None
@@ -133,7 +173,10 @@ def _fingerprint(session: Session, scheme_key: str, period: str) -> tuple[str, P
     prev_ref = find_assessment(session, scheme_key, previous_label(period))
     prev = _latest(session, prev_ref.id) if prev_ref is not None else None
     catalog = counter_value(session, CATALOG_COUNTER)
-    return f"p{pub.id}|c{catalog}|e{engine_code_hash()}|prev=p{prev.id if prev else 0}", pub, ref
+    figures = counter_value(session, FIGURES_COUNTER)
+    base = _baseline_marks(session, scheme_key, period)
+    prev_mark = f"p{prev.id if prev else 0}"
+    return f"p{pub.id}|c{catalog}|f{figures}|e{engine_code_hash()}|prev={prev_mark}|b={base}", pub, ref
 
 
 def _compute(
@@ -150,11 +193,15 @@ def _compute(
     if prev is not None:
         try:
             prev_version = version_info(session.get(SchemeVersion, prev.scheme_version_id)).load()
-            previous = _score(prev_version, published_values_in(session, prev, prev_ref.period), units, None).units
+            prev_values = published_values_in(session, prev, prev_ref.period)
+            previous = _score(
+                prev_version, prev_values, units, None, figures=figures_for_in(session, prev_version)
+            ).units
         except scoring.ScoringInputError:
             previous = None
     version = version_info(session.get(SchemeVersion, pub.scheme_version_id))
-    scored = _score(version.load(), published_values_in(session, pub, period), units, previous)
+    values = published_values_in(session, pub, period)
+    scored = _score_for_publication(session, version.load(), scheme_key, period, values, units, previous)
     return fingerprint, version, scored, units["name"], _info(session, pub, scheme_key, period)
 
 
@@ -307,7 +354,8 @@ def _examine(
     totals: dict[str, list] = {}
     version = version_info(session.get(SchemeVersion, a.scheme_version_id))
     try:
-        scored = _score(version.load(), current_values_in(session, ref), units, None)
+        values = current_values_in(session, ref)
+        scored = _score_for_publication(session, version.load(), scheme_key, period, values, units, None)
         totals = _unit_totals(scored)
     except scoring.ScoringInputError as exc:
         problems = [str(p) for p in exc.problems]

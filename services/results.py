@@ -160,16 +160,27 @@ def _last_year_state(session: Session, scheme_key: str, period: str) -> str:
     return "none" if ref is None else f"a{ref.id}:{ref.revision}"
 
 
-def baseline_history(session: Session, scheme_key: str, scheme: Scheme, period: str) -> pd.DataFrame | None:
+# Which stored values of a baseline period count (its values in force, as of a moment, published).
+BaselineValues = Callable[[Session, AssessmentRef, list[str]], pd.DataFrame]
+
+
+def baseline_history(
+    session: Session, scheme_key: str, scheme: Scheme, period: str, values_of: BaselineValues | None = None
+) -> pd.DataFrame | None:
     """The stored values of the baseline periods (上期 / 上年同期) of the leaves scored on change,
-    only of their codes; None when the scheme has no such leaf or nothing is stored there."""
+    only of their codes; None when the scheme has no such leaf or nothing is stored there.
+
+    `values_of(session, ref, codes)` reads a baseline period's values: by default those in force
+    now; the as-of results read them as of that moment, the published results the published ones,
+    so each result measures change against the baseline of its own kind."""
     leaves = compared_leaves(scheme)
+    read_codes = values_of or current_values_of_codes_in
     frames = []
     for label in sorted({baseline_period(period, leaf.compare) or "" for leaf in leaves} - {""}):
         ref = find_assessment(session, scheme_key, label)
         if ref is not None:
             codes = sorted({leaf.code for leaf in leaves if baseline_period(period, leaf.compare) == label})
-            frames.append(current_values_of_codes_in(session, ref, codes))
+            frames.append(read_codes(session, ref, codes))
     if not frames:
         return None
     return pd.concat([f.assign(period=f["period"].astype(str)) for f in frames], ignore_index=True)
@@ -544,7 +555,13 @@ def _results_as_of(eng: Engine, scheme_key: str, period: str, at: datetime) -> A
                     previous = None
         scheme = version.load()
         figures = figures_for_in(session, scheme)
-        return version, _score(scheme, values, units, previous, figures=figures), units["name"]
+
+        def as_of_then(s: Session, base: AssessmentRef, codes: list[str]) -> pd.DataFrame:
+            frame = values_as_of_in(s, base, at)[0]
+            return frame[frame["code"].astype(str).isin(codes)]
+
+        history = baseline_history(session, scheme_key, scheme, period, as_of_then)
+        return version, _score(scheme, values, units, previous, history, figures), units["name"]
 
     computed = read(eng, work)
     if computed is None:
@@ -552,6 +569,16 @@ def _results_as_of(eng: Engine, scheme_key: str, period: str, at: datetime) -> A
     version, scored, names = computed
     fingerprint = f"as_of={at.isoformat()}"
     return AssessmentResults(version, period, _with_names(scored.units, names), fingerprint, False, None, scored, at)
+
+
+def baseline_history_for(
+    scheme_key: str, scheme: Scheme, period: str, *, engine: Engine | None = None
+) -> pd.DataFrame | None:
+    """`baseline_history` of the values in force now, in a session of its own (what-if, upload
+    preview: they score the current values and must measure change as `results()` does)."""
+    if not compared_leaves(scheme):
+        return None  # no query for the usual scheme
+    return read(engine, lambda s: baseline_history(s, scheme_key, scheme, period))
 
 
 def results_over_periods(

@@ -30,7 +30,7 @@ from services.errors import Forbidden, InvalidInput, NotFound
 from services.evidence import evidence_cell_errors
 from services.periods import get_period, list_periods
 from services.permissions import Actor, check, require_scope, trusted
-from services.results import results
+from services.results import baseline_history_for, results
 from services.submissions import ImportOutcome, import_values
 from services.teams import assign_team, existing_teams, explain_effect
 from services.unit_figures import figures_for
@@ -500,6 +500,7 @@ def _effect(
             merged[["period", "unit", "code", "value", "na", "assessor"]],
             categories=categories,
             figures=figures_for(scheme, engine=engine),
+            history=baseline_history_for(scheme_key, scheme, period, engine=engine),  # as results() does
         )
     except ScoringInputError as exc:
         problems = [str(p) for p in exc.problems[:50]]

@@ -22,7 +22,8 @@ from services._db import scheme_name_lookup
 from services.catalog import Registration, list_units, register_scheme, scheme_versions
 from services.errors import InvalidInput, NotFound
 from services.permissions import Actor, check
-from services.results import results
+from services.results import baseline_history_for, results
+from services.unit_figures import figures_for
 from services.values import current_values
 
 METHOD_NAMES = {
@@ -219,7 +220,12 @@ def simulate(
     present = pd.unique(values["unit"].astype(str))
     categories = register.set_index("code")["category"].reindex(present).dropna()
     try:
-        table = what_if(before, after, values, categories=categories, attributes=register)
+        # the same baselines and register figures as the results beside it (增幅, 计算指标)
+        history = baseline_history_for(scheme_key, before, period, engine=engine)
+        figures = figures_for(before, engine=engine)
+        table = what_if(
+            before, after, values, categories=categories, attributes=register, history=history, figures=figures
+        )
     except ScoringInputError as exc:
         lines = "\n".join(f"  {p}" for p in exc.problems[:20])
         raise InvalidInput(f"本期数据不符合调整后的方案（共 {len(exc.problems)} 处）：\n{lines}") from None
