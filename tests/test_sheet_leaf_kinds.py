@@ -202,3 +202,39 @@ def test_the_other_category_still_must_fill_the_leaf() -> None:
     assert [(e.unit, e.problem) for e in parsed.errors] == [("综", "未填写（空白不等于 0）")]
     na = _read(_hosp(), HOSPITALS, "wide", cells | {("综", "A1"): "不适用"}, period="2025")
     assert [(e.unit, e.problem) for e in na.errors] == [("综", "本指标不允许填「不适用」")]
+
+
+# -- compare / improvement -----------------------------------------------------------------------------------
+IMPROVE = {"code": "A1", "name": "门诊人次", "method": "improvement", "points": 4, "compare": "previous",
+           "improvement": {"up": 4, "same": 2, "down": 0}}  # fmt: skip
+GROWTH = {"code": "A1", "name": "业务收入增幅", "method": "target", "mode": "all_or_nothing", "points": 5,
+          "target": 10, "unit": "万元", "compare": "last_year", "as": "growth_pct"}  # fmt: skip
+
+
+def _history(period: str, values: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame([(u, period, "A1", v) for u, v in values.items()], columns=["unit", "period", "code", "value"])
+
+
+@pytest.mark.parametrize("layout", ["wide", "per-unit"])
+def test_improvement_round_trip_reads_this_periods_value(layout: str) -> None:
+    # Last month 100 for both: 东城 101 rose → 4; 西城 100 held → 2.
+    scheme = _scheme(IMPROVE, rest=96)
+    wb = openpyxl.load_workbook(io.BytesIO(build_template(scheme, PERIOD, TWO)))
+    cols, first = _wide_cols(wb["评分"])
+    assert wb["评分"].cell(first - 2, cols["A1"]).value.startswith("4分 · 填本期实际值 · ")
+    cells = {("U1", "A1"): 101, ("U2", "A1"): 100, ("U1", "F"): 90, ("U2", "F"): 90}
+    parsed = _read(scheme, TWO, layout, cells)
+    assert parsed.ok, parsed.error_report()
+    lv = score(scheme, parsed.values, history=_history("2025-02", {"U1": 100, "U2": 100})).leaves
+    assert lv[lv["leaf"] == "A1"].set_index("unit")["earned"].to_dict() == {"U1": 4, "U2": 2}
+
+
+@pytest.mark.parametrize("layout", ["wide", "per-unit"])
+def test_growth_target_round_trip_against_last_year(layout: str) -> None:
+    # 2024-03 was 1000 万元 for both: 1100 is +10.0% = target → 5; 1099 is +9.9% → 0 (all or nothing).
+    scheme = _scheme(GROWTH, rest=95)
+    cells = {("U1", "A1"): 1100, ("U2", "A1"): 1099, ("U1", "F"): 90, ("U2", "F"): 90}
+    parsed = _read(scheme, TWO, layout, cells)
+    assert parsed.ok, parsed.error_report()
+    lv = score(scheme, parsed.values, history=_history("2024-03", {"U1": 1000, "U2": 1000})).leaves
+    assert lv[lv["leaf"] == "A1"].set_index("unit")["earned"].to_dict() == {"U1": 5, "U2": 0}
