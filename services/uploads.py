@@ -321,8 +321,9 @@ def check_upload(
     register = list_units(engine=engine)
     units = register.loc[register["active"], ["code", "name", "category", "aliases"]]
     parsed = read_scores(
-        data, scheme, period=period, units=units, file_name=file_name, assessor=assessor or None, limits=limits
-    )
+        data, scheme, period=period, units=units, file_name=file_name, assessor=assessor or None, limits=limits,
+        figures=figures_for(scheme, engine=engine),  # computed indicators: the cross-check reads 常住人口 …
+    )  # fmt: skip
     missing = evidence_cell_errors(scheme, version.scheme_key, period, parsed, engine=engine)  # 无书面材料不得分
     if missing:  # refused like any bad cell, located in the workbook, listed with the other errors
         parsed.total_errors = (parsed.total_errors or len(parsed.errors)) + len(missing)

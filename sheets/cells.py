@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.inputs import input_columns, off_level
-from scoring.scheme import Scheme
+from scoring.inputs import InputColumn, input_columns, off_level
+from scoring.scheme import Leaf, Scheme
 from sheets.text import key, tidy
 
 # -- what a cell can be wrong about (kinds; the wording lives in sheets.messages) ---------------
@@ -72,6 +72,9 @@ class CellRule:
     only_na: bool = False  # a checklist's own column: only 不适用 may be written there
     target: float | None = None  # a target leaf's target, on the scale the cells are written in
     levels: tuple[tuple[str, float], ...] = ()  # 定性分档: (label, points), highest first as in the scheme
+    # A computed indicator's own column: the names of the raw inputs written instead (建档人数、…);
+    # a raw input's column: the leaf's formula as shown in its header (建档率 = 建档人数 ÷ …).
+    formula: str = ""
 
 
 def level_choice(label: str, points: float) -> str:
@@ -104,6 +107,8 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             unit = next((i.unit for i in leaf.inputs if i.code == c.code), "")
         # A deduction by kinds takes its counts under the kinds' codes: its own only says 不适用.
         checklist_own |= c.method == "deduction" and c.code == leaf.code and not leaf.own_counts
+        # A computed indicator's own column likewise: the engine works its value out from the inputs.
+        checklist_own |= c.computed
         rules[c.code] = CellRule(
             code=c.code,
             leaf_code=c.leaf_code,
@@ -121,10 +126,27 @@ def rules_for(scheme: Scheme) -> dict[str, CellRule]:
             or (c.method == "monitor" and not getattr(leaf, "required", False)),  # 监测指标: 「未填」
             is_task=c.is_task,
             only_na=checklist_own,
-            target=getattr(leaf, "target", None),
+            target=getattr(leaf, "target", None) if c.part != "input" else None,
             levels=c.levels,
+            formula=_formula_note(leaf, c),
         )
     return rules
+
+
+def _formula_note(leaf: Leaf, c: InputColumn) -> str:
+    """What a computed indicator's columns say about its formula ('' for any other column)."""
+    if c.computed:
+        return "、".join(i.name for i in leaf.inputs if i.source == "scoresheet")
+    if c.part == "input":
+        return formula_text(leaf)
+    return ""
+
+
+def formula_text(leaf: Leaf) -> str:
+    """「建档率 = 建档人数 ÷ 常住人口 × 100（常住人口取自单位清单）」, as the template's headers show it."""
+    text = f"{leaf.name} = {leaf.compiled().render()}"
+    register = [i.name for i in leaf.inputs if i.source == "register"]
+    return text + (f"（{'、'.join(register)}取自单位清单）" if register else "")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import pandas as pd
 from scoring.periods import period_type
 from scoring.scheme import Scheme
 from sheets import messages as msg
-from sheets.cells import BLANK, CellRule, display, normalise_column, normalise_period
+from sheets.cells import BLANK, NA_NOT_ALLOWED, CellRule, display, normalise_column, normalise_period
 from sheets.extract import Block, Extract
 from sheets.headers import HeaderIndex
 from sheets.limits import Limits
@@ -90,6 +90,17 @@ def check(extract: Extract, ctx: Context) -> Checked:
     frames = []
     na_leaf: dict[str, np.ndarray] = {}
     task_na: dict[str, list[tuple[Block, np.ndarray]]] = {}
+    off_cats = _variant_off(ctx.scheme)
+    for i, (block, rule, col, special) in enumerate(cells):
+        if off_cats.get(rule.leaf_code) and ctx.directory is not None:
+            col, off_errors = _off_cells(block, rule, col, unit, off_cats[rule.leaf_code], ctx)
+            cells[i] = (block, rule, col, special)
+            cell_errors += off_errors
+    # A computed indicator marked 不适用 in its own cell needs none of its inputs.
+    computed_na: dict[str, np.ndarray] = {}
+    for block, rule, col, _ in cells:
+        if rule.only_na and rule.formula and col.na.any():
+            computed_na.setdefault(rule.leaf_code, np.zeros(n, dtype=bool))[block.entry[col.na]] = True
     for block, rule, col, special in cells:
         bad = np.zeros(len(block.raw), dtype=bool)
         bad[col.bad] = True
@@ -100,6 +111,8 @@ def check(extract: Extract, ctx: Context) -> Checked:
         live = valid[block.entry] & used[block.entry]
         if not rule.blank_ok:
             missing = col.blank & ~special & live & ~bad
+            if rule.leaf_code in computed_na and not rule.only_na:
+                missing &= ~computed_na[rule.leaf_code][block.entry]
             if rule.is_task:
                 task_na.setdefault(rule.leaf_code, []).append((block, missing))
             elif missing.any():
@@ -124,6 +137,43 @@ def check(extract: Extract, ctx: Context) -> Checked:
         values, locations = _duplicate_cells(values, locations, ctx, errors, dropped)
     warnings = sorted(warnings, key=_order(extract))
     return Checked(values, locations, errors, sheet_period, sheet_scheme, sheet_version, dropped[0], warnings)
+
+
+# -- category variants ----------------------------------------------------------------------------
+def _variant_off(scheme: Scheme) -> dict[str, set[str]]:
+    """Leaf code -> the unit categories its variants make 不适用 (the leaves that have any)."""
+    out = {leaf.code: {c for c in leaf.variants if leaf.variant_for(c) is None} for leaf in scheme.leaves}
+    return {code: cats for code, cats in out.items() if cats}
+
+
+def _off_cells(block: Block, rule: CellRule, col, unit: np.ndarray, off: set[str], ctx: Context):
+    """A unit whose category the scheme does not assess on this leaf: a blank cell is fine, 不适用
+    is fine even where the leaf has no allow_na, and a value is refused as the engine words it."""
+    category = ctx.directory.category_of
+    cats = np.array([category.get(u, "") if u else "" for u in unit[block.entry]], dtype=object)
+    is_off = np.isin(cats, list(off))
+    if not is_off.any():
+        return col, []
+    keep = np.ones(len(col.bad), dtype=bool)
+    na = col.na.copy()
+    for k, i in enumerate(col.bad):
+        if is_off[i] and col.kinds[k] == NA_NOT_ALLOWED:
+            keep[k] = False
+            na[i] = True
+    errors = []
+    has_value = is_off & ~np.isnan(col.value) & ~col.na
+    value = col.value.copy()
+    for i in np.flatnonzero(has_value)[: ctx.limits.max_errors]:
+        problem = f"{cats[i]}不考核本项（方案规定不适用），请留空或填「{msg.NA_WORD}」"
+        errors.append(CellError(block.sheet_at(i), int(block.row[i]), block.column_at(i), block.header,
+                                display(block.raw[i]), problem, msg.expected(rule), None, "variant_off",
+                                unit[block.entry[i]] or None, block.code))  # fmt: skip
+    value[has_value] = np.nan  # refused above; kept out of the values
+    blank = col.blank & ~is_off  # a blank there is what the scheme asks for, not a missing value
+    col = replace(col, value=value, na=na, blank=blank, bad=col.bad[keep],
+                  kinds=[k for k, ok in zip(col.kinds, keep, strict=True) if ok],
+                  hints=[h for h, ok in zip(col.hints, keep, strict=True) if ok])  # fmt: skip
+    return col, errors
 
 
 # -- statements --------------------------------------------------------------------------------------

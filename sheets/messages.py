@@ -44,6 +44,8 @@ def expected(rule: CellRule) -> str:
     """'0–100 之间的数字', '是 或 否', … with '，或「不适用」' where the leaf allows it."""
     if rule.only_na and rule.kind == "count":  # a deduction by kinds: counts go under each kind
         return f"留空，或「{NA_WORD}」（整项不适用时）"
+    if rule.only_na and rule.formula:  # a computed indicator: its inputs are written instead
+        return f"留空（由公式计算），或「{NA_WORD}」" if rule.allow_na else "留空（由公式计算）"
     if rule.only_na:
         return f"留空，或「{NA_WORD}」（整个清单不适用时）"
     if rule.kind == "yesno":
@@ -102,6 +104,8 @@ def cell_problem(kind: str, shown: str, rule: CellRule | None = None) -> str:
         return f"{q} 不是有效数字"
     if kind == NOT_LEVEL and rule is not None and rule.levels:
         return f"{q} 不是允许的档次（{levels_text(rule.levels)}）"
+    if kind == ONLY_NA and rule is not None and rule.formula:
+        return f"{q} 不能填在这一列（本指标由公式计算，请分别填写{rule.formula}）"
     if kind == ONLY_NA:
         return f"{q} 不能填在这一列（这一列只用于标记整个清单「{NA_WORD}」）"
     return f"{q} 无法识别"

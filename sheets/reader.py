@@ -48,12 +48,14 @@ def read_scores(
     assessor: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     cross_check: bool = True,
+    figures: pd.DataFrame | None = None,
 ) -> ParsedUpload:
     """Read one uploaded scoresheet for `scheme` and `period`.
 
     `units`: the unit register (code, name, aliases '|'-joined[, category]); cells may name a
     unit by any of them. `assessor`: who scored, unless the sheet says (考核人). Never raises for
-    a bad file: every problem is returned as a located CellError.
+    a bad file: every problem is returned as a located CellError. `figures`: the register's
+    figures (unit, year, name, value) computed indicators read (常住人口), for the cross-check.
     """
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     kind, example = msg.PERIOD_KINDS[scheme.period_type]
@@ -63,7 +65,7 @@ def read_scores(
         return ParsedUpload(empty_values(), [err], "", file_name=file_name)
     try:
         with paused_gc():
-            return _read(data, scheme, period, units, file_name, assessor, limits, cross_check)
+            return _read(data, scheme, period, units, file_name, assessor, limits, cross_check, figures)
     except PackageRefused as exc:
         return ParsedUpload(empty_values(), [file_error(exc.problem, exc.suggestion, file_name, exc.sheet)], "",
                             file_name=file_name)  # fmt: skip
@@ -73,7 +75,7 @@ def read_scores(
         return ParsedUpload(empty_values(), [err], "", file_name=file_name)
 
 
-def _read(data, scheme, period, units, file_name, assessor, limits, cross_check) -> ParsedUpload:
+def _read(data, scheme, period, units, file_name, assessor, limits, cross_check, figures) -> ParsedUpload:
     index = HeaderIndex(scheme)
     rules = rules_for(scheme)
     if file_name.lower().endswith((".csv", ".txt")) and sniff_kind(data) != "zip":
@@ -96,7 +98,7 @@ def _read(data, scheme, period, units, file_name, assessor, limits, cross_check)
     if not errors and not len(checked.values):
         errors = [file_error(msg.NO_VALUES, msg.NO_VALUES_HINT, file_name, kind="no_values")]
     if not errors and cross_check and len(checked.values):
-        errors = _cross_check(checked, scheme, directory, partial=extract.layout == "long")
+        errors = _cross_check(checked, scheme, directory, partial=extract.layout == "long", figures=figures)
     total = len(errors) + (checked.dropped if errors is checked.errors else 0)
     if total > limits.max_errors:
         errors = errors[: limits.max_errors] + [
@@ -214,7 +216,9 @@ def _missing_columns(sheet: str, h: wide.WideHeader, index: HeaderIndex, rules: 
 
 
 # -- the engine cross-check ------------------------------------------------------------------------
-def _cross_check(checked: Checked, scheme: Scheme, directory: UnitDirectory, partial: bool) -> list[CellError]:
+def _cross_check(
+    checked: Checked, scheme: Scheme, directory: UnitDirectory, partial: bool, figures: pd.DataFrame | None = None
+) -> list[CellError]:
     """Score the values once; locate any problem the engine still finds (there should be none).
 
     `partial`: a long file may hold only some leaves of a unit (a second assessor scoring the
@@ -227,26 +231,28 @@ def _cross_check(checked: Checked, scheme: Scheme, directory: UnitDirectory, par
     if all(directory.category_of.get(u) for u in units):
         categories = pd.Series([directory.category_of[u] for u in units], index=list(units))
     try:
-        score(scheme, values, categories=categories)
+        score(scheme, values, categories=categories, figures=figures)
     except ScoringInputError as exc:
         problems = exc.problems
         if partial:
             present = set(zip(values["unit"].astype(str), values["code"].astype(str), strict=True))
             problems = [p for p in problems if not (p.unit and p.code) or (p.unit, p.code) in present]
-        return [_locate(p, checked) for p in problems]
+        # A computed indicator has no cell of its own (blank or absent): point at its first input.
+        first_input = {leaf.code: leaf.input_codes[0] for leaf in scheme.leaves if getattr(leaf, "input_codes", None)}
+        return [_locate(p, checked, first_input.get(p.code)) for p in problems]
     return []
 
 
-def _locate(problem, checked: Checked) -> CellError:
+def _locate(problem, checked: Checked, fallback_code: str | None = None) -> CellError:
     v, loc = checked.values, checked.locations
     hit = np.ones(len(v), dtype=bool)
     if problem.unit:
         hit &= (v["unit"] == problem.unit).to_numpy()
-    if problem.code:
-        hit &= (v["code"] == problem.code).to_numpy()
     if problem.assessor:
         hit &= (v["assessor"] == problem.assessor).to_numpy()
-    at = np.flatnonzero(hit)
+    at = np.flatnonzero(hit & (v["code"] == problem.code).to_numpy()) if problem.code else np.flatnonzero(hit)
+    if problem.code and not len(at) and fallback_code:
+        at = np.flatnonzero(hit & (v["code"] == fallback_code).to_numpy())
     if not len(at) or not (problem.unit or problem.code):
         # No cell to point at: the message names the unit, leaf and period itself.
         return CellError(None, None, None, None, "", str(problem), kind="engine", unit=problem.unit,

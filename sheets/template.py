@@ -33,7 +33,7 @@ from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, Scheme
 from sheets import messages as msg
 from sheets.cells import CellRule, level_choice, rules_for
 from sheets.guide import GUIDE_TABLE_HEADER, METHOD_NAMES, guide_lines
-from sheets.headers import deduction_parts
+from sheets.headers import deduction_parts, formula_inputs
 from sheets.reader import META_SHEET
 
 Layout = Literal["wide", "per-unit"]
@@ -154,6 +154,10 @@ def _requirement(rule: CellRule, scheme: Scheme) -> str:
         points = next(t.points for t in leaf.tasks if t.code == rule.code)
         # An all-or-nothing checklist's tasks earn nothing on their own: say what one miss costs.
         text = "全部完成才得分 · 是/否" if getattr(leaf, "all_required", False) else f"{fmt(points)}分 · 是/否"
+    elif rule.formula and rule.only_na:  # a computed indicator's own column: only 不适用
+        text = f"{fmt(leaf.points)}分 · 由公式计算，不填数字"
+    elif rule.formula:  # a raw input: what to write, and the formula it goes into
+        text = _formula_input_requirement(leaf, rule)
     elif leaf.method == "direct":
         text = f"{fmt(leaf.points)}分 · 填0–{fmt(leaf.points)}"
     elif leaf.method == "levels":
@@ -196,6 +200,13 @@ def tag_prefix(leaf: Leaf, scheme: Scheme) -> str:
     return "".join(f"{scheme.tag_mark(t)}{t} · " for t in leaf.tags)
 
 
+def _formula_input_requirement(leaf: Leaf, rule: CellRule) -> str:
+    """「填建档人数(人)，不小于0 · 建档率 = 建档人数 ÷ 常住人口 × 100（常住人口取自单位清单）」."""
+    inp = next(i for i in leaf.inputs if i.code == rule.code)
+    unit = f"({inp.unit})" if inp.unit else ""
+    return f"填{inp.name}{unit}，不小于0 · {rule.formula}"
+
+
 def _deduction_part_requirement(leaf: DeductionLeaf, code: str) -> str:
     """'每次扣0.5分 · 填次数' for a kind, '酌情扣0–2分 · 填扣分' for the discretionary part."""
     if code == leaf.discretionary_input:
@@ -214,6 +225,8 @@ def _validation(rule: CellRule, top_left: str, scheme: Scheme) -> dict | None:
     if rule.kind == "yesno":
         choices = [msg.YES_WORD, msg.NO_WORD] + ([msg.NA_WORD] if rule.allow_na else [])
         return {"validate": "list", "source": choices, **base}
+    if rule.only_na and rule.formula:  # a computed indicator's own cell: 不适用 or nothing
+        return {"validate": "list", "source": [msg.NA_WORD], **base} if rule.allow_na else None
     if rule.kind == "level":
         return _level_validation(rule, base)
     lo = None if math.isinf(rule.lo) else rule.lo
@@ -311,7 +324,7 @@ def _wide_columns(scheme: Scheme, rules: dict[str, CellRule]) -> list[_Column]:
             cols.append(
                 _Column("input", leaf.code, top, leaf.name, "", _requirement(rules[leaf.code], scheme), leaf.code)
             )
-        for code, name in deduction_parts(leaf):
+        for code, name in deduction_parts(leaf) + formula_inputs(leaf):
             cols.append(_Column("input", code, top, leaf.name, name, _requirement(rules[code], scheme), code))
         if leaf.method in ("deduction", "bonus", "veto"):
             cols.append(_Column("note", leaf.code, top, "说明", "", "写明事由", f"{leaf.code}说明"))
@@ -505,6 +518,9 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
             if isinstance(leaf, DeductionLeaf) and leaf.part_codes:
                 r = _deduction_rows(ws, r, leaf, rules, filled, row, st, scheme)
                 continue
+            if getattr(leaf, "computed", False):
+                r = _computed_rows(ws, r, leaf, rules, filled, row, st, scheme)
+                continue
             _value_cell(ws, r, rules[leaf.code], filled, row, leaf.code, st, scheme)
             r += 1
         ws.set_column(0, 0, 9)
@@ -540,6 +556,29 @@ def _deduction_rows(ws, r: int, leaf: DeductionLeaf, rules: dict[str, CellRule],
         ws.write_string(
             r, 3, _deduction_part_requirement(leaf, code) + f"，计入本项 {fmt(leaf.points)} 分内扣完为止", st.cell
         )
+        _value_cell(ws, r, rules[code], filled, row, code, st, scheme)
+        r += 1
+    return r
+
+
+def _computed_rows(ws, r: int, leaf: Leaf, rules: dict[str, CellRule], filled, row, st: _Styles,
+                   scheme: Scheme) -> int:  # fmt: skip
+    """A computed indicator on a per-unit sheet: its own row (closed, or only 不适用), then one row
+    per raw input with the formula beside it. Returns the next free row."""
+    rule = rules[leaf.code]
+    if rule.allow_na:
+        _write(ws, r, 4, filled.cell(row, leaf.code) if filled else None, st.choice)
+        ws.data_validation(r, 4, r, 4, {"validate": "list", "source": [msg.NA_WORD],
+                                        "input_message": "由公式计算；整项不适用时填「不适用」，否则填写下面的输入项"})  # fmt: skip
+    else:
+        ws.write_blank(r, 4, None, st.closed)  # the inputs below are filled instead
+    ws.write_blank(r, 5, None, st.closed)
+    r += 1
+    for code, name in formula_inputs(leaf):
+        ws.write_string(r, 0, code, st.center)
+        ws.write_string(r, 1, f"　· {name}", st.cell)
+        ws.write_string(r, 2, "—", st.center)
+        ws.write_string(r, 3, _formula_input_requirement(leaf, rules[code]), st.cell)
         _value_cell(ws, r, rules[code], filled, row, code, st, scheme)
         r += 1
     return r
@@ -581,7 +620,9 @@ def _guide(book, st: _Styles, scheme: Scheme, period: str, rules: dict[str, Cell
         ws.write_string(r, 4, fmt(leaf.points) if leaf.points else "—", st.center)
         ws.write_string(r, 5, rule_text(leaf) + ("\n" + leaf.description if leaf.description else ""), st.cell)
         ws.write_string(r, 6, msg.expected(rules[leaf.code]) if not rules[leaf.code].only_na else
-                        ("逐类填写次数" if leaf.method == "deduction" else "逐项填写任务：是/否")
+                        ("逐类填写次数" if leaf.method == "deduction" else
+                         f"分别填写{rules[leaf.code].formula}，由公式计算" if rules[leaf.code].formula else
+                         "逐项填写任务：是/否")
                         + (f"；整个清单不适用时填「{msg.NA_WORD}」" if rules[leaf.code].allow_na else ""), st.cell)  # fmt: skip
         r += 1
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
