@@ -244,7 +244,9 @@ class _ComparedLeaf(_LeafBase):
 
     @model_validator(mode="after")
     def _compare_written(self) -> _ComparedLeaf:
-        if self.compare is None and ({"compare_as", "no_baseline"} & self.model_fields_set):
+        # By value, not by what was written: a scheme dumped and validated again (what-if, variants)
+        # carries every default, and no_baseline's default says nothing without a comparison.
+        if self.compare is None and (self.compare_as is not None or self.no_baseline != "not_applicable"):
             raise ValueError("写了 as 或 no_baseline，却没有写 compare（与上期 previous 还是上年同期 last_year 比较）")
         return self
 

@@ -412,3 +412,18 @@ def test_monitoring_only_scheme_as_documented() -> None:
     assert scheme.total == 0 and [g.name for g in scheme.grades] == ["不计分"]
     with pytest.raises(SchemeError):
         scheme_from_dict({**spec, "bottom": {"threshold": 60}})
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.name)
+def test_every_example_survives_a_dump_and_a_reload(example: Example) -> None:
+    """What-if, category variants and scheme exports validate a scheme again from its dump, where
+    every default is written out: that must give the same scheme, not a refusal."""
+    scheme, _ = _scheme(example.spec)
+    again = scheme_from_dict(scheme.model_dump(by_alias=True))
+    assert again == scheme
+
+
+@pytest.mark.parametrize("path", sorted((DOC.parents[1] / "data" / "schemes").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scheme_survives_a_dump_and_a_reload(path: Path) -> None:
+    scheme = parse_scheme(path.read_text(encoding="utf-8"))
+    assert scheme_from_dict(scheme.model_dump(by_alias=True)) == scheme
