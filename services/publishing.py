@@ -41,6 +41,7 @@ from services.memo import Memo
 from services.periods import period_row, previous_label, refuse_if_locked
 from services.permissions import Actor, check, name_of, require_scope
 from services.results import AssessmentResults, _score, _units_table, _with_names, engine_code_hash
+from services.unit_figures import figures_for_in
 from services.values import AssessmentRef, _frame, current_values_in, find_assessment
 from storage.bulk import fetch_columns
 from storage.models import Assessment, Period, Publication, PublicationSubmission, SchemeVersion, Submission
@@ -150,11 +151,16 @@ def _compute(
     if prev is not None:
         try:
             prev_version = version_info(session.get(SchemeVersion, prev.scheme_version_id)).load()
-            previous = _score(prev_version, published_values_in(session, prev, prev_ref.period), units, None).units
+            prev_values = published_values_in(session, prev, prev_ref.period)
+            previous = _score(
+                prev_version, prev_values, units, None, figures=figures_for_in(session, prev_version)
+            ).units
         except scoring.ScoringInputError:
             previous = None
     version = version_info(session.get(SchemeVersion, pub.scheme_version_id))
-    scored = _score(version.load(), published_values_in(session, pub, period), units, previous)
+    scheme = version.load()
+    figures = figures_for_in(session, scheme)  # computed rates divide by the register's figures
+    scored = _score(scheme, published_values_in(session, pub, period), units, previous, figures=figures)
     return fingerprint, version, scored, units["name"], _info(session, pub, scheme_key, period)
 
 
@@ -307,7 +313,8 @@ def _examine(
     totals: dict[str, list] = {}
     version = version_info(session.get(SchemeVersion, a.scheme_version_id))
     try:
-        scored = _score(version.load(), current_values_in(session, ref), units, None)
+        scheme = version.load()
+        scored = _score(scheme, current_values_in(session, ref), units, None, figures=figures_for_in(session, scheme))
         totals = _unit_totals(scored)
     except scoring.ScoringInputError as exc:
         problems = [str(p) for p in exc.problems]
