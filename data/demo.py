@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from data.village import VILLAGE_LEVELS, VILLAGE_TRENDS, VillageCounts, village_figures
 from scoring import Scheme, load_scheme
-from scoring.scheme import Leaf, TargetLeaf
+from scoring.scheme import Leaf, LevelsLeaf, MonitorLeaf, TargetLeaf
 
 SCHEME_DIR: Path = Path(__file__).resolve().parent / "schemes"
 YEAR = "2025"
@@ -36,6 +37,7 @@ COLUMNS = ["period", "unit", "code", "value", "na", "assessor", "note"]
 class Demo:
     units: pd.DataFrame  # code, name, category, parent, population (Int64), aliases ("|"-joined)
     values: dict[str, pd.DataFrame]  # scheme file stem -> long frame of COLUMNS
+    figures: pd.DataFrame  # unit, year, name, value: the register's per-year figures (常住人口 …)
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,24 @@ def build_demo(seed: int = 2026) -> Demo:
     """The unit register and every scheme's values for 清河区, the same for the same seed."""
     rng = np.random.default_rng(seed)
     units = _units(rng)
+    figures = village_figures(_register(units), seed)
+    # monitors and villages draw from their own generators: they leave the other values as they were
+    side = _Side(np.random.default_rng([seed, 35]), VillageCounts(figures, seed))
     values = {}
     for path in sorted(SCHEME_DIR.glob("*.yaml")):
         scheme = load_scheme(path)
-        values[path.stem] = _scheme_values(path.stem, scheme, units, rng)
-    register = pd.DataFrame(
+        values[path.stem] = _scheme_values(path.stem, scheme, units, rng, side)
+    return Demo(units=_register(units), values=values, figures=figures)
+
+
+@dataclass
+class _Side:
+    rng: np.random.Generator
+    villages: VillageCounts
+
+
+def _register(units: list[_Unit]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "code": [u.code for u in units],
             "name": [u.name for u in units],
@@ -141,7 +156,6 @@ def build_demo(seed: int = 2026) -> Demo:
             "aliases": [u.aliases for u in units],
         }
     )
-    return Demo(units=register, values=values)
 
 
 def _units(rng: np.random.Generator) -> list[_Unit]:
@@ -162,7 +176,9 @@ def _units(rng: np.random.Generator) -> list[_Unit]:
     for i, (parent, village) in enumerate(villages, start=1):
         pop = int(rng.integers(8, 36)) * 100
         name = f"{towns[parent]}{village}村卫生室"
-        units.append(_Unit(f"V{i:02d}", name, "村卫生室", f"{village}村卫生室", parent, pop))
+        code = f"V{i:02d}"
+        level, trend = VILLAGE_LEVELS[i - 1], VILLAGE_TRENDS.get(code, 0.0)
+        units.append(_Unit(code, name, "村卫生室", f"{village}村卫生室", parent, pop, level, trend))
     units += _staff(rng)
     return units
 
@@ -198,7 +214,9 @@ def _main_assessor(stem: str) -> str:
     return {"community_monthly": "考核一组", "staff_annual": "院考核领导小组"}.get(stem, BUREAU_TEAM)
 
 
-def _scheme_values(stem: str, scheme: Scheme, units: list[_Unit], rng: np.random.Generator) -> pd.DataFrame:
+def _scheme_values(
+    stem: str, scheme: Scheme, units: list[_Unit], rng: np.random.Generator, side: _Side
+) -> pd.DataFrame:
     periods = _periods(scheme)
     assessed = [u for u in units if u.category in scheme.categories]
     main = _main_assessor(stem)
@@ -211,6 +229,12 @@ def _scheme_values(stem: str, scheme: Scheme, units: list[_Unit], rng: np.random
                 na_units, reason = _NOT_APPLICABLE.get(stem, {}).get(leaf.code, ((), ""))
                 if u.code in na_units:
                     rows.append((period, u.code, leaf.code, np.nan, True, main, reason))
+                    continue
+                if stem == "village_monthly" and (counts := side.villages.leaf(leaf, u.code, z)):
+                    rows += [(period, u.code, code, value, False, main, note) for code, value, note in counts]
+                    continue
+                if isinstance(leaf, MonitorLeaf):
+                    rows.append((period, u.code, leaf.code, _monitor(leaf, z, side.rng), False, main, ""))
                     continue
                 for code, value, note in _leaf_values(stem, leaf, u.code, z + rng.normal(0, 0.4), rng):
                     rows.append((period, u.code, code, value, False, main, note))
@@ -234,6 +258,8 @@ def _leaf_values(stem: str, leaf: Leaf, unit: str, z: float, rng: np.random.Gene
             yield leaf.code, _STANDARDISATION[unit], ""
         else:
             yield leaf.code, _actual(stem, leaf, z), ""
+    elif m == "levels":  # as a direct score would be, at the nearest allowed level
+        yield leaf.code, _nearest_level(leaf, _half_points(leaf.points * (0.86 + 0.06 * z), leaf.points)), ""
     elif m == "checklist":
         for task in leaf.tasks:
             yield task.code, float(rng.random() < 1 / (1 + np.exp(-(2.5 + 1.0 * z)))), ""
@@ -250,6 +276,20 @@ def _leaf_values(stem: str, leaf: Leaf, unit: str, z: float, rng: np.random.Gene
 def _half_points(x: float, points: float) -> float:
     """A direct score as assessors write it: in half points, 0 to the leaf's points."""
     return float(np.clip(np.round(x * 2) / 2, 0, points))
+
+
+def _nearest_level(leaf: LevelsLeaf, x: float) -> float:
+    return float(min((lv.points for lv in leaf.levels), key=lambda p: (abs(p - x), -p)))
+
+
+def _monitor(leaf: MonitorLeaf, z: float, rng: np.random.Generator) -> float:
+    """A monitored value near its reference (better for better units), within its valid range."""
+    reference = leaf.reference if leaf.reference is not None else 100.0
+    sign = 1 if leaf.direction == "higher" else -1
+    value = reference * (1 + sign * 0.06 * z + rng.normal(0, 0.08))
+    lo = -np.inf if leaf.valid_min is None else leaf.valid_min
+    hi = np.inf if leaf.valid_max is None else leaf.valid_max
+    return float(np.round(np.clip(value, lo, hi), leaf.decimals))
 
 
 def _shape(stem: str, leaf: TargetLeaf) -> tuple[float, float]:
@@ -335,6 +375,10 @@ def _force_tie(
             elif leaf.method == "direct":
                 code = leaf.code if unit == a else swapped[leaf.code]
                 rows.append((period, unit, leaf.code, own.at[code, "value"], False, main, ""))
+            elif leaf.method == "monitor":  # each keeps its own monitored value
+                rows += [
+                    tuple(r) for r in frame[sel & (frame["unit"] == unit) & (frame["code"] == leaf.code)].to_numpy()
+                ]
             elif leaf.method in ("checklist", "deduction", "bonus"):
                 codes = [t.code for t in getattr(leaf, "tasks", [])] or [leaf.code]
                 for code in codes:

@@ -16,6 +16,7 @@ from services.catalog import register_scheme, upsert_units
 from services.errors import Conflict, InvalidInput, PeriodLocked
 from services.publishing import publish
 from services.submissions import import_values
+from services.unit_figures import set_figures
 
 DEMO_USER = "系统（演示数据）"
 
@@ -54,6 +55,8 @@ def seed_demo(
     report = SeedReport()
     changes = upsert_units(demo.units, user, engine=engine)
     report.units_created, report.units_updated = changes.created, changes.updated
+    # the register's per-year figures (常住人口 …) that the village scheme's rates divide by
+    set_figures(demo.figures, user, engine=engine)
     versions = {}
     for path in sorted(SCHEME_DIR.glob("*.yaml")):
         reg = register_scheme(path.read_text(encoding="utf-8"), user, note="演示方案", engine=engine)

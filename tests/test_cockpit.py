@@ -124,6 +124,7 @@ def test_the_demo_month_gathers_every_scheme_with_its_consequences(demo_database
         "community_monthly": "2025-12",
         "township_annual": "2025",
         "staff_annual": "2025",
+        "village_monthly": "2025-12",  # the 村卫生室 scheme (h33)
     }
     for s in out.schemes:
         with published_only():
@@ -230,16 +231,17 @@ def test_the_page_shows_every_scheme_of_the_newest_published_month(
     assert "得分率" in text and "一票否决" in text and "取消评先评优资格" in text
     assert "community_monthly" not in text and "None" not in text and "nan" not in text
     shown = {m.label: m.value for m in at.metric}
-    assert shown["已发布方案"] == "4 / 4" and shown["一票否决"] == "1"
+    assert shown["已发布方案"] == "5 / 5" and shown["一票否决"] == "1"
     # the whole bureau's 末位 is the sum of the schemes' rows beside it
-    assert int(shown["末位"]) == sum(int(r["末位"]) for r in rows.values()) == 10
+    assert int(shown["末位"]) == sum(int(r["末位"]) for r in rows.values()) == 12  # 10 + 村卫生室 V14, V06
     # 未达标指标 by the name 总览 and a quarter's 月度通报 give the same count (not 「未达标目标」,
     # the month's target items alone on 月度通报, a smaller number)
     assert "未达标目标" not in shown and "未达标目标" not in table.columns
     unmet = sum(int(r["未达标指标"].replace(",", "")) for k, r in rows.items() if k)  # whole schemes
     assert int(shown["未达标指标"].replace(",", "")) == unmet > 0
     assert {b.key for b in at.button if b.key and b.key.startswith("cockpit_scheme_")} == {
-        f"cockpit_scheme_{k}" for k in ("hospital_monthly", "community_monthly", "township_annual", "staff_annual")
+        f"cockpit_scheme_{k}"
+        for k in ("hospital_monthly", "community_monthly", "township_annual", "staff_annual", "village_monthly")
     }
 
 

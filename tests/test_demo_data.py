@@ -29,18 +29,20 @@ def schemes() -> dict[str, Scheme]:
 @pytest.fixture(scope="module")
 def results(demo: Demo, schemes: dict[str, Scheme]) -> dict[str, Results]:
     categories = demo.units.set_index("code")["category"]
-    return {stem: score(schemes[stem], demo.values[stem], categories=categories) for stem in STEMS}
+    return {
+        stem: score(schemes[stem], demo.values[stem], categories=categories, figures=demo.figures) for stem in STEMS
+    }
 
 
-def test_the_four_demo_schemes_are_there() -> None:
-    assert STEMS == ["community_monthly", "hospital_monthly", "staff_annual", "township_annual"]
+def test_the_five_demo_schemes_are_there() -> None:
+    assert STEMS == ["community_monthly", "hospital_monthly", "staff_annual", "township_annual", "village_monthly"]
 
 
 @pytest.mark.parametrize("path", SCHEME_FILES, ids=STEMS)
 def test_scheme_loads_and_adds_up(path: Path) -> None:
     scheme = load_scheme(path)
     assert scheme.id == path.stem
-    base = [leaf for leaf in scheme.leaves if leaf.method in ("direct", "target", "checklist", "deduction")]
+    base = [leaf for leaf in scheme.leaves if leaf.method in ("direct", "target", "checklist", "deduction", "levels")]
     assert sum(leaf.points for leaf in base) == pytest.approx(scheme.total) == pytest.approx(100)
     assert scheme.bottom.threshold == 80
     assert all(leaf.description for leaf in scheme.leaves), "every leaf states its 评分标准"
@@ -86,7 +88,7 @@ def test_unit_register(demo: Demo, schemes: dict[str, Scheme]) -> None:
     staff_parent = units.loc[units["category"] == "职工", "parent"].map(units.set_index("code")["category"])
     assert (staff_parent == "区级医院").all()
     covered = {c for s in schemes.values() for c in s.categories}
-    assert set(counts.index) - covered <= {"村卫生室"}
+    assert set(counts.index) == covered
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -156,7 +158,8 @@ def test_several_assessors(demo: Demo, results: dict[str, Results]) -> None:
 
 def test_notes_on_some_deductions(demo: Demo, schemes: dict[str, Scheme]) -> None:
     for stem, frame in demo.values.items():
-        deductions = {leaf.code for leaf in schemes[stem].leaves if leaf.method == "deduction"}
+        leaves = [leaf for leaf in schemes[stem].leaves if leaf.method == "deduction"]
+        deductions = {leaf.code for leaf in leaves} | {k.code for leaf in leaves for k in leaf.kinds or []}
         noted = frame[(frame["note"] != "") & frame["code"].isin(deductions)]
         assert len(noted) > 0, stem
         assert (noted["value"] > 0).all()
@@ -185,3 +188,43 @@ def test_default_seed_and_speed() -> None:
     demo = build_demo()
     assert time.perf_counter() - start < 2
     pd.testing.assert_frame_equal(demo.values["staff_annual"], build_demo(2026).values["staff_annual"])
+
+
+def test_village_scheme_computes_rates_from_counts_and_register_figures(
+    demo: Demo, results: dict[str, Results]
+) -> None:
+    figures = demo.figures
+    villages = set(demo.units.loc[demo.units["category"] == "村卫生室", "code"])
+    assert set(figures["unit"]) == villages and set(figures["year"]) == {2024, 2025}
+    assert set(figures["name"]) == {"常住人口", "65岁以上人口"}
+    residents = figures.query("year == 2025 and name == '常住人口'").set_index("unit")["value"]
+    population = demo.units.set_index("code")["population"]
+    assert (residents == population[residents.index].astype(float)).all()
+    frame = demo.values["village_monthly"]
+    assert not frame["code"].isin(["A1", "A2", "A3"]).any(), "a computed leaf's own code takes no value"
+    leaves = results["village_monthly"].leaves
+    a1 = leaves[(leaves["leaf"] == "A1") & (leaves["unit"] == "V01") & (leaves["period"] == "2025-01")].iloc[0]
+    counted = frame.query("unit == 'V01' and period == '2025-01' and code == 'A1a'")["value"].iloc[0]
+    assert a1["value"] == pytest.approx(counted / residents["V01"] * 100)
+    actual = leaves.loc[leaves["leaf"].isin(["A1", "A2", "A3"]) & leaves["applicable"], "value"]
+    assert actual.between(40, 100).all() and (actual < 60).any() and (actual >= 90).any()
+    na = leaves[~leaves["applicable"]]
+    assert set(na["leaf"].astype(str)) == {"A4"} and set(na["unit"].astype(str)) == {"V09"}  # 在册 2 人 < 3
+    assert set(frame.loc[frame["code"] == "A5", "value"]) == {5.0, 2.0, 0.0}
+    b1 = leaves[leaves["leaf"] == "B1"]["earned"]
+    assert set(b1) == {0.0, 10.0}  # all_required: all four tasks or nothing
+    assert frame["code"].isin(["B3-1", "B3-2"]).any() and not (frame["code"] == "B3").any()
+    assert (frame.loc[frame["code"] == "M1", "value"] > 0).all()
+
+
+def test_existing_schemes_show_tags_levels_and_a_monitor(demo: Demo, schemes: dict[str, Scheme]) -> None:
+    community = schemes["community_monthly"]
+    assert [leaf.code for leaf in community.leaves if "核心指标" in leaf.tags] == ["A3", "B1", "B2"]
+    monitor = community.leaf("M1")
+    assert monitor.method == "monitor" and monitor.points == 0
+    frame = demo.values["community_monthly"]
+    months = frame[frame["code"] == "M1"].groupby("period")["unit"].nunique()
+    assert (months == 8).all() and len(months) == 12  # every centre, every month (the tie month too)
+    staff = schemes["staff_annual"].leaf("C3")
+    allowed = {lv.points for lv in staff.levels}
+    assert staff.method == "levels" and set(demo.values["staff_annual"].query("code == 'C3'")["value"]) <= allowed

@@ -291,7 +291,7 @@ def test_whatif_saves_a_new_version_only_when_asked(
 def test_bulletin_workbook_and_exports_are_audited(demo_database: Engine) -> None:
     bulletin, data = bulletin_workbook(KEY, "2025-08", "李四", engine=demo_database)
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["说明", "排名", "明细", "未达标", "末位与否决", "趋势"]
+    assert wb.sheetnames == ["说明", "排名", "明细", "未达标", "末位与否决", "趋势", "监测指标"]
     about = {r[0].value: r[1].value for r in wb["说明"].iter_rows(min_row=3, max_row=17)}
     assert about["生成人"] == "李四" and about["考核单位数"] == bulletin.headline.assessed == 8
     assert meeting_bulletin(KEY, "2025-08", engine=demo_database).ranking.equals(bulletin.ranking)

@@ -197,7 +197,8 @@ def tables(at: AppTest) -> dict[str, tuple[pd.DataFrame, dict]]:
     out = {}
     for frame in at.dataframe:
         columns = set(frame.value.columns)
-        kind = "dimensions" if "得分率" in columns else "lost" if {"失分", "计分过程"} <= columns else None
+        kind = "tags" if "标签" in columns else "dimensions" if "得分率" in columns else None
+        kind = kind or ("lost" if {"失分", "计分过程"} <= columns else None)
         if kind:
             out[kind] = (frame.value, json.loads(frame.proto.columns))
     return out
@@ -235,13 +236,14 @@ def test_the_unit_page_shows_the_same_figures_and_consequences_as_the_administra
     assert ours["metrics"] == theirs["metrics"]
     assert ours["alerts"] == theirs["alerts"] and ours["alerts"]  # 末位 / 一票否决 and what follows
     assert ours["next grade"] == theirs["next grade"]
-    assert set(ours["tables"]) == set(theirs["tables"]) == {"dimensions", "lost"}
+    assert set(ours["tables"]) == set(theirs["tables"]) == {"dimensions", "tags", "lost"}  # ★核心指标 (h33)
     for kind, (frame, columns) in ours["tables"].items():
         pd.testing.assert_frame_equal(frame, theirs["tables"][kind][0])
         assert columns == theirs["tables"][kind][1]  # the same number formats
     formats = {name: c.get("type_config", {}).get("format") for name, c in ours["tables"]["dimensions"][1].items()}
     assert formats["得分率"] == "percent" and formats["得分"] == "%.2f"
-    assert json.loads(mine.dataframe[1].proto.columns)["失分"]["type_config"]["format"] == "%.2f"
+    lost = next(f for f in mine.dataframe if "失分" in f.value.columns)  # after 各标签得分 when tagged
+    assert json.loads(lost.proto.columns)["失分"]["type_config"]["format"] == "%.2f"
     assert mine.metric[0].value.count(".") == 1 and len(mine.metric[0].value.split(".")[1]) == 2
     if code == "C03":
         assert any("处理：" in a for a in ours["alerts"])  # the scheme's bottom.consequence
