@@ -231,9 +231,7 @@ with st.container(key="meeting"):
         if hit.empty:
             st.markdown("本期没有单位受标签规则影响。")
         else:
-            st.markdown(
-                "\n".join(f"- **{md_escape(r.name)}**：{md_escape(r.consequence)}" for r in hit.itertuples())
-            )
+            st.markdown("\n".join(f"- **{md_escape(r.name)}**：{md_escape(r.consequence)}" for r in hit.itertuples()))
         with st.expander("各单位标签得分率"):
             show_table(tag_rate_table(bulletin.tag_rates, bulletin.tag_rules), hide_index=True, width="stretch")
 
