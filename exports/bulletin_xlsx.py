@@ -1,4 +1,4 @@
-"""The Excel bulletin (月通报) of one period: 说明, 排名, 明细, 未达标, 末位与否决, 趋势 and 资金.
+"""The Excel bulletin (月通报) of one period: 说明, 排名, 明细, 未达标, 末位与否决, 趋势, 资金 and 标签得分率.
 
 Every table has its header frozen, an autofilter and print setup for A4 landscape (one page wide,
 title and header repeated on each page). Numbers are numbers with number formats; text is
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from exports.bulletin_tags import write_tag_rates
 from exports.safe_text import neutralise
 from exports.workbook import (
     DOWN_COLOR,
@@ -562,7 +563,7 @@ def write_bulletin(
     if names and names is not bulletin.names and any(bulletin.names.get(u) != n for u, n in names.items()):
         bulletin = _with_names(bulletin, names)
     n_units, n_leaves = len(bulletin.ranking), len(scheme.leaves)
-    book = Book(cells=n_units * (n_leaves + 40) + len(bulletin.unmet) * 9)  # 明细 + the other sheets + 未达标
+    book = Book(cells=n_units * (n_leaves + 40) + len(bulletin.unmet) * 9 + len(bulletin.tag_rates))
     settlement_text = (
         describe(scheme.settlement) if scheme.settlement is not None and settlement_frame is not None else ""
     )
@@ -583,6 +584,8 @@ def write_bulletin(
         _write_objections(book, bulletin)
     if bulletin.rectification is not None and bulletin.rectification.issued:  # only once tasks were given
         _write_rectification(book, bulletin)
+    if len(bulletin.tag_rates):  # the scheme has tags (a scheme without them gets no such sheet)
+        write_tag_rates(book, bulletin, _title(bulletin, "标签得分率"), HEADER_ROW)
     return book.close()
 
 
@@ -653,6 +656,8 @@ def _with_names(bulletin: Bulletin, names: Mapping[str, str]) -> Bulletin:
         movers_down=rename(bulletin.movers_down),
         unmet=rename(bulletin.unmet),
         unmet_by_unit=rename(bulletin.unmet_by_unit),
+        tag_rates=rename(bulletin.tag_rates),
+        tag_rules=rename(bulletin.tag_rules),
     )
 
 

@@ -1,4 +1,5 @@
-"""A one-unit workbook: its result (概况), the full criteria tree with traces (评分明细), its history (历史)."""
+"""A one-unit workbook: its result (概况), its tag subtotals (各标签得分, when the scheme has tags), the
+full criteria tree with traces (评分明细), its history (历史)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ from exports.workbook import (
 )
 from reports import numbers
 from reports.overview import rank_arrow
-from reports.unit import TOTAL_LINE, award_status, dimension_subtotals
+from reports.unit import TAG_COLUMNS, TOTAL_LINE, award_status, dimension_subtotals, tag_subtotals
 from scoring import Results, fmt
 from scoring.methods import round_half_up
 from scoring.periods import period_name
 from scoring.scheme import BASE_METHODS, Criterion
 
-SHEETS = {"summary": "概况", "tree": "评分明细", "history": "历史"}
+SHEETS = {"summary": "概况", "tags": "各标签得分", "tree": "评分明细", "history": "历史"}
 METHOD_NAMES = {
     "direct": "直接评分",
     "target": "目标值",
@@ -135,6 +136,21 @@ def _write_summary(
         write_text(ws, row + 1, 0, "生成时间", key_format)
         ws.write_datetime(row + 1, 1, local_naive(at), book.cell(Column("", "datetime"), align="left"))
     setup_page(ws, HEADER_ROW)
+
+
+def _write_tags(book: Book, results: Results, unit: str, name: str, period: str) -> None:
+    """各标签得分: the unit's table as 单位详情 shows it (reports.unit.tag_subtotals), the same texts,
+    so a rate just below a rule's line keeps the decimals that tell it from the line."""
+    table = tag_subtotals(results.explain(unit, period), results.scheme.decimals)
+    if table.empty:  # a scheme without tags gets no such sheet
+        return
+    ws = book.sheet(SHEETS["tags"])
+    write_title(book, ws, f"{name} {period_name(period)} 各标签得分")
+    widths = {"标签": 18, "得分": 10, "适用分值": 10, "得分率": 10, "标签规则": 56}
+    columns = [Column(c, width=widths[c], wrap=c == "标签规则") for c in TAG_COLUMNS]
+    write_header(book, ws, HEADER_ROW, columns, height=20)
+    last = write_rows(book, ws, FIRST, columns, table[TAG_COLUMNS].itertuples(index=False))
+    setup_page(ws, HEADER_ROW, freeze_col=1, last_row=last, last_col=len(columns) - 1)
 
 
 def _notes(results: Results, unit: str, period: str) -> dict[str, str]:
@@ -312,6 +328,7 @@ def write_unit_report(
     name = names.get(unit, unit)
     book = Book()
     _write_summary(book, results, unit, name, period, generated_by, generated_at)
+    _write_tags(book, results, unit, name, period)
     _write_tree(book, results, unit, name, period)
     _write_history(book, results, unit, name, period, results.units if history is None else history)
     return book.close()

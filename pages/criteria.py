@@ -4,6 +4,7 @@ Every row, bar and cell leads to the units behind it: an item chosen in 失分�
 bar) lists the units that lost points on it, one chosen in 目标达成情况 the units that missed it,
 and a heatmap cell opens that unit on that item; each listed unit opens 单位详情 on the item. An
 item in the address (…&item=B2, 单位详情's 「查看各单位的…」) comes chosen in both (ui/drill.py).
+A scheme with tags (★核心指标 …) adds a 「标签」 filter over the items listed (reports.criteria).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import streamlit as st
 
 from reports.criteria import (
     leaf_catalogue,
+    leaves_with_tag,
     lost_by_leaf,
     score_rate_matrix,
+    tag_choices,
     target_attainment,
     units_failing,
     units_losing,
@@ -46,6 +49,10 @@ if view.detail is None:
 
 leaves = view.detail.leaves
 leaves = leaves[leaves["unit"].astype(str).isin(units["unit"])]
+tag_options = tag_choices(scheme)
+if len(tag_options) > 1:  # 「标签」: only the items carrying one tag (★核心指标 …) in the tables below
+    picked_tag = st.selectbox("标签", list(tag_options), key=f"criteria_tag_{scheme.id}")
+    leaves = leaves_with_tag(leaves, scheme, tag_options[picked_tag])
 names = dict(zip(units["unit"], units["name"], strict=True))
 catalogue = leaf_catalogue(scheme)
 leaf_names = dict(zip(catalogue["leaf"], catalogue["leaf_name"], strict=True))

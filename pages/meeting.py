@@ -10,6 +10,7 @@ import streamlit as st
 from reports import numbers
 from reports.bulletin import objection_counts, summary_text, unmet_count
 from reports.overview import UNMET_HELP
+from reports.tags import tag_rate_table
 from services.district_bulletin import DOCX, district_docx, district_workbook
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from services.objections import objection_summary
@@ -222,6 +223,17 @@ with st.container(key="meeting"):
                 for r in bulletin.unmet_by_unit.itertuples()
             )
         )
+
+    # -- 标签得分率 (schemes with tags: ★核心指标 …; reports/tags.py, as the Excel bulletin's sheet) ------
+    if len(bulletin.tag_rates):
+        st.header("标签得分率")
+        hit = bulletin.tag_rules[bulletin.tag_rules["consequence"] != ""]
+        if hit.empty:
+            st.markdown("本期没有单位受标签规则影响。")
+        else:
+            st.markdown("\n".join(f"- **{md_escape(r.name)}**：{md_escape(r.consequence)}" for r in hit.itertuples()))
+        with st.expander("各单位标签得分率"):
+            show_table(tag_rate_table(bulletin.tag_rates, bulletin.tag_rules), hide_index=True, width="stretch")
 
     # -- what changed ------------------------------------------------------------------------------
     st.header("与上期相比")

@@ -17,6 +17,7 @@ import pandas as pd
 from reports import numbers
 from reports.criteria import unmet_targets
 from reports.overview import Headline, headline, movers, ordered, rank_arrow
+from reports.tags import empty_rates, empty_rules, tag_rates
 from reports.unit import with_award_status
 from scoring import Results, Scheme, fmt
 from scoring.periods import period_name, period_type
@@ -73,6 +74,10 @@ class Bulletin:
     # 申诉处理情况 (OBJECTION_COLUMNS); filled in by whoever reads them from the database.
     objections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBJECTION_COLUMNS))
     rectification: RectificationSummary | None = None  # 整改落实情况 (services.rectification)
+    # 标签得分率 (reports.tags): per unit and tag in ranking order, and what the tag rules did;
+    # empty for a scheme without tags and for a roll-up (no leaves)
+    tag_rates: pd.DataFrame = field(default_factory=empty_rates)
+    tag_rules: pd.DataFrame = field(default_factory=empty_rules)
 
     @property
     def deducts_from_total(self) -> bool:
@@ -232,6 +237,7 @@ def build_bulletin(
     ranked = with_award_status(ranked)  # 末位 or vetoed: never listed as eligible for 评先评优
     up, down = movers(ranked, movers_n)
     unmet = _unmet(results, period, ranked["unit"].tolist(), names)
+    rates, rules = tag_rates(getattr(results, "tags", None), scheme, period, ranked["unit"].tolist(), names)
     return Bulletin(
         scheme_id=scheme.id,
         scheme_name=scheme.name,
@@ -251,6 +257,8 @@ def build_bulletin(
         target_leaves=sum(leaf.method == "target" for leaf in scheme.leaves),
         decimals=scheme.decimals,
         leaf_detail=len(results.leaves) > 0,
+        tag_rates=rates,
+        tag_rules=rules,
     )
 
 

@@ -143,3 +143,21 @@ def unmet_items(leaves: pd.DataFrame, scheme: Scheme, names: Mapping[str, str]) 
         }
     )
     return out.sort_values(["unit", "order"]).drop(columns="order").reset_index(drop=True)
+
+
+ALL_TAGS = "全部"
+
+
+def tag_choices(scheme: Scheme) -> dict[str, str | None]:
+    """The 「标签」 filter's options: 「全部」 (no filter), then each tag some scored item carries, as
+    tables print it (★核心指标) -> the tag. Only 「全部」 for a scheme without tags."""
+    scored = {t for leaf in scheme.leaves if leaf.method in BASE_METHODS for t in leaf.tags}
+    return {ALL_TAGS: None} | {f"{scheme.tag_mark(t)}{t}": t for t in scheme.tag_names if t in scored}
+
+
+def leaves_with_tag(leaves: pd.DataFrame, scheme: Scheme, tag: str | None) -> pd.DataFrame:
+    """The rows of `leaves` (Results.leaves) whose item carries `tag`; all of them for None."""
+    if tag is None:
+        return leaves
+    codes = [leaf.code for leaf in scheme.leaves if tag in leaf.tags]
+    return leaves[leaves["leaf"].astype(str).isin(codes)]
