@@ -377,7 +377,10 @@ def build_matrix(
     # A unit whose category the scheme does not assess on a leaf (variants: 不适用) leaves it blank
     # or writes 不适用; a value there is refused, not silently dropped.
     off = _variant_off(scheme, columns, ent_category)
-    off_row = np.zeros(n, dtype=bool) if off is None else off[ent_codes, safe_col] & ok
+    off_row = np.zeros(n, dtype=bool)
+    if off is not None:  # gathered only on the rows of the few columns with such a variant
+        rows = np.flatnonzero(off.any(axis=0)[safe_col] & ok)
+        off_row[rows] = off[ent_codes[rows], safe_col[rows]]
     if off is not None:
         bad |= off_row & has
     invalid_row = bad.copy()
