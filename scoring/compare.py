@@ -62,7 +62,12 @@ def _history_values(history: pd.DataFrame | None, codes: list[str], keys: _Keys)
     rows are dropped."""
     if history is None or len(history) == 0 or "period" not in history.columns:
         return {}
-    h = history[history["code"].astype(str).isin(codes)]
+    code_id, code_labels = pd.factorize(history["code"].astype(str))  # one hashing pass, then integers
+    wanted = {c: i for i, c in enumerate(code_labels) if c in codes}
+    if not wanted:
+        return {}
+    sel = np.isin(code_id, list(wanted.values()))
+    h, code_id = history[sel], code_id[sel]
     before = pd.to_numeric(h["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     keep = ~np.isnan(before)
     if "na" in h.columns:
@@ -71,10 +76,9 @@ def _history_values(history: pd.DataFrame | None, codes: list[str], keys: _Keys)
     keep &= unit >= 0  # a unit not being scored is nobody's baseline
     p_codes, p_labels = pd.factorize(h["period"].astype(str))
     period = keys.ids([str(x) for x in p_labels])[p_codes] if len(p_labels) else np.zeros(len(h), np.int64)
-    code = h["code"].astype(str).to_numpy()
     out = {}
-    for c in codes:
-        rows = keep & (code == c)
+    for c, i in wanted.items():
+        rows = keep & (code_id == i)
         if not rows.any():
             continue
         k, inverse = np.unique(keys.key(period[rows], unit[rows]), return_inverse=True)
