@@ -119,19 +119,28 @@ def register_figure(m: CellMatrix, figures: pd.DataFrame | None, name: str) -> t
     f = figures.loc[figures["name"].astype(str) == name, ["unit", "year", "value"]].dropna()
     if f.empty:
         return value, year
-    f = pd.DataFrame(
-        {
-            "unit": f["unit"].astype(str).to_numpy(),
-            "fyear": f["year"].astype(np.int64).to_numpy(),
-            "year": f["year"].astype(np.int64).to_numpy(),
-            "value": f["value"].astype(float).to_numpy(),
-        }
-    ).sort_values("year", kind="stable")
-    ent = pd.DataFrame({"unit": np.asarray(m.units, dtype=str), "year": _entity_years(m), "e": np.arange(n)})
-    got = pd.merge_asof(ent.sort_values("year", kind="stable"), f, on="year", by="unit", direction="backward")
-    rows = got["e"].to_numpy()
-    value[rows] = got["value"].to_numpy(dtype=float)
-    year[rows] = got["fyear"].fillna(0).to_numpy(dtype=np.int64)
+    # By the matrix's integer unit codes: one sort of the figures by (unit, year), then a binary
+    # search per entity for the latest year not after its own (a merge on unit texts cost 15 ms
+    # at 25,000 units).
+    units = pd.Index(m.unit_codes.categories.astype(str))
+    f_unit = units.get_indexer(f["unit"].astype(str))
+    known = f_unit >= 0
+    f_year = f["year"].astype(np.int64).to_numpy()[known]
+    f_value = f["value"].astype(float).to_numpy()[known]
+    f_unit = f_unit[known].astype(np.int64)
+    e_year = _entity_years(m)
+    e_unit = np.asarray(m.unit_codes.codes, dtype=np.int64)
+    lo = min(f_year.min(initial=0), e_year.min(initial=0))
+    span = max(f_year.max(initial=0), e_year.max(initial=0)) - lo + 1
+    f_key = f_unit * span + (f_year - lo)
+    order = np.argsort(f_key, kind="stable")  # equal keys keep their order: the last one wins
+    f_key = f_key[order]
+    at = np.searchsorted(f_key, e_unit * span + (e_year - lo), side="right") - 1
+    hit = at >= 0
+    hit[hit] = f_unit[order[at[hit]]] == e_unit[hit]
+    rows = order[at[hit]]
+    value[hit] = f_value[rows]
+    year[hit] = f_year[rows]
     return value, year
 
 

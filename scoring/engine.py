@@ -324,9 +324,13 @@ def tag_rule_texts(rule: TagRule, rates: np.ndarray) -> np.ndarray:
         fits = ~below | (r < rule.below_pct)
         decimals = np.where(fits, d, decimals)
         shown = np.where(fits, r, shown)
-    pairs, inverse = np.unique(np.stack([decimals.astype(float), shown]), axis=1, return_inverse=True)
-    texts = [_rule_text(rule, f"{v:.{int(d)}f}%") for d, v in pairs.T]
-    return np.array(texts, dtype=object)[inverse.reshape(-1)]
+    out = np.empty(len(pct), dtype=object)
+    for d in np.unique(decimals):  # per number of decimals, the distinct rates by hashing (no sort)
+        rows = np.flatnonzero(decimals == d)
+        codes, values = pd.factorize(shown[rows])
+        texts = np.array([_rule_text(rule, f"{v:.{int(d)}f}%") for v in values], dtype=object)
+        out[rows] = texts[codes]
+    return out
 
 
 def tag_rule_hits(rule: TagRule, earned: np.ndarray, points: np.ndarray) -> np.ndarray:

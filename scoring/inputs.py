@@ -377,7 +377,10 @@ def build_matrix(
     # A unit whose category the scheme does not assess on a leaf (variants: 不适用) leaves it blank
     # or writes 不适用; a value there is refused, not silently dropped.
     off = _variant_off(scheme, columns, ent_category)
-    off_row = np.zeros(n, dtype=bool) if off is None else off[ent_codes, safe_col] & ok
+    off_row = np.zeros(n, dtype=bool)
+    if off is not None:  # gathered only on the rows of the few columns with such a variant
+        rows = np.flatnonzero(off.any(axis=0)[safe_col] & ok)
+        off_row[rows] = off[ent_codes[rows], safe_col[rows]]
     if off is not None:
         bad |= off_row & has
     invalid_row = bad.copy()
@@ -465,11 +468,14 @@ def _variant_off(scheme: Scheme, columns: list[InputColumn], categories: pd.Cate
     }
     if not any(off_cats.values()):
         return None
-    labels = np.asarray(categories.astype(str))
-    off = np.zeros((len(labels), len(columns)), dtype=bool)
+    # Judged once per category label, then spread by the categorical's codes (converting every
+    # entity's label to text cost 5 ms at 25,000 units).
+    labels = [str(x) for x in categories.categories]
+    codes = np.asarray(categories.codes)
+    off = np.zeros((len(codes), len(columns)), dtype=bool)
     for j, c in enumerate(columns):
         if off_cats.get(c.leaf_code):
-            off[:, j] = np.isin(labels, off_cats[c.leaf_code])
+            off[:, j] = np.isin(labels, off_cats[c.leaf_code])[codes]
     return off
 
 
@@ -500,7 +506,8 @@ def _scope_problems(
                 )
             )
     if explicit and scheme.categories:
-        outside = ~np.isin(np.asarray(categories.astype(str)), scheme.categories)
+        labels = [str(x) for x in categories.categories]
+        outside = ~np.isin(labels, scheme.categories)[np.asarray(categories.codes)]
         for u in np.unique(units[outside]):
             out.append(Problem(f"单位类别不在方案适用范围（{'、'.join(scheme.categories)}）内", u))
     return out
