@@ -27,6 +27,9 @@ def _ready() -> None:
     minute: it says, in Chinese, what it is doing (a cached function would replay that on every run)."""
     if is_ready():
         return
+    # Until the menu is built (below, once ready) Streamlit would list the pages/ folder's file
+    # names in English; static CSS hides that list for this run only.
+    st.html("<style>[data-testid='stSidebarNav']{display:none}</style>")
     holder = st.empty()  # gone once ready: the page below is drawn as on any other run
     with holder.status("正在准备数据库……", expanded=True):
         bar = st.progress(0.0)
