@@ -15,6 +15,7 @@ import pytest
 from conftest import url_of
 from sqlalchemy import Engine, func, select
 
+from data.demo import build_demo
 from services import bootstrap
 from services.accounts import LoginRefused, authenticate, check_session
 from services.errors import Conflict, InvalidInput
@@ -24,6 +25,9 @@ from storage import db
 from storage.db import get_engine, make_engine, reading
 from storage.integrity import check
 from storage.models import Account, Submission, Unit
+
+# one submission per scheme and period of the demo district
+DEMO_SUBMISSIONS = sum(frame["period"].nunique() for frame in build_demo().values.values())
 
 
 def census(engine: Engine) -> tuple[int, int]:
@@ -74,7 +78,7 @@ def test_the_demo_on_the_default_database_when_asked_for(
 ) -> None:
     monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
     engine = bootstrap.ensure_ready()
-    assert census(engine) == (100, 26)
+    assert census(engine) == (100, DEMO_SUBMISSIONS)
     assert not bootstrap.needs_first_admin(engine=engine)
     token = authenticate("demo-admin", bootstrap.DEMO_PASSWORD, engine=engine)
     assert check_session(token, engine=engine).actor.role == "admin"
@@ -142,14 +146,14 @@ def test_demo_accounts_do_not_count_as_the_first_administrator(
 def test_the_demo_can_be_asked_for_on_any_database(database: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", url_of(database))
     monkeypatch.setenv("ASSESS_SEED_DEMO", "1")
-    assert census(bootstrap.ensure_ready(get_engine())) == (100, 26)
+    assert census(bootstrap.ensure_ready(get_engine())) == (100, DEMO_SUBMISSIONS)
 
 
 def test_seeding_the_demo_again_changes_nothing(demo_database: Engine) -> None:
     before = census(demo_database), history(engine=demo_database)
     report = seed_demo(engine=demo_database)
     assert (report.units_created, report.units_updated, report.schemes_created, report.imported) == (0, 0, 0, 0)
-    assert report.unchanged == 26 and "26 份已存在" in report.message
+    assert report.unchanged == DEMO_SUBMISSIONS and f"{DEMO_SUBMISSIONS} 份已存在" in report.message
     assert census(demo_database) == before[0]
     assert history(engine=demo_database)["id"].tolist() == before[1]["id"].tolist()
 
@@ -181,7 +185,7 @@ def test_two_replicas_starting_together_on_an_empty_database(
         r.join(timeout=30)
     assert outcomes == ["ok", "ok"], outcomes[0] if outcomes[0] != "ok" else outcomes[1]
     engine = make_engine(url)
-    assert census(engine) == (100, 26)
+    assert census(engine) == (100, DEMO_SUBMISSIONS)
     assert check(engine) == []
     engine.dispose()
 

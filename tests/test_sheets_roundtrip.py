@@ -30,7 +30,7 @@ def _results(scheme, values: pd.DataFrame, categories: pd.Series) -> pd.DataFram
     for c in ("unit", "code", "assessor", "period"):
         if c in frame.columns:
             frame[c] = frame[c].astype(str)
-    out = score(scheme, frame, categories=categories).units
+    out = score(scheme, frame, categories=categories, figures=DEMO.figures).units
     return out.set_index(["period", "unit"]).sort_index()[COMPARED]
 
 
@@ -139,7 +139,7 @@ def test_demo_scheme_round_trip(path, layout):
             sheets += 1
         else:
             filled, name = _long_csv(cells, str(assessor)), f"{assessor}.csv"
-        parsed = read_scores(filled, scheme, period=period, units=DEMO.units, file_name=name)
+        parsed = read_scores(filled, scheme, period=period, units=DEMO.units, file_name=name, figures=DEMO.figures)
         assert parsed.ok, parsed.error_report(10)
         assert set(parsed.values["assessor"].astype(str)) == {str(assessor)}
         parsed_parts.append(parsed.values)

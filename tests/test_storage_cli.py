@@ -9,8 +9,11 @@ import pytest
 from conftest import url_of
 from sqlalchemy import Engine
 
+from data.demo import build_demo
 from manage import main
 from services.submissions import history
+
+DEMO_SUBMISSIONS = sum(frame["period"].nunique() for frame in build_demo().values.values())
 
 
 @pytest.fixture
@@ -31,9 +34,9 @@ def test_init_and_seed_demo_are_repeatable(database: Engine, cli) -> None:  # no
     code, out, _ = cli(database, "init")
     assert code == 0 and "已是最新" in out
     code, out, _ = cli(database, "seed-demo")
-    assert code == 0 and "新增单位 100 个" in out and "导入 26 份提交" in out
+    assert code == 0 and "新增单位 100 个" in out and f"导入 {DEMO_SUBMISSIONS} 份提交" in out
     code, out, _ = cli(database, "seed-demo")
-    assert code == 0 and "26 份已存在未重复导入" in out
+    assert code == 0 and f"{DEMO_SUBMISSIONS} 份已存在未重复导入" in out
 
 
 def test_history_rollback_lock_and_unlock(demo_database: Engine, cli) -> None:  # noqa: ANN001
@@ -66,7 +69,7 @@ def test_backup_of_sqlite_is_a_consistent_copy(demo_database: Engine, cli, tmp_p
         return
     assert code == 0 and "完整性检查通过" in out
     copy = sqlite3.connect(target)
-    assert copy.execute("SELECT count(*) FROM submission").fetchone()[0] == 26
+    assert copy.execute("SELECT count(*) FROM submission").fetchone()[0] == DEMO_SUBMISSIONS
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     copy.close()
     code, _, err = cli(demo_database, "backup", str(target))
