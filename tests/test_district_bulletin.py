@@ -66,7 +66,7 @@ def open_docx(data: bytes) -> docx.document.Document:
 # -- the Word 通报 on the demo district ----------------------------------------------------------------
 def test_the_word_bulletin_holds_every_published_scheme_with_the_pages_numbers(demo_database: Engine) -> None:
     published = published_schemes(MONTH, engine=demo_database)
-    assert [key for key, _ in published] == ["community_monthly", "hospital_monthly"]
+    assert [key for key, _ in published] == ["community_monthly", "hospital_monthly", "village_monthly"]
     district, data = district_docx(MONTH, actor="李四", at=AT, engine=demo_database)
     document = open_docx(data)
     lines = text_of(document)
@@ -161,7 +161,7 @@ def test_choices_permission_and_audit(demo_database: Engine, monkeypatch: pytest
     assert log["actor"].tolist() == ["领导甲（ld）"] * 2
     assert set(log["target"]) == {f"district:{MONTH}"}
     messages = set(log["message"])
-    names = "社区卫生服务中心月度绩效考核、区级医院月度绩效考核"
+    names = "社区卫生服务中心月度绩效考核、区级医院月度绩效考核、村卫生室月度考核"
     assert f"导出 2025年12月 全区考核通报（Word，{names}）" in messages
     assert f"导出 2025年12月 全区考核通报（Excel，{names}）" in messages
 
@@ -283,7 +283,7 @@ def test_export_bulletin_command_writes_word_and_district_excel(
     assert main(["export-bulletin", "--format", "docx", "--period", MONTH, "--out", str(out), "--by", "李四"]) == 0
     said = capsys.readouterr().out
     assert "已导出 2025年12月 全区考核通报（Word，社区卫生服务中心月度绩效考核、区级医院月度绩效考核" in said
-    assert len(open_docx(out.read_bytes()).tables) == 2 and not list(tmp_path.glob("*.part"))
+    assert len(open_docx(out.read_bytes()).tables) == 3 and not list(tmp_path.glob("*.part"))
 
     book = tmp_path / "全区.xlsx"
     args = ["export-bulletin", "--period", MONTH, "--out", str(book), "--scheme", "community_monthly,hospital_monthly"]

@@ -56,7 +56,7 @@ def test_a_click_serves_the_district_bulletin_and_is_audited(signed_in, deferred
     if label == WORD:
         document = docx.Document(io.BytesIO(data))
         text = "\n".join(p.text for p in document.paragraphs)
-        assert "关于2025年8月全区卫生健康单位绩效考核情况的通报" in text and len(document.tables) == 2
+        assert "关于2025年8月全区卫生健康单位绩效考核情况的通报" in text and len(document.tables) == 3
     else:
         assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0] == "全区"
     log = audit_log(action="export", actor=name, by=_admin())

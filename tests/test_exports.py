@@ -379,7 +379,8 @@ def test_export_bulletin_command(
     assert code == 0, capsys.readouterr().err
     assert "已导出 社区卫生服务中心月度绩效考核 2025年8月 通报" in capsys.readouterr().out
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["说明", "排名", "明细", "未达标", "末位与否决", "趋势", "资金"][:6]
+    # 社区 has a 监测指标 and ★核心指标 tags; no 资金 (settlement) in this scheme
+    assert wb.sheetnames == ["说明", "排名", "明细", "未达标", "末位与否决", "趋势", "监测指标", "标签得分率"]
     about = {r[0]: r[1] for r in rows(wb["说明"], 3, 17)}
     assert about["生成人"] == "李四" and about["对比期间"] == "2025年7月（2025-07）"
     ranking = rows(wb["排名"])

@@ -125,7 +125,7 @@ def test_the_ranking_lists_every_unit_in_rank_order(app: AppTest, demo_url: str)
 def test_movers_and_changes_since_last_month(app: AppTest, demo_url: str) -> None:
     meeting(app, "2025-08")
     headers = [h.value for h in app.header]
-    assert headers == ["末位与一票否决", "排名", "进步与退步", "未达标目标", "与上期相比"]
+    assert headers == ["末位与一票否决", "排名", "进步与退步", "未达标目标", "标签得分率", "与上期相比"]
     now = stored(demo_url, "2025-08").set_index("unit")
     up = app.table[1].value  # 进步最大
     rises = now[now["delta_total"] > 0].sort_values("delta_total", ascending=False).head(5)
@@ -291,14 +291,14 @@ def test_whatif_saves_a_new_version_only_when_asked(
 def test_bulletin_workbook_and_exports_are_audited(demo_database: Engine) -> None:
     bulletin, data = bulletin_workbook(KEY, "2025-08", "李四", engine=demo_database)
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["说明", "排名", "明细", "未达标", "末位与否决", "趋势", "监测指标"]
+    assert wb.sheetnames == ["说明", "排名", "明细", "未达标", "末位与否决", "趋势", "监测指标", "标签得分率"]
     about = {r[0].value: r[1].value for r in wb["说明"].iter_rows(min_row=3, max_row=17)}
     assert about["生成人"] == "李四" and about["考核单位数"] == bulletin.headline.assessed == 8
     assert meeting_bulletin(KEY, "2025-08", engine=demo_database).ranking.equals(bulletin.ranking)
     csv = bulletin_csv(bulletin, "李四", engine=demo_database).decode("utf-8-sig")
     assert len(csv.strip().splitlines()) == 1 + 8
     report = openpyxl.load_workbook(io.BytesIO(unit_report(KEY, "2025-08", "C03", "李四", engine=demo_database)))
-    assert report.sheetnames == ["概况", "评分明细", "历史"]
+    assert report.sheetnames == ["概况", "各标签得分", "评分明细", "历史"]
     log = audit_log(action="export", engine=demo_database)
     assert list(log["actor"]) == ["李四"] * 3
     assert list(log["target"]) == ["unit:C03", f"scheme:{KEY}", f"scheme:{KEY}"]

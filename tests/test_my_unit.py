@@ -90,7 +90,7 @@ def test_the_own_report_holds_the_unit_alone_and_is_audited(demo_database: Engin
     leaked = [x for x in others("C03", demo_database) if x in text]
     assert not leaked, leaked
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["概况", "评分明细", "历史"]
+    assert book.sheetnames == ["概况", "各标签得分", "评分明细", "历史"]  # 社区 has ★核心指标 tags
     history = [r[0] for r in book["历史"].iter_rows(min_row=3, values_only=True) if r[0]]
     assert len(history) == 12 and history[-1] == "2025年12月"
     log = audit_log(action="export", limit=1000, engine=demo_database)

@@ -134,7 +134,7 @@ def test_drill_down_explains_lost_points_and_flags(app: AppTest) -> None:
     assert any("末位" in w.value for w in app.warning)
     subheaders = [s.value for s in app.subheader]
     assert "失分明细（按失分从多到少）" in subheaders
-    lost = app.dataframe[1].value
+    lost = next(d.value for d in app.dataframe if "失分" in d.value.columns)
     assert list(lost["失分"]) == sorted(lost["失分"], reverse=True)
     assert lost["计分过程"].str.len().min() > 0  # every lost point has its trace
 
