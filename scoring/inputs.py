@@ -495,7 +495,9 @@ def _variant_off(scheme: Scheme, columns: list[InputColumn], categories: pd.Cate
     # entity's label to text cost 5 ms at 25,000 units).
     labels = [str(x) for x in categories.categories]
     codes = np.asarray(categories.codes)
-    return {j: np.isin(labels, off_cats[c.leaf_code])[codes] for j, c in enumerate(columns) if off_cats.get(c.leaf_code)}
+    return {
+        j: np.isin(labels, off_cats[c.leaf_code])[codes] for j, c in enumerate(columns) if off_cats.get(c.leaf_code)
+    }
 
 
 def _range_text(lo: float, hi: float) -> str:
