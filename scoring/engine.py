@@ -153,7 +153,7 @@ def _sparse_categorical(texts: np.ndarray, has: np.ndarray) -> pd.Categorical:
     rows = np.flatnonzero(has)
     sub_codes, uniques = pd.factorize(texts[rows])
     codes[rows] = sub_codes + 1
-    return pd.Categorical.from_codes(codes, ["", *uniques])
+    return pd.Categorical.from_codes(codes, ["", *uniques], validate=False)  # codes are 0..len(uniques)
 
 
 def _zero_nan(x: np.ndarray) -> np.ndarray:
