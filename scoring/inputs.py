@@ -326,10 +326,36 @@ def build_matrix(
             )
     all_ok = bool(known.all()) or bool(ok.all())
 
-    # Entities: the (period, unit) pairs that occur, sorted by period then unit code.
-    n_units = len(u_labels)
+    # Entities: the (period, unit) pairs that occur, sorted by period then unit code. Cells are
+    # numbered column-major so that each input column is contiguous in the matrix: one lookup of
+    # each code label's first cell (an unknown code's rows go to column 0, unused).
+    n_units, n_cols = len(u_labels), len(columns)
     pair = u_codes if len(p_labels) == 1 else p_codes.astype(np.int64) * n_units + u_codes
-    ent_codes, ent_pairs = _compact(pair, len(p_labels) * n_units)
+    space = len(p_labels) * n_units
+    first_col = np.where(known, label_to_col, 0)
+    has = ~np.isnan(value)
+    cand = ok & has
+    every = bool(cand.all())
+    ent_codes = None
+    if space * n_cols <= 2 * n + 4096:
+        # Dense (the usual case): cells keyed by the pair itself. The pairs that occur are read off
+        # the matrix (a column of entity × input with any value) instead of counting rows per pair;
+        # only when some pair is absent are the entities compacted as below.
+        cell = np.take(first_col * space, c_codes_raw)
+        cell += pair
+        placed = np.full(space * n_cols, np.nan)
+        placed[cell if every else cell[cand]] = value if every else value[cand]
+        present = ~np.isnan(np.fmax.reduce(placed.reshape(n_cols, space), axis=0))
+        if not every:  # rows without a value (blank, 不适用, unknown code) make an entity too
+            present[pair[~cand]] = True
+        if present.all():
+            ent_codes, ent_pairs = pair, np.arange(space)
+    if ent_codes is None:
+        ent_codes, ent_pairs = _compact(pair, space)
+        cell = np.take(first_col * len(ent_pairs), c_codes_raw)
+        cell += ent_codes
+        placed = np.full(len(ent_pairs) * n_cols, np.nan)
+        placed[cell if every else cell[cand]] = value if every else value[cand]
     ent_period = pd.Categorical.from_codes(
         ent_pairs // n_units, dtype=_labels_dtype(values.get("period"), p_labels), validate=False
     )
@@ -356,18 +382,8 @@ def build_matrix(
             "assessor": a_labels[a_codes[i]] or None,
         }
 
-    n_cols, n_ent = len(columns), len(ent_pairs)
-
-    # Cells are numbered column-major so that each input column is contiguous in the matrix: one
-    # lookup of each code label's first cell (an unknown code's rows go to column 0, unused).
-    cell = np.take(np.where(known, label_to_col, 0) * n_ent, c_codes_raw)
-    cell += ent_codes
+    n_ent = len(ent_pairs)
     size = n_ent * n_cols
-    has = ~np.isnan(value)
-    cand = ok & has
-    every = bool(cand.all())
-    placed = np.full(size, np.nan)
-    placed[cell if every else cell[cand]] = value if every else value[cand]
 
     # Rows that share a cell: several assessors, or the same one twice (an error). When every
     # value row filled a cell of its own there are none, and counting rows per cell is skipped.
