@@ -203,7 +203,7 @@ def _score_matrix(
             e = out.earned
             if out.met is not None:
                 met[:, k] = np.where(app, out.met, np.nan)
-            if out.extra is not None:
+            if out.extra is not None:  # only a leaf (or variant) with a stretch target has one
                 bonus += np.where(app, out.extra, 0.0)
             if out.done is not None:
                 done_by_leaf[leaf.code] = out.done
@@ -219,8 +219,10 @@ def _score_matrix(
             e = np.where(np.isnan(fixed), e, fixed)
             if leaf.method == "target":
                 met[:, k] = np.where(app & ~np.isnan(fixed), fixed > 0, met[:, k])
-        e = np.where(app & ~np.isnan(e), e, 0.0)
-        earned[:, k] = e
+        # Written straight into the leaf's column: e where applicable, 0 elsewhere and for NaN.
+        np.copyto(earned[:, k], e, where=app)
+        e = earned[:, k]
+        e[np.isnan(e)] = 0.0
         if leaf.method in BASE_METHODS:
             earned_base += e
             applicable_points += app * leaf.points
@@ -357,8 +359,11 @@ def _apply_tag_rules(
             continue
         texts, flags = (reason, has) if rule.grade is not None else (award_reason, ineligible)
         text = tag_rule_texts(rule, earned[rows] / points[rows])
-        before = texts[rows]
-        texts[rows] = np.where(before != "", before + "；" + text, text)
+        prior = flags[rows]  # rows that already have a reason: joined with '；', the rest written
+        if prior.any():
+            before = texts[rows]
+            text = np.where(prior & (before != ""), before + "；" + text, text)
+        texts[rows] = text
         flags |= hit
         if rule.grade is not None:
             cap[rows] = np.maximum(cap[rows], grade_index[rule.grade])
@@ -410,7 +415,8 @@ def _leaf_outcome(
         return _LeafOutcome(methods.score_direct(leaf, v))
     if leaf.method == "target":
         out = methods.score_target(leaf, v)
-        return _LeafOutcome(out.earned, met=out.met, extra=out.extra)
+        # Without a stretch target the extra points are all 0: not carried (nothing to add).
+        return _LeafOutcome(out.earned, met=out.met, extra=out.extra if leaf.stretch is not None else None)
     if leaf.method == "checklist":
         # Done when most assessors say so; a 1:1 split is not a majority.
         done = m.value[:, [col_of[t.code] for t in leaf.tasks]] > 0.5  # NaN compares False
@@ -477,8 +483,9 @@ def _by_variant(
         out.earned = np.where(rows, alt.earned, out.earned)
         if out.met is not None:
             out.met = np.where(rows, alt.met, out.met)
-        if out.extra is not None:
-            out.extra = np.where(rows, alt.extra, out.extra)
+        if out.extra is not None or alt.extra is not None:
+            base = np.zeros(len(v)) if out.extra is None else out.extra
+            out.extra = base if alt.extra is None else np.where(rows, alt.extra, base)
         if out.taken is not None:
             out.taken = np.where(rows, alt.taken, out.taken)
         if out.peer is not None:
