@@ -191,7 +191,7 @@ def _score_matrix(
         app = ~m.na[:, j]
         if leaf.variants:  # a category the leaf does not apply to counts as 不适用 (按适用项折算)
             app &= ~_not_applicable_rows(leaf, m)
-        fixed = None
+        fixed, out_met = None, False
         if compared and leaf.code in compared:  # scored on its change against the baseline period
             v = compared[leaf.code].derived
             app, fixed = compare.apply_baseline_rule(leaf, compared[leaf.code], app)
@@ -202,7 +202,8 @@ def _score_matrix(
             out = _by_variant(leaf, m, col_of, v, app, peer_group)
             e = out.earned
             if out.met is not None:
-                met[:, k] = np.where(app, out.met, np.nan)
+                out_met = True
+                np.copyto(met[:, k], out.met, where=app)  # NaN (as filled) where not applicable
             if out.extra is not None:  # only a leaf (or variant) with a stretch target has one
                 bonus += np.where(app, out.extra, 0.0)
             if out.done is not None:
@@ -225,8 +226,9 @@ def _score_matrix(
         e[np.isnan(e)] = 0.0
         if leaf.method in BASE_METHODS:
             earned_base += e
-            applicable_points += app * leaf.points
-            unmet += met[:, k] == 0
+            np.add(applicable_points, leaf.points, out=applicable_points, where=app)  # no temporaries
+            if out_met or fixed is not None:  # only targets and checklists have a met column
+                np.add(unmet, 1, out=unmet, where=met[:, k] == 0)
         elif leaf.method == "bonus":
             bonus += e
         if leaf.ineligible_if_unmet:

@@ -152,12 +152,14 @@ def score_target(leaf: TargetLeaf, value: np.ndarray) -> TargetOutcome:
                 earned = np.where(reaches(leaf, a, band.threshold), np.maximum(earned, band.points), earned)
         else:  # per_shortfall
             earned = np.maximum(0.0, p - shortfall_steps(leaf, a) * leaf.loss_per_step)
-    earned = np.where(met, p, earned) if leaf.mode != "bands" else earned
+    if leaf.mode != "bands":
+        earned = np.where(met, p, earned)
+    nan = np.isnan(a)
+    np.copyto(earned, np.nan, where=nan)  # earned is a fresh array here: set in place
     extra = np.zeros_like(a)
     if leaf.stretch is not None:
-        extra = np.where(reaches(leaf, a, leaf.stretch.target), leaf.stretch.points, 0.0)
-    nan = np.isnan(a)
-    return TargetOutcome(np.where(nan, np.nan, earned), met & ~nan, np.where(nan, 0.0, extra))
+        extra = np.where(reaches(leaf, a, leaf.stretch.target) & ~nan, leaf.stretch.points, 0.0)
+    return TargetOutcome(earned, met & ~nan, extra)
 
 
 def score_checklist(leaf: ChecklistLeaf, done: np.ndarray) -> np.ndarray:
