@@ -241,12 +241,14 @@ def peer_ranks(key: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarr
     new_group[1:] = gs[1:] != gs[:-1]
     new_value = new_group.copy()
     new_value[1:] |= ks[1:] != ks[:-1]  # rounded values: equal numbers compare exactly equal
-    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
     value_start = np.maximum.accumulate(np.where(new_value, pos, 0))
     starts = np.flatnonzero(new_group)
     sizes = np.diff(np.append(starts, len(order)))
-    rank[idx[order]] = value_start - group_start + 1
-    peers[idx[order]] = np.repeat(sizes, sizes)
+    at = idx[order]  # the entity at each sorted position
+    value_start -= np.repeat(starts, sizes)  # position within the group of the first equal value
+    value_start += 1
+    rank[at] = value_start
+    peers[at] = np.repeat(sizes, sizes)
     return rank, peers
 
 
