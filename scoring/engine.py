@@ -13,6 +13,7 @@ from scoring.computed import compute_indicators
 from scoring.errors import Problem, ScoringInputError
 from scoring.inputs import CellMatrix, build_matrix
 from scoring.ranking import apply_ranking
+from scoring.reasons import Reasons
 from scoring.scheme import BASE_METHODS, Leaf, Scheme, TagRule
 
 
@@ -139,23 +140,6 @@ def score(
     return Results(scheme, apply_ranking(scheme, units, previous), matrix, scores)
 
 
-def _append(texts: np.ndarray, has: np.ndarray, hit: np.ndarray, text: str) -> None:
-    """Append `text` to the reasons of the rows hit, '；'-separated (touches only those rows);
-    `has` marks the rows with any text, so nothing later compares every row's string."""
-    for i in np.flatnonzero(hit):
-        texts[i] = f"{texts[i]}；{text}" if texts[i] else text
-    has |= hit
-
-
-def _sparse_categorical(texts: np.ndarray, has: np.ndarray) -> pd.Categorical:
-    """A mostly-empty text column as a categorical, factorising only the rows that have text."""
-    codes = np.zeros(len(texts), dtype=np.int32)
-    rows = np.flatnonzero(has)
-    sub_codes, uniques = pd.factorize(texts[rows])
-    codes[rows] = sub_codes + 1
-    return pd.Categorical.from_codes(codes, ["", *uniques], validate=False)  # codes are 0..len(uniques)
-
-
 def _zero_nan(x: np.ndarray) -> np.ndarray:
     # np.nan_to_num also scans for infinities, which validated inputs never hold: 3× slower here.
     return np.where(np.isnan(x), 0.0, x)
@@ -177,10 +161,8 @@ def _score_matrix(
     unmet = np.zeros(n_ent, dtype=np.int32)
     bonus = np.zeros(n_ent)
     deducted = np.zeros(n_ent)  # 从总分扣分
-    veto = np.zeros(n_ent, dtype=bool)
-    veto_reason = np.full(n_ent, "", dtype=object)
-    award_reason = np.full(n_ent, "", dtype=object)
-    ineligible = np.zeros(n_ent, dtype=bool)
+    veto_reason, award_reason = Reasons(n_ent), Reasons(n_ent)
+    veto = veto_reason.has  # the rows with a veto reason are the vetoed ones
     done_by_leaf: dict[str, np.ndarray] = {}
     peer_by_leaf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     peer_group: np.ndarray | None = None
@@ -214,7 +196,7 @@ def _score_matrix(
                 deducted += np.where(app, out.taken, 0.0)
         else:  # veto: reported by any assessor counts
             hit = (m.value if m.vmax is None else m.vmax)[:, j] >= 0.5  # NaN compares False
-            _append(veto_reason, veto, hit, leaf.name)  # also marks the rows in `veto`
+            veto_reason.append(np.flatnonzero(hit), 0, [leaf.name])  # also marks the rows in `veto`
             e = np.zeros(n_ent)
         if fixed is not None:  # no baseline, scored full or zero as the scheme says
             e = np.where(np.isnan(fixed), e, fixed)
@@ -232,18 +214,18 @@ def _score_matrix(
         elif leaf.method == "bonus":
             bonus += e
         if leaf.ineligible_if_unmet:
-            _append(award_reason, ineligible, app & (e < leaf.points - 1e-9), leaf.ineligible_if_unmet)
+            award_reason.append(np.flatnonzero(app & (e < leaf.points - 1e-9)), 0, [leaf.ineligible_if_unmet])
 
     tag_scores = _tag_scores(scheme, earned, applicable)
-    grade_cap, cap_reason, has_cap = _apply_tag_rules(scheme, tag_scores, award_reason, ineligible)
+    grade_cap, cap_reason = _apply_tag_rules(scheme, tag_scores, award_reason)
+    award_eligible = ~(award_reason.has | veto)
     bonus = np.minimum(scheme.bonus_cap, bonus)
     # A monitoring-only scheme has no total (NaN, shown as 「—」), and so no grade, rank or bottom.
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(applicable_points > 0, earned_base * scheme.total / applicable_points, np.nan)
     # 从总分扣分 comes off last, after scaling and bonus; a total never goes below 0.
     total = methods.round_half_up(np.maximum(0.0, scaled + bonus - deducted), scheme.decimals)
-    for i in np.flatnonzero(veto):  # the veto is named first, before other grounds
-        award_reason[i] = f"一票否决：{veto_reason[i]}" + (f"；{award_reason[i]}" if award_reason[i] else "")
+    award_reason.put_first(np.flatnonzero(veto), "一票否决：", veto_reason)  # named before other grounds
 
     units = pd.DataFrame(
         {
@@ -258,14 +240,14 @@ def _score_matrix(
             "score_rate": total / scheme.total if scheme.total else np.full(n_ent, np.nan),
             "lost": np.round(applicable_points - earned_base, 6),
             "veto": veto,
-            "veto_reason": _sparse_categorical(veto_reason, veto),
-            "award_eligible": ~(ineligible | veto),
-            "award_reason": _sparse_categorical(award_reason, ineligible | veto),
+            "veto_reason": veto_reason.categorical(),
+            "award_eligible": award_eligible,
+            "award_reason": award_reason.categorical(),
             "unmet_targets": unmet,
             # tag rules (标签规则): the best grade still allowed (index into scheme.grades, -1 for
             # no cap), applied by scoring.ranking.grade_of, and why
             "grade_cap": grade_cap,
-            "grade_cap_reason": _sparse_categorical(cap_reason, has_cap),
+            "grade_cap_reason": cap_reason.categorical(),
         }
     )
     return units, LeafScores(
@@ -316,9 +298,16 @@ def _rule_text(rule: TagRule, rate_text: str) -> str:
 
 
 def tag_rule_texts(rule: TagRule, rates: np.ndarray) -> np.ndarray:
-    """`tag_rule_text` for many rates at once (object array). The decimals each rate needs and its
-    rounded value are found column-wise; only the distinct (decimals, value) pairs are formatted,
-    so thousands of units below a line cost a few hundred strings, not one Python call each."""
+    """`tag_rule_text` for many rates at once (object array); see `_rule_text_codes`."""
+    codes, texts = _rule_text_codes(rule, rates)
+    return np.array(texts, dtype=object)[codes] if texts else np.empty(len(codes), dtype=object)
+
+
+def _rule_text_codes(rule: TagRule, rates: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Per rate, an index into the distinct texts of `tag_rule_text`. The decimals each rate needs
+    and its rounded value are found column-wise; only the distinct (decimals, value) pairs are
+    formatted, so thousands of units below a line cost a few hundred strings, not one Python call
+    each."""
     pct = np.asarray(rates, dtype=float) * 100
     below = pct < rule.below_pct - 1e-9
     decimals = np.full(len(pct), 6, dtype=np.int8)
@@ -328,13 +317,14 @@ def tag_rule_texts(rule: TagRule, rates: np.ndarray) -> np.ndarray:
         fits = ~below | (r < rule.below_pct)
         decimals = np.where(fits, d, decimals)
         shown = np.where(fits, r, shown)
-    out = np.empty(len(pct), dtype=object)
+    codes = np.zeros(len(pct), dtype=np.int64)
+    texts: list[str] = []
     for d in np.unique(decimals):  # per number of decimals, the distinct rates by hashing (no sort)
         rows = np.flatnonzero(decimals == d)
-        codes, values = pd.factorize(shown[rows])
-        texts = np.array([_rule_text(rule, f"{v:.{int(d)}f}%") for v in values], dtype=object)
-        out[rows] = texts[codes]
-    return out
+        sub, values = pd.factorize(shown[rows])
+        codes[rows] = sub + len(texts)
+        texts += [_rule_text(rule, f"{v:.{int(d)}f}%") for v in values]
+    return codes, texts
 
 
 def tag_rule_hits(rule: TagRule, earned: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -344,14 +334,13 @@ def tag_rule_hits(rule: TagRule, earned: np.ndarray, points: np.ndarray) -> np.n
 
 
 def _apply_tag_rules(
-    scheme: Scheme, tags: dict[str, tuple[np.ndarray, np.ndarray]], award_reason: np.ndarray, ineligible: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    scheme: Scheme, tags: dict[str, tuple[np.ndarray, np.ndarray]], award_reason: Reasons
+) -> tuple[np.ndarray, Reasons]:
     """Grade caps (the worst capped grade wins) and award bars from tag rates below a rule's line;
     texts are written only for the rows hit."""
-    n = len(award_reason)
+    n = len(award_reason.code)
     cap = np.full(n, -1, dtype=np.int32)
-    reason = np.full(n, "", dtype=object)
-    has = np.zeros(n, dtype=bool)
+    reason = Reasons(n)
     grade_index = {g.name: i for i, g in enumerate(scheme.grades)}
     for rule in scheme.tag_rules:
         earned, points = tags[rule.tag]
@@ -359,17 +348,12 @@ def _apply_tag_rules(
         rows = np.flatnonzero(hit)
         if not len(rows):
             continue
-        texts, flags = (reason, has) if rule.grade is not None else (award_reason, ineligible)
-        text = tag_rule_texts(rule, earned[rows] / points[rows])
-        prior = flags[rows]  # rows that already have a reason: joined with '；', the rest written
-        if prior.any():
-            before = texts[rows]
-            text = np.where(prior & (before != ""), before + "；" + text, text)
-        texts[rows] = text
-        flags |= hit
+        (reason if rule.grade is not None else award_reason).append(
+            rows, *_rule_text_codes(rule, earned[rows] / points[rows])
+        )
         if rule.grade is not None:
             cap[rows] = np.maximum(cap[rows], grade_index[rule.grade])
-    return cap, reason, has
+    return cap, reason
 
 
 def _tag_frame(scheme: Scheme, m: CellMatrix, sc: LeafScores) -> pd.DataFrame:
