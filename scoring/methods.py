@@ -48,13 +48,15 @@ def round_half_up(x: np.ndarray | float, decimals: int) -> np.ndarray | float:
     with np.errstate(invalid="ignore"):  # inf - inf for infinite inputs, which pass through
         off = y - magnitude  # in [-0.5, 0.5): a tie sits at -0.5
         np.abs(off, out=off)
-        off += y * _DOUBT
-        doubt = off >= 0.5
-    big = y >= _WHOLE
-    if big.any():
-        doubt |= big & np.isfinite(y)
+        # Doubtful: off + y·_DOUBT ≥ 0.5. Screened first against the largest y's margin (one
+        # reduction, no temporaries over every value; widened so that it never misses one), then
+        # the exact test on the few candidates.
+        top = float(np.fmax.reduce(y, initial=-np.inf))  # NaN ignored
+        idx = np.flatnonzero(off >= 0.5 - (2 * top * _DOUBT + 1e-12))
+        idx = idx[off[idx] + y[idx] * _DOUBT >= 0.5]
+    if top >= _WHOLE:
+        idx = np.union1d(idx, np.flatnonzero((y >= _WHOLE) & np.isfinite(y)))
     magnitude /= f
-    idx = np.flatnonzero(doubt)
     if len(idx) and 0 <= decimals <= 15:
         # Near a tie T = (k + ½) / 10**d. Below 2**48, a double's spacing is under 1/16 of the last
         # decimal place, so T is the shortest decimal form (repr) of x exactly when x is the double
@@ -223,10 +225,13 @@ def peer_ranks(key: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarr
     n = len(key)
     rank = np.zeros(n, dtype=np.int64)
     peers = np.zeros(n, dtype=np.int64)
-    idx = np.flatnonzero(~np.isnan(key))
-    if len(idx) == 0:
-        return rank, peers
-    g, k = group[idx], key[idx]
+    if np.isnan(key).any():
+        idx = np.flatnonzero(~np.isnan(key))
+        if len(idx) == 0:
+            return rank, peers
+        g, k = group[idx], key[idx]
+    else:  # every entry has a value (the usual case): no gathers
+        idx, g, k = np.arange(n), group, key
     # By group, best first inside each: best first by value, then a stable sort by group (a radix
     # sort when the group ids fit 16 bits); 5× faster than lexsort, which compares pairs. The order
     # among equal values does not matter: they share a rank.
@@ -236,14 +241,14 @@ def peer_ranks(key: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarr
         gk = gk.astype(np.int16)
     order = order[np.argsort(gk, kind="stable")]
     gs, ks = g[order], k[order]
-    pos = np.arange(len(order))
     new_group = np.ones(len(order), dtype=bool)
     new_group[1:] = gs[1:] != gs[:-1]
     new_value = new_group.copy()
     new_value[1:] |= ks[1:] != ks[:-1]  # rounded values: equal numbers compare exactly equal
-    value_start = np.maximum.accumulate(np.where(new_value, pos, 0))
-    starts = np.flatnonzero(new_group)
+    starts, runs = np.flatnonzero(new_group), np.flatnonzero(new_value)
     sizes = np.diff(np.append(starts, len(order)))
+    # each sorted position's first equal value and group start, spread from the run starts
+    value_start = np.repeat(runs, np.diff(np.append(runs, len(order))))
     at = idx[order]  # the entity at each sorted position
     value_start -= np.repeat(starts, sizes)  # position within the group of the first equal value
     value_start += 1
