@@ -210,7 +210,7 @@ def _score_matrix(
             earned_base += e
             np.add(applicable_points, leaf.points, out=applicable_points, where=app)  # no temporaries
             if out_met or fixed is not None:  # only targets and checklists have a met column
-                np.add(unmet, 1, out=unmet, where=met[:, k] == 0)
+                unmet += met[:, k] == 0  # (a masked np.add is slower than adding the 0/1 mask)
         elif leaf.method == "bonus":
             bonus += e
         if leaf.ineligible_if_unmet:
@@ -311,12 +311,15 @@ def _rule_text_codes(rule: TagRule, rates: np.ndarray) -> tuple[np.ndarray, list
     pct = np.asarray(rates, dtype=float) * 100
     below = pct < rule.below_pct - 1e-9
     decimals = np.full(len(pct), 6, dtype=np.int8)
-    shown = methods.round_half_up(pct, 6)
-    for d in range(5, 0, -1):  # downwards, so the fewest decimals that do not read as the line win
-        r = methods.round_half_up(pct, d)
-        fits = ~below | (r < rule.below_pct)
-        decimals = np.where(fits, d, decimals)
-        shown = np.where(fits, r, shown)
+    shown = np.empty(len(pct))
+    todo = np.arange(len(pct))
+    for d in range(1, 6):  # the fewest decimals that do not read as the line: each rate leaves once
+        r = methods.round_half_up(pct[todo], d)  # it fits, so most are rounded once, not five times
+        fits = ~below[todo] | (r < rule.below_pct)
+        decimals[todo[fits]] = d
+        shown[todo[fits]] = r[fits]
+        todo = todo[~fits]
+    shown[todo] = methods.round_half_up(pct[todo], 6)
     codes = np.zeros(len(pct), dtype=np.int64)
     texts: list[str] = []
     for d in np.unique(decimals):  # per number of decimals, the distinct rates by hashing (no sort)
