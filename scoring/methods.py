@@ -43,19 +43,23 @@ def round_half_up(x: np.ndarray | float, decimals: int) -> np.ndarray | float:
     a = np.asarray(x, dtype=float).reshape(-1)  # 1-d, so the in-place steps below work on scalars too
     y = np.abs(a)
     y *= f
+    top = float(np.fmax.reduce(y, initial=-np.inf))  # the largest |x|·10**d (NaN ignored)
     magnitude = y + 0.5
     np.floor(magnitude, out=magnitude)
     with np.errstate(invalid="ignore"):  # inf - inf for infinite inputs, which pass through
-        off = y - magnitude  # in [-0.5, 0.5): a tie sits at -0.5
+        off = np.subtract(y, magnitude, out=y)  # in [-0.5, 0.5): a tie sits at -0.5 (y's buffer)
         np.abs(off, out=off)
-        # Doubtful: off + y·_DOUBT ≥ 0.5. Screened first against the largest y's margin (one
-        # reduction, no temporaries over every value; widened so that it never misses one), then
-        # the exact test on the few candidates.
-        top = float(np.fmax.reduce(y, initial=-np.inf))  # NaN ignored
+        # Doubtful: off + y·_DOUBT ≥ 0.5. Screened first against the largest y's margin (widened so
+        # that it never misses one), then the exact test on the few candidates, whose y is
+        # recomputed (|x|·10**d again: the same double) rather than kept for every value.
         idx = np.flatnonzero(off >= 0.5 - (2 * top * _DOUBT + 1e-12))
-        idx = idx[off[idx] + y[idx] * _DOUBT >= 0.5]
+        y_idx = np.abs(a[idx]) * f
+        keep = off[idx] + y_idx * _DOUBT >= 0.5
+        idx, y_idx = idx[keep], y_idx[keep]
     if top >= _WHOLE:
-        idx = np.union1d(idx, np.flatnonzero((y >= _WHOLE) & np.isfinite(y)))
+        y_all = np.abs(a) * f
+        idx = np.union1d(idx, np.flatnonzero((y_all >= _WHOLE) & np.isfinite(y_all)))
+        y_idx = y_all[idx]
     magnitude /= f
     if len(idx) and 0 <= decimals <= 15:
         # Near a tie T = (k + ½) / 10**d. Below 2**48, a double's spacing is under 1/16 of the last
@@ -64,7 +68,7 @@ def round_half_up(x: np.ndarray | float, decimals: int) -> np.ndarray | float:
         # when it is not, the repr lies on the same side of T as x. Rounding half up is then one
         # comparison, and k / f, (k + 1) / f are the doubles `decimal` would give: no Python loop
         # over the ties, which computed rates (3 ÷ 16 = 18.75%) and half-point totals hit often.
-        ys = y[idx]
+        ys = y_idx
         small = ys < 2.0**48
         k = np.floor(ys[small])
         at = idx[small]
@@ -72,7 +76,7 @@ def round_half_up(x: np.ndarray | float, decimals: int) -> np.ndarray | float:
         idx = idx[~small]
     if len(idx):
         magnitude[idx] = [_exact_magnitude(abs(float(v)), decimals) for v in a[idx]]
-    out = np.copysign(magnitude, a).reshape(shape)
+    out = np.copysign(magnitude, a, out=magnitude).reshape(shape)  # magnitude is ours: in place
     return out if isinstance(x, np.ndarray) else float(out[()])
 
 
