@@ -158,7 +158,7 @@ def score_target(leaf: TargetLeaf, value: np.ndarray) -> TargetOutcome:
                 earned = np.where(reaches(leaf, a, band.threshold), np.maximum(earned, band.points), earned)
         else:  # per_shortfall
             earned = np.maximum(0.0, p - shortfall_steps(leaf, a) * leaf.loss_per_step)
-    if leaf.mode != "bands":
+    if leaf.mode not in ("bands", "all_or_nothing"):  # all_or_nothing has p wherever met already
         earned = np.where(met, p, earned)
     nan = np.isnan(a)
     np.copyto(earned, np.nan, where=nan)  # earned is a fresh array here: set in place
