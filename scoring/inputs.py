@@ -309,7 +309,7 @@ def build_matrix(
     def col_of(rows: np.ndarray | int) -> np.ndarray:
         return np.take(label_to_col, c_codes_raw[rows])
 
-    unknown = np.flatnonzero(~ok)
+    unknown = np.flatnonzero(~ok) if not known.all() else np.zeros(0, dtype=np.int64)
     if len(unknown):  # one problem per unknown code, naming the units that used it
         pairs = pd.DataFrame({"c": c_codes_raw[unknown], "u": u_codes[unknown]}).drop_duplicates()
         for c, us in pairs.groupby("c", sort=True)["u"]:
@@ -389,7 +389,8 @@ def build_matrix(
     # value row filled a cell of its own there are none, and counting rows per cell is skipped.
     multi = None
     rows_per_cell = None
-    if np.count_nonzero(~np.isnan(placed)) < np.count_nonzero(cand) or np.count_nonzero(ok & ~has):
+    n_cand = n if every else np.count_nonzero(cand)
+    if np.count_nonzero(~np.isnan(placed)) < n_cand or (not every and np.count_nonzero(ok & ~has)):
         rows_per_cell = np.bincount(cell if all_ok else cell[ok], minlength=size)
     if rows_per_cell is not None and rows_per_cell.max(initial=0) > 1:
         multi = (rows_per_cell[cell] > 1) & ok
