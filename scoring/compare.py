@@ -72,7 +72,10 @@ def _history_values(history: pd.DataFrame | None, codes: list[str], keys: _Keys)
     keep = ~np.isnan(before)
     if "na" in h.columns:
         keep &= ~h["na"].fillna(False).astype(bool).to_numpy()
-    unit = keys.units.get_indexer(h["unit"].astype(str))
+    h_units = pd.Index(h["unit"].astype(str))
+    # Stored history often lists the units as the frame does: then one comparison (in Arrow)
+    # replaces a text lookup per row.
+    unit = np.arange(len(h_units)) if h_units.equals(keys.units) else keys.units.get_indexer(h_units)
     keep &= unit >= 0  # a unit not being scored is nobody's baseline
     p_codes, p_labels = pd.factorize(h["period"].astype(str))
     period = keys.ids([str(x) for x in p_labels])[p_codes] if len(p_labels) else np.zeros(len(h), np.int64)

@@ -13,6 +13,7 @@ from scoring.computed import compute_indicators
 from scoring.errors import Problem, ScoringInputError
 from scoring.inputs import CellMatrix, build_matrix
 from scoring.ranking import apply_ranking
+from scoring.reasons import Reasons
 from scoring.scheme import BASE_METHODS, Leaf, Scheme, TagRule
 
 
@@ -139,23 +140,6 @@ def score(
     return Results(scheme, apply_ranking(scheme, units, previous), matrix, scores)
 
 
-def _append(texts: np.ndarray, has: np.ndarray, hit: np.ndarray, text: str) -> None:
-    """Append `text` to the reasons of the rows hit, '；'-separated (touches only those rows);
-    `has` marks the rows with any text, so nothing later compares every row's string."""
-    for i in np.flatnonzero(hit):
-        texts[i] = f"{texts[i]}；{text}" if texts[i] else text
-    has |= hit
-
-
-def _sparse_categorical(texts: np.ndarray, has: np.ndarray) -> pd.Categorical:
-    """A mostly-empty text column as a categorical, factorising only the rows that have text."""
-    codes = np.zeros(len(texts), dtype=np.int32)
-    rows = np.flatnonzero(has)
-    sub_codes, uniques = pd.factorize(texts[rows])
-    codes[rows] = sub_codes + 1
-    return pd.Categorical.from_codes(codes, ["", *uniques])
-
-
 def _zero_nan(x: np.ndarray) -> np.ndarray:
     # np.nan_to_num also scans for infinities, which validated inputs never hold: 3× slower here.
     return np.where(np.isnan(x), 0.0, x)
@@ -177,10 +161,8 @@ def _score_matrix(
     unmet = np.zeros(n_ent, dtype=np.int32)
     bonus = np.zeros(n_ent)
     deducted = np.zeros(n_ent)  # 从总分扣分
-    veto = np.zeros(n_ent, dtype=bool)
-    veto_reason = np.full(n_ent, "", dtype=object)
-    award_reason = np.full(n_ent, "", dtype=object)
-    ineligible = np.zeros(n_ent, dtype=bool)
+    veto_reason, award_reason = Reasons(n_ent), Reasons(n_ent)
+    veto = veto_reason.has  # the rows with a veto reason are the vetoed ones
     done_by_leaf: dict[str, np.ndarray] = {}
     peer_by_leaf: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     peer_group: np.ndarray | None = None
@@ -191,7 +173,7 @@ def _score_matrix(
         app = ~m.na[:, j]
         if leaf.variants:  # a category the leaf does not apply to counts as 不适用 (按适用项折算)
             app &= ~_not_applicable_rows(leaf, m)
-        fixed = None
+        fixed, out_met = None, False
         if compared and leaf.code in compared:  # scored on its change against the baseline period
             v = compared[leaf.code].derived
             app, fixed = compare.apply_baseline_rule(leaf, compared[leaf.code], app)
@@ -202,8 +184,9 @@ def _score_matrix(
             out = _by_variant(leaf, m, col_of, v, app, peer_group)
             e = out.earned
             if out.met is not None:
-                met[:, k] = np.where(app, out.met, np.nan)
-            if out.extra is not None:
+                out_met = True
+                np.copyto(met[:, k], out.met, where=app)  # NaN (as filled) where not applicable
+            if out.extra is not None:  # only a leaf (or variant) with a stretch target has one
                 bonus += np.where(app, out.extra, 0.0)
             if out.done is not None:
                 done_by_leaf[leaf.code] = out.done
@@ -213,33 +196,36 @@ def _score_matrix(
                 deducted += np.where(app, out.taken, 0.0)
         else:  # veto: reported by any assessor counts
             hit = (m.value if m.vmax is None else m.vmax)[:, j] >= 0.5  # NaN compares False
-            _append(veto_reason, veto, hit, leaf.name)  # also marks the rows in `veto`
+            veto_reason.append(np.flatnonzero(hit), 0, [leaf.name])  # also marks the rows in `veto`
             e = np.zeros(n_ent)
         if fixed is not None:  # no baseline, scored full or zero as the scheme says
             e = np.where(np.isnan(fixed), e, fixed)
             if leaf.method == "target":
                 met[:, k] = np.where(app & ~np.isnan(fixed), fixed > 0, met[:, k])
-        e = np.where(app & ~np.isnan(e), e, 0.0)
-        earned[:, k] = e
+        # Written straight into the leaf's column: e where applicable, 0 elsewhere and for NaN.
+        np.copyto(earned[:, k], e, where=app)
+        e = earned[:, k]
+        e[np.isnan(e)] = 0.0
         if leaf.method in BASE_METHODS:
             earned_base += e
-            applicable_points += app * leaf.points
-            unmet += met[:, k] == 0
+            np.add(applicable_points, leaf.points, out=applicable_points, where=app)  # no temporaries
+            if out_met or fixed is not None:  # only targets and checklists have a met column
+                unmet += met[:, k] == 0  # (a masked np.add is slower than adding the 0/1 mask)
         elif leaf.method == "bonus":
             bonus += e
         if leaf.ineligible_if_unmet:
-            _append(award_reason, ineligible, app & (e < leaf.points - 1e-9), leaf.ineligible_if_unmet)
+            award_reason.append(np.flatnonzero(app & (e < leaf.points - 1e-9)), 0, [leaf.ineligible_if_unmet])
 
     tag_scores = _tag_scores(scheme, earned, applicable)
-    grade_cap, cap_reason, has_cap = _apply_tag_rules(scheme, tag_scores, award_reason, ineligible)
+    grade_cap, cap_reason = _apply_tag_rules(scheme, tag_scores, award_reason)
+    award_eligible = ~(award_reason.has | veto)
     bonus = np.minimum(scheme.bonus_cap, bonus)
     # A monitoring-only scheme has no total (NaN, shown as 「—」), and so no grade, rank or bottom.
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(applicable_points > 0, earned_base * scheme.total / applicable_points, np.nan)
     # 从总分扣分 comes off last, after scaling and bonus; a total never goes below 0.
     total = methods.round_half_up(np.maximum(0.0, scaled + bonus - deducted), scheme.decimals)
-    for i in np.flatnonzero(veto):  # the veto is named first, before other grounds
-        award_reason[i] = f"一票否决：{veto_reason[i]}" + (f"；{award_reason[i]}" if award_reason[i] else "")
+    award_reason.put_first(np.flatnonzero(veto), "一票否决：", veto_reason)  # named before other grounds
 
     units = pd.DataFrame(
         {
@@ -254,14 +240,14 @@ def _score_matrix(
             "score_rate": total / scheme.total if scheme.total else np.full(n_ent, np.nan),
             "lost": np.round(applicable_points - earned_base, 6),
             "veto": veto,
-            "veto_reason": _sparse_categorical(veto_reason, veto),
-            "award_eligible": ~(ineligible | veto),
-            "award_reason": _sparse_categorical(award_reason, ineligible | veto),
+            "veto_reason": veto_reason.categorical(),
+            "award_eligible": award_eligible,
+            "award_reason": award_reason.categorical(),
             "unmet_targets": unmet,
             # tag rules (标签规则): the best grade still allowed (index into scheme.grades, -1 for
             # no cap), applied by scoring.ranking.grade_of, and why
             "grade_cap": grade_cap,
-            "grade_cap_reason": _sparse_categorical(cap_reason, has_cap),
+            "grade_cap_reason": cap_reason.categorical(),
         }
     )
     return units, LeafScores(
@@ -279,7 +265,12 @@ def _tag_scores(scheme: Scheme, earned: np.ndarray, applicable: np.ndarray) -> d
         cols = [k for k, leaf in enumerate(leaves) if tag in leaf.tags and leaf.method in BASE_METHODS]
         if not cols:
             continue
-        out[tag] = (earned[:, cols].sum(axis=1), applicable[:, cols].astype(float) @ points[cols])
+        # column by column, as sum(axis=1) over the gathered (Fortran-order) columns adds them,
+        # without gathering them first: the same sums, 3× faster
+        total = earned[:, cols[0]].copy()
+        for k in cols[1:]:
+            total += earned[:, k]
+        out[tag] = (total, applicable[:, cols].astype(float) @ points[cols])
     return out
 
 
@@ -312,25 +303,36 @@ def _rule_text(rule: TagRule, rate_text: str) -> str:
 
 
 def tag_rule_texts(rule: TagRule, rates: np.ndarray) -> np.ndarray:
-    """`tag_rule_text` for many rates at once (object array). The decimals each rate needs and its
-    rounded value are found column-wise; only the distinct (decimals, value) pairs are formatted,
-    so thousands of units below a line cost a few hundred strings, not one Python call each."""
+    """`tag_rule_text` for many rates at once (object array); see `_rule_text_codes`."""
+    codes, texts = _rule_text_codes(rule, rates)
+    return np.array(texts, dtype=object)[codes] if texts else np.empty(len(codes), dtype=object)
+
+
+def _rule_text_codes(rule: TagRule, rates: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Per rate, an index into the distinct texts of `tag_rule_text`. The decimals each rate needs
+    and its rounded value are found column-wise; only the distinct (decimals, value) pairs are
+    formatted, so thousands of units below a line cost a few hundred strings, not one Python call
+    each."""
     pct = np.asarray(rates, dtype=float) * 100
     below = pct < rule.below_pct - 1e-9
     decimals = np.full(len(pct), 6, dtype=np.int8)
-    shown = methods.round_half_up(pct, 6)
-    for d in range(5, 0, -1):  # downwards, so the fewest decimals that do not read as the line win
-        r = methods.round_half_up(pct, d)
-        fits = ~below | (r < rule.below_pct)
-        decimals = np.where(fits, d, decimals)
-        shown = np.where(fits, r, shown)
-    out = np.empty(len(pct), dtype=object)
+    shown = np.empty(len(pct))
+    todo = np.arange(len(pct))
+    for d in range(1, 6):  # the fewest decimals that do not read as the line: each rate leaves once
+        r = methods.round_half_up(pct[todo], d)  # it fits, so most are rounded once, not five times
+        fits = ~below[todo] | (r < rule.below_pct)
+        decimals[todo[fits]] = d
+        shown[todo[fits]] = r[fits]
+        todo = todo[~fits]
+    shown[todo] = methods.round_half_up(pct[todo], 6)
+    codes = np.zeros(len(pct), dtype=np.int64)
+    texts: list[str] = []
     for d in np.unique(decimals):  # per number of decimals, the distinct rates by hashing (no sort)
         rows = np.flatnonzero(decimals == d)
-        codes, values = pd.factorize(shown[rows])
-        texts = np.array([_rule_text(rule, f"{v:.{int(d)}f}%") for v in values], dtype=object)
-        out[rows] = texts[codes]
-    return out
+        sub, values = pd.factorize(shown[rows])
+        codes[rows] = sub + len(texts)
+        texts += [_rule_text(rule, f"{v:.{int(d)}f}%") for v in values]
+    return codes, texts
 
 
 def tag_rule_hits(rule: TagRule, earned: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -340,14 +342,13 @@ def tag_rule_hits(rule: TagRule, earned: np.ndarray, points: np.ndarray) -> np.n
 
 
 def _apply_tag_rules(
-    scheme: Scheme, tags: dict[str, tuple[np.ndarray, np.ndarray]], award_reason: np.ndarray, ineligible: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    scheme: Scheme, tags: dict[str, tuple[np.ndarray, np.ndarray]], award_reason: Reasons
+) -> tuple[np.ndarray, Reasons]:
     """Grade caps (the worst capped grade wins) and award bars from tag rates below a rule's line;
     texts are written only for the rows hit."""
-    n = len(award_reason)
+    n = len(award_reason.code)
     cap = np.full(n, -1, dtype=np.int32)
-    reason = np.full(n, "", dtype=object)
-    has = np.zeros(n, dtype=bool)
+    reason = Reasons(n)
     grade_index = {g.name: i for i, g in enumerate(scheme.grades)}
     for rule in scheme.tag_rules:
         earned, points = tags[rule.tag]
@@ -355,14 +356,12 @@ def _apply_tag_rules(
         rows = np.flatnonzero(hit)
         if not len(rows):
             continue
-        texts, flags = (reason, has) if rule.grade is not None else (award_reason, ineligible)
-        text = tag_rule_texts(rule, earned[rows] / points[rows])
-        before = texts[rows]
-        texts[rows] = np.where(before != "", before + "；" + text, text)
-        flags |= hit
+        (reason if rule.grade is not None else award_reason).append(
+            rows, *_rule_text_codes(rule, earned[rows] / points[rows])
+        )
         if rule.grade is not None:
             cap[rows] = np.maximum(cap[rows], grade_index[rule.grade])
-    return cap, reason, has
+    return cap, reason
 
 
 def _tag_frame(scheme: Scheme, m: CellMatrix, sc: LeafScores) -> pd.DataFrame:
@@ -410,7 +409,8 @@ def _leaf_outcome(
         return _LeafOutcome(methods.score_direct(leaf, v))
     if leaf.method == "target":
         out = methods.score_target(leaf, v)
-        return _LeafOutcome(out.earned, met=out.met, extra=out.extra)
+        # Without a stretch target the extra points are all 0: not carried (nothing to add).
+        return _LeafOutcome(out.earned, met=out.met, extra=out.extra if leaf.stretch is not None else None)
     if leaf.method == "checklist":
         # Done when most assessors say so; a 1:1 split is not a majority.
         done = m.value[:, [col_of[t.code] for t in leaf.tasks]] > 0.5  # NaN compares False
@@ -477,8 +477,9 @@ def _by_variant(
         out.earned = np.where(rows, alt.earned, out.earned)
         if out.met is not None:
             out.met = np.where(rows, alt.met, out.met)
-        if out.extra is not None:
-            out.extra = np.where(rows, alt.extra, out.extra)
+        if out.extra is not None or alt.extra is not None:
+            base = np.zeros(len(v)) if out.extra is None else out.extra
+            out.extra = base if alt.extra is None else np.where(rows, alt.extra, base)
         if out.taken is not None:
             out.taken = np.where(rows, alt.taken, out.taken)
         if out.peer is not None:

@@ -42,9 +42,15 @@ class InputColumn:
 
 
 def off_level(levels: tuple[tuple[str, float], ...], v: np.ndarray) -> np.ndarray:
-    """Values that are not the points of any level (NaN is not judged here)."""
-    points = np.array([p for _, p in levels])
-    return ~np.isclose(np.asarray(v, dtype=float)[..., None], points, rtol=0, atol=1e-9).any(axis=-1)
+    """Values that are not the points of any level (NaN is not judged here: it reads as off).
+
+    One |v − p| > 1e-9 per level, not an (n × levels) isclose: the same test, without the
+    million-by-levels temporaries."""
+    v = np.asarray(v, dtype=float)
+    off = np.ones(v.shape, dtype=bool)
+    for _, p in levels:
+        off &= ~(np.abs(v - p) <= 1e-9)
+    return off
 
 
 def levels_text(levels: tuple[tuple[str, float], ...]) -> str:
@@ -162,7 +168,7 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         labels = np.asarray(series.cat.categories.astype(str), dtype=object)
-        if (codes < 0).any():  # NaN in a categorical reads as blank
+        if codes.min(initial=0) < 0:  # NaN in a categorical reads as blank (min: no mask pass)
             blank = np.flatnonzero(labels == "")
             if len(blank) == 0:
                 labels = np.append(labels, "")
@@ -196,19 +202,26 @@ def _compact(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _bad_cells(columns: list[InputColumn], placed: np.ndarray) -> np.ndarray:
-    """Cells (input column × entity) whose value breaks its column's rule."""
-    out = np.zeros(placed.shape, dtype=bool)
+    """Cells (input column × entity) whose value breaks its column's rule; NaN is never bad.
+
+    The range is one comparison over the whole matrix at once (an open bound becomes the largest
+    double, so ±inf fails it too and no separate isinf pass is needed; NaN compares false); only
+    the few columns with a further rule (whole counts, 0/1, levels) are looked at one by one."""
+    big = np.finfo(float).max
+    lo = np.array([max(c.lo, -big) for c in columns])[:, None]
+    hi = np.array([min(c.hi, big) for c in columns])[:, None]
+    out = placed < lo
+    out |= placed > hi
     for j, c in enumerate(columns):
+        if not (c.integer or c.binary or c.levels):
+            continue
         v = placed[j]
-        with np.errstate(invalid="ignore"):
-            bad = (v < c.lo) | (v > c.hi) | np.isinf(v)
-            if c.integer:
-                bad |= v != np.floor(v)
-            if c.binary:
-                bad |= (v != 0) & (v != 1)
-            if c.levels:
-                bad |= off_level(c.levels, v)
-        out[j] = bad & ~np.isnan(v)
+        if c.integer:  # floor(v) < v: a fraction; NaN and ±inf compare false (inf fails the range)
+            out[j] |= np.floor(v) < v
+        if c.binary:  # within the range 0–1 already: anything strictly between is neither
+            out[j] |= (v != 0) & (v != 1) & ~np.isnan(v)
+        if c.levels:
+            out[j] |= off_level(c.levels, v) & ~np.isnan(v)
     return out
 
 
@@ -288,9 +301,15 @@ def build_matrix(
     columns = input_columns(scheme)
     col_index = {c.code: i for i, c in enumerate(columns)}
     label_to_col = np.array([col_index.get(str(lbl), -1) for lbl in c_labels], dtype=np.int64)
-    col = label_to_col[c_codes_raw]
-    ok = col >= 0
-    unknown = np.flatnonzero(~ok)
+    known = label_to_col >= 0
+    # Judged per code label: when every label is a scheme code no row needs looking at. A row's
+    # column is looked up only for the few rows that need it (problems, row-by-row checks).
+    ok = np.ones(n, dtype=bool) if known.all() else np.take(known, c_codes_raw)
+
+    def col_of(rows: np.ndarray | int) -> np.ndarray:
+        return np.take(label_to_col, c_codes_raw[rows])
+
+    unknown = np.flatnonzero(~ok) if not known.all() else np.zeros(0, dtype=np.int64)
     if len(unknown):  # one problem per unknown code, naming the units that used it
         pairs = pd.DataFrame({"c": c_codes_raw[unknown], "u": u_codes[unknown]}).drop_duplicates()
         for c, us in pairs.groupby("c", sort=True)["u"]:
@@ -305,13 +324,38 @@ def build_matrix(
                     code=str(c_labels[c]),
                 )
             )
-    all_ok = bool(ok.all())
-    safe_col = col if all_ok else np.where(ok, col, 0)
+    all_ok = bool(known.all()) or bool(ok.all())
 
-    # Entities: the (period, unit) pairs that occur, sorted by period then unit code.
-    n_units = len(u_labels)
+    # Entities: the (period, unit) pairs that occur, sorted by period then unit code. Cells are
+    # numbered column-major so that each input column is contiguous in the matrix: one lookup of
+    # each code label's first cell (an unknown code's rows go to column 0, unused).
+    n_units, n_cols = len(u_labels), len(columns)
     pair = u_codes if len(p_labels) == 1 else p_codes.astype(np.int64) * n_units + u_codes
-    ent_codes, ent_pairs = _compact(pair, len(p_labels) * n_units)
+    space = len(p_labels) * n_units
+    first_col = np.where(known, label_to_col, 0)
+    has = ~np.isnan(value)
+    cand = ok & has
+    every = bool(cand.all())
+    ent_codes = None
+    if space * n_cols <= 2 * n + 4096:
+        # Dense (the usual case): cells keyed by the pair itself. The pairs that occur are read off
+        # the matrix (a column of entity × input with any value) instead of counting rows per pair;
+        # only when some pair is absent are the entities compacted as below.
+        cell = np.take(first_col * space, c_codes_raw)
+        cell += pair
+        placed = np.full(space * n_cols, np.nan)
+        placed[cell if every else cell[cand]] = value if every else value[cand]
+        present = ~np.isnan(np.fmax.reduce(placed.reshape(n_cols, space), axis=0))
+        if not every:  # rows without a value (blank, 不适用, unknown code) make an entity too
+            present[pair[~cand]] = True
+        if present.all():
+            ent_codes, ent_pairs = pair, np.arange(space)
+    if ent_codes is None:
+        ent_codes, ent_pairs = _compact(pair, space)
+        cell = np.take(first_col * len(ent_pairs), c_codes_raw)
+        cell += ent_codes
+        placed = np.full(len(ent_pairs) * n_cols, np.nan)
+        placed[cell if every else cell[cand]] = value if every else value[cand]
     ent_period = pd.Categorical.from_codes(
         ent_pairs // n_units, dtype=_labels_dtype(values.get("period"), p_labels), validate=False
     )
@@ -333,28 +377,20 @@ def build_matrix(
     def where(i: int, code: str | None = None) -> dict:
         return {
             "unit": ent_unit[ent_codes[i]],
-            "code": code or columns[col[i]].code,
+            "code": code or columns[col_of(i)].code,
             "period": p_labels[p_codes[i]] or None,
             "assessor": a_labels[a_codes[i]] or None,
         }
 
-    n_cols, n_ent = len(columns), len(ent_pairs)
-
-    # Cells are numbered column-major so that each input column is contiguous in the matrix.
-    cell = safe_col * n_ent
-    cell += ent_codes
+    n_ent = len(ent_pairs)
     size = n_ent * n_cols
-    has = ~np.isnan(value)
-    cand = ok & has
-    every = bool(cand.all())
-    placed = np.full(size, np.nan)
-    placed[cell if every else cell[cand]] = value if every else value[cand]
 
     # Rows that share a cell: several assessors, or the same one twice (an error). When every
     # value row filled a cell of its own there are none, and counting rows per cell is skipped.
     multi = None
     rows_per_cell = None
-    if np.count_nonzero(~np.isnan(placed)) < np.count_nonzero(cand) or np.count_nonzero(ok & ~has):
+    n_cand = n if every else np.count_nonzero(cand)
+    if np.count_nonzero(~np.isnan(placed)) < n_cand or (not every and np.count_nonzero(ok & ~has)):
         rows_per_cell = np.bincount(cell if all_ok else cell[ok], minlength=size)
     if rows_per_cell is not None and rows_per_cell.max(initial=0) > 1:
         multi = (rows_per_cell[cell] > 1) & ok
@@ -373,20 +409,24 @@ def build_matrix(
     bad = np.zeros(n, dtype=bool)
     if check is not None:
         rows = np.flatnonzero(check)
-        bad[rows] = _bad_values(columns, col[rows], value[rows])
+        bad[rows] = _bad_values(columns, col_of(rows), value[rows])
     # A unit whose category the scheme does not assess on a leaf (variants: 不适用) leaves it blank
     # or writes 不适用; a value there is refused, not silently dropped.
     off = _variant_off(scheme, columns, ent_category)
     off_row = np.zeros(n, dtype=bool)
-    if off is not None:  # gathered only on the rows of the few columns with such a variant
-        rows = np.flatnonzero(off.any(axis=0)[safe_col] & ok)
-        off_row[rows] = off[ent_codes[rows], safe_col[rows]]
-    if off is not None:
+    placed_2d = placed.reshape(n_cols, n_ent)
+    # Rows in such a cell matter only when one holds a value (refused) or 不适用 (allowed there):
+    # with neither, as usual, no row is looked at.
+    if any((off_e & ~np.isnan(placed_2d[j])).any() for j, off_e in off.items()) or (off and na.any()):
+        for j, off_e in off.items():  # gathered only on the rows of the few columns with a variant
+            rows = np.flatnonzero((cell >= j * n_ent) & (cell < (j + 1) * n_ent) & ok)
+            off_row[rows] = off_e[ent_codes[rows]]
         bad |= off_row & has
     invalid_row = bad.copy()
     bad_na = np.zeros(n, bool)
     if na.any():
-        bad_na = na & ~np.array([c.allow_na for c in columns])[safe_col] & ~off_row
+        allow = np.array([columns[j].allow_na if j >= 0 else True for j in label_to_col], dtype=bool)
+        bad_na = na & ~np.take(allow, c_codes_raw) & ~off_row
         invalid_row |= bad_na
     non_numeric = np.zeros(n, dtype=bool)
     if not numeric:  # text that did not parse as a number (the parsers upstream already mapped 是/否, % …)
@@ -396,7 +436,7 @@ def build_matrix(
     if not all_ok:
         invalid_row &= ok
     for i in np.flatnonzero(invalid_row):
-        c = columns[col[i]]
+        c = columns[col_of(i)]
         if off_row[i]:
             msg = f"{ent_category[ent_codes[i]]}不考核本项（方案规定不适用），请留空或填「不适用」"
         elif non_numeric[i]:
@@ -450,9 +490,9 @@ def build_matrix(
         assessors=None if count is None else count.reshape(n_cols, n_ent).T,
         notes=_notes(values, ok),
     )
-    if off is not None:  # 不适用 by category, like a 不适用 cell: 按适用项折算
-        matrix.na[off] = True
-        matrix.value[off] = np.nan
+    for j, off_e in off.items():  # 不适用 by category, like a 不适用 cell: 按适用项折算
+        matrix.na[off_e, j] = True
+        matrix.value[off_e, j] = np.nan
     invalid = np.zeros(size, dtype=bool)
     if invalid_row.any():
         invalid[cell[invalid_row]] = True
@@ -460,23 +500,21 @@ def build_matrix(
     return matrix, problems
 
 
-def _variant_off(scheme: Scheme, columns: list[InputColumn], categories: pd.Categorical) -> np.ndarray | None:
-    """(entity × input column): True where the entity's category is not assessed on the column's
-    leaf (a variant with applicable: false); None when no leaf has such a variant."""
+def _variant_off(scheme: Scheme, columns: list[InputColumn], categories: pd.Categorical) -> dict[int, np.ndarray]:
+    """Input column -> entities whose category is not assessed on the column's leaf (a variant
+    with applicable: false); only the columns that have such a variant (usually none)."""
     off_cats = {
         leaf.code: [c for c in leaf.variants if leaf.variant_for(c) is None] for leaf in scheme.leaves if leaf.variants
     }
     if not any(off_cats.values()):
-        return None
+        return {}
     # Judged once per category label, then spread by the categorical's codes (converting every
     # entity's label to text cost 5 ms at 25,000 units).
     labels = [str(x) for x in categories.categories]
     codes = np.asarray(categories.codes)
-    off = np.zeros((len(codes), len(columns)), dtype=bool)
-    for j, c in enumerate(columns):
-        if off_cats.get(c.leaf_code):
-            off[:, j] = np.isin(labels, off_cats[c.leaf_code])[codes]
-    return off
+    return {
+        j: np.isin(labels, off_cats[c.leaf_code])[codes] for j, c in enumerate(columns) if off_cats.get(c.leaf_code)
+    }
 
 
 def _range_text(lo: float, hi: float) -> str:

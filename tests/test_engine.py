@@ -686,3 +686,13 @@ def test_explain_picks_the_period():
 def test_rule_text(leaf, text):
     s = make_scheme(direct("F", 10), leaf)
     assert rule_text(s.leaf("L")) == text
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf")])
+def test_infinity_is_refused_where_any_finite_number_is_allowed(bad):
+    # 门诊人次 without valid_min / valid_max takes any finite number, down to -1e308 and up to 1e308
+    scheme = make_scheme(target("T", 50, 100, unit="人次"), direct("D", 50))
+    extremes = score(scheme, values({"甲": {"T": -1e308, "D": 10}, "乙": {"T": 1e308, "D": 10}})).leaves
+    assert extremes.loc[extremes["leaf"] == "T", "earned"].tolist() == [0, 50]  # accepted and scored
+    problems = problems_of(scheme, values({"甲": {"T": 5, "D": 10}, "乙": {"T": bad, "D": 10}}))
+    assert problems == [Problem(f"'{bad}' 不是有限数字", unit="乙", code="T")]

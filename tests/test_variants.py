@@ -12,7 +12,7 @@ from scoring import SchemeError, ScoringInputError, scheme_from_dict, score
 CATS = ["综合医院", "专科医院", "精神专科医院"]
 
 
-def _scheme(a1: dict[str, Any] | None = None, a2_variants: dict[str, Any] | None = None) -> Any:
+def _scheme(a1: dict[str, Any] | None = None, a2_variants: dict[str, Any] | None = None, bonus_cap: float = 0) -> Any:
     a1 = a1 or {
         "code": "A1",
         "name": "业务用房面积",
@@ -32,6 +32,7 @@ def _scheme(a1: dict[str, Any] | None = None, a2_variants: dict[str, Any] | None
             "version": "1",
             "period_type": "year",
             "categories": CATS,
+            "bonus_cap": bonus_cap,
             "criteria": [
                 {
                     "code": "A",
@@ -171,3 +172,17 @@ def test_a_variant_that_breaks_the_leaf_is_refused() -> None:
     with pytest.raises(SchemeError) as exc:
         _scheme(bands)
     assert exc.value.messages == ["criteria[0].items[0]: variants.专科医院: 档次分值不能超过本项分值"]
+
+
+def test_a_stretch_given_only_by_a_variant_counts_for_that_category_alone() -> None:
+    # The leaf itself has no 力争 target; 专科医院 gets one of 800 m² worth 2 bonus points.
+    a1 = {"code": "A1", "name": "业务用房面积", "method": "target", "mode": "all_or_nothing", "points": 10,
+          "target": 1200, "unit": "m²",
+          "variants": {"专科医院": {"target": 500, "stretch": {"target": 800, "points": 2}}}}  # fmt: skip
+    rows = [(u, code, v) for u in ("综", "专") for code, v in (("A1", 800), ("A2", 40), ("A3", 80))]
+    rows += [("专2", "A1", 799.99), ("专2", "A2", 40), ("专2", "A3", 80)]
+    r = score(_scheme(a1, bonus_cap=5), _values(rows), pd.concat([UNITS, pd.Series({"专2": "专科医院"})]))
+    bonus = r.units.set_index("unit")["bonus"]
+    assert bonus["专"] == 2  # 800 reaches the variant's stretch
+    assert bonus["专2"] == 0  # 799.99 does not
+    assert bonus["综"] == 0  # 800 m² for a 综合医院: no stretch of its own (and misses its 1200)
