@@ -774,6 +774,8 @@ class Scheme(_Model):
         if (
             any(leaf.method == "bonus" for leaf in self.leaves)
             or any(getattr(leaf, "stretch", None) for leaf in self.leaves)
+            # a 力争 target only some categories have still earns bonus points
+            or any(o.get("stretch") for leaf in self.leaves for o in leaf.variants.values() if isinstance(o, dict))
         ) and self.bonus_cap <= 0:
             problems.append("方案含加分项或力争目标，须设置 bonus_cap（加分上限）")
         problems += variant_problems(self.criteria, self.categories)

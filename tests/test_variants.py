@@ -186,3 +186,11 @@ def test_a_stretch_given_only_by_a_variant_counts_for_that_category_alone() -> N
     assert bonus["专"] == 2  # 800 reaches the variant's stretch
     assert bonus["专2"] == 0  # 799.99 does not
     assert bonus["综"] == 0  # 800 m² for a 综合医院: no stretch of its own (and misses its 1200)
+
+
+def test_a_stretch_only_one_category_has_still_needs_a_bonus_cap() -> None:
+    """Without bonus_cap the stretch points of that category would be capped to 0 in silence."""
+    with pytest.raises(SchemeError) as exc:
+        _scheme(a2_variants={"专科医院": {"stretch": {"target": 60, "points": 2}}}, bonus_cap=0)
+    assert "方案含加分项或力争目标，须设置 bonus_cap（加分上限）" in exc.value.messages
+    _scheme(a2_variants={"专科医院": {"stretch": {"target": 60, "points": 2}}}, bonus_cap=2)  # loads
