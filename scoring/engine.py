@@ -474,17 +474,25 @@ def _by_variant(
         if variant is None or not rows.any():
             continue
         alt = _leaf_outcome(variant, m, col_of, v, app, peer_group)
-        out.earned = np.where(rows, alt.earned, out.earned)
+        out.earned = _take_rows(rows, alt.earned, out.earned)
         if out.met is not None:
             out.met = np.where(rows, alt.met, out.met)
         if out.extra is not None or alt.extra is not None:
             base = np.zeros(len(v)) if out.extra is None else out.extra
-            out.extra = base if alt.extra is None else np.where(rows, alt.extra, base)
+            out.extra = base if alt.extra is None else _take_rows(rows, alt.extra, base)
         if out.taken is not None:
-            out.taken = np.where(rows, alt.taken, out.taken)
+            out.taken = _take_rows(rows, alt.taken, out.taken)
         if out.peer is not None:
             out.peer = (np.where(rows, alt.peer[0], out.peer[0]), np.where(rows, alt.peer[1], out.peer[1]))
     return out
+
+
+def _take_rows(rows: np.ndarray, alt: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """`alt` on a category's rows, `base` elsewhere: a category's rows are scattered over the
+    units, so floats are blended without a branch per row (`methods.select`)."""
+    if alt.dtype == base.dtype == np.float64:
+        return methods.select(rows, alt, base)
+    return np.where(rows, alt, base)
 
 
 def _peer_groups(m: CellMatrix) -> np.ndarray:

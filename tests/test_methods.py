@@ -525,3 +525,20 @@ def test_deduction(occurrences, points):
 def test_bonus_capped_per_leaf(occurrences, points):
     leaf = leaf_of(bonus("B", 0.5, 2))
     assert methods.score_bonus(leaf, np.array([occurrences], dtype=float))[0] == points
+
+
+def test_select_gives_the_same_bits_as_where() -> None:
+    """The branch-free select must be np.where bit for bit: NaN payloads, -0.0, ±inf, scalars on
+    either side, and it must leave the caller's mask alone."""
+    x = np.array([1.5, -0.0, np.nan, np.inf, -np.inf, 2.0**60, 5e-324, 0.0])
+    y = np.array([-0.0, 7.25, 0.1, np.nan, 3.0, -np.inf, 0.0, -1e308])
+    mask = np.array([True, False, True, False, True, True, False, False])
+    for a, b in [(x, y), (6.0, y), (x, 0.0), (np.nan, y), (2.5, -0.0)]:
+        got = methods.select(mask, a, b)
+        want = np.where(mask, a, b)
+        assert got.dtype == np.float64
+        assert got.view(np.uint64).tolist() == want.view(np.uint64).tolist()
+    assert mask.tolist() == [True, False, True, False, True, True, False, False]
+    m64 = mask.astype(np.uint64)
+    methods.select(m64, x, y)
+    assert m64.tolist() == [1, 0, 1, 0, 1, 1, 0, 0]  # an unsigned mask is not negated in place
