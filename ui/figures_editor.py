@@ -21,7 +21,9 @@ def figures_editor(units: pd.DataFrame, years: list[int], actor: Actor | None, d
     """Choose a year, edit its figures, save them; add a figure name (a new column)."""
     this_year = local_today().year
     choices = sorted(set(years) | {this_year - 1, this_year, this_year + 1}, reverse=True)
-    year = st.selectbox("年份", choices, index=choices.index(this_year), format_func=lambda y: f"{y}年", key="fig_year")
+    # the newest year that has figures (this year's are often entered months later), else this year
+    shown = max((y for y in years if y <= this_year), default=this_year)
+    year = st.selectbox("年份", choices, index=choices.index(shown), format_func=lambda y: f"{y}年", key="fig_year")
     added = st.session_state.setdefault(ADDED, [])
     names = list(dict.fromkeys(figure_names() + added))
     if not names:
