@@ -25,9 +25,10 @@ def test_the_district_bulletin_downloads_from_the_meeting_page(page, server: str
     text = "\n".join(p.text for p in document.paragraphs)
     assert "关于2025年12月全区卫生健康单位绩效考核情况的通报" in text
     assert "（一）社区卫生服务中心月度绩效考核" in text and "（二）区级医院月度绩效考核" in text
-    assert len(document.tables) == 2
+    assert "（三）村卫生室月度考核" in text
+    assert len(document.tables) == 3
 
     with page.expect_download(timeout=120_000) as info:
         page.get_by_role("button", name="下载全区通报（Excel）").click()
     book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
-    assert book.sheetnames == ["全区", "社区卫生服务中心月度绩效考核", "区级医院月度绩效考核"]
+    assert book.sheetnames == ["全区", "社区卫生服务中心月度绩效考核", "区级医院月度绩效考核", "村卫生室月度考核"]

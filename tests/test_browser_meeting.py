@@ -30,7 +30,7 @@ def open_meeting(page, server: str, period: str = "2025年8月") -> None:  # noq
 
 def test_meeting_page_and_bulletin_download(page, server: str, tmp_path: Path) -> None:  # noqa: ANN001
     open_meeting(page, server)
-    for heading in ("末位与一票否决", "排名", "进步与退步", "未达标目标", "与上期相比"):
+    for heading in ("末位与一票否决", "排名", "进步与退步", "未达标目标", "标签得分率", "与上期相比"):
         page.get_by_role("heading", name=heading).wait_for()
     page.get_by_text("2025年8月共考核 8 个单位").wait_for()
     assert page.locator("[data-testid='stTable']").first.locator("tbody tr").count() == 8
@@ -47,7 +47,7 @@ def test_meeting_page_and_bulletin_download(page, server: str, tmp_path: Path) -
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["说明", "排名", "明细", "未达标", "末位与否决", "趋势"]
+    assert wb.sheetnames == ["说明", "排名", "明细", "未达标", "末位与否决", "趋势", "监测指标", "标签得分率"]
     ranking = [r for r in wb["排名"].iter_rows(min_row=3, values_only=True)]
     assert len(ranking) == 8 and ranking[-1][12] == "是"  # the vetoed unit last
     assert wb["说明"]["A1"].value == "社区卫生服务中心月度绩效考核 2025年8月 考核通报"

@@ -85,7 +85,7 @@ def test_download_fill_upload_preview_confirm(page, server: str, tmp_path: Path)
     page.get_by_role("textbox", name="提交说明（可选）").fill("8月更正（浏览器）")
     page.get_by_role("button", name="确认导入").click()
     settle(page)
-    page.get_by_text("已导入 120 个数值").wait_for()
+    page.get_by_text("已导入 128 个数值").wait_for()  # 8 units × 16 codes (社区 has a 监测指标)
     shot(page, "upload_03_done")
 
     page.get_by_role("link", name="提交记录", exact=True).click()
