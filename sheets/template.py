@@ -494,14 +494,9 @@ def _per_unit(book, st: _Styles, scheme: Scheme, period: str, units, rules, fill
             about = tag_prefix(leaf, scheme) + own_rule + ("\n" + leaf.description if leaf.description else "")
             ws.write_string(r, 3, about[:1000], st.cell)
             if isinstance(leaf, ChecklistLeaf):
-                rule = rules[leaf.code]
-                if rule.allow_na:
-                    _write(ws, r, 4, filled.cell(row, leaf.code) if filled else None, st.choice)
-                    ws.data_validation(r, 4, r, 4, {"validate": "list", "source": [msg.NA_WORD],
-                                                    "input_message": "整个清单不适用时填「不适用」，否则逐项填写下面的任务"})  # fmt: skip
-                else:
-                    ws.write_blank(r, 4, None, st.closed)  # the tasks below are filled instead
-                ws.write_blank(r, 5, None, st.closed)
+                _only_na_row(
+                    ws, r, rules[leaf.code], filled, row, st, "整个清单不适用时填「不适用」，否则逐项填写下面的任务"
+                )
                 r += 1
                 for task in leaf.tasks:
                     ws.write_string(r, 0, task.code, st.center)
@@ -565,14 +560,7 @@ def _computed_rows(ws, r: int, leaf: Leaf, rules: dict[str, CellRule], filled, r
                    scheme: Scheme) -> int:  # fmt: skip
     """A computed indicator on a per-unit sheet: its own row (closed, or only 不适用), then one row
     per raw input with the formula beside it. Returns the next free row."""
-    rule = rules[leaf.code]
-    if rule.allow_na:
-        _write(ws, r, 4, filled.cell(row, leaf.code) if filled else None, st.choice)
-        ws.data_validation(r, 4, r, 4, {"validate": "list", "source": [msg.NA_WORD],
-                                        "input_message": "由公式计算；整项不适用时填「不适用」，否则填写下面的输入项"})  # fmt: skip
-    else:
-        ws.write_blank(r, 4, None, st.closed)  # the inputs below are filled instead
-    ws.write_blank(r, 5, None, st.closed)
+    _only_na_row(ws, r, rules[leaf.code], filled, row, st, "由公式计算；整项不适用时填「不适用」，否则填写下面的输入项")
     r += 1
     for code, name in formula_inputs(leaf):
         ws.write_string(r, 0, code, st.center)
@@ -642,3 +630,14 @@ def _meta(book, scheme: Scheme, period: str, layout: str) -> None:
         ws.write_string(r, 0, k)
         ws.write_string(r, 1, v)
     ws.very_hidden()
+
+
+def _only_na_row(ws, r: int, rule: CellRule, filled, row, st, prompt: str) -> None:  # noqa: ANN001
+    """A per-unit row whose own cell takes only 不适用 (or is closed): a checklist's or a computed
+    indicator's, whose rows below carry the values."""
+    if rule.allow_na:
+        _write(ws, r, 4, filled.cell(row, rule.code) if filled else None, st.choice)
+        ws.data_validation(r, 4, r, 4, {"validate": "list", "source": [msg.NA_WORD], "input_message": prompt})
+    else:
+        ws.write_blank(r, 4, None, st.closed)
+    ws.write_blank(r, 5, None, st.closed)
