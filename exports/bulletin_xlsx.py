@@ -35,6 +35,7 @@ from exports.workbook import (
 )
 from reports.bulletin import Bulletin, summary_text, unmet_sentence
 from scoring import Results, Scheme, fmt, rule_text
+from scoring.names import METHOD_NAMES
 from scoring.periods import period_name
 from scoring.settlement import describe
 
@@ -52,18 +53,6 @@ SHEETS = {
 YES = "是"
 NOT_APPLICABLE = "不适用"
 VETO_HIT = "否决"
-METHOD_NAMES = {
-    "direct": "直接评分",
-    "target": "目标值",
-    "checklist": "任务清单",
-    "levels": "定性分档",
-    "peer_rank": "同类排名",
-    "improvement": "逐步提高",
-    "monitor": "监测指标",
-    "deduction": "扣分",
-    "bonus": "加分",
-    "veto": "一票否决",
-}
 CHART_UNITS = 10  # 趋势 draws each unit only when there are at most this many
 HEADER_ROW = 1  # row 0 is the sheet's title
 FIRST = HEADER_ROW + 1

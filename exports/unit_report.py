@@ -25,22 +25,11 @@ from reports.overview import rank_arrow
 from reports.unit import TAG_COLUMNS, TOTAL_LINE, award_status, dimension_subtotals, tag_subtotals
 from scoring import Results, fmt
 from scoring.methods import round_half_up
+from scoring.names import METHOD_NAMES
 from scoring.periods import period_name
 from scoring.scheme import BASE_METHODS, Criterion
 
 SHEETS = {"summary": "概况", "tags": "各标签得分", "tree": "评分明细", "history": "历史"}
-METHOD_NAMES = {
-    "direct": "直接评分",
-    "target": "目标值",
-    "checklist": "任务清单",
-    "levels": "定性分档",
-    "peer_rank": "同类排名",
-    "improvement": "逐步提高",
-    "monitor": "监测指标",
-    "deduction": "扣分",
-    "bonus": "加分",
-    "veto": "一票否决",
-}
 HEADER_ROW = 1
 FIRST = 2
 

@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy import Engine
 
 from scoring import Scheme, SchemeError, ScoringInputError, fmt, scheme_from_dict
+from scoring.names import METHOD_NAMES
 from scoring.periods import period_name
 from scoring.settlement import SettlementError, what_if
 from services._db import scheme_name_lookup
@@ -26,18 +27,6 @@ from services.results import baseline_history_for, results
 from services.unit_figures import figures_for
 from services.values import current_values
 
-METHOD_NAMES = {
-    "direct": "直接评分",
-    "target": "目标值",
-    "checklist": "任务清单",
-    "levels": "定性分档",
-    "peer_rank": "同类排名",
-    "improvement": "逐步提高",
-    "monitor": "监测指标",
-    "deduction": "扣分",
-    "bonus": "加分",
-    "veto": "一票否决",
-}
 _ITEM_PATH = re.compile(r"^((?:criteria|children)\[\d+\](?:\.(?:children|items)\[\d+\])*)(\.?)(.*)$")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scoring.explain import fmt
+from scoring.names import METHOD_NAMES  # noqa: F401  (re-exported: the template and tests read it here)
 from scoring.periods import period_name
 from scoring.scheme import Scheme
 from sheets import messages as msg
@@ -133,5 +134,3 @@ def tag_lines(scheme: Scheme) -> list[tuple[str, str]]:
 
 
 GUIDE_TABLE_HEADER = ["编码", "一级指标", "指标", "评分方法", "分值", "评分标准", "填写要求"]
-METHOD_NAMES = {"direct": "直接评分", "target": "目标值", "checklist": "任务清单", "levels": "定性分档", "peer_rank": "同类排名",
-                "monitor": "监测指标", "deduction": "扣分项", "bonus": "加分项", "veto": "一票否决", "improvement": "逐步提高"}  # fmt: skip
