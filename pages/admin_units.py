@@ -13,6 +13,7 @@ from ui.figures_editor import figures_editor
 from ui.guard import page_guard
 from ui.safe_table import csv_button, show_table
 from ui.text import md_escape, md_lines
+from ui.unit_picker import pick_unit
 
 actor = page_guard()
 st.title("单位管理")
@@ -53,8 +54,8 @@ edit_tab, new_tab, active_tab, import_tab, figures_tab = st.tabs(
 )
 
 with edit_tab:
-    if names:
-        code = st.selectbox("单位", list(names), format_func=lambda c: f"{names[c]}（{c}）", key="unit_edit")
+    code = pick_unit("单位", names, "unit_edit", format_func=lambda c: f"{names[c]}（{c}）") if names else None
+    if code is not None:
         row = units.set_index("code").loc[code]
         with st.form("edit_unit"):
             name = st.text_input("名称", row["name"])
@@ -94,8 +95,8 @@ with new_tab, st.form("new_unit", clear_on_submit=True):
                 st.error(md_lines(exc))
 
 with active_tab:
-    if names:
-        code = st.selectbox("单位", list(names), format_func=lambda c: f"{names[c]}（{c}）", key="unit_active")
+    code = pick_unit("单位", names, "unit_active", format_func=lambda c: f"{names[c]}（{c}）") if names else None
+    if code is not None:
         active = bool(units.set_index("code").loc[code, "active"])
         st.caption("停用的单位保留历史数据，但不再接受新的评分数据。")
         if st.button("停用" if active else "启用", key="toggle_active"):

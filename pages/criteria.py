@@ -12,6 +12,8 @@ from __future__ import annotations
 import streamlit as st
 
 from reports.criteria import (
+    heat_rows,
+    heat_scopes,
     leaf_catalogue,
     leaves_with_tag,
     lost_by_leaf,
@@ -116,17 +118,38 @@ else:
 
 st.subheader("各单位各指标得分率")
 matrix = score_rate_matrix(leaves, scheme)
+scopes = heat_scopes(units)  # more units than a person can read: aggregated, or the lowest shown
+scope_key = f"heat_scope_{scheme.id}"
+if scopes:
+    opened = st.session_state.pop(f"{scope_key}_next", None)  # a group's row clicked last run
+    if opened in scopes:
+        st.session_state[scope_key] = opened
+    if st.session_state.get(scope_key) not in scopes:
+        st.session_state.pop(scope_key, None)
+    scope = scopes[st.selectbox("热力图显示", list(scopes), key=scope_key)]
+else:
+    scope = None
+shown, group_labels = heat_rows(matrix, units, scope)
 cell = st.plotly_chart(
-    score_heatmap(matrix, leaf_names, names),
+    score_heatmap(shown, leaf_names, {**names, **group_labels}),
     on_select="rerun",
     selection_mode="points",
     key="score_heatmap",
     config={"displayModeBar": False},
 )
 point = picked_point(cell)
-if point is not None and len(point) == 2:
+if point is not None and len(point) == 2 and str(point[0]).startswith("@"):
+    if fresh("score_heatmap", str(point[0])):  # a group's row: show that group's units
+        label = next((k for k, v in scopes.items() if v == str(point[0])[1:]), None)
+        if label is not None:
+            st.session_state[f"{scope_key}_next"] = label  # the chooser is drawn: set before it next run
+            st.rerun()
+elif point is not None and len(point) == 2:
     open_unit(view, str(point[0]), str(point[1]))
-st.caption("点击格子，打开该单位在该指标上的得分详情。")
+st.caption(
+    "点击格子，打开该单位在该指标上的得分详情"
+    + ("；点击一个分组的行，显示该组的单位。" if scope and scope.startswith("@") else "。")
+)
 
 st.subheader("目标达成情况")
 attain = target_attainment(leaves, scheme)

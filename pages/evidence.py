@@ -15,6 +15,7 @@ from services.uploads import scheme_units, version_for
 from ui.evidence import file_label, show_evidence
 from ui.guard import page_guard
 from ui.text import md_escape, md_lines
+from ui.unit_picker import pick_unit
 from ui.upload_choice import choose_period, choose_scheme
 
 actor = page_guard()
@@ -49,9 +50,11 @@ items = evidence_items(scheme.scheme_key, period)
 item_names = {i.code: i.name for i in items}
 
 c1, c2 = st.columns(2)
-unit = c1.selectbox(
-    "单位", list(unit_names), format_func=lambda c: f"{unit_names[c]}（{c}）", key=f"ev_unit_{scheme.scheme_key}"
+unit = pick_unit(
+    "单位", unit_names, f"ev_unit_{scheme.scheme_key}", where=c1, format_func=lambda c: f"{unit_names[c]}（{c}）"
 )
+if unit is None:
+    st.stop()
 by_code = {i.code: i for i in items}
 code = c2.selectbox("指标", list(by_code), format_func=lambda c: by_code[c].label, key=f"ev_item_{scheme.scheme_key}")
 

@@ -14,6 +14,7 @@ from ui.evidence import show_evidence
 from ui.item_view import show_item
 from ui.monitor import show_unit_monitors
 from ui.safe_table import show_table
+from ui.unit_picker import pick_unit
 from ui.unit_tables import dimension_columns, lost_columns, tag_table, unit_consequences, unit_tiles
 from ui.url_state import write_url
 from ui.view import caption, current_view
@@ -24,9 +25,10 @@ st.title("单位详情")
 caption(view)
 
 names = dict(zip(units["unit"], units["name"], strict=True))
-codes = list(names)
 wanted = st.session_state.get("unit")
-unit = st.selectbox("单位", codes, index=codes.index(wanted) if wanted in codes else 0, format_func=names.get)
+unit = pick_unit("单位", names, "detail_unit", wanted)
+if unit is None:
+    st.stop()
 if unit != wanted:
     st.session_state.pop("item", None)  # another unit: the item opened for the last one is closed
 st.session_state["unit"] = unit

@@ -161,3 +161,68 @@ def leaves_with_tag(leaves: pd.DataFrame, scheme: Scheme, tag: str | None) -> pd
         return leaves
     codes = [leaf.code for leaf in scheme.leaves if tag in leaf.tags]
     return leaves[leaves["leaf"].astype(str).isin(codes)]
+
+
+HEAT_UNITS = 40  # heatmap rows a person can read; more units are aggregated or the lowest shown
+_GROUPINGS = (("parent", "parent_name", "各上级单位"), ("category", "category", "各同类分组"))
+
+
+def _groups(units: pd.DataFrame) -> list[tuple[str, dict[str, str], str]]:
+    """The groupings that divide these units: (column, value → name, title) for the 上级单位 and
+    同类分组 that have more than one group."""
+    out = []
+    for col, name_col, title in _GROUPINGS:
+        if col not in units.columns:
+            continue
+        value, name = units[col].astype(str), units[name_col].astype(str)
+        names = dict(sorted(zip(value[value != ""], name[value != ""], strict=True)))
+        if len(names) > 1:
+            out.append((col, names, title))
+    return out
+
+
+def heat_scopes(units: pd.DataFrame, limit: int | None = None) -> dict[str, str | None]:
+    """The heatmap's choices when there are more than `limit` units: label → scope, where a
+    scope is None (the lowest-scoring `limit` units), "@column" (one row per 上级单位 or 同类分组,
+    its units' mean rate) or "column:value" (that group's lowest-scoring `limit` units).
+    Empty: every unit fits."""
+    limit = limit or HEAT_UNITS
+    if len(units) <= limit:
+        return {}
+    scopes: dict[str, str | None] = {f"得分最低的 {limit} 个单位": None}
+    for col, _, title in _groups(units):
+        scopes[f"{title}平均"] = f"@{col}"
+    for col, names, _ in _groups(units):
+        sizes = units[col].astype(str).value_counts()
+        for value, name in names.items():
+            n = int(sizes.get(value, 0))
+            scopes[f"{name}（{n} 个单位）" if n <= limit else f"{name}：得分最低的 {limit} 个"] = f"{col}:{value}"
+    return scopes
+
+
+def heat_rows(
+    matrix: pd.DataFrame, units: pd.DataFrame, scope: str | None, limit: int | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The heatmap rows for `scope` (see heat_scopes) and the labels of group rows. A group's row
+    is the mean of its units' rates on each item (NaN where none of them is assessed on it); its
+    index is 「@column:value」, so a click on it is told apart from a unit's and names the scope
+    that shows its units."""
+    limit = limit or HEAT_UNITS
+    if len(units) <= limit:
+        return matrix, {}
+    if scope is not None and scope.startswith("@"):
+        col = scope[1:]
+        names = next(n for c, n, _ in _groups(units) if c == col)
+        of = units.set_index(units["unit"].astype(str))[col].astype(str)
+        groups = matrix.groupby(of.reindex(matrix.index.astype(str)).to_numpy(), sort=True).mean()
+        groups = groups[groups.index != ""]
+        sizes = of.value_counts()
+        labels = {f"@{col}:{g}": f"{names.get(g, g)}（{int(sizes.get(g, 0))} 个单位，平均）" for g in groups.index}
+        return groups.set_axis([f"@{col}:{g}" for g in groups.index]), labels
+    chosen = units
+    if scope is not None:
+        col, value = scope.split(":", 1)
+        chosen = units[units[col].astype(str) == value]
+    lowest = chosen.sort_values(["total", "unit"], ascending=[True, True], na_position="first").head(limit)
+    keep = [u for u in lowest["unit"].astype(str) if u in matrix.index]
+    return matrix.loc[keep], {}

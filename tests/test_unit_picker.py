@@ -1,0 +1,49 @@
+"""Unit choosers stay small at province size (issue 23): beyond PICK_ALL units a search box narrows
+the list to PICK_SHOWN matches, and a unit opened from another page stays chosen."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+from test_pages import app, choose, demo_url  # noqa: F401 - app, demo_url: fixtures
+
+import ui.unit_picker as picker
+from ui.unit_picker import matching_units
+
+NAMES = {"U1": "甲中心", "U2": "乙中心", "U3": "丙卫生院", "X9": "甲卫生院"}
+
+
+def test_matching_by_name_or_code_keeps_the_chosen_first_and_bounds_the_list() -> None:
+    assert matching_units(NAMES, "") == ["U1", "U2", "U3", "X9"]
+    assert matching_units(NAMES, "甲") == ["U1", "X9"]
+    assert matching_units(NAMES, "x9") == ["X9"]  # codes, case-insensitive
+    assert matching_units(NAMES, "卫生院", keep="U2") == ["U2", "U3", "X9"]  # the chosen unit stays listed
+    assert matching_units(NAMES, "", limit=2) == ["U1", "U2"]
+    assert matching_units(NAMES, "", keep="X9", limit=2) == ["X9", "U1"]
+    assert matching_units(NAMES, "无此单位") == []
+    assert matching_units(NAMES, "(") == []  # typed text, not a pattern
+
+
+def test_unit_detail_searches_when_there_are_many_units(app: AppTest, monkeypatch) -> None:  # noqa: F811 - app: the fixture
+    monkeypatch.setattr(picker, "PICK_ALL", 3)
+    monkeypatch.setattr(picker, "PICK_SHOWN", 2)
+    app.switch_page("pages/unit_detail.py").run()
+    choose(app, "village_monthly")
+    assert not app.exception, app.exception
+    box = next(t for t in app.text_input if t.label == "搜索单位（名称或编码）")
+    chooser = next(s for s in app.selectbox if s.label == "单位")
+    assert len(chooser.options) == 2  # not every unit: at most PICK_SHOWN
+    assert any("输入更多文字缩小范围" in c.value for c in app.caption)
+
+    box.set_value("上河").run()
+    assert not app.exception, app.exception
+    chooser = next(s for s in app.selectbox if s.label == "单位")
+    index = next(i for i, o in enumerate(chooser.options) if "上河" in o)  # the match is offered
+    chooser.select_index(index).run()
+    assert not app.exception, app.exception
+    chosen = app.session_state["detail_unit"]
+    assert app.session_state["unit"] == chosen == app.query_params["unit"]  # the page shows it
+    assert "上河" in next(s for s in app.selectbox if s.label == "单位").format_func(chosen)
+
+    next(t for t in app.text_input if t.label == "搜索单位（名称或编码）").set_value("无此单位").run()
+    assert not app.exception, app.exception
+    assert any("没有名称或编码包含「无此单位」的单位" in c.value for c in app.caption)

@@ -1,0 +1,73 @@
+"""A unit chooser that stays small at province size (issue 23).
+
+A selectbox sends every option to the browser: 40,000 units are ~0.9 MB on each page that has
+one. Up to PICK_ALL units it is the plain chooser; beyond, a search box (name or code) narrows the
+list to at most PICK_SHOWN matches, and the unit already chosen stays in the list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+PICK_ALL = 300
+PICK_SHOWN = 50
+
+
+def matching_units(
+    names: Mapping[str, str], query: str, keep: str | None = None, limit: int | None = None
+) -> list[str]:
+    """Codes whose name or code contains `query` (case-insensitive; blank: all), at most `limit`,
+    in the given order, with `keep` (the current choice) first when it is one of `names`."""
+    limit = limit or PICK_SHOWN
+    codes = pd.Series(list(names), dtype=object)
+    text = query.strip().lower()
+    if text:
+        labels = pd.Series(list(names.values()), dtype=object)
+        hit = codes.str.lower().str.contains(text, regex=False) | labels.str.lower().str.contains(text, regex=False)
+        codes = codes[hit.to_numpy()]
+    found = codes.head(limit + 1).tolist()
+    if keep is not None and keep in names:
+        found = [keep, *(c for c in found if c != keep)]
+    return found[:limit]
+
+
+def pick_unit(
+    label: str,
+    names: Mapping[str, str],
+    key: str,
+    wanted: str | None = None,
+    where: Any = st,
+    format_func: Any = None,
+) -> str | None:
+    """Choose one unit of `names` (code → label). `wanted` comes chosen when it is a unit here."""
+    fmt = format_func or (lambda c: names.get(c, c))
+    codes = list(names)
+    seen = f"_{key}_wanted"  # `wanted` moves the chooser only when it changes (another page opened a unit)
+    if wanted != st.session_state.get(seen):
+        st.session_state[seen] = wanted
+        if wanted in names:
+            st.session_state[key] = wanted
+    if len(codes) <= PICK_ALL:
+        if st.session_state.get(key) not in names:
+            st.session_state.pop(key, None)
+        return where.selectbox(label, codes, format_func=fmt, key=key)
+    box = where.container()
+    query = box.text_input(
+        f"搜索{label}（名称或编码）", key=f"{key}_q", placeholder=f"共 {len(codes)} 个，输入名称或编码的一部分"
+    )
+    current = st.session_state.get(key)
+    total = len(matching_units(names, query, None, limit=len(codes))) if query.strip() else len(codes)
+    if total == 0:
+        box.caption(f"没有名称或编码包含「{query.strip()}」的单位。")
+    shown = matching_units(names, query, current if current in names else None)  # the chosen one stays
+    if not shown:
+        return None
+    if st.session_state.get(key) not in shown:
+        st.session_state[key] = shown[0]
+    chosen = box.selectbox(label, shown, format_func=fmt, key=key)
+    if total > len(shown):
+        box.caption(f"共 {total} 个单位符合，列出前 {len(shown)} 个；输入更多文字缩小范围。")
+    return chosen
