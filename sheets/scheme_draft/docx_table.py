@@ -32,9 +32,7 @@ def docx_grids(data: bytes) -> tuple[list[Grid], str]:
     except Exception:  # noqa: BLE001 - python-docx raises many kinds on a broken file; all mean 损坏
         raise DraftRefused(msg.CORRUPT) from None
     grids = [_grid(t, i) for i, t in enumerate(document.tables)]
-    title = next(
-        (p.text.strip() for p in document.paragraphs if any(w in p.text for w in ("方案", "细则", "考核"))), ""
-    )
+    title = next((p.text.strip() for p in document.paragraphs if any(w in p.text for w in ("方案", "考核"))), "")
     return grids, clean(title)
 
 

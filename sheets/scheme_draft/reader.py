@@ -8,10 +8,12 @@ from sheets.scheme_draft.assemble import assemble
 from sheets.scheme_draft.columns import find_columns
 from sheets.scheme_draft.docx_table import docx_grids
 from sheets.scheme_draft.draft import Draft, DraftRefused
+from sheets.scheme_draft.grid import Grid
 from sheets.scheme_draft.tree import read_tree
 from sheets.scheme_draft.xlsx_table import xlsx_grids
 
 MAX_BYTES = 20 << 20
+_TITLE_WORDS = ("方案", "细则", "考核")
 
 
 def read_draft(data: bytes, filename: str) -> Draft:
@@ -41,4 +43,13 @@ def read_draft(data: bytes, filename: str) -> Draft:
     table = read_tree(grid, cols)
     if not table.leaves:
         raise DraftRefused(msg.NO_LEAVES.format(where=grid.where))
-    return assemble(grid, table, title, filename)
+    return assemble(grid, table, title or _title_above(grid, cols.header_rows[0]), filename)
+
+
+def _title_above(grid: Grid, header: int) -> str:
+    """A worksheet's title: the first cell above the header that names a 方案 or 细则."""
+    for row in grid.cells[:header]:
+        for text in row:
+            if any(w in text for w in _TITLE_WORDS):
+                return text
+    return ""

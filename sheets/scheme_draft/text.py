@@ -15,7 +15,7 @@ _NUMBERING = (
     re.compile(r"^([一二三四五六七八九十]{1,3})\s*[、.．]\s*"),
     re.compile(r"^[（(]\s*([一二三四五六七八九十]{1,3})\s*[)）]\s*[、.．]?\s*"),
     re.compile(r"^[（(]\s*(\d{1,3})\s*[)）]\s*[、.．]?\s*"),
-    re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\s*[、.．]?\s*(?=\D)"),
+    re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)(?:\s*[、.．]\s*|\s+)(?=\D)"),  # 「65岁以上」 is a name
     re.compile(r"^([A-Z]\d{0,3}(?:\.\d{1,3})*)\s*[、.．]\s*"),
 )
 # 「基本公共卫生服务（40分）」: a subtotal the table prints in a section's name.
