@@ -18,7 +18,9 @@ def report_rows(draft: Draft) -> list[tuple[str, str, str, str, str, str]]:
 
 def report_lines(draft: Draft, where: str = "表格") -> list[str]:
     recognised = draft.recognised_count
-    lines = [f"共 {len(draft.rows)} 行评分细则，识别出评分规则 {recognised} 行，需要人工确认 {len(draft.rows) - recognised} 行："]
+    lines = [
+        f"共 {len(draft.rows)} 行评分细则，识别出评分规则 {recognised} 行，需要人工确认 {len(draft.rows) - recognised} 行："
+    ]
     for row, code, name, points, said, confirm in report_rows(draft):
         shown = f"{points} 分" if points else "不计分"
         head = f"  第 {row} 行 {code}「{name}」{shown}" if code else f"  第 {row} 行"
