@@ -3,6 +3,7 @@ nothing is saved until a person saves."""
 
 from __future__ import annotations
 
+from chinese_text import problems_in
 from scheme_draft_tables import COMMUNITY_MERGES, COMMUNITY_NOTE, COMMUNITY_ROWS, docx_bytes
 from streamlit.testing.v1 import AppTest
 from test_pages import app, demo_url  # noqa: F401 - fixtures
@@ -33,6 +34,10 @@ def test_a_word_table_becomes_a_checked_draft_and_nothing_is_saved(app: AppTest)
     assert "id: draft" in app.text_area[0].value
     assert any("校验通过：某区社区卫生服务中心年度考核方案 版本 草稿，共 10 个评分细则" in s.value for s in app.success)
     assert {v.scheme_key: v.version for v in list_schemes()} == before  # nothing saved
+    shown = [("info", i.value) for i in app.info] + [("caption", c.value) for c in app.caption]
+    shown += [("warning", w.value) for w in app.warning] + [("code", c.value) for c in app.code]
+    shown += [("cell", str(v)) for v in report.to_numpy().ravel()] + [("column", c) for c in report.columns]
+    assert problems_in(shown, before) == []  # the report is Chinese only
 
 
 def test_an_encrypted_file_is_refused_in_chinese(app: AppTest) -> None:  # noqa: F811

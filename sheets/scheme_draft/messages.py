@@ -34,7 +34,7 @@ RULE_MAX = "{where}第 {row} 行「{name}」: 评分标准最多得 {most} 分�
 SCHEME_INVALID = "草稿未通过方案校验，请在编辑器中修改："
 
 # -- the scheme as a whole -----------------------------------------------------------------------
-CHECK_HEAD = "方案编码（id）、版本号（version）、考核周期（period_type）和适用单位类别（categories）为自动填写，请核对"
+CHECK_HEAD = "方案编码、版本号、考核周期和适用单位类别为自动填写，请核对后再保存"
 
 
 def subtotal_differs(where: str, row: int, word: str, level: str, name: str, leaves: float, declared: float) -> str:
