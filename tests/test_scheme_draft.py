@@ -172,6 +172,28 @@ def test_a_table_without_numbering_and_with_repeated_section_names_gets_generate
     ]
 
 
+def test_section_rows_across_the_table_and_a_points_cell_merged_over_two_rows() -> None:
+    rows = [
+        ["序号", "考核内容", "分值", "评分标准"],
+        ["一、基本医疗（15分）", "", "", ""],
+        ["1", "门诊日志", "5", "每缺一天扣0.5分，扣完为止"],
+        ["2", "病历质量", "10", "抽查10份病历，"],
+        ["", "", "", "书写不规范的酌情扣分"],
+        ["二、公共卫生（12分）", "", "", ""],
+        ["3", "健康档案", "10", "≥90%得10分，≥80%得5分"],
+        ["合计", "", "25", ""],
+    ]
+    merges = [((1, 0), (1, 3)), ((5, 0), (5, 3)), ((3, 0), (4, 0)), ((3, 1), (4, 1)), ((3, 2), (4, 2))]
+    draft = read_draft(docx_bytes(rows, merges), "t.docx")
+    assert tree(draft.scheme["criteria"]) == [
+        ("1", "基本医疗", 15, [], [("1.1", "门诊日志", 5, "deduction"), ("1.2", "病历质量", 10, "direct")]),
+        ("2", "公共卫生", None, [], [("2.3", "健康档案", 10, "target")]),  # the table's own 序号 3
+    ]
+    assert draft.scheme["criteria"][0]["items"][1]["description"] == "抽查10份病历；书写不规范的酌情扣分"
+    assert draft.warnings == ["表格第 6 行: 一级指标「公共卫生」各细则合计 10 分，名称中写 12 分，请核对"]
+    assert [r.row for r in draft.rows] == [3, 4, 7]
+
+
 def _zip(files: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:

@@ -100,7 +100,7 @@ def read_tree(grid: Grid, cols: Columns) -> Table:
         if leaves and grid.continues(r, cols.points) and leaves[-1].row < r:
             last = leaves[-1]
             extra = rule if grid.own(r, leaf_col) == "" else f"{cells[leaf_col]}：{rule}"
-            last.rule = "；".join(x for x in (last.rule, extra) if x)
+            last.rule = "；".join(x.rstrip("，,；;") for x in (last.rule, extra) if x)
             continue
         keys = _criteria_keys(grid, r, crit_cols, previous)
         # A name merged over rows that each carry their own 分值 is a criterion; the leaves are the rows.
