@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sheets.scheme_draft import messages as msg
 from sheets.scheme_draft.columns import Columns
 from sheets.scheme_draft.grid import Grid
 from sheets.scheme_draft.text import parse_points, split_name_points, split_numbering, split_star, total_word
@@ -197,5 +196,3 @@ def _extend(path: list[tuple[str, Node]], base: list, keys: list[str], r: int, r
         out.append((key, node))
     return out
 
-
-__all__ = ["LeafRow", "Node", "Table", "read_tree", "msg"]
