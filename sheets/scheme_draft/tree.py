@@ -195,4 +195,3 @@ def _extend(path: list[tuple[str, Node]], base: list, keys: list[str], r: int, r
                 (out[-1][1].children if out else roots).append(node)
         out.append((key, node))
     return out
-
