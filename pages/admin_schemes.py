@@ -11,6 +11,8 @@ from services.errors import ServiceError
 from services.scheme_admin import check_draft, preview, versions_table
 from ui.guard import page_guard
 from ui.safe_table import show_table
+from ui.scheme_draft_view import CHOICE as DRAFT_CHOICE
+from ui.scheme_draft_view import draft_upload
 from ui.text import md_escape, md_lines
 
 actor = page_guard()
@@ -35,9 +37,13 @@ show_table(
 
 st.subheader("上传或修改方案")
 schemes = {v.scheme_key: v for v in list_schemes()}
-start = st.radio("从哪里开始", ["修改已有方案", "上传方案文件（YAML）"], horizontal=True, key="scheme_start")
+start = st.radio(
+    "从哪里开始", ["修改已有方案", "上传方案文件（YAML）", DRAFT_CHOICE], horizontal=True, key="scheme_start"
+)
 source = ""
-if start == "修改已有方案" and schemes:
+if start == DRAFT_CHOICE:  # a Word / Excel 评分细则表 → a draft in the editor below
+    source = draft_upload()
+elif start == "修改已有方案" and schemes:
     key = st.selectbox(
         "方案",
         list(schemes),
