@@ -13,6 +13,7 @@ from ui.charts import item_lines, trend_lines
 from ui.drill import picked_point
 from ui.monitor import show_monitor_note, show_monitor_trend
 from ui.text import md_escape
+from ui.unit_picker import pick_units
 from ui.url_state import open_page
 from ui.view import caption, current_view
 
@@ -45,14 +46,13 @@ default = list(ranked["unit"].head(3)) + list(ranked["unit"].tail(2))
 units_key = f"trend_units_{scheme.id}"
 if units_key in st.session_state and not [u for u in st.session_state[units_key] if u in names]:
     del st.session_state[units_key]
-chosen = st.multiselect(
+chosen = pick_units(
     f"选择单位（最多 {MAX_TRACES} 个）",
-    list(names),
-    default=list(dict.fromkeys(default)),
-    format_func=names.get,
-    max_selections=MAX_TRACES,
-    placeholder="请选择单位",  # Streamlit's own placeholder is English (「Choose options」)
-    key=units_key,
+    names,
+    units_key,
+    list(dict.fromkeys(default)),
+    MAX_TRACES,
+    "请选择单位",  # Streamlit's own placeholder is English (「Choose options」)
 )
 if not chosen:
     st.info("请选择要比较的单位。")

@@ -47,3 +47,33 @@ def test_unit_detail_searches_when_there_are_many_units(app: AppTest, monkeypatc
     next(t for t in app.text_input if t.label == "搜索单位（名称或编码）").set_value("无此单位").run()
     assert not app.exception, app.exception
     assert any("没有名称或编码包含「无此单位」的单位" in c.value for c in app.caption)
+
+
+def test_trends_adds_a_unit_found_by_search_and_keeps_the_chosen(app: AppTest, monkeypatch) -> None:  # noqa: F811 - app: the fixture
+    monkeypatch.setattr(picker, "PICK_ALL", 3)
+    app.switch_page("pages/trends.py").run()
+    choose(app, "village_monthly")
+    assert not app.exception, app.exception
+    chooser = app.multiselect(key="trend_units_village_monthly")
+    first = list(chooser.value)
+    assert first and len(chooser.options) == len(first)  # only the chosen units: nothing else sent
+
+    app.text_input(key="trend_units_village_monthly_q").set_value("上河").run()
+    assert not app.exception, app.exception
+    chooser = app.multiselect(key="trend_units_village_monthly")
+    assert len(chooser.options) == len(first) + 1 and "上河" in chooser.options[-1]  # the match is offered
+    found = next(c for c in _village_codes() if "上河" in _village_codes()[c])
+    chooser.select(found).run()
+    assert not app.exception, app.exception
+    assert list(app.multiselect(key="trend_units_village_monthly").value) == [*first, found]
+
+    app.text_input(key="trend_units_village_monthly_q").set_value("东湖").run()
+    assert not app.exception, app.exception
+    assert list(app.multiselect(key="trend_units_village_monthly").value) == [*first, found]  # kept
+
+
+def _village_codes() -> dict[str, str]:
+    from services.catalog import list_units
+
+    units = list_units()
+    return dict(zip(units["code"], units["name"], strict=True))

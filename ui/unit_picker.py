@@ -71,3 +71,33 @@ def pick_unit(
     if total > len(shown):
         box.caption(f"共 {total} 个单位符合，列出前 {len(shown)} 个；输入更多文字缩小范围。")
     return chosen
+
+
+def pick_units(
+    label: str, names: Mapping[str, str], key: str, default: list[str], max_selections: int, placeholder: str
+) -> list[str]:
+    """Choose several units of `names`; beyond PICK_ALL the options are the chosen units plus at
+    most PICK_SHOWN matches of a search box, so the chooser stays small at any size."""
+    codes = list(names)
+    if st.session_state.get(key) is not None:
+        st.session_state[key] = [u for u in st.session_state[key] if u in names]
+    if len(codes) <= PICK_ALL:
+        options = codes
+    else:
+        query = st.text_input(
+            f"搜索要加入的单位（名称或编码，共 {len(codes)} 个）", key=f"{key}_q", placeholder="输入名称或编码的一部分"
+        )
+        chosen = st.session_state.get(key, default)
+        found = [c for c in matching_units(names, query) if c not in chosen] if query.strip() else []
+        if query.strip() and not found:
+            st.caption(f"没有名称或编码包含「{query.strip()}」的单位。")
+        options = [*chosen, *found]
+    return st.multiselect(
+        label,
+        options,
+        default=None if key in st.session_state else [u for u in default if u in names],
+        format_func=lambda c: names.get(c, c),
+        max_selections=max_selections,
+        placeholder=placeholder,
+        key=key,
+    )
