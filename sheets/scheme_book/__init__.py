@@ -1,0 +1,6 @@
+"""The 评分细则 workbook: a scheme as bureaus publish it, and its parameters editable in Excel/WPS."""
+
+from sheets.scheme_book.reader import NotOurBook, SchemeBookError, read_scheme_book
+from sheets.scheme_book.writer import write_scheme_book
+
+__all__ = ["NotOurBook", "SchemeBookError", "read_scheme_book", "write_scheme_book"]
