@@ -62,7 +62,12 @@ INFO_ROWS = [
     _choice("settlement.on_veto", "被否决单位的资金", names.ON_VETO_NAMES),
     Col("settlement.base", "资金基数（元）", "number"),
     Col("settlement.base_attribute", "基数取自单位数据项"),
-    Col("settlement.base_by_category", "各类别基数（元）", "mapping", note="如「乡镇卫生院：200000；社区卫生服务中心：150000」"),
+    Col(
+        "settlement.base_by_category",
+        "各类别基数（元）",
+        "mapping",
+        note="如「乡镇卫生院：200000；社区卫生服务中心：150000」",
+    ),
     Col("settlement.allow_above_base", "超过满分可多得资金", "bool"),
     Col("settlement.coefficients", "各等级系数", "mapping", note="如「优秀：1；良好：0.95」"),
     Col("settlement.pool", "资金池总额（元）", "number"),
@@ -143,7 +148,9 @@ class ChildSheet:
 
 _OWNER = Col(LEAF, "所属编码", note="评分参数表中的编码")
 CHILD_SHEETS = [
-    ChildSheet("分档", "bands", ("target",), [_OWNER, Col("threshold", "达到", "number"), Col("points", "得分", "number")]),
+    ChildSheet(
+        "分档", "bands", ("target",), [_OWNER, Col("threshold", "达到", "number"), Col("points", "得分", "number")]
+    ),
     ChildSheet(
         "同类排名档次",
         "bands",
@@ -155,7 +162,9 @@ CHILD_SHEETS = [
             Col("points", "得分", "number"),
         ],
     ),
-    ChildSheet("定性档次", "levels", ("levels",), [_OWNER, Col("label", "档次", width=24), Col("points", "分值", "number")]),
+    ChildSheet(
+        "定性档次", "levels", ("levels",), [_OWNER, Col("label", "档次", width=24), Col("points", "分值", "number")]
+    ),
     ChildSheet(
         "任务",
         "tasks",
@@ -166,7 +175,12 @@ CHILD_SHEETS = [
         "扣分种类",
         "kinds",
         ("deduction",),
-        [_OWNER, Col("code", "种类编码"), Col("name", "种类名称", width=24), Col("per_occurrence", "每次扣分", "number")],
+        [
+            _OWNER,
+            Col("code", "种类编码"),
+            Col("name", "种类名称", width=24),
+            Col("per_occurrence", "每次扣分", "number"),
+        ],
     ),
     ChildSheet(
         "公式输入",

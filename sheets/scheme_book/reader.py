@@ -73,12 +73,16 @@ class _Reader:
             return []
         heads = {clean(str(h)).replace(" ", ""): i for i, h in enumerate(raw[0]) if not is_blank(h)}
         at = {}
+        missing = []
         for col in columns:
             i = heads.get(clean(col.header).replace(" ", ""))
             if i is not None:
                 at[col.key] = (i, col)
             elif col.key in required:
-                self.problems.append(f"{sheet}: 缺少「{col.header}」列")
+                missing.append(col.header)
+        if missing:  # the rows cannot be understood without them: say only that
+            self.problems.append(f"{sheet}: 缺少「{'」「'.join(missing)}」列")
+            return []
         out = []
         for n, cells in enumerate(raw[1 : MAX_ROWS + 1], start=2):
             row = {}
@@ -215,7 +219,7 @@ def _leaves(r: _Reader, criteria: dict[str, dict]) -> dict[str, tuple[int, dict]
         if code in out:
             r.problems.append(f"{where}「编码」: 编码 {code} 重复")
             continue
-        if parent is None or parent not in criteria:
+        if (parent is None or parent not in criteria) and L.CRITERIA_SHEET in r.names:
             said = "须填写所属指标编码" if parent is None else f"「{L.CRITERIA_SHEET}」表中没有编码为 {parent} 的指标"
             r.problems.append(f"{where}「所属指标编码」: {said}")
         if method is None:
@@ -241,7 +245,11 @@ def _children(r: _Reader, leaves: dict[str, tuple[int, dict]]) -> None:
             code = row.pop(L.LEAF, None)
             where = f"{sheet.name} 第 {n} 行「所属编码」"
             if code is None or code not in leaves:
-                said = "须填写所属评分细则的编码" if code is None else f"「{L.PARAMS_SHEET}」表中没有编码为 {code} 的评分细则"
+                said = (
+                    "须填写所属评分细则的编码"
+                    if code is None
+                    else f"「{L.PARAMS_SHEET}」表中没有编码为 {code} 的评分细则"
+                )
                 r.problems.append(f"{where}: {said}")
                 continue
             row_no, leaf = leaves[code]
@@ -258,7 +266,7 @@ def _variant_value(param: str, raw: object) -> Any:
     if param == "applicable":
         return read_bool(raw)
     if param == "bands":
-        return [{"threshold": t, "points": p} for t, p in read_pairs(raw, "达到:得分")]
+        return [{"threshold": read_number(t), "points": p} for t, p in read_pairs(raw, "达到:得分")]
     if param == "stretch":
         pairs = read_pairs(raw, "力争目标:加分")
         if len(pairs) != 1:
@@ -292,7 +300,12 @@ def _locate_tree(r: _Reader, criteria: list[dict], path: str) -> None:
     params_row = {}
     for i, c in enumerate(criteria):
         here = f"{path}[{i}]"
-        r.where[here] = (L.CRITERIA_SHEET, r.row_of[(L.CRITERIA_SHEET, c["code"])], c["code"], {col.key: col.header for col in L.CRITERIA_COLUMNS})
+        r.where[here] = (
+            L.CRITERIA_SHEET,
+            r.row_of[(L.CRITERIA_SHEET, c["code"])],
+            c["code"],
+            {col.key: col.header for col in L.CRITERIA_COLUMNS},
+        )
         for k, leaf in enumerate(c["items"]):
             params_row[f"{here}.items[{k}]"] = leaf["code"]
         _locate_tree(r, c["children"], f"{here}.children")

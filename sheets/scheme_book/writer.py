@@ -69,7 +69,9 @@ def criteria_rows(scheme: Scheme) -> list[dict]:
     rows: list[dict] = []
 
     def visit(c: Criterion, parent: str | None) -> None:
-        rows.append({"code": c.code, "name": c.name, L.PARENT: parent, "points": c.points, "bonus_points": c.bonus_points})
+        rows.append(
+            {"code": c.code, "name": c.name, L.PARENT: parent, "points": c.points, "bonus_points": c.bonus_points}
+        )
         for child in c.children:
             visit(child, c.code)
 
@@ -150,7 +152,11 @@ def _validation(ws: Any, r0: int, r1: int, c: int, col: L.Col) -> None:
     else:
         return
     ws.data_validation(
-        r0, c, r1, c, {"validate": "list", "source": source, "error_title": col.header, "error_message": "请从下拉列表中选择"}
+        r0,
+        c,
+        r1,
+        c,
+        {"validate": "list", "source": source, "error_title": col.header, "error_message": "请从下拉列表中选择"},
     )
 
 
