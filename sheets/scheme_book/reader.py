@@ -13,7 +13,7 @@ from typing import Any, get_args
 from scoring.errors import SchemeError
 from scoring.loader import scheme_from_dict
 from scoring.names import METHOD_NAMES
-from scoring.scheme import Leaf
+from scoring.scheme import Leaf, Scheme
 from sheets.package import PackageRefused, open_workbook
 from sheets.scheme_book import layout as L
 from sheets.scheme_book.cells import CellProblem, from_cell, is_blank, read_bool, read_number, read_pairs
@@ -141,7 +141,10 @@ def read_scheme_book(data: bytes) -> dict:
                 r.locate(f"{key}[{i}]", sheet, n, "", columns)
     scheme["criteria"] = [c for c in criteria.values() if c.pop("_top")]
     for c in criteria.values():
-        c.pop("_top", None)
+        for key in ("children", "items"):
+            if not c[key]:
+                del c[key]
+    scheme = _tidy({k: scheme[k] for k in Scheme.model_fields if k in scheme})  # the YAML's usual order
     if r.problems:
         raise SchemeBookError(r.problems)
     _locate_tree(r, scheme["criteria"], "criteria")
@@ -295,6 +298,17 @@ def _variants(r: _Reader, leaves: dict[str, tuple[int, dict]]) -> None:
         r.locate(f"@{code}.variants.{category}", L.VARIANTS_SHEET, n, code, columns)
 
 
+def _tidy(data: Any) -> Any:
+    """Whole numbers as ints (60, not 60.0), so the YAML written from the dict reads as typed."""
+    if isinstance(data, dict):
+        return {k: _tidy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_tidy(v) for v in data]
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    return data
+
+
 def _locate_tree(r: _Reader, criteria: list[dict], path: str) -> None:
     """Key paths of the built tree (criteria[0].items[2]) → the rows they came from."""
     params_row = {}
@@ -306,9 +320,9 @@ def _locate_tree(r: _Reader, criteria: list[dict], path: str) -> None:
             c["code"],
             {col.key: col.header for col in L.CRITERIA_COLUMNS},
         )
-        for k, leaf in enumerate(c["items"]):
+        for k, leaf in enumerate(c.get("items", [])):
             params_row[f"{here}.items[{k}]"] = leaf["code"]
-        _locate_tree(r, c["children"], f"{here}.children")
+        _locate_tree(r, c.get("children", []), f"{here}.children")
     leaf_cols = {col.key: col.header for col in L.LEAF_COLUMNS}
     for lpath, code in params_row.items():
         r.where[lpath] = (L.PARAMS_SHEET, r.row_of[(L.PARAMS_SHEET, code)], code, leaf_cols)

@@ -69,9 +69,8 @@ def criteria_rows(scheme: Scheme) -> list[dict]:
     rows: list[dict] = []
 
     def visit(c: Criterion, parent: str | None) -> None:
-        rows.append(
-            {"code": c.code, "name": c.name, L.PARENT: parent, "points": c.points, "bonus_points": c.bonus_points}
-        )
+        row = {"code": c.code, "name": c.name, L.PARENT: parent, "points": c.points, "bonus_points": c.bonus_points}
+        rows.append({k: v for k, v in row.items() if v is not None})  # an unwritten subtotal stays blank
         for child in c.children:
             visit(child, c.code)
 
