@@ -68,7 +68,8 @@ def run_export(args: argparse.Namespace) -> int:
         try:
             scheme = load_scheme(path)
         except SchemeError as exc:
-            raise CommandError(f"{path}：方案有误，未导出\n" + "\n".join(f"  {m}" for m in exc.messages), EXIT_INVALID)
+            lines = "\n".join(f"  {m}" for m in exc.messages)
+            raise CommandError(f"{path}：方案有误，未导出\n{lines}", EXIT_INVALID) from None
     else:
         scheme = _stored(args.scheme, args.version)
     out = Path(args.out)
