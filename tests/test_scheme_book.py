@@ -4,6 +4,7 @@ results, a person's edit in Excel is read back, and a wrong workbook gets locate
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import get_args
@@ -11,6 +12,7 @@ from typing import get_args
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 from pydantic import BaseModel
 
 from data.demo import SCHEME_DIR, build_demo
@@ -304,3 +306,52 @@ def test_the_print_sheet_is_the_published_table() -> None:
     assert (
         ws.print_title_rows == "$3:$3" and ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
     )
+
+
+# -- the worked example of docs/schemes.md -------------------------------------------------------
+DOC = Path(__file__).resolve().parents[1] / "docs" / "schemes.md"
+
+
+def _doc_section() -> str:
+    text = DOC.read_text(encoding="utf-8")
+    return text[text.index("## 用 Excel 编写方案") :]
+
+
+def _doc_tables(section: str) -> list[list[list[str]]]:
+    tables, rows = [], []
+    for line in section.splitlines() + [""]:
+        if line.startswith("|"):
+            if not set(line) <= set("|-"):
+                rows.append([c.strip() for c in line.strip("|").split("|")])
+        elif rows:
+            tables.append(rows)
+            rows = []
+    return tables
+
+
+def test_the_documented_workbook_rows_read_as_the_documented_leaf() -> None:
+    section = _doc_section()
+    (params, bands) = _doc_tables(section)
+    shown = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))[0]
+    base = scheme_from_dict(
+        scheme_dict(direct("D1", 90))
+        | {"criteria": [{"code": "B", "name": "基本公共卫生服务", "items": [direct("D1", 90)]}]}
+    )
+    book = _book(base)
+    info = book[L.INFO_SHEET]
+    info.cell(next(r for r in range(2, info.max_row + 1) if info.cell(r, 1).value == "总分"), 2).value = 100
+    ws = book[L.PARAMS_SHEET]
+    row = ws.max_row + 1
+    for header, value in zip(params[0], params[1]):
+        ws.cell(row, _col_of(ws, header)).value = value
+    for values in bands[1:]:
+        book["分档"].append(values)
+    scheme = scheme_from_dict(read_scheme_book(_save(book)))
+    assert (
+        scheme.leaf("B1").model_dump() == scheme_from_dict(scheme_dict(direct("D1", 90), shown)).leaf("B1").model_dump()
+    )
+    # and the error the section quotes, on the demo scheme it names
+    book = _book(load_scheme(COMMUNITY))
+    book[L.CRITERIA_SHEET].cell(3, _col_of(book[L.CRITERIA_SHEET], "分值")).value = 46
+    quoted = re.search(r"`(指标 第 3 行.*?)`", section).group(1)
+    assert _messages(_save(book)) == [quoted]
