@@ -127,7 +127,7 @@ def test_settlement_variants_and_a_deeper_tree_round_trip() -> None:
         {"code": "A", "name": "医疗质量", "points": 70, "children": [
             {"code": "A.1", "name": "门诊", "children": [{"code": "A.1.1", "name": "规范", "items": [data["criteria"][0]["items"][0]]}]},
             {"code": "A.2", "name": "面积", "items": [data["criteria"][0]["items"][1]]}]},
-        {"code": "B", "name": "其他", "items": [direct("D2", 30)]},
+        {"code": "B", "name": "其他", "items": [direct("D2", 30, description="第一行\n第二行\n")]},
     ]  # fmt: skip
     scheme = scheme_from_dict(data)
     assert _round_trip(scheme).model_dump() == scheme.model_dump()

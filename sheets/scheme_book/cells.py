@@ -74,7 +74,9 @@ def _text(raw: object) -> str:
         return str(int(raw))  # a code typed as 1 reads back as 1.0
     if isinstance(raw, bool):
         return names.YES_NO_NAMES[raw]
-    return clean(str(raw)) if not isinstance(raw, str) else raw.strip()
+    if not isinstance(raw, str):
+        return clean(str(raw))
+    return raw if "\n" in raw else raw.strip()  # a text of several lines is kept as written
 
 
 def read_bool(raw: object) -> bool:
