@@ -296,7 +296,8 @@ def test_the_print_sheet_is_the_published_table() -> None:
         "考核方法",
     ]
     assert ws.cell(4, 1).value == "基本医疗服务（30分）"
-    assert any(str(m).startswith("A4:A") for m in ws.merged_cells.ranges)  # the 一级指标 cell spans its rows
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    assert "A4:B6" in merged  # no 二级指标: the 一级 cell spans its three rows and both columns
     assert ws.cell(5, 4).value == "处方合格率" and ws.cell(5, 5).value == 10 and ws.cell(5, 7).value == "目标值"
     assert ws.cell(5, 6).value.startswith("目标 ≥ 95%，起评值到目标值之间按线性得分（起评值 80%）\n抽查处方合格率")
     labels = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
@@ -355,3 +356,15 @@ def test_the_documented_workbook_rows_read_as_the_documented_leaf() -> None:
     book[L.CRITERIA_SHEET].cell(3, _col_of(book[L.CRITERIA_SHEET], "分值")).value = 46
     quoted = re.search(r"`(指标 第 3 行.*?)`", section).group(1)
     assert _messages(_save(book)) == [quoted]
+
+
+def test_the_print_sheet_merges_each_level_of_the_tree() -> None:
+    ws = _book(load_scheme(SCHEME_DIR / "hospital_monthly.yaml"))[L.PRINT_SHEET]
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    assert {"A4:A7", "B4:B5", "B6:B7", "A8:D8"} <= merged  # 一级 over 4 rows, two 二级 of 2, the 小计 row
+    assert (ws["A4"].value, ws["B4"].value, ws["B6"].value) == (
+        "医疗质量与安全（40分）",
+        "感染与合理用药（20分）",
+        "医疗质量管理（20分）",
+    )
+    assert (ws["A8"].value, ws["E8"].value) == ("医疗质量与安全 小计", 40)

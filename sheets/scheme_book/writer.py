@@ -228,8 +228,11 @@ def _print_sheet(book: Any, st: dict, scheme: Scheme) -> None:
             ws.write_string(r, depth + 3, _standard(leaf), st["cell"])
             ws.write_string(r, depth + 4, names.METHOD_NAMES[leaf.method], st["center"])
             r += 1
-        for level in range(depth):
-            _merge_level(ws, st, [_level_name(paths[x.code], level, depth) for x in leaves], start, level)
+        if leaves and all(len(paths[x.code]) == 1 for x in leaves):  # no 二级指标: the 一级 cell spans both
+            ws.merge_range(start, 0, r - 1, depth - 1, _level_name((top,), 0, depth)[1], st["cell"])
+        else:
+            for level in range(depth):
+                _merge_level(ws, st, [_level_name(paths[x.code], level, depth) for x in leaves], start, level)
         ws.merge_range(r, 0, r, depth + 1, f"{top.name} 小计", st["total"])
         ws.write_number(r, depth + 2, float(sum(leaf.points for leaf in leaves)), st["total"])
         ws.merge_range(r, depth + 3, r, last, "", st["total"])
