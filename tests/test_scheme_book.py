@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 from pydantic import BaseModel
+from scheme_factory import direct, make_scheme, scheme_dict, target
+from test_docs_examples import EXAMPLES, _scheme, _values
 
 from data.demo import SCHEME_DIR, build_demo
 from scoring import load_scheme, scheme_from_dict, score
@@ -21,8 +23,6 @@ from scoring.scheme import Band, Criterion, DeductionKind, FormulaInput, Leaf, L
 from scoring.settlement import Settlement
 from sheets.scheme_book import NotOurBook, SchemeBookError, read_scheme_book, write_scheme_book
 from sheets.scheme_book import layout as L
-from tests.scheme_factory import direct, make_scheme, scheme_dict, target
-from tests.test_docs_examples import EXAMPLES, _scheme, _values
 
 SCHEME_FILES = sorted(Path(SCHEME_DIR).glob("*.yaml"))
 LEAF_CLASSES = get_args(get_args(Leaf)[0])
@@ -259,7 +259,7 @@ def test_files_that_cannot_be_read() -> None:
     assert _messages(b"not a workbook at all") == [
         "不是 Excel 工作簿（.xlsx）。请在 Excel 或 WPS 中「另存为」Excel 工作簿（.xlsx）后再上传"
     ]
-    from tests.sheets_corpus import _cfb  # an encrypted xlsx is an OLE container with an EncryptedPackage
+    from sheets_corpus import _cfb  # an encrypted xlsx is an OLE container with an EncryptedPackage
 
     encrypted = _messages(_cfb("EncryptedPackage".encode("utf-16-le")))
     assert encrypted == [
