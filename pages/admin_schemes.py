@@ -11,6 +11,7 @@ from services.errors import ServiceError
 from services.scheme_admin import check_draft, preview, versions_table
 from ui.guard import page_guard
 from ui.safe_table import show_table
+from ui.scheme_book_panel import show_book_panel
 from ui.scheme_draft_view import CHOICE as DRAFT_CHOICE
 from ui.scheme_draft_view import draft_upload
 from ui.text import md_escape, md_lines
@@ -58,6 +59,7 @@ else:
             source = uploaded.getvalue().decode("utf-8")
         except UnicodeDecodeError:
             st.error("方案文件不是 UTF-8 编码的文本，请用 UTF-8 保存后重新上传。")
+source = show_book_panel(actor) or source  # a workbook uploaded there replaces the draft
 text = st.text_area(
     "方案内容（YAML，格式见说明文档 `docs/schemes.md`；保存前请修改版本号 `version`）",
     source,

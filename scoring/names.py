@@ -37,6 +37,12 @@ BOTTOM_COMBINE_NAMES = {"any": "满足任一条件", "all": "同时满足全部�
 ASSESSOR_COMBINE_NAMES = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均"}
 MISSING_NAMES = {"error": "提示错误", "zero": "按 0 分", "not_applicable": "按不适用"}
 YES_NO_NAMES = {True: "是", False: "否"}
+SETTLEMENT_MODE_NAMES = {
+    "base_times_score": "基数 × 得分率",
+    "grade_coefficient": "基数 × 等级系数",
+    "pool": "资金池按得分分配",
+}
+ON_VETO_NAMES = {"keep": "按结果结算", "zero": "不拨付"}
 
 # Which table names the values of which scheme field (the field as written in the YAML).
 FIELD_VALUE_NAMES: dict[str, dict] = {
