@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 from conftest import url_of
 from sqlalchemy import Engine
 
@@ -64,8 +65,29 @@ def test_a_wrong_workbook_writes_nothing_and_exits_1(cli, tmp_path: Path) -> Non
     foreign = openpyxl.Workbook()
     foreign.active.append(["一级指标", "分值"])
     foreign.save(other)
-    code, _, err = cli("scheme", "import", str(other), "--check")
-    assert code == 1 and "没有「评分参数」工作表" in err and "Traceback" not in err
+    code, _, err = cli("scheme", "import", str(other), "--check")  # not ours: read as a draft, which has no rows
+    assert code == 1 and "没有找到带分值的评分细则行" in err and "Traceback" not in err
+
+
+def test_a_table_not_made_here_imports_as_a_draft_written_never_registered(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    from scheme_draft_tables import docx_bytes
+
+    table = tmp_path / "评分细则.docx"
+    table.write_bytes(
+        docx_bytes(
+            [
+                ["考核项目", "考核内容", "分值", "评分标准"],
+                ["一、档案管理", "档案真实性", "10分", "每发现1份不真实档案扣0.5分，扣完为止。"],
+            ]
+        )
+    )
+    draft = tmp_path / "草稿.yaml"
+    code, out, _ = cli("scheme", "import", str(table), "--out", str(draft))
+    assert code == 0 and "识别为扣分项：每次扣 0.5 分" in out
+    leaf = yaml.safe_load(draft.read_text(encoding="utf-8"))["criteria"][0]["items"][0]
+    assert (leaf["method"], leaf["points"], leaf["per_occurrence"]) == ("deduction", 10, 0.5)
+    code, _, err = cli("scheme", "import", str(table))  # a draft is never registered as it stands
+    assert code == 1 and "草稿须经人工核对后保存" in err
 
 
 def test_export_a_stored_scheme_edit_it_and_register_a_new_version(cli, database: Engine, tmp_path: Path) -> None:  # noqa: ANN001
