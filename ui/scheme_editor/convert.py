@@ -10,6 +10,7 @@ scheme goes dict → tables → dict unchanged.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import typing
 from dataclasses import dataclass, field
@@ -46,8 +47,16 @@ def leaf_fields(method: str) -> list[str]:
 class SchemeTables:
     settings: dict[str, Any]  # every top-level key but `criteria`, as written
     criteria: pd.DataFrame  # CRITERIA_COLUMNS, parents before children
-    leaves: pd.DataFrame  # LEAF_COLUMNS; the index is the leaf's code when loaded (keys `details`)
-    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    leaves: pd.DataFrame  # LEAF_COLUMNS, with a range index
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)  # by the code a leaf was loaded with
+    keys: list[str] = field(default_factory=list)  # row i of `leaves` as loaded → its key in `details`
+
+    def detail_key(self, index: Any, code: str) -> str:
+        """Where a leaf row's other fields are kept: by the code it was loaded with, so renaming a
+        leaf in the table keeps its rule; a row added in the editor keeps them under its code."""
+        if isinstance(index, numbers.Integral) and 0 <= int(index) < len(self.keys):
+            return self.keys[int(index)]
+        return code
 
 
 def scheme_to_tables(data: dict[str, Any]) -> SchemeTables:
@@ -82,10 +91,10 @@ def scheme_to_tables(data: dict[str, Any]) -> SchemeTables:
     criteria = pd.DataFrame(crit_rows, columns=CRITERIA_COLUMNS).astype(
         {"编码": object, "名称": object, "上级编码": object, "声明分值": float, "声明加分": float}
     )
-    leaves = pd.DataFrame(leaf_rows, columns=LEAF_COLUMNS, index=pd.Index(keys, dtype=object)).astype(
+    leaves = pd.DataFrame(leaf_rows, columns=LEAF_COLUMNS).astype(
         {"编码": object, "名称": object, "所属指标": object, "评分方法": object, "分值": float, "说明": object}
     )
-    return SchemeTables(settings, criteria, leaves, details)
+    return SchemeTables(settings, criteria, leaves, details, keys)
 
 
 def plain(value: Any) -> Any:
@@ -155,8 +164,7 @@ def tables_to_scheme(tables: SchemeTables) -> tuple[dict[str, Any], list[str]]:
         if _text(description):
             leaf["description"] = _text(description)
         allowed = leaf_fields(str(method))
-        own = tables.details.get(key) if isinstance(key, str) else None
-        own = own if own is not None else tables.details.get(code, {})
+        own = tables.details.get(tables.detail_key(key, code), {})
         leaf.update({k: v for k, v in own.items() if k in allowed})  # another method's fields drop
         nodes[crit].setdefault("items", []).append(leaf)
     roots: list[dict[str, Any]] = []
