@@ -57,8 +57,12 @@ def choose_start() -> Start:
         if start == STARTS[1] and schemes:
             origin = st.selectbox("复制哪个方案", list(schemes), format_func=label, key="scheme_copy_from")
             a, b = st.columns(2)
-            name = a.text_input("新方案名称", f"{schemes[origin].name}（{year}）", key="scheme_new_name").strip()
-            new = b.text_input("新方案编码", copy_key(origin, taken), key="scheme_new_key", help=_KEY_HELP).strip()
+            name = a.text_input(
+                "新方案名称", f"{schemes[origin].name}（{year}）", key=f"scheme_new_name_{origin}"
+            ).strip()
+            new = b.text_input(
+                "新方案编码", copy_key(origin, taken), key=f"scheme_new_key_{origin}", help=_KEY_HELP
+            ).strip()
             base = yaml.safe_load(latest_version(origin).source)
             data = copy_of(base, new, name, f"{year}.1")
         else:
