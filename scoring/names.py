@@ -72,3 +72,101 @@ def value_for(field: str, label: str) -> object | None:
     if text in table:
         return text
     return next((value for value, name in table.items() if name == text), None)
+
+
+# The Chinese name of every field a person edits (the scheme editor's labels and column headers).
+# A field whose name depends on the method (per_occurrence: 每次扣分 / 每次加分) is in
+# METHOD_FIELD_LABELS; sub-record fields (a band's threshold, a task's code) are named here too.
+FIELD_LABELS = {
+    # scheme
+    "id": "方案编码",
+    "name": "名称",
+    "version": "版本",
+    "categories": "适用类别",
+    "period_type": "考核周期",
+    "total": "总分",
+    "grades": "等级",
+    "bottom": "末位规则",
+    "bonus_cap": "加分上限",
+    "combine": "多名考核人时",
+    "missing": "空白单元格",
+    "objection_days": "公示期（工作日）",
+    "threshold": "分数线",
+    "lowest_n": "末 N 名",
+    "lowest_pct": "末百分之几",
+    "consequence": "后果",
+    "min": "下限",
+    # criteria and leaves
+    "code": "编码",
+    "parent": "上级编码",
+    "criterion": "所属指标",
+    "method": "评分方法",
+    "points": "分值",
+    "bonus_points": "声明加分",
+    "description": "说明",
+    "allow_na": "允许填不适用",
+    "ineligible_if_unmet": "未得满分则不得评优（理由）",
+    "evidence_required": "须附书面材料",
+    "tags": "标签",
+    "variants": "按单位类别的差异",
+    # target and friends
+    "mode": "计分方式",
+    "direction": "方向",
+    "target": "目标值",
+    "inclusive": "等于目标值算达标",
+    "decimals": "小数位",
+    "unit": "单位",
+    "floor": "起评值",
+    "bands": "分档",
+    "loss_per_step": "每档扣分",
+    "step": "每档幅度",
+    "steps": "不足一档时",
+    "whole_steps": "按整档扣分（旧写法）",
+    "stretch": "力争目标",
+    "valid_min": "有效值下限",
+    "valid_max": "有效值上限",
+    "compare": "比较基准",
+    "as": "比较方式",
+    "no_baseline": "无基期数据时",
+    "inputs": "输入项",
+    "formula": "计算公式",
+    "min_denominator": "最小分母",
+    "below_minimum": "分母不足时",
+    "source": "数据来源",
+    # other methods
+    "tasks": "任务",
+    "all_required": "全部完成才得分",
+    "levels": "档次",
+    "label": "档次名称",
+    "within": "前几名",
+    "within_pct": "前百分之几",
+    "improvement": "提高 / 持平 / 下降得分",
+    "up": "提高得分",
+    "same": "持平得分",
+    "down": "下降得分",
+    "tolerance": "持平容差",
+    "per_occurrence": "每次分值",
+    "kinds": "扣分类别",
+    "discretionary_max": "酌情扣分上限",
+    "discretionary_code": "酌情扣分编码",
+    "from_total": "从总分扣",
+    "cap": "上限",
+    "discretionary": "酌情加分（直接填分数）",
+    "reference": "参考值",
+    "required": "必须填写",
+}
+METHOD_FIELD_LABELS = {
+    ("deduction", "per_occurrence"): "每次扣分",
+    ("deduction", "points"): "本项分值（扣完为止）",
+    ("deduction", "cap"): "最多扣分（从总分扣时）",
+    ("bonus", "per_occurrence"): "每次加分",
+    ("bonus", "cap"): "本项加分上限",
+    ("target", "bands"): "分档（达到值 → 得分）",
+    ("peer_rank", "bands"): "排名分档",
+    ("bottom", "combine"): "几个条件之间",  # inside 末位规则 (the scheme's own combine is the assessors')
+}
+
+
+def field_label(field: str, method: str | None = None) -> str:
+    """The Chinese name of a scheme field (for `method`'s leaves where it differs)."""
+    return METHOD_FIELD_LABELS.get((method, field)) or FIELD_LABELS.get(field, field)

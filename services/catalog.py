@@ -379,7 +379,7 @@ def register_scheme(
             session.flush()
             audit.record(
                 session, actor, "scheme.replace", f"scheme:{scheme.id}",
-                f"替换未使用的方案版本 {scheme.id} v{scheme.version}", old_sha256=old, sha256=sha,
+                f"替换未使用的方案版本 {scheme.id} v{scheme.version}", old_sha256=old, sha256=sha, note=note,
             )  # fmt: skip
             return Registration(version_info(taken), "replaced")
         version = SchemeVersion(scheme_id=row.id, version=scheme.version, created_by=actor, note=note, **fields)
@@ -388,6 +388,7 @@ def register_scheme(
         audit.record(
             session, actor, "scheme.register", f"scheme:{scheme.id}",
             f"登记方案 {scheme.name}（{scheme.id}）版本 {scheme.version}", sha256=sha, version_id=version.id,
+            note=note,
         )  # fmt: skip
         return Registration(version_info(version), "created")
 

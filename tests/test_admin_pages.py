@@ -62,18 +62,21 @@ def test_admin_renames_and_deactivates_a_unit(app: AppTest) -> None:  # noqa: F8
 def test_a_scheme_draft_shows_located_errors_then_previews_and_saves(app: AppTest) -> None:  # noqa: F811
     app.switch_page("pages/admin_schemes.py").run()
     app.selectbox(key="scheme_pick").set_value("community_monthly").run()
-    area = app.text_area[0]
+    area = app.text_area[0]  # the YAML expert view
     source = area.value
     area.input(source.replace("points: ", "points: x", 1)).run()
+    press(app, "采用此 YAML")
     assert any("处问题，不能保存" in e.value for e in app.error)
     assert app.code and app.code[0].value.strip()  # the located problems
     area = app.text_area[0]
-    new = source.replace('version: "2025.1"', 'version: "2025.9"')
+    new = source.replace("version: '2025.2'", "version: '2025.9'")
     assert new != source
     area.input(new).run()
+    press(app, "采用此 YAML")
     assert any("校验通过" in s.value for s in app.success)
     assert any("未保存" in c.value for c in app.caption)  # the preview on the latest period
-    assert len(app.dataframe[1].value) == 8  # the eight community centres
+    assert any(len(d.value) == 8 and "总分" in d.value.columns for d in app.dataframe)  # the eight centres
+    app.text_input(key="scheme_note").input("版本号改为 2025.9")
     press(app, "保存为新版本")
     assert any("新版本 2025.9" in s.value for s in app.success)
     assert [v.version for v in scheme_versions("community_monthly")][-1] == "2025.9"

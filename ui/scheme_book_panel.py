@@ -10,7 +10,6 @@ import streamlit as st
 
 from services.catalog import latest_version, list_schemes
 from services.file_names import safe_file_name
-from services.permissions import Actor
 from sheets.scheme_book import NotOurBook, SchemeBookError, read_scheme_book, scheme_yaml, write_scheme_book
 from ui.downloads import XLSX, download_button
 from ui.text import md_escape
@@ -30,39 +29,48 @@ def _book_of(key: str) -> bytes:
     return write_scheme_book(latest_version(key).load())
 
 
-def show_book_panel(actor: Actor | None) -> str | None:
-    """Draw the panel; the YAML text of an uploaded workbook that reads cleanly, else None."""
+CHOICE = "上传评分细则工作簿（Excel）"
+
+
+def show_book_download() -> None:
+    """The download of a stored scheme's 评分细则 workbook (print it, or edit it and upload it back)."""
     with st.expander(TITLE, expanded=False):
         st.caption(HELP)
         schemes = {v.scheme_key: v for v in list_schemes()}
-        if schemes:
-            key = st.selectbox(
-                "下载哪个方案的工作簿",
-                list(schemes),
-                format_func=lambda k: f"{schemes[k].name}（版本 {schemes[k].version}）",
-                key="book_pick",
-            )
-            v = schemes[key]
-            download_button(
-                "下载评分细则工作簿",
-                lambda _account, key=key: _book_of(key),
-                permission="schemes.edit",
-                what=f"scheme_book:{key}",
-                file_name=safe_file_name(f"{v.name}_评分细则_v{v.version}.xlsx"),
-                key="book_download",
-                mime=XLSX,
-            )
-        uploaded = st.file_uploader("上传评分细则工作簿（.xlsx）", type=None, key="book_file")
-        if uploaded is None:
-            return None
-        try:
-            data = read_scheme_book(uploaded.getvalue())
-        except SchemeBookError as exc:
-            st.error(f"工作簿有 {len(exc.messages)} 处问题，未读入：")
-            st.code("\n".join(exc.messages), language=None)
-            return None
-        except NotOurBook:
-            st.error(NOT_OURS)
-            return None
-        st.success(f"已读入工作簿「{md_escape(uploaded.name)}」，内容已放入下方编辑框。")
-        return scheme_yaml(data, uploaded.name)
+        if not schemes:
+            st.caption("还没有已登记的方案。")
+            return
+        key = st.selectbox(
+            "下载哪个方案的工作簿",
+            list(schemes),
+            format_func=lambda k: f"{schemes[k].name}（版本 {schemes[k].version}）",
+            key="book_pick",
+        )
+        v = schemes[key]
+        download_button(
+            "下载评分细则工作簿",
+            lambda _account, key=key: _book_of(key),
+            permission="schemes.edit",
+            what=f"scheme_book:{key}",
+            file_name=safe_file_name(f"{v.name}_评分细则_v{v.version}.xlsx"),
+            key="book_download",
+            mime=XLSX,
+        )
+
+
+def book_upload() -> str:
+    """An uploader for an edited 评分细则 workbook: its scheme as YAML, or '' (problems shown)."""
+    uploaded = st.file_uploader("评分细则工作簿（.xlsx）", type=None, key="book_file")
+    if uploaded is None:
+        return ""
+    try:
+        data = read_scheme_book(uploaded.getvalue())
+    except SchemeBookError as exc:
+        st.error(f"工作簿有 {len(exc.messages)} 处问题，未读入：")
+        st.code("\n".join(exc.messages), language=None)
+        return ""
+    except NotOurBook:
+        st.error(NOT_OURS)
+        return ""
+    st.success(f"已读入工作簿「{md_escape(uploaded.name)}」，内容已放入下方编辑区。")
+    return scheme_yaml(data, uploaded.name)
