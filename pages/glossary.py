@@ -9,12 +9,14 @@ from exports.glossary_xlsx import glossary_workbook
 from reports.glossary import glossary_rows
 from services.catalog import scheme_versions
 from ui.downloads import download_button
+from ui.guard import page_guard
 from ui.safe_table import show_table
 
 TITLE = "指标释义"
 INTRO = "每个评分细则的定义、计算公式、数据来源、单位、评分标准和分值，可下载打印，供考核组现场核查时对照。"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+page_guard()
 st.title(TITLE)
 st.caption(INTRO)
 versions = scheme_versions()
