@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from reports import numbers as number_text
+from scoring.names import SETTLEMENT_MODE_NAMES
 from services.errors import ServiceError
 from services.whatif import (
     Edits,
@@ -27,7 +28,7 @@ from ui.safe_table import edit_table, show_table
 from ui.text import md_lines
 from ui.view import caption, current_view
 
-MODES = {"grade_coefficient": "基数 × 等级系数", "base_times_score": "基数 × 得分率", "pool": "资金池按得分分配"}
+MODES = {m: SETTLEMENT_MODE_NAMES[m] for m in ("grade_coefficient", "base_times_score", "pool")}  # in this order
 DEFAULT_COEFFICIENTS = [1.0, 0.95, 0.85, 0.6]  # 优秀, 良好, 合格, 不合格 in the example
 
 

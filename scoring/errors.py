@@ -5,11 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-class SchemeError(ValueError):
-    """A scheme file that cannot be used. `messages` are 'key.path: reason' lines."""
+@dataclass(frozen=True)
+class SchemeProblem:
+    """One problem of a scheme: `message` as a user reads it (「一级指标「基本公共卫生」› 指标 A1
+    「建档率」的「分值」: 必须是数字」), `path` the key path it concerns for programs that act on it
+    ("criteria[0].items[0].points"; '' for the scheme as a whole or a file that did not parse)."""
 
-    def __init__(self, messages: list[str]):
+    message: str
+    path: str = ""
+    text: str = ""  # what is wrong, without the location
+
+    @property
+    def keyed(self) -> str:
+        """'path: text', the machine form (logs, tests, a program that acts on the path)."""
+        return f"{self.path}: {self.text}" if self.path else self.text
+
+
+class SchemeError(ValueError):
+    """A scheme file that cannot be used. `messages` are located Chinese lines, one per problem;
+    `problems` carry the same with their machine-readable key paths."""
+
+    def __init__(self, messages: list[str], problems: list[SchemeProblem] | None = None):
         self.messages = messages
+        self.problems = problems if problems is not None else [SchemeProblem(m, "", m) for m in messages]
         super().__init__("\n".join(messages))
 
 

@@ -1,7 +1,8 @@
 """Warnings about a valid scheme: things that load but may not mean what was written.
 
 A warning never stops a scheme from being saved; it is shown beside the scheme (方案管理, and
-`python manage.py check-scheme`). Each is one line, 'key.path（「name」）: what and why', in Chinese.
+`python manage.py check-scheme`). Each is one line in Chinese, located as validation messages are
+(「一级指标「…」 › 指标 T1「…」的「目标值」: what and why»); `lint_problems` keeps the key paths.
 
 The rounding rule. A target leaf rounds the actual value half up to its `decimals` before comparing
 it with a boundary (the target, a band's threshold, the stretch target). Two cases are flagged:
@@ -19,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from scoring.errors import SchemeProblem
+from scoring.located import located, parse_path
 from scoring.scheme import Criterion, Scheme, TargetLeaf
 
 # Half a rounding unit at least this share of the boundary is "coarse" (rule 2): 95 with decimals 0
@@ -32,20 +35,29 @@ COUNT_UNITS = frozenset(
 
 def lint(scheme: Scheme) -> list[str]:
     """Every warning about `scheme`, in the order of the file."""
-    out: list[str] = []
+    return [p.message for p in lint_problems(scheme)]
+
+
+def lint_problems(scheme: Scheme) -> list[SchemeProblem]:
+    """Every warning with the key path it concerns ("criteria[0].items[0].target")."""
+    keyed: list[tuple[str, str]] = []
     for where, leaf in _target_leaves(scheme.criteria, "criteria"):
         for key, label, value in _boundaries(leaf):
             line = _rounding_warning(leaf, label, value)
             if line:
-                out.append(f"{where}.{key}（「{leaf.name}」）: {line}")
+                keyed.append((f"{where}.{key}", line))
     for key, label, value in _scheme_lines(scheme):
         places = _places(value)
         if places > scheme.decimals:
-            out.append(
-                f"{key}: {label} {value:g} 有 {places} 位小数，但总分只保留 {scheme.decimals} 位（decimals: "
-                f"{scheme.decimals}），四舍五入后的总分不会恰好等于 {value:g}，分界与所写的不同"
+            keyed.append(
+                (
+                    key,
+                    f"{label} {value:g} 有 {places} 位小数，但总分只保留 {scheme.decimals} 位（「保留小数位数」），"
+                    f"四舍五入后的总分不会恰好等于 {value:g}，分界与所写的不同",
+                )
             )
-    return out
+    data = scheme.model_dump(by_alias=True)
+    return [SchemeProblem(located(parse_path(path), text, data), path, text) for path, text in keyed]
 
 
 def _target_leaves(criteria: list[Criterion], where: str) -> Iterator[tuple[str, TargetLeaf]]:
@@ -83,8 +95,8 @@ def _rounding_warning(leaf: TargetLeaf, label: str, value: float) -> str:
     places = _places(value)
     if places > d:
         return (
-            f"{label} {value:g}{unit} 有 {places} 位小数，但实际值先四舍五入到{_precision(d)}再比较（decimals: {d}），"
-            f"不会恰好等于 {value:g}，分界与所写的不同。请把 decimals 改为 {places} 或更大"
+            f"{label} {value:g}{unit} 有 {places} 位小数，但实际值先四舍五入到{_precision(d)}再比较（「保留小数位数」为 {d}），"
+            f"不会恰好等于 {value:g}，分界与所写的不同。请把「保留小数位数」改为 {places} 或更大"
         )
     half = 0.5 * 10.0**-d
     if unit in COUNT_UNITS or value == 0 or half < COARSE_SHARE * abs(value):
@@ -98,8 +110,8 @@ def _rounding_warning(leaf: TargetLeaf, label: str, value: float) -> str:
     else:
         effect = f"{shown} 四舍五入为 {value:g}{unit}，不算{'高于' if higher else '低于'}{label}"
     return (
-        f"实际值先四舍五入到{_precision(d)}再比较（decimals: {d}），{effect}。"
-        f"如要按原值比较，请把 decimals 调大（如 {d + 1}）"
+        f"实际值先四舍五入到{_precision(d)}再比较（「保留小数位数」为 {d}），{effect}。"
+        f"如要按原值比较，请把「保留小数位数」调大（如 {d + 1}）"
     )
 
 

@@ -1,33 +1,23 @@
-"""Reading a scheme from YAML text, with errors located by key path."""
+"""Reading a scheme from YAML text, with errors located in the bureau's words (scoring/located.py)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from scoring.errors import SchemeError
+from scoring.errors import SchemeError, SchemeProblem
+from scoring.located import Token, format_path, located, split_keyed
+from scoring.names import METHOD_NAMES, options_of
 from scoring.scheme import Scheme
-
-_METHOD_TAGS = {
-    "direct",
-    "target",
-    "checklist",
-    "deduction",
-    "bonus",
-    "veto",
-    "levels",
-    "peer_rank",
-    "improvement",
-    "monitor",
-}
 
 # pydantic error type -> Chinese wording; ctx values are formatted in.
 _MESSAGES = {
     "missing": "缺少必填项",
-    "extra_forbidden": "不认识的键",
+    "extra_forbidden": "此处不能写这一项（名称写错了，或这里没有这一项）",
     "greater_than": "必须大于 {gt}",
     "greater_than_equal": "必须大于或等于 {ge}",
     "less_than_equal": "必须小于或等于 {le}",
@@ -37,70 +27,91 @@ _MESSAGES = {
     "int_parsing": "必须是整数",
     "int_type": "必须是整数",
     "int_from_float": "必须是整数",
-    "bool_parsing": "必须是 true 或 false",
-    "bool_type": "必须是 true 或 false",
+    "bool_parsing": "必须填「是」或「否」",
+    "bool_type": "必须填「是」或「否」",
     "string_type": "必须是文字",
     "string_too_short": "不能为空",
     "list_type": "必须是列表",
     "too_short": "至少需要 {min_length} 项",
     "literal_error": "必须是 {expected} 之一",
-    "union_tag_invalid": "method 必须是 {expected_tags} 之一",
-    "union_tag_not_found": "缺少 method（评分方法）",
+    "union_tag_invalid": "「评分方法」必须是 {expected_tags} 之一",
+    "union_tag_not_found": "缺少「评分方法」",
     "model_type": "必须是键值映射",
     "model_attributes_type": "必须是键值映射",
     "dict_type": "必须是键值映射",
 }
+_QUOTED = re.compile(r"'([^']*)'")
 
 
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
+def _tokens(loc: tuple[Any, ...]) -> list[Token]:
+    """The key path of a pydantic location, without the discriminated-union tag pydantic adds
+    after a leaf (items[0].target…): the user wrote no such key."""
+    out: list[Token] = []
     for i, part in enumerate(loc):
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif i >= 2 and loc[i - 2] == "items" and isinstance(loc[i - 1], int) and part in _METHOD_TAGS:
-            continue  # pydantic's discriminated-union tag, not a key the user wrote
-        else:
-            out += f".{part}" if out else str(part)
+        if i >= 2 and loc[i - 2] == "items" and isinstance(loc[i - 1], int) and part in METHOD_NAMES:
+            continue
+        out.append(part if isinstance(part, int) else str(part))
     return out
 
 
-def _message(err: dict[str, Any]) -> str:
+def _options(expected: str, tokens: list[Token], tags: bool) -> str:
+    """pydantic's "'a', 'b' or 'c'" as the Chinese labels of the values (达标得满分、按比例得分)."""
+    names = [t for t in tokens if isinstance(t, str)]
+    key = "method" if tags else (names[-1] if names else "")
+    within = "" if tags or len(names) < 2 else names[-2]
+    table = options_of(key, within)
+    values = _QUOTED.findall(expected) or [expected]
+    return "、".join(str(table.get(v, v)) for v in values)
+
+
+def _message(err: dict[str, Any], tokens: list[Token] | None = None) -> str:
     template = _MESSAGES.get(err["type"])
     if template is None:
         msg = err["msg"]
         return msg.removeprefix("Value error, ")
-    # 0.0 reads as 0; pydantic lists literals as "'a', 'b' or 'c'": keep the message Chinese.
-    ctx = {
-        k: f"{v:g}" if isinstance(v, float) else str(v).replace(" or ", ", ") for k, v in (err.get("ctx") or {}).items()
-    }
+    path = tokens if tokens is not None else _tokens(err["loc"])
+    ctx = {}
+    for k, v in (err.get("ctx") or {}).items():
+        if k in ("expected", "expected_tags"):
+            ctx[k] = _options(str(v), path, k == "expected_tags")
+        else:
+            ctx[k] = f"{v:g}" if isinstance(v, float) else str(v)  # 0.0 reads as 0
     try:
         return template.format(**ctx)
     except (KeyError, IndexError):
         return err["msg"]
 
 
-def error_lines(exc: ValidationError) -> list[str]:
-    """Every error of a validation in Chinese, each prefixed by its key path (``target: 必须大于 0``)."""
-    lines = []
+def _keyed(exc: ValidationError) -> list[tuple[list[Token], str]]:
+    """(key path, what is wrong) of every error; a line that names a deeper path itself (a check
+    across the scheme: 'grades[0].min: …') is located there."""
+    out = []
     for err in exc.errors():
-        path = _path(err["loc"])
-        lines += [f"{path}: {m}" if path else f": {m}" for m in _message(err).split("\n")]
-    return lines
+        tokens = _tokens(err["loc"])
+        for line in _message(err, tokens).split("\n"):
+            deeper, text = split_keyed(line)
+            out.append((tokens + deeper, text))
+    return out
+
+
+def error_lines(exc: ValidationError) -> list[str]:
+    """Every error of a validation, each prefixed by its key path (``target: 必须大于 0``): the
+    machine form, for a check that nests another validation's errors under its own path."""
+    return [f"{format_path(tokens)}: {text}" for tokens, text in _keyed(exc)]
 
 
 def scheme_from_dict(data: Any) -> Scheme:
-    """Validate a parsed scheme; raise SchemeError listing every problem with its key path."""
+    """Validate a parsed scheme; raise SchemeError listing every problem, located in the bureau's
+    words (「一级指标「基本公共卫生」› 指标 A1「建档率」的「分值」: 必须是数字」)."""
     if not isinstance(data, dict):
-        raise SchemeError(["方案文件的顶层必须是键值映射（id、name、criteria 等）"])
+        raise SchemeError(["方案文件的顶层必须是键值映射（方案编号、名称、指标等）"])
     try:
         return Scheme.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            path = _path(err["loc"])
-            # A check across the whole scheme reports all it found, one located line each.
-            lines += [f"{path}: {m}" if path else m for m in _message(err).split("\n")]
-        raise SchemeError(lines) from None
+        problems = [
+            SchemeProblem(located(tokens, text, data), format_path(tokens), text) for tokens, text in _keyed(exc)
+        ]
+        raise SchemeError([p.message for p in problems], problems) from None
 
 
 def parse_scheme(text: str) -> Scheme:
@@ -109,7 +120,8 @@ def parse_scheme(text: str) -> Scheme:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列: " if mark else ""
-        raise SchemeError([f"{where}YAML 格式错误（{getattr(exc, 'problem', exc)}）"]) from None
+        # The parser's own explanation is English: the line and column say where to look.
+        raise SchemeError([f"{where}方案文本格式错误（请检查这一处的缩进、冒号、引号和括号）"]) from None
     return scheme_from_dict(data)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from scoring.formula import Formula, FormulaError, parse_formula
+from scoring.names import field_name, label_for
 from scoring.settlement import SchemeSettlement
 
 PeriodType = Literal["month", "quarter", "year"]
@@ -131,19 +132,19 @@ def _check_override(leaf: _LeafBase, category: str, override: Any) -> None:
     """One category's override: known, overridable fields that leave a valid leaf."""
     where = f"variants.{category}"
     if not isinstance(override, dict) or not override:
-        raise ValueError(f"{where}: 须写要改变的参数，如 target: 500 或 applicable: false")
+        raise ValueError(f"{where}: 须写要改变的参数，如「目标值」500，或「是否适用」否")
     if "applicable" in override:
         if not isinstance(override["applicable"], bool):
-            raise ValueError(f"{where}.applicable: 必须是 true 或 false")
+            raise ValueError(f"{where}.applicable: 必须填「是」或「否」")
         if override["applicable"] is False and len(override) > 1:
-            raise ValueError(f"{where}: 已设不适用（applicable: false），不能再改其他参数")
+            raise ValueError(f"{where}: 已设为不适用，不能再改其他参数")
     allowed = [f for f in VARIANT_FIELDS if f in type(leaf).model_fields]
     for key in override:
         if key == "applicable":
             continue
         if key not in allowed:
-            can = "、".join(allowed) if allowed else "（本评分方法没有可按类别改变的参数）"
-            raise ValueError(f"{where}.{key}: 不能按类别改变（可改：applicable、{can}）")
+            can = "、".join(field_name(f) for f in allowed) if allowed else "（本评分方法没有可按类别改变的参数）"
+            raise ValueError(f"{where}.{key}: 不能按类别改变（可改：是否适用、{can}）")
     try:
         leaf.variant_for(category)
     except ValidationError as exc:
@@ -166,9 +167,9 @@ class FormulaInput(_Model):
     @model_validator(mode="after")
     def _code_when_entered(self) -> FormulaInput:
         if self.source == "scoresheet" and self.code is None:
-            raise ValueError(f"输入项「{self.name}」在评分表上填写，须写 code（编码）")
+            raise ValueError(f"输入项「{self.name}」在评分表上填写，须写「编码」")
         if self.source == "register" and self.code is not None:
-            raise ValueError(f"输入项「{self.name}」取自单位清单（source: register），不要写 code")
+            raise ValueError(f"输入项「{self.name}」取自单位登记数据，不要写「编码」")
         return self
 
 
@@ -200,18 +201,18 @@ class _ComputedLeaf(_LeafBase):
     def _formula_and_inputs(self) -> _ComputedLeaf:
         if self.formula is None:
             if self.inputs:
-                raise ValueError("写了 inputs（输入项）却没有 formula（计算公式）")
+                raise ValueError("写了「输入项」却没有「计算公式」")
             if self.min_denominator is not None:
-                raise ValueError("min_denominator（最小分母）只用于有 formula（计算公式）的指标")
+                raise ValueError("「最小分母」只用于有「计算公式」的指标")
             return self
         if not self.inputs:
-            raise ValueError("有 formula（计算公式）的指标须列出 inputs（输入项）")
+            raise ValueError("有「计算公式」的指标须列出「输入项」")
         names = [i.name for i in self.inputs]
         twice = sorted({x for x in names if names.count(x) > 1})
         if twice:
             raise ValueError(f"输入项名称重复：{'、'.join(twice)}")
         if self.min_denominator is not None and "/" not in self.formula and "÷" not in self.formula:
-            raise ValueError("公式中没有除法，min_denominator（最小分母）无从适用")
+            raise ValueError("公式中没有除法，「最小分母」无从适用")
         return self
 
     @property
@@ -247,7 +248,7 @@ class _ComparedLeaf(_LeafBase):
         # By value, not by what was written: a scheme dumped and validated again (what-if, variants)
         # carries every default, and no_baseline's default says nothing without a comparison.
         if self.compare is None and (self.compare_as is not None or self.no_baseline != "not_applicable"):
-            raise ValueError("写了 as 或 no_baseline，却没有写 compare（与上期 previous 还是上年同期 last_year 比较）")
+            raise ValueError("写了「比较方式」或「无基期数据时」，却没有写「比较基期」（与上期比还是与上年同期比）")
         return self
 
     @property
@@ -307,29 +308,31 @@ class TargetLeaf(_ComputedLeaf, _ComparedLeaf):
         higher = self.direction == "higher"
         if self.mode == "linear":
             if self.floor is None:
-                raise ValueError("linear 模式需要 floor（起评值）")
+                raise ValueError("「线性得分」需要「起评值」")
             if (self.floor >= self.target) if higher else (self.floor <= self.target):
-                raise ValueError("floor 必须比 target 更差（越高越好时小于 target，越低越好时大于 target）")
+                raise ValueError("「起评值」必须比「目标值」更差（越高越好时小于目标值，越低越好时大于目标值）")
         if self.mode == "bands":
             if not self.bands:
-                raise ValueError("bands 模式需要至少一个档次")
+                raise ValueError("「分档得分」需要至少一个档次")
             if max(b.points for b in self.bands) > self.points:
                 raise ValueError("档次分值不能超过本项分值")
         if self.mode == "per_shortfall" and self.loss_per_step is None:
-            raise ValueError("per_shortfall 模式需要 loss_per_step（每差一个 step 扣的分）")
+            raise ValueError("「每差一档扣分」需要「每档扣分」（每差一个「每档差距」扣的分）")
         if self.whole_steps and self.steps not in (None, "started"):
-            raise ValueError(f"whole_steps: true 即 steps: started，与 steps: {self.steps} 矛盾，请只写 steps")
+            raise ValueError(
+                f"「按整档扣分」即「不足一档按一档扣」，与「不足一档时」写的「{label_for('steps', self.steps)}」矛盾，请只写「不足一档时」"
+            )
         if self.target == 0:
             if not self.inclusive:
-                raise ValueError("目标为 0 时不能设 inclusive: false（低于 0 无法达到）")
+                raise ValueError("目标为 0 时「达到目标值即达标」必须为「是」（低于 0 无法达到）")
             if self.stretch is not None:
-                raise ValueError("目标为 0 时不能再设力争目标（stretch）")
+                raise ValueError("目标为 0 时不能再设「力争目标」")
         if self.stretch is not None:
             beyond = self.stretch.target > self.target if higher else self.stretch.target < self.target
             if not beyond:
-                raise ValueError("stretch.target 必须比 target 更高（越低越好时更低）")
+                raise ValueError("「力争目标值」必须比「目标值」更高（越低越好时更低）")
         if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
-            raise ValueError("valid_min 不能大于 valid_max")
+            raise ValueError("「有效下限」不能大于「有效上限」")
         return self
 
 
@@ -358,14 +361,14 @@ class ImprovementLeaf(_ComparedLeaf):
     @model_validator(mode="after")
     def _improvement_consistent(self) -> ImprovementLeaf:
         if self.compare is None:
-            raise ValueError("逐步提高（improvement）须写 compare：previous（与上期比）或 last_year（与上年同期比）")
+            raise ValueError("「逐步提高」须写「比较基期」：与上期比或与上年同期比")
         pts = self.improvement
         if not math.isclose(pts.up, self.points, abs_tol=1e-9):
-            raise ValueError(f"improvement.up（提高得分）{pts.up:g} 分应等于本项分值 {self.points:g} 分")
+            raise ValueError(f"「提高得分」{pts.up:g} 分应等于本项分值 {self.points:g} 分")
         if not pts.up >= pts.same >= pts.down:
-            raise ValueError("improvement 的分值须 提高(up) ≥ 持平(same) ≥ 下降(down)")
+            raise ValueError("「逐步提高分值」须 提高得分 ≥ 持平得分 ≥ 下降得分")
         if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
-            raise ValueError("valid_min 不能大于 valid_max")
+            raise ValueError("「有效下限」不能大于「有效上限」")
         return self
 
 
@@ -380,13 +383,13 @@ class ChecklistLeaf(_LeafBase):
         unpriced = [t.name for t in self.tasks if t.points is None]
         if self.all_required:
             if not self.points > 0:
-                raise ValueError("全部完成才得分的任务清单（all_required）须设置大于 0 的 points（本项分值）")
+                raise ValueError("全部完成才得分的任务清单须设置大于 0 的「分值」")
             if len(unpriced) == len(self.tasks):
                 return self  # the usual case: only the leaf has points
             if unpriced:  # written out as in the printed table, they must all be there and agree
                 raise ValueError("全部完成才得分的任务清单：任务分值要么都写、要么都不写（不写时只按本项分值计分）")
         elif unpriced:
-            raise ValueError(f"任务「{'、'.join(unpriced)}」缺少 points（分值）")
+            raise ValueError(f"任务「{'、'.join(unpriced)}」缺少「分值」")
         total = sum(t.points for t in self.tasks)
         if not math.isclose(total, self.points, abs_tol=1e-9):
             raise ValueError(f"任务分值合计 {total:g} 与本项分值 {self.points:g} 不一致")
@@ -403,13 +406,13 @@ class LevelsLeaf(_LeafBase):
     @model_validator(mode="after")
     def _levels_consistent(self) -> LevelsLeaf:
         if len(self.levels) < 2:
-            raise ValueError("定性分档至少需要两个档次（levels）")
+            raise ValueError("定性分档至少需要两个档次")
         labels = [lv.label.strip() for lv in self.levels]
         twice = sorted({x for x in labels if labels.count(x) > 1})
         if twice:
             raise ValueError(f"档次名称重复：{'、'.join(twice)}")
         if "不适用" in labels:  # the cell word for 不适用 cannot also name a level
-            raise ValueError("档次名称不能是「不适用」（不适用请用 allow_na）")
+            raise ValueError("档次名称不能是「不适用」（不适用请设「允许不适用」）")
         points = [lv.points for lv in self.levels]
         same = sorted({p for p in points if points.count(p) > 1})
         if same:
@@ -437,7 +440,7 @@ class PeerBand(_Model):
     @model_validator(mode="after")
     def _one_kind(self) -> PeerBand:
         if (self.within is None) == (self.within_pct is None):
-            raise ValueError("每个档次须且只能写 within（前几名）或 within_pct（前百分之几）中的一个")
+            raise ValueError("每个档次须且只能写「前几名」或「前百分之几」中的一个")
         return self
 
     @property
@@ -461,7 +464,7 @@ class PeerRankLeaf(_ComputedLeaf):
     @model_validator(mode="after")
     def _bands_ordered(self) -> PeerRankLeaf:
         if len({b.within is None for b in self.bands}) > 1:
-            raise ValueError("档次不能混用 within（前几名）和 within_pct（前百分之几），请只用一种")
+            raise ValueError("档次不能混用「前几名」和「前百分之几」，请只用一种")
         limits = [b.limit for b in self.bands]
         if any(b <= a for a, b in zip(limits, limits[1:])):
             raise ValueError("档次须按范围从小到大排列（如前 20%、前 50%），且不能重复")
@@ -471,7 +474,7 @@ class PeerRankLeaf(_ComputedLeaf):
         if points[0] > self.points + 1e-9:
             raise ValueError(f"档次分值 {points[0]:g} 分超过本项分值 {self.points:g} 分")
         if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
-            raise ValueError("valid_min 不能大于 valid_max")
+            raise ValueError("「有效下限」不能大于「有效上限」")
         return self
 
     @property
@@ -512,28 +515,28 @@ class DeductionLeaf(_LeafBase):
     def _from_total(self) -> DeductionLeaf:
         if not self.from_total:
             if self.cap is not None:
-                raise ValueError("cap（最多扣分）只用于从总分扣分（from_total: true）；本项扣分以 points 为限")
+                raise ValueError("「上限」（最多扣分）只用于从总分扣分；本项扣分以「分值」为限")
             if not self.points > 0:
-                raise ValueError("扣分项须设置大于 0 的 points（本项分值）；从总分扣分的请写 from_total: true")
+                raise ValueError("扣分项须设置大于 0 的「分值」；从总分扣分的请把「从总分扣分」设为「是」")
             return self
         if self.points != 0:
-            raise ValueError("从总分扣分（from_total: true）不占基础分，points 应为 0（用 cap 设最多扣多少分）")
+            raise ValueError("从总分扣分不占基础分，「分值」应为 0（用「上限」设最多扣多少分）")
         if self.kinds or self.discretionary_max is not None:
-            raise ValueError("从总分扣分（from_total: true）只能写 per_occurrence（每次扣分），不能写 kinds 或酌情扣分")
+            raise ValueError("从总分扣分只能写「每次分值」，不能写「扣分类别」或酌情扣分")
         return self
 
     @model_validator(mode="after")
     def _one_form(self) -> DeductionLeaf:
         if self.per_occurrence is None and not self.kinds:
-            raise ValueError("扣分项须写 per_occurrence（每次扣分）或 kinds（分类扣分），二者选一")
+            raise ValueError("扣分项须写「每次分值」或「扣分类别」，二者选一")
         if self.per_occurrence is not None and self.kinds:
-            raise ValueError("扣分项的 per_occurrence 与 kinds 只能写一种（分类扣分时每类各写 per_occurrence）")
+            raise ValueError("扣分项的「每次分值」与「扣分类别」只能写一种（分类扣分时每类各写「每次分值」）")
         codes = [k.code for k in self.kinds]
         twice = sorted({c for c in codes if codes.count(c) > 1})
         if twice:
             raise ValueError(f"扣分类别编码重复：{'、'.join(twice)}")
         if self.discretionary_code is not None and self.discretionary_max is None:
-            raise ValueError("写了 discretionary_code（酌情扣分编码）却没有 discretionary_max（酌情扣分上限）")
+            raise ValueError("写了「酌情扣分编码」却没有「酌情扣分上限」")
         if self.discretionary_max is not None and self.discretionary_max > self.points + 1e-9:
             raise ValueError(f"酌情扣分上限 {self.discretionary_max:g} 分超过本项分值 {self.points:g} 分")
         return self
@@ -577,16 +580,16 @@ class BonusLeaf(_LeafBase):
     @model_validator(mode="after")
     def _one_bonus_form(self) -> BonusLeaf:
         if self.discretionary and self.per_occurrence is not None:
-            raise ValueError("酌情加分（discretionary: true）直接填加分数，不能再写 per_occurrence（每次加分）")
+            raise ValueError("酌情加分直接填加分数，不能再写「每次分值」")
         if not self.discretionary and self.per_occurrence is None:
-            raise ValueError("加分项须写 per_occurrence（每次加分），或写 discretionary: true（酌情加分，直接填分数）")
+            raise ValueError("加分项须写「每次分值」，或设为「酌情加分」（直接填分数）")
         return self
 
     @field_validator("points")
     @classmethod
     def _no_base_points(cls, v: float) -> float:
         if v != 0:
-            raise ValueError("加分项不计入基础分，points 应为 0（用 cap 设上限）")
+            raise ValueError("加分项不计入基础分，「分值」应为 0（用「上限」设加分上限）")
         return v
 
 
@@ -597,7 +600,7 @@ class VetoLeaf(_LeafBase):
     @classmethod
     def _no_base_points(cls, v: float) -> float:
         if v != 0:
-            raise ValueError("否决项不计分，points 应为 0")
+            raise ValueError("否决项不计分，「分值」应为 0")
         return v
 
 
@@ -619,13 +622,13 @@ class MonitorLeaf(_LeafBase):
     @classmethod
     def _no_points(cls, v: float) -> float:
         if v != 0:
-            raise ValueError("监测指标不计分，points 应为 0（或不写）")
+            raise ValueError("监测指标不计分，「分值」应为 0（或不写）")
         return v
 
     @model_validator(mode="after")
     def _range(self) -> MonitorLeaf:
         if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
-            raise ValueError("valid_min 不能大于 valid_max")
+            raise ValueError("「有效下限」不能大于「有效上限」")
         return self
 
 
@@ -666,7 +669,7 @@ class TagRule(_Model):
     @model_validator(mode="after")
     def _does_something(self) -> TagRule:
         if self.grade is None and self.ineligible is None:
-            raise ValueError("标签规则须写 grade（等级至多评为）或 ineligible（不得评优的理由），至少一个")
+            raise ValueError("标签规则须写「等级至多评为」或「不得评优的理由」，至少一个")
         return self
 
 
@@ -777,7 +780,7 @@ class Scheme(_Model):
             # a 力争 target only some categories have still earns bonus points
             or any(o.get("stretch") for leaf in self.leaves for o in leaf.variants.values() if isinstance(o, dict))
         ) and self.bonus_cap <= 0:
-            problems.append("方案含加分项或力争目标，须设置 bonus_cap（加分上限）")
+            problems.append("方案含加分项或力争目标，须设置「加分上限」")
         problems += variant_problems(self.criteria, self.categories)
         problems += tag_problems(self)
         if problems:
@@ -866,7 +869,7 @@ def tag_problems(scheme: Scheme) -> list[str]:
         for leaf in scheme.leaves:
             unknown = [t for t in leaf.tags if t not in declared]
             if unknown:
-                out.append(f"评分细则 {leaf.code} 的标签「{'、'.join(unknown)}」未在 tags 中声明")
+                out.append(f"指标 {leaf.code}「{leaf.name}」的标签「{'、'.join(unknown)}」未在方案的「标签」中声明")
     scored = {t for leaf in scheme.leaves if leaf.method in BASE_METHODS and leaf.points > 0 for t in leaf.tags}
     grades = [g.name for g in scheme.grades]
     for i, rule in enumerate(scheme.tag_rules):
@@ -932,9 +935,6 @@ def default_grades(total: float) -> list[Grade]:
     return [Grade(name=name, min=share_of_total(total, pct)) for name, pct in GRADE_SHARES]
 
 
-_LEVELS = ("一级指标", "二级指标", "三级指标")
-
-
 def _bonus_of(leaf: Leaf) -> float:
     """The most bonus a leaf can add: a bonus leaf's cap, a target's stretch points."""
     if leaf.method == "bonus":
@@ -945,21 +945,20 @@ def _bonus_of(leaf: Leaf) -> float:
 
 def subtotal_problems(criteria: list[Criterion], where: str = "criteria", depth: int = 0) -> list[str]:
     """A located line for every criterion whose declared points (or bonus points) disagree with
-    the leaves below it, e.g. 「criteria[2].points: 一级指标「信息报告」各细则合计 18 分，方案中写 23 分」."""
+    the leaves below it, e.g. 「criteria[2].points: 各细则合计 18 分，方案中写 23 分」 (the loader names
+    the criterion: 「一级指标「信息报告」的「分值」: …」)."""
     out: list[str] = []
     for i, c in enumerate(criteria):
-        path, level = f"{where}[{i}]", _LEVELS[depth] if depth < len(_LEVELS) else "指标"
+        path = f"{where}[{i}]"
         leaves = _leaves_below(c)
         base, bonus = sum(leaf.points for leaf in leaves), sum(_bonus_of(leaf) for leaf in leaves)
         if c.points is not None and not math.isclose(base, c.points, abs_tol=1e-6):
             hint = ""
             if c.bonus_points is None and bonus and math.isclose(base + bonus, c.points, abs_tol=1e-6):
-                hint = f"（其中 {bonus:g} 分是加分，请写在 bonus_points）"
-            out.append(f"{path}.points: {level}「{c.name}」各细则合计 {base:g} 分，方案中写 {c.points:g} 分{hint}")
+                hint = f"（其中 {bonus:g} 分是加分，请写在「加分分值」）"
+            out.append(f"{path}.points: 各细则合计 {base:g} 分，方案中写 {c.points:g} 分{hint}")
         if c.bonus_points is not None and not math.isclose(bonus, c.bonus_points, abs_tol=1e-6):
-            out.append(
-                f"{path}.bonus_points: {level}「{c.name}」各加分项上限合计 {bonus:g} 分，方案中写加分 {c.bonus_points:g} 分"
-            )
+            out.append(f"{path}.bonus_points: 各加分项上限合计 {bonus:g} 分，方案中写加分 {c.bonus_points:g} 分")
         out += subtotal_problems(c.children, f"{path}.children", depth + 1)
     return out
 
@@ -971,11 +970,7 @@ def variant_problems(criteria: list[Criterion], categories: list[str], where: st
         for k, leaf in enumerate(c.items):
             for category in leaf.variants:
                 if category not in categories:
-                    known = (
-                        f"方案的单位类别（categories）为：{'、'.join(categories)}"
-                        if categories
-                        else "方案未设置单位类别（categories）"
-                    )
+                    known = f"方案的适用单位类别为：{'、'.join(categories)}" if categories else "方案未设置适用单位类别"
                     out.append(f"{where}[{i}].items[{k}].variants: 单位类别「{category}」不在方案中（{known}）")
         out += variant_problems(c.children, categories, f"{where}[{i}].children")
     return out

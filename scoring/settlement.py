@@ -22,6 +22,8 @@ import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from scoring.names import SETTLEMENT_MODE_NAMES, field_name
+
 if TYPE_CHECKING:
     from scoring.scheme import Scheme
 
@@ -88,17 +90,20 @@ class Settlement(BaseModel):
         unused = set(type(self).model_fields) - _SHARED_KEYS - _KEYS_BY_MODE[self.mode]
         stray = sorted(k for k in unused if getattr(self, k) != type(self).model_fields[k].default)
         if stray:
-            raise ValueError(f"{self.mode} 模式不使用 {'、'.join(stray)}")
+            unused_names = "、".join(f"「{field_name(k, 'settlement')}」" for k in stray)
+            raise ValueError(f"「{SETTLEMENT_MODE_NAMES[self.mode]}」不使用 {unused_names}")
         no_base = self.base is None and self.base_attribute is None and not self.base_by_category
         if self.mode != "pool" and no_base:
-            raise ValueError(f"{self.mode} 模式需要 base（基数）、base_by_category 或 base_attribute")
+            raise ValueError(
+                f"「{SETTLEMENT_MODE_NAMES[self.mode]}」需要「基数」、「各类别基数」或「基数取自单位信息」"
+            )
         if self.mode == "grade_coefficient" and not self.coefficients:
-            raise ValueError("grade_coefficient 模式需要 coefficients（各等级系数）")
+            raise ValueError("「基数 × 等级系数」需要「各等级系数」")
         if self.mode == "pool":
             if self.pool is None:
-                raise ValueError("pool 模式需要 pool（资金总额）")
+                raise ValueError("「资金池按比例分配」需要「资金总额」")
             if self.cap is not None and self.cap < self.floor:
-                raise ValueError("cap（封顶）不能小于 floor（保底）")
+                raise ValueError("「封顶」不能小于「保底」")
         return self
 
 

@@ -52,16 +52,17 @@ PERMISSIONS = {
     "tasks.manage": "下达和验收整改任务",
     "tasks.own": "查看和提交本单位的整改任务",
     "messages.read": "查看站内消息",
+    "schemes.read": "查看考核方案的指标释义",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS) - {"results.own", "objection.raise", "tasks.own"},
     "assessor": frozenset(
         {"results.all", "export", "upload", "rollback", "submissions.read", "account.self", "results.draft"}
-        | {"objection.decide", "evidence.attach", "tasks.manage", "messages.read"}
+        | {"objection.decide", "evidence.attach", "tasks.manage", "messages.read", "schemes.read"}
     ),
-    "viewer": frozenset({"results.all", "export", "account.self", "messages.read"}),
-    "unit": frozenset({"results.own", "account.self", "objection.raise", "tasks.own", "messages.read"}),
+    "viewer": frozenset({"results.all", "export", "account.self", "messages.read", "schemes.read"}),
+    "unit": frozenset({"results.own", "account.self", "objection.raise", "tasks.own", "messages.read", "schemes.read"}),
 }
 
 # page file -> the permission that opens it (None: open to everyone, signed in or not).
@@ -95,6 +96,7 @@ PAGE_PERMISSION: dict[str, str | None] = {
     "pages/unit_objections.py": "objection.raise",
     "pages/my_tasks.py": "tasks.own",
     "pages/messages.py": "messages.read",
+    "pages/glossary.py": "schemes.read",
 }
 ADMIN_ONLY = "accounts.manage"
 

@@ -27,8 +27,6 @@ from services.results import baseline_history_for, results
 from services.unit_figures import figures_for
 from services.values import current_values
 
-_ITEM_PATH = re.compile(r"^((?:criteria|children)\[\d+\](?:\.(?:children|items)\[\d+\])*)(\.?)(.*)$")
-
 
 @dataclass(frozen=True)
 class Edits:
@@ -108,39 +106,10 @@ def _leaf_dicts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _item_names(data: dict[str, Any]) -> dict[str, str]:
-    """Key path of every criterion and leaf ("criteria[0].items[1]") -> "A2（处方合格率）"."""
-    out: dict[str, str] = {}
-
-    def visit(node: dict[str, Any], path: str) -> None:
-        out[path] = f"{node.get('code')}（{node.get('name')}）"
-        for i, item in enumerate(node.get("items") or []):
-            out[f"{path}.items[{i}]"] = f"{item.get('code')}（{item.get('name')}）"
-        for i, child in enumerate(node.get("children") or []):
-            visit(child, f"{path}.children[{i}]")
-
-    for i, c in enumerate(data.get("criteria") or []):
-        visit(c, f"criteria[{i}]")
-    return out
-
-
-def _located(messages: list[str], data: dict[str, Any]) -> list[str]:
-    """Scheme errors with key paths turned into the indicator they concern."""
-    names = _item_names(data)
-    out = []
-    for m in messages:
-        where, _, text = m.partition(": ")
-        match = _ITEM_PATH.match(where) if text else None
-        if match and match.group(1) in names:
-            key = match.group(3)
-            out.append(f"指标 {names[match.group(1)]}{f' 的 {key}' if key else ''}：{text}")
-        elif where.startswith("settlement") and text:
-            out.append(f"资金结算 {where.removeprefix('settlement').lstrip('.') or ''}：{text}".replace(" ：", "："))
-        elif "分值合计" in m:
-            out.append(f"{m}（调整分值后，各评分细则分值之和须等于方案总分）")
-        else:
-            out.append(m)
-    return out
+def _located(messages: list[str]) -> list[str]:
+    """Scheme errors (already located by indicator in the loader), with what a what-if user can do
+    about totals that no longer add up."""
+    return [f"{m}（调整分值后，各评分细则分值之和须等于方案总分）" if "分值合计" in m else m for m in messages]
 
 
 def apply_edits(source: str, edits: Edits) -> tuple[str, Scheme]:
@@ -172,7 +141,7 @@ def apply_edits(source: str, edits: Edits) -> tuple[str, Scheme]:
     try:
         scheme = scheme_from_dict(data)
     except SchemeError as exc:
-        lines = _located(exc.messages, data)
+        lines = _located(exc.messages)
         raise InvalidInput("调整后的方案有误，无法测算：\n" + "\n".join(f"  {m}" for m in lines)) from None
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False), scheme
 

@@ -240,10 +240,10 @@ def test_traces() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"compare": None, "as": "growth_pct"}, "写了 as 或 no_baseline，却没有写 compare"),
-        ({"compare": "last_month"}, "compare: 必须是"),
-        ({"as": "ratio"}, "as: 必须是"),
-        ({"no_baseline": "skip"}, "no_baseline: 必须是"),
+        ({"compare": None, "as": "growth_pct"}, "写了「比较方式」或「无基期数据时」，却没有写「比较基期」"),
+        ({"compare": "last_month"}, "的「比较基期」: 必须是 与上期比、与上年同期比 之一"),
+        ({"as": "ratio"}, "的「比较方式」: 必须是 增幅（%）、增减量 之一"),
+        ({"no_baseline": "skip"}, "的「无基期数据时」: 必须是 不适用、得满分、不得分 之一"),
     ],
 )
 def test_target_compare_validation(change: dict, message: str) -> None:
@@ -256,10 +256,10 @@ def test_target_compare_validation(change: dict, message: str) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"compare": None}, "逐步提高（improvement）须写 compare"),
-        ({"improvement": {"up": 3, "same": 2, "down": 0}}, "improvement.up（提高得分）3 分应等于本项分值 4 分"),
-        ({"improvement": {"up": 4, "same": 1, "down": 2}}, "提高(up) ≥ 持平(same) ≥ 下降(down)"),
-        ({"tolerance": -1}, "tolerance: 必须大于或等于 0"),
+        ({"compare": None}, "「逐步提高」须写「比较基期」"),
+        ({"improvement": {"up": 3, "same": 2, "down": 0}}, "「提高得分」3 分应等于本项分值 4 分"),
+        ({"improvement": {"up": 4, "same": 1, "down": 2}}, "须 提高得分 ≥ 持平得分 ≥ 下降得分"),
+        ({"tolerance": -1}, "的「持平容差」: 必须大于或等于 0"),
     ],
 )
 def test_improvement_validation(change: dict, message: str) -> None:

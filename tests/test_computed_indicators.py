@@ -181,16 +181,16 @@ def test_peer_rank_over_a_computed_rate() -> None:
         ),
         ({"formula": "建档人数 ÷ 0"}, "criteria[0].items[0].formula: 公式「建档人数 ÷ 0」除以常数 0"),
         ({"formula": "建档人数.__class__"}, "criteria[0].items[0].formula: 公式「建档人数.__class__」不能使用属性访问"),
-        ({"formula": None}, "写了 inputs（输入项）却没有 formula（计算公式）"),
-        ({"inputs": []}, "有 formula（计算公式）的指标须列出 inputs（输入项）"),
-        ({"inputs": [{"name": "建档人数"}, {"name": "常住人口", "source": "register"}]}, "须写 code"),
+        ({"formula": None}, "写了「输入项」却没有「计算公式」"),
+        ({"inputs": []}, "有「计算公式」的指标须列出「输入项」"),
+        ({"inputs": [{"name": "建档人数"}, {"name": "常住人口", "source": "register"}]}, "须写「编码」"),
         ({"formula": "建档人数 + 1", "min_denominator": 5}, "公式中没有除法"),
     ],
 )
 def test_scheme_refuses_bad_formulas_with_located_messages(changes: dict, says: str) -> None:
     with pytest.raises(SchemeError) as exc:
         _scheme(**changes)
-    assert any(says in m for m in exc.value.messages), exc.value.messages
+    assert any(says in m for m in [p.keyed for p in exc.value.problems]), [p.keyed for p in exc.value.problems]
 
 
 def test_input_code_may_not_repeat_another_code() -> None:

@@ -55,18 +55,18 @@ def _leaf_spec(**changes) -> dict:
 def _messages(spec: dict) -> list[str]:
     with pytest.raises(SchemeError) as exc:
         scheme_from_dict(spec)
-    return exc.value.messages
+    return [p.keyed for p in exc.value.problems]  # key path + the Chinese text
 
 
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"points": 2}, "从总分扣分（from_total: true）不占基础分，points 应为 0（用 cap 设最多扣多少分）"),
+        ({"points": 2}, "从总分扣分不占基础分，「分值」应为 0（用「上限」设最多扣多少分）"),
         ({"kinds": [{"code": "X1", "name": "迟报", "per_occurrence": 1}], "per_occurrence": None},
-         "从总分扣分（from_total: true）只能写 per_occurrence（每次扣分），不能写 kinds 或酌情扣分"),
-        ({"from_total": False}, "cap（最多扣分）只用于从总分扣分（from_total: true）；本项扣分以 points 为限"),
+         "从总分扣分只能写「每次分值」，不能写「扣分类别」或酌情扣分"),
+        ({"from_total": False}, "「上限」（最多扣分）只用于从总分扣分；本项扣分以「分值」为限"),
         ({"from_total": False, "cap": None},
-         "扣分项须设置大于 0 的 points（本项分值）；从总分扣分的请写 from_total: true"),
+         "扣分项须设置大于 0 的「分值」；从总分扣分的请把「从总分扣分」设为「是」"),
     ],
     ids=["points written", "kinds", "cap without from_total", "no points without from_total"],
 )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Deductions as real 评分细则 write them: several kinds under one cap (迟报 0.5 / 漏报 1 / 瞒报 5 分每次，
+"""Deductions as real 指标 write them: several kinds under one cap (迟报 0.5 / 漏报 1 / 瞒报 5 分每次，
 扣完为止) and a discretionary part (酌情扣 0–M 分) counted inside the same cap, end to end."""
 
 from __future__ import annotations
@@ -58,20 +58,20 @@ def _without(k: int, key: str, **changes) -> dict:
 def _messages(spec: dict) -> list[str]:
     with pytest.raises(SchemeError) as exc:
         scheme_from_dict(spec)
-    return exc.value.messages
+    return [p.keyed for p in exc.value.problems]  # key path + the Chinese text
 
 
 # -- scheme validation --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        (_item(0, per_occurrence=1), "criteria[0].items[0]: 扣分项的 per_occurrence 与 kinds 只能写一种（分类扣分时每类各写 per_occurrence）"),
-        (_without(0, "kinds"), "criteria[0].items[0]: 扣分项须写 per_occurrence（每次扣分）或 kinds（分类扣分），二者选一"),
+        (_item(0, per_occurrence=1), "criteria[0].items[0]: 扣分项的「每次分值」与「扣分类别」只能写一种（分类扣分时每类各写「每次分值」）"),
+        (_without(0, "kinds"), "criteria[0].items[0]: 扣分项须写「每次分值」或「扣分类别」，二者选一"),
         (_item(0, kinds=[KINDS[0], KINDS[1] | {"code": "R1"}]), "criteria[0].items[0]: 扣分类别编码重复：R1"),
         (_item(0, kinds=[KINDS[0] | {"code": "F"}]), "编码 F 重复"),
         (_item(1, discretionary_max=3.5), "criteria[0].items[1]: 酌情扣分上限 3.5 分超过本项分值 3 分"),
         (_without(1, "discretionary_max"),
-         "criteria[0].items[1]: 写了 discretionary_code（酌情扣分编码）却没有 discretionary_max（酌情扣分上限）"),
+         "criteria[0].items[1]: 写了「酌情扣分编码」却没有「酌情扣分上限」"),
         (_item(0, kinds=[KINDS[0] | {"per_occurrence": 0}]), "criteria[0].items[0].kinds[0].per_occurrence: 必须大于 0"),
     ],
     ids=["both forms", "neither form", "kind code twice", "kind code clashes", "discretionary above points",

@@ -49,18 +49,14 @@ def _item(k: int, **changes) -> dict:
 def _messages(spec: dict) -> list[str]:
     with pytest.raises(SchemeError) as exc:
         scheme_from_dict(spec)
-    return exc.value.messages
+    return [p.keyed for p in exc.value.problems]  # key path + the Chinese text
 
 
 def test_a_discretionary_bonus_takes_no_per_occurrence_and_a_counted_one_needs_it() -> None:
-    assert _messages(_item(1, per_occurrence=1)) == [
-        "criteria[0].items[1]: 酌情加分（discretionary: true）直接填加分数，不能再写 per_occurrence（每次加分）"
-    ]
+    assert _messages(_item(1, per_occurrence=1)) == ["criteria[0].items[1]: 酌情加分直接填加分数，不能再写「每次分值」"]
     spec = _item(2)
     del spec["criteria"][0]["items"][2]["per_occurrence"]
-    assert _messages(spec) == [
-        "criteria[0].items[2]: 加分项须写 per_occurrence（每次加分），或写 discretionary: true（酌情加分，直接填分数）"
-    ]
+    assert _messages(spec) == ["criteria[0].items[2]: 加分项须写「每次分值」，或设为「酌情加分」（直接填分数）"]
 
 
 def _values(cells: dict[str, float], unit: str = "U1") -> pd.DataFrame:

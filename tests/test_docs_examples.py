@@ -344,7 +344,7 @@ def test_not_applicable_needs_allow_na_and_version_is_text() -> None:
     values = _frame([("U", "A1", np.nan, ""), ("U", "F", 80, ""), ("U", "B4-1", 1, "")]).assign(na=[True, False, False])
     with pytest.raises(ScoringInputError, match="该指标不允许填写「不适用」"):
         score_values(_one_leaf_scheme(), values)
-    with pytest.raises(SchemeError, match="version: 必须是文字"):
+    with pytest.raises(SchemeError, match="「版本」: 必须是文字"):
         parse_scheme(
             DOC.read_text(encoding="utf-8").split("# example: rescale\n")[1].split("```")[0].replace('"1"', "1")
         )

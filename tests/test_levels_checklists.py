@@ -65,14 +65,14 @@ def _checklist(**changes) -> dict:
 def _messages(spec: dict) -> list[str]:
     with pytest.raises(SchemeError) as exc:
         scheme_from_dict(spec)
-    return exc.value.messages
+    return [p.keyed for p in exc.value.problems]  # key path + the Chinese text
 
 
 # -- scheme validation --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        (_leaf(levels=[{"label": "有", "points": 3}]), "criteria[0].items[0]: 定性分档至少需要两个档次（levels）"),
+        (_leaf(levels=[{"label": "有", "points": 3}]), "criteria[0].items[0]: 定性分档至少需要两个档次"),
         (_leaf(levels=[{"label": "有", "points": 3}, {"label": "有", "points": 1}]),
          "criteria[0].items[0]: 档次名称重复：有"),
         (_leaf(levels=[{"label": "好", "points": 3}, {"label": "中", "points": 1}, {"label": "差", "points": 1}]),
@@ -82,9 +82,9 @@ def _messages(spec: dict) -> list[str]:
         (_leaf(levels=[{"label": "好", "points": 3}, {"label": "差", "points": -1}]),
          "criteria[0].items[0].levels[1].points: 必须大于或等于 0"),
         (_leaf(levels=[{"label": "好", "points": 3}, {"label": "不适用", "points": 0}]),
-         "criteria[0].items[0]: 档次名称不能是「不适用」（不适用请用 allow_na）"),
+         "criteria[0].items[0]: 档次名称不能是「不适用」（不适用请设「允许不适用」）"),
         (_leaf(levels=None), "criteria[0].items[0].levels: 必须是列表"),
-        (_checklist(all_required=False), "criteria[0].items[1]: 任务「制度上墙、台账齐全、人员到位」缺少 points（分值）"),
+        (_checklist(all_required=False), "criteria[0].items[1]: 任务「制度上墙、台账齐全、人员到位」缺少「分值」"),
         (_checklist(tasks=[TASKS[0] | {"points": 2}, TASKS[1], TASKS[2]]),
          "criteria[0].items[1]: 全部完成才得分的任务清单：任务分值要么都写、要么都不写（不写时只按本项分值计分）"),
         (_checklist(tasks=[t | {"points": 1} for t in TASKS]), "criteria[0].items[1]: 任务分值合计 3 与本项分值 5 不一致"),

@@ -70,6 +70,9 @@ TITLES |= {"tasks": "整改任务", "my_tasks": "本单位整改"}
 for _role in ("admin", "assessor", "viewer"):
     OPENS[_role].add("cockpit")
 TITLES["cockpit"] = "全区总览"
+for _opens in OPENS.values():  # 指标释义 (issue 18): every role reads the rules it is assessed by
+    _opens.add("glossary")
+TITLES["glossary"] = "指标释义"
 
 
 def stem(page: str) -> str:

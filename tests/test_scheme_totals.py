@@ -18,7 +18,7 @@ from scoring import SchemeError, parse_scheme, scheme_from_dict, score
 def _messages(data: dict) -> list[str]:
     with pytest.raises(SchemeError) as exc:
         scheme_from_dict(data)
-    return exc.value.messages
+    return [p.keyed for p in exc.value.problems]  # key path + the Chinese text
 
 
 # -- declared subtotals ------------------------------------------------------------------------
@@ -44,18 +44,18 @@ def test_a_subtotal_that_disagrees_names_the_criterion_and_both_numbers() -> Non
     data = _report_scheme()
     data["criteria"][0]["items"][1]["points"] = 3  # 15 + 3 = 18, the table says 23
     data["criteria"][1]["items"][0]["points"] = 82  # keep the grand total at 100
-    assert _messages(data) == ["criteria[0].points: 一级指标「信息报告」各细则合计 18 分，方案中写 23 分"]
+    assert _messages(data) == ["criteria[0].points: 各细则合计 18 分，方案中写 23 分"]
 
 
 def test_a_bonus_subtotal_is_checked_against_the_bonus_caps() -> None:
     assert _messages(_report_scheme(bonus_points=5)) == [
-        "criteria[0].bonus_points: 一级指标「信息报告」各加分项上限合计 10 分，方案中写加分 5 分"
+        "criteria[0].bonus_points: 各加分项上限合计 10 分，方案中写加分 5 分"
     ]
 
 
 def test_bonus_written_into_points_gets_a_hint() -> None:
     assert _messages(_report_scheme(points=33, bonus_points=None)) == [
-        "criteria[0].points: 一级指标「信息报告」各细则合计 23 分，方案中写 33 分（其中 10 分是加分，请写在 bonus_points）"
+        "criteria[0].points: 各细则合计 23 分，方案中写 33 分（其中 10 分是加分，请写在「加分分值」）"
     ]
 
 
@@ -74,8 +74,8 @@ def test_second_level_subtotals_and_the_grand_total_are_all_reported() -> None:
         }
     ]
     assert _messages(data) == [
-        "criteria[0].points: 一级指标「公共卫生」各细则合计 55 分，方案中写 60 分",
-        "criteria[0].children[0].points: 二级指标「健康档案」各细则合计 25 分，方案中写 20 分",
+        "criteria[0].points: 各细则合计 55 分，方案中写 60 分",
+        "criteria[0].children[0].points: 各细则合计 25 分，方案中写 20 分",
         "评分细则分值合计 55，与方案总分 100 不一致",
     ]
 
@@ -96,7 +96,7 @@ criteria:
 """
     with pytest.raises(SchemeError) as exc:
         parse_scheme(text)
-    assert exc.value.messages == ["criteria[0].points: 一级指标「信息报告」各细则合计 100 分，方案中写 23 分"]
+    assert exc.value.messages == ["一级指标「信息报告」的「分值」: 各细则合计 100 分，方案中写 23 分"]
 
 
 # -- grades and the bottom line relative to the total ---------------------------------------------

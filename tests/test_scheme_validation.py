@@ -30,7 +30,7 @@ def messages_for(mutate) -> list[str]:
     with pytest.raises(SchemeError) as exc:
         scheme_from_dict(data)
     assert all(isinstance(m, str) and m for m in exc.value.messages)
-    return exc.value.messages
+    return [p.keyed for p in exc.value.problems]  # key path + the Chinese text
 
 
 ZERO_TARGET_PARAMETERS = {
@@ -81,24 +81,24 @@ BAD_SCHEMES = [
     (
         "unknown mode",
         lambda d: item(0)(d).update(mode="magic"),
-        "criteria[0].items[0].mode: 必须是 'all_or_nothing', 'proportional', 'linear', 'bands', 'per_shortfall' 之一",
+        "criteria[0].items[0].mode: 必须是 达标得满分、按比例得分、线性得分、分档得分、每差一档扣分 之一",
     ),
     (
         "linear without floor",
         lambda d: item(0)(d).update(mode="linear"),
-        "criteria[0].items[0]: linear 模式需要 floor（起评值）",
+        "criteria[0].items[0]: 「线性得分」需要「起评值」",
     ),
     (
         "floor above target",
         lambda d: item(0)(d).update(mode="linear", floor=70),
-        "criteria[0].items[0]: floor 必须比 target 更差（越高越好时小于 target，越低越好时大于 target）",
+        "criteria[0].items[0]: 「起评值」必须比「目标值」更差（越高越好时小于目标值，越低越好时大于目标值）",
     ),
     (
         "floor below target, lower is better",
         lambda d: item(0)(d).update(mode="linear", floor=50, direction="lower"),
-        "criteria[0].items[0]: floor 必须比 target 更差（越高越好时小于 target，越低越好时大于 target）",
+        "criteria[0].items[0]: 「起评值」必须比「目标值」更差（越高越好时小于目标值，越低越好时大于目标值）",
     ),
-    ("bands empty", lambda d: item(0)(d).update(mode="bands"), "criteria[0].items[0]: bands 模式需要至少一个档次"),
+    ("bands empty", lambda d: item(0)(d).update(mode="bands"), "criteria[0].items[0]: 「分档得分」需要至少一个档次"),
     (
         "band above leaf points",
         lambda d: item(0)(d).update(mode="bands", bands=[{"threshold": 60, "points": 81}]),
@@ -112,7 +112,7 @@ BAD_SCHEMES = [
     (
         "zero target exclusive",
         lambda d: item(0)(d).update(target=0, direction="lower", inclusive=False),
-        "criteria[0].items[0]: 目标为 0 时不能设 inclusive: false（低于 0 无法达到）",
+        "criteria[0].items[0]: 目标为 0 时「达到目标值即达标」必须为「是」（低于 0 无法达到）",
     ),
     (
         "zero target with stretch",
@@ -120,57 +120,61 @@ BAD_SCHEMES = [
             item(0)(d).update(target=0, direction="lower", stretch={"target": -1, "points": 2}),
             d.update(bonus_cap=5),
         ),
-        "criteria[0].items[0]: 目标为 0 时不能再设力争目标（stretch）",
+        "criteria[0].items[0]: 目标为 0 时不能再设「力争目标」",
     ),
     (
         "steps misspelt",
         lambda d: item(0)(d).update(mode="per_shortfall", loss_per_step=1, steps="whole"),
-        "criteria[0].items[0].steps: 必须是 'fraction', 'started', 'completed' 之一",
+        "criteria[0].items[0].steps: 必须是 不足一档按比例扣、不足一档按一档扣、满一档才扣 之一",
     ),
     (
         "whole_steps against steps",
         lambda d: item(0)(d).update(mode="per_shortfall", loss_per_step=1, whole_steps=True, steps="completed"),
-        "criteria[0].items[0]: whole_steps: true 即 steps: started，与 steps: completed 矛盾，请只写 steps",
+        "criteria[0].items[0]: 「按整档扣分」即「不足一档按一档扣」，与「不足一档时」写的「满一档才扣」矛盾，请只写「不足一档时」",
     ),
     (
         "per_shortfall without loss",
         lambda d: item(0)(d).update(mode="per_shortfall"),
-        "criteria[0].items[0]: per_shortfall 模式需要 loss_per_step（每差一个 step 扣的分）",
+        "criteria[0].items[0]: 「每差一档扣分」需要「每档扣分」（每差一个「每档差距」扣的分）",
     ),
     (
         "stretch not beyond target",
         lambda d: (item(0)(d).update(stretch={"target": 50, "points": 2}), d.update(bonus_cap=5)),
-        "criteria[0].items[0]: stretch.target 必须比 target 更高（越低越好时更低）",
+        "criteria[0].items[0]: 「力争目标值」必须比「目标值」更高（越低越好时更低）",
     ),
     (
         "stretch not below target, lower is better",
         lambda d: (item(0)(d).update(direction="lower", stretch={"target": 70, "points": 2}), d.update(bonus_cap=5)),
-        "criteria[0].items[0]: stretch.target 必须比 target 更高（越低越好时更低）",
+        "criteria[0].items[0]: 「力争目标值」必须比「目标值」更高（越低越好时更低）",
     ),
     (
         "stretch without bonus cap",
         lambda d: item(0)(d).update(stretch={"target": 70, "points": 2}),
-        "方案含加分项或力争目标，须设置 bonus_cap（加分上限）",
+        "方案含加分项或力争目标，须设置「加分上限」",
     ),
     (
         "valid range reversed",
         lambda d: item(0)(d).update(valid_min=100, valid_max=0),
-        "criteria[0].items[0]: valid_min 不能大于 valid_max",
+        "criteria[0].items[0]: 「有效下限」不能大于「有效上限」",
     ),
     ("decimals not integer", lambda d: item(0)(d).update(decimals=1.5), "criteria[0].items[0].decimals: 必须是整数"),
     (
         "inclusive not bool",
         lambda d: item(0)(d).update(inclusive="maybe"),
-        "criteria[0].items[0].inclusive: 必须是 true 或 false",
+        "criteria[0].items[0].inclusive: 必须填「是」或「否」",
     ),
     # leaves in general
     (
         "unknown method",
         lambda d: item(1)(d).update(method="guess"),
-        "criteria[0].items[1]: method 必须是 'direct', 'target', 'checklist', 'levels', 'deduction', 'bonus', 'veto', 'peer_rank', 'improvement', 'monitor' 之一",
+        "criteria[0].items[1]: 「评分方法」必须是 直接评分、目标值、任务清单、定性分档、扣分项、加分项、一票否决、同类排名、逐步提高、监测指标 之一",
     ),
-    ("method missing", lambda d: item(1)(d).pop("method"), "criteria[0].items[1]: 缺少 method（评分方法）"),
-    ("unknown leaf key", lambda d: item(1)(d).update(colour="red"), "criteria[0].items[1].colour: 不认识的键"),
+    ("method missing", lambda d: item(1)(d).pop("method"), "criteria[0].items[1]: 缺少「评分方法」"),
+    (
+        "unknown leaf key",
+        lambda d: item(1)(d).update(colour="red"),
+        "criteria[0].items[1].colour: 此处不能写这一项（名称写错了，或这里没有这一项）",
+    ),
     ("direct zero points", lambda d: item(1)(d).update(points=0), "criteria[0].items[1].points: 必须大于 0"),
     ("leaf name empty", lambda d: item(1)(d).update(name=""), "criteria[0].items[1].name: 不能为空"),
     (
@@ -193,25 +197,29 @@ BAD_SCHEMES = [
     (
         "bonus with base points",
         lambda d: (d["criteria"][0]["items"].append({**bonus("B", 1, 3), "points": 2}), d.update(bonus_cap=3)),
-        "criteria[0].items[2].points: 加分项不计入基础分，points 应为 0（用 cap 设上限）",
+        "criteria[0].items[2].points: 加分项不计入基础分，「分值」应为 0（用「上限」设加分上限）",
     ),
     (
         "bonus without scheme cap",
         lambda d: d["criteria"][0]["items"].append(bonus("B", 1, 3)),
-        "方案含加分项或力争目标，须设置 bonus_cap（加分上限）",
+        "方案含加分项或力争目标，须设置「加分上限」",
     ),
     (
         "veto with points",
         lambda d: d["criteria"][0]["items"].append({**veto("V"), "points": 5}),
-        "criteria[0].items[2].points: 否决项不计分，points 应为 0",
+        "criteria[0].items[2].points: 否决项不计分，「分值」应为 0",
     ),
     # scheme level
-    ("unknown top-level key", lambda d: d.update(colour="red"), "colour: 不认识的键"),
+    (
+        "unknown top-level key",
+        lambda d: d.update(colour="red"),
+        "colour: 此处不能写这一项（名称写错了，或这里没有这一项）",
+    ),
     ("id missing", lambda d: d.pop("id"), "id: 缺少必填项"),
     (
         "unknown period type",
         lambda d: d.update(period_type="week"),
-        "period_type: 必须是 'month', 'quarter', 'year' 之一",
+        "period_type: 必须是 按月、按季度、按年 之一",
     ),
     (
         "total zero",
@@ -240,9 +248,13 @@ BAD_SCHEMES = [
     ),
     ("bottom pct over 100", lambda d: d.update(bottom={"lowest_pct": 120}), "bottom.lowest_pct: 必须小于或等于 100"),
     ("bottom n zero", lambda d: d.update(bottom={"lowest_n": 0}), "bottom.lowest_n: 必须大于或等于 1"),
-    ("misspelt bottom key", lambda d: d.update(bottom={"threshhold": 70}), "bottom.threshhold: 不认识的键"),
-    ("bad combine", lambda d: d.update(combine="median"), "combine: 必须是 'mean', 'trimmed_mean' 之一"),
-    ("bad missing", lambda d: d.update(missing="ignore"), "missing: 必须是 'error', 'zero', 'not_applicable' 之一"),
+    (
+        "misspelt bottom key",
+        lambda d: d.update(bottom={"threshhold": 70}),
+        "bottom.threshhold: 此处不能写这一项（名称写错了，或这里没有这一项）",
+    ),
+    ("bad combine", lambda d: d.update(combine="median"), "combine: 必须是 平均、去掉最高最低后平均 之一"),
+    ("bad missing", lambda d: d.update(missing="ignore"), "missing: 必须是 提示错误、按 0 分、按不适用 之一"),
 ]
 
 
@@ -275,16 +287,16 @@ def test_every_problem_is_reported_not_just_the_first():
 
     assert sorted(messages_for(mutate)) == sorted(
         [
-            "period_type: 必须是 'month', 'quarter', 'year' 之一",
+            "period_type: 必须是 按月、按季度、按年 之一",
             f"criteria[0].items[0].target: {NOT_POSITIVE}",
             "criteria[0].items[1].points: 必须大于 0",
-            "criteria[0].items[1].colour: 不认识的键",
+            "criteria[0].items[1].colour: 此处不能写这一项（名称写错了，或这里没有这一项）",
         ]
     )
 
 
 def test_scheme_error_is_a_value_error_whose_text_lists_the_messages():
-    with pytest.raises(ValueError, match=r"criteria\[0\]\.items\[0\]\.target: " + re.escape(NOT_POSITIVE)):
+    with pytest.raises(ValueError, match=re.escape(f"一级指标「c」 › 指标 T1「目标T1」的「目标值」: {NOT_POSITIVE}")):
         scheme_from_dict(
             {**copy.deepcopy(BASE), "criteria": [{"code": "C", "name": "c", "items": [target("T1", 100, 0)]}]}
         )
@@ -342,12 +354,18 @@ def test_yaml_scheme_parses():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("id: x\nname: [unclosed\n", "第 3 行第 1 列: YAML 格式错误"),
-        ("id: t\n  name: x\n bad", "第 2 行第 7 列: YAML 格式错误"),
-        ("- a\n- b\n", "方案文件的顶层必须是键值映射（id、name、criteria 等）"),
-        ("", "方案文件的顶层必须是键值映射（id、name、criteria 等）"),
-        (GOOD_YAML.replace("target: 60", "target: 0"), f"criteria[0].children[0].items[0].target: {NOT_POSITIVE}"),
-        (GOOD_YAML.replace("method: veto", "method: vote"), "criteria[1].items[2]: method 必须是"),
+        ("id: x\nname: [unclosed\n", "第 3 行第 1 列: 方案文本格式错误"),
+        ("id: t\n  name: x\n bad", "第 2 行第 7 列: 方案文本格式错误"),
+        ("- a\n- b\n", "方案文件的顶层必须是键值映射（方案编号、名称、指标等）"),
+        ("", "方案文件的顶层必须是键值映射（方案编号、名称、指标等）"),
+        (
+            GOOD_YAML.replace("target: 60", "target: 0"),
+            f"一级指标「基本公共卫生」 › 二级指标「健康档案」 › 指标 A1.1「电子健康档案建档率」的「目标值」: {NOT_POSITIVE}",
+        ),
+        (
+            GOOD_YAML.replace("method: veto", "method: vote"),
+            "一级指标「重点工作」 › 指标 B3「发生重大医疗事故」: 「评分方法」必须是 直接评分、",
+        ),
     ],
 )
 def test_bad_yaml_text(text, expected):

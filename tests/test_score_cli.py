@@ -95,11 +95,11 @@ def test_bad_values_exit_non_zero_with_located_messages(files: dict[str, Path], 
     assert "Traceback" not in err
 
 
-def test_a_wrong_scheme_names_the_key_path(files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+def test_a_wrong_scheme_names_the_indicator_and_field(files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
     files["scheme"].write_text(SCHEME.replace("target: 80", "target: -5"), encoding="utf-8")
     code, _, err = run(capsys, "--scheme", str(files["scheme"]), "--scores", str(files["scores"]))
     assert code != 0
-    assert "criteria[0].items[1].target" in err and "必须大于 0" in err
+    assert "一级指标「综合」 › 指标 A2「建档率」的「目标值」: 必须大于 0" in err
 
 
 def test_missing_files_and_periods_are_reported(files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:

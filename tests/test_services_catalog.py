@@ -151,8 +151,8 @@ def test_a_version_in_use_never_changes(small: SmallDb) -> None:
 def test_an_invalid_scheme_is_refused_with_located_messages(database: Engine) -> None:
     with pytest.raises(InvalidInput) as err:
         catalog.register_scheme(SMALL_SCHEME.replace("points: 50", "points: -5"), "管理员", engine=database)
-    assert "criteria[0].items[0].points" in str(err.value)
-    with pytest.raises(InvalidInput, match="YAML 格式错误"):
+    assert "一级指标「测试指标」 › 指标 D1「直接评分一」的「分值」: 必须大于 0" in str(err.value)
+    with pytest.raises(InvalidInput, match="方案文本格式错误"):
         catalog.register_scheme("id: [unclosed", "管理员", engine=database)
     assert catalog.scheme_versions(engine=database) == []
 

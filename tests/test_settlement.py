@@ -243,20 +243,23 @@ def demo_scheme_dict() -> dict:
     [
         ({"mode": "pool", "pool": -5}, ["settlement.pool: 必须大于 0"]),
         ({"mode": "pool", "pool": 0}, ["settlement.pool: 必须大于 0"]),
-        ({"mode": "pool"}, ["settlement: pool 模式需要 pool（资金总额）"]),
+        ({"mode": "pool"}, ["settlement: 「资金池按得分分配」需要「资金总额」"]),
         ({"mode": "pool", "pool": 100.123}, ["settlement.pool: 金额最多保留两位小数（精确到分）"]),
-        ({"mode": "pool", "pool": 100, "flor": 5}, ["settlement.flor: 不认识的键"]),
-        ({"mode": "pool", "pool": 100, "floor": 50, "cap": 10}, ["settlement: cap（封顶）不能小于 floor（保底）"]),
+        (
+            {"mode": "pool", "pool": 100, "flor": 5},
+            ["settlement.flor: 此处不能写这一项（名称写错了，或这里没有这一项）"],
+        ),
+        ({"mode": "pool", "pool": 100, "floor": 50, "cap": 10}, ["settlement: 「封顶」不能小于「保底」"]),
         ({"mode": "pool", "pool": 100, "floor": -1}, ["settlement.floor: 必须大于或等于 0"]),
-        ({"mode": "lottery"}, ["settlement.mode: 必须是 'base_times_score', 'grade_coefficient', 'pool' 之一"]),
+        ({"mode": "lottery"}, ["settlement.mode: 必须是 基数 × 得分率、基数 × 等级系数、资金池按得分分配 之一"]),
         (
             {"mode": "base_times_score"},
-            ["settlement: base_times_score 模式需要 base（基数）、base_by_category 或 base_attribute"],
+            ["settlement: 「基数 × 得分率」需要「基数」、「各类别基数」或「基数取自单位信息」"],
         ),
-        ({"mode": "base_times_score", "base": 100, "pool": 5}, ["settlement: base_times_score 模式不使用 pool"]),
+        ({"mode": "base_times_score", "base": 100, "pool": 5}, ["settlement: 「基数 × 得分率」不使用 「资金总额」"]),
         (
             {"mode": "grade_coefficient", "base": 100},
-            ["settlement: grade_coefficient 模式需要 coefficients（各等级系数）"],
+            ["settlement: 「基数 × 等级系数」需要「各等级系数」"],
         ),
         (
             {"mode": "grade_coefficient", "base": 100, "coefficients": {"优秀": 1, "良好": 0.9, "特优": 2}},
@@ -278,7 +281,7 @@ def demo_scheme_dict() -> dict:
 def test_a_bad_settlement_block_is_reported_with_its_key_path(block: dict, messages: list[str]) -> None:
     with pytest.raises(SchemeError) as caught:
         scheme_from_dict({**demo_scheme_dict(), "settlement": block})
-    assert caught.value.messages == messages
+    assert [p.keyed for p in caught.value.problems] == messages
 
 
 def test_a_scheme_file_with_a_settlement_block() -> None:

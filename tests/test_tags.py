@@ -100,17 +100,17 @@ def _unit(a1: float | None, a3: float | None, a2: float = 80, unit: str = "U") -
         ),
         (
             {"tag_rules": [{"tag": "核心指标", "below_pct": 60}]},
-            "tag_rules[0]: 标签规则须写 grade（等级至多评为）或 ineligible（不得评优的理由），至少一个",
+            "tag_rules[0]: 标签规则须写「等级至多评为」或「不得评优的理由」，至少一个",
         ),
         ({"tag_rules": [{"tag": "核心指标", "below_pct": 0, "grade": "合格"}]}, "tag_rules[0].below_pct: 必须大于 0"),
-        ({"tags": [{"name": "核心指标"}]}, "评分细则 A1 的标签「国家监测」未在 tags 中声明"),
+        ({"tags": [{"name": "核心指标"}]}, "指标 A1「建档率」的标签「国家监测」未在方案的「标签」中声明"),
         ({"tags": [{"name": "核心指标"}, {"name": "核心指标"}, {"name": "国家监测"}]}, "tags: 标签重复声明：核心指标"),
     ],
 )
 def test_scheme_refuses_bad_tags_with_located_chinese_lines(changes: dict, expected: str) -> None:
     with pytest.raises(SchemeError) as exc:
         scheme_from_dict(_spec(**changes))
-    assert expected in exc.value.messages
+    assert expected in [p.keyed for p in exc.value.problems]
 
 
 def test_undeclared_tags_are_allowed_when_the_scheme_declares_none() -> None:

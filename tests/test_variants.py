@@ -132,30 +132,30 @@ def test_trace_and_rule_name_the_category() -> None:
     [
         (
             {"儿童医院": {"target": 1}},
-            "criteria[0].items[1].variants: 单位类别「儿童医院」不在方案中（方案的单位类别（categories）为：综合医院、专科医院、精神专科医院）",
+            "criteria[0].items[1].variants: 单位类别「儿童医院」不在方案中（方案的适用单位类别为：综合医院、专科医院、精神专科医院）",
         ),
         (
             {"专科医院": {"points": 5}},
-            "criteria[0].items[1]: variants.专科医院.points: 不能按类别改变（可改：applicable、target、floor、bands、loss_per_step、step、stretch）",
+            "criteria[0].items[1].variants.专科医院.points: 不能按类别改变（可改：是否适用、目标值、起评值、档次、每档扣分、每档差距、力争目标）",
         ),
         (
             {"专科医院": {"target": -1}},
-            "criteria[0].items[1]: variants.专科医院.target: 必须大于 0（只有越低越好的零容忍指标，目标才可以为 0）",
+            "criteria[0].items[1].variants.专科医院.target: 必须大于 0（只有越低越好的零容忍指标，目标才可以为 0）",
         ),
         (
             {"专科医院": {"applicable": False, "target": 3}},
-            "criteria[0].items[1]: variants.专科医院: 已设不适用（applicable: false），不能再改其他参数",
+            "criteria[0].items[1].variants.专科医院: 已设为不适用，不能再改其他参数",
         ),
         (
             {"专科医院": {}},
-            "criteria[0].items[1]: variants.专科医院: 须写要改变的参数，如 target: 500 或 applicable: false",
+            "criteria[0].items[1].variants.专科医院: 须写要改变的参数，如「目标值」500，或「是否适用」否",
         ),
     ],
 )
 def test_bad_variants_are_refused_on_load_with_their_place(variants: dict[str, Any], message: str) -> None:
     with pytest.raises(SchemeError) as exc:
         _scheme(a2_variants=variants)
-    assert message in exc.value.messages
+    assert message in [p.keyed for p in exc.value.problems]
 
 
 def test_a_variant_that_breaks_the_leaf_is_refused() -> None:
@@ -171,7 +171,7 @@ def test_a_variant_that_breaks_the_leaf_is_refused() -> None:
     }
     with pytest.raises(SchemeError) as exc:
         _scheme(bands)
-    assert exc.value.messages == ["criteria[0].items[0]: variants.专科医院: 档次分值不能超过本项分值"]
+    assert [p.keyed for p in exc.value.problems] == ["criteria[0].items[0].variants.专科医院: 档次分值不能超过本项分值"]
 
 
 def test_a_stretch_given_only_by_a_variant_counts_for_that_category_alone() -> None:
@@ -192,5 +192,5 @@ def test_a_stretch_only_one_category_has_still_needs_a_bonus_cap() -> None:
     """Without bonus_cap the stretch points of that category would be capped to 0 in silence."""
     with pytest.raises(SchemeError) as exc:
         _scheme(a2_variants={"专科医院": {"stretch": {"target": 60, "points": 2}}}, bonus_cap=0)
-    assert "方案含加分项或力争目标，须设置 bonus_cap（加分上限）" in exc.value.messages
+    assert "方案含加分项或力争目标，须设置「加分上限」" in [p.keyed for p in exc.value.problems]
     _scheme(a2_variants={"专科医院": {"stretch": {"target": 60, "points": 2}}}, bonus_cap=2)  # loads

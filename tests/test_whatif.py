@@ -97,15 +97,15 @@ def test_a_pool_is_shared_to_the_fen(demo_database: Engine) -> None:
     ("edits", "message"),
     [
         (Edits(points={"A1": 12}), "评分细则分值合计 102，与方案总分 100 不一致"),
-        (Edits(targets={"A2": 70}), "指标 A2（处方合格率）：floor 必须比 target 更差"),
+        (Edits(targets={"A2": 70}), "指标 A2「处方合格率」: 「起评值」必须比「目标值」更差"),
         (Edits(targets={"A1": 5}), "指标 A1（门诊服务规范）不是目标值指标"),
         (Edits(points={"Z9": 5}), "没有编码为 Z9 的评分细则"),
         (Edits(points={"A1": float("nan")}), "指标 A1（门诊服务规范）的分值不能为空"),
-        (Edits(points={"B4": 20, "A1": 6}), "指标 B4（月度目标任务清单）：任务分值合计 16 与本项分值 20 不一致"),
-        (Edits(points={"A2": -1, "A1": 21}), "指标 A2（处方合格率） 的 points：必须大于 0"),
+        (Edits(points={"B4": 20, "A1": 6}), "指标 B4「月度目标任务清单」: 任务分值合计 16 与本项分值 20 不一致"),
+        (Edits(points={"A2": -1, "A1": 21}), "指标 A2「处方合格率」的「分值」: 必须大于 0"),
         (
             Edits(settlement={"mode": "grade_coefficient", "base": 1000, "coefficients": {"优秀": 1}}),
-            "资金结算 coefficients：缺少等级「良好、合格、不合格」的系数",
+            "「资金结算」的「各等级系数」: 缺少等级「良好、合格、不合格」的系数",
         ),
     ],
 )

@@ -20,6 +20,7 @@ PAGES = {
         ("pages/unit_detail.py", "单位详情", ":material/apartment:"),
         ("pages/criteria.py", "指标分析", ":material/grid_on:"),
         ("pages/trends.py", "趋势", ":material/show_chart:"),
+        ("pages/glossary.py", "指标释义", ":material/menu_book:"),
     ],
     "例会": [
         ("pages/meeting.py", "月度通报", ":material/campaign:"),
