@@ -243,7 +243,7 @@ def test_the_schemes_own_checks_are_located_in_the_workbook() -> None:
     book[L.CRITERIA_SHEET].cell(2, _col_of(book[L.CRITERIA_SHEET], "分值")).value = 18
     book[L.GRADES_SHEET].cell(2, 2).value = 120
     assert _messages(_save(book)) == [
-        "指标 第 2 行（A）「分值」: 一级指标「居民健康管理」各细则合计 100 分，方案中写 18 分",
+        "指标 第 2 行（A）「分值」: 各细则合计 100 分，方案中写 18 分",
         "等级 第 2 行「下限（分）」: 等级「优秀」的下限 120 分高于方案总分 100 分",
     ]
 
@@ -368,3 +368,14 @@ def test_the_print_sheet_merges_each_level_of_the_tree() -> None:
         "医疗质量管理（20分）",
     )
     assert (ws["A8"].value, ws["E8"].value) == ("医疗质量与安全 小计", 40)
+
+
+def test_the_workbook_carries_the_glossary_and_reads_back_without_it() -> None:
+    scheme = load_scheme(SCHEME_DIR / "village_monthly.yaml")
+    book = _book(scheme)
+    assert book.sheetnames[:2] == [L.PRINT_SHEET, "指标释义"]  # the two sheets a team prints
+    glossary = book["指标释义"]
+    text = [str(c.value) for row in glossary.iter_rows() for c in row if c.value is not None]
+    assert all(any(leaf.name in t for t in text) for leaf in scheme.leaves)  # every leaf explained
+    assert any("÷" in t for t in text)  # the computed indicators' formulas in words
+    assert scheme_from_dict(read_scheme_book(_save(book))).model_dump() == scheme.model_dump()

@@ -7,10 +7,9 @@ upload). Every cell problem is collected, then the scheme's own checks run and t
 
 from __future__ import annotations
 
-import re
 from typing import Any, get_args
 
-from scoring.errors import SchemeError
+from scoring.errors import SchemeError, SchemeProblem
 from scoring.loader import scheme_from_dict
 from scoring.names import METHOD_NAMES
 from scoring.scheme import Leaf, Scheme
@@ -151,7 +150,7 @@ def read_scheme_book(data: bytes) -> dict:
     try:
         scheme_from_dict(scheme)
     except SchemeError as exc:
-        raise SchemeBookError([_located(r, line) for line in exc.messages]) from None
+        raise SchemeBookError([_located(r, problem) for problem in exc.problems]) from None
     return scheme
 
 
@@ -331,18 +330,13 @@ def _locate_tree(r: _Reader, criteria: list[dict], path: str) -> None:
                 r.where[lpath + key[len(code) + 1 :]] = loc
 
 
-_PATH = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.*)$", re.S)
-
-
-def _located(r: _Reader, line: str) -> str:
-    """「criteria[0].items[1].target: 必须大于 0」 → 「评分参数（A2）「目标值」: 必须大于 0」."""
-    m = _PATH.match(line)
-    if not m:
-        return line
-    path, text = m.groups()
+def _located(r: _Reader, problem: SchemeProblem) -> str:
+    """A problem at 「criteria[0].items[1].target」 → 「评分参数 第 3 行（A2）「目标值」: 必须大于 0」: the
+    cell it came from; the scheme's own located wording where no cell holds it."""
+    path, text = problem.path, problem.text
     best = max((p for p in r.where if path == p or path.startswith((p + ".", p + "["))), key=len, default=None)
-    if best is None:
-        return line
+    if not path or best is None:
+        return problem.message
     sheet, row, code, headers = r.where[best]
     rest = path[len(best) :].lstrip(".")
     where = sheet + (f" 第 {row} 行" if row else "") + (f"（{code}）" if code else "")

@@ -12,6 +12,7 @@ from typing import Any
 
 import xlsxwriter
 
+from exports.glossary_xlsx import write_glossary_sheet
 from scoring import names
 from scoring.explain import fmt, rule_text
 from scoring.scheme import Criterion, Leaf, Scheme
@@ -27,6 +28,7 @@ def write_scheme_book(scheme: Scheme) -> bytes:
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     st = _styles(book)
     _print_sheet(book, st, scheme)
+    write_glossary_sheet(book, scheme)  # what assessment teams print and carry; not read back
     _info_sheet(book, st, scheme)
     _table(book, st, L.CRITERIA_SHEET, L.CRITERIA_COLUMNS, criteria_rows(scheme))
     _table(book, st, L.PARAMS_SHEET, L.LEAF_COLUMNS, leaf_rows(scheme))
