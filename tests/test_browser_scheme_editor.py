@@ -4,6 +4,8 @@ moves, save with a note. Screenshots at 1366×768: screenshots/scheme_editor_*.p
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_kit import demo_mode, pick, settle, shot  # noqa: F401 - demo_mode is a fixture
 
@@ -15,24 +17,26 @@ ROW = 35  # px: the height of a row (and of the header) in Streamlit's table edi
 
 
 def _set_cell(pg, grid, row: int, column: int, value: str) -> None:  # noqa: ANN001
-    """Select a cell of the editor (row 0 is the first data row; x 60 is past the row-selection
-    column to the first cell), move right with the keyboard
-    to the column, type the value and commit it, as a person would."""
+    """Select a cell of the editor (row 0 is the first data row, column 0 the first after the row
+    markers), open it with Enter, write the value and commit it with Enter, as a person would."""
     grid.scroll_into_view_if_needed()
-    grid.click(position={"x": 60, "y": ROW + ROW * row + ROW / 2})
+    box = grid.locator("canvas").first.bounding_box()
+    x, y = box["x"] + 60, box["y"] + ROW + ROW * row + ROW / 2
+    pg.mouse.move(x, y - 5)  # the grid selects on a press that follows a hover, as a hand does
+    pg.mouse.move(x, y)
+    pg.mouse.down()
+    pg.mouse.up()
     for _ in range(column):
         pg.keyboard.press("ArrowRight")
-    pg.keyboard.press("Enter")  # open the cell's editor
-    pg.keyboard.press("ControlOrMeta+a")
-    pg.keyboard.type(value)
     pg.keyboard.press("Enter")
+    editor = pg.locator("#portal textarea, #portal input").first
+    editor.wait_for(timeout=LONG)
+    editor.fill(value)
+    pg.keyboard.press("Enter")
+    editor.wait_for(state="detached", timeout=LONG)
     settle(pg)
 
 
-@pytest.mark.xfail(
-    reason="unfinished: typing into a cell of the leaf table via Playwright does not commit the value yet",
-    strict=True,
-)
 def test_editing_a_leafs_points_shows_the_diff_and_saves(page, server: str) -> None:  # noqa: ANN001
     pg = page
     pg.set_viewport_size({"width": 1366, "height": 768})
@@ -41,10 +45,10 @@ def test_editing_a_leafs_points_shows_the_diff_and_saves(page, server: str) -> N
     pg.get_by_role("heading", name="方案管理").first.wait_for(timeout=LONG)
     pick(
         pg,
-        pg.locator("[data-testid='stSelectbox']").filter(has_text="方案").first,
+        pg.locator("[data-testid='stSelectbox']").filter(has=pg.get_by_label("方案", exact=True)).first,
         "社区卫生服务中心月度绩效考核（版本 2025.1）",
     )
-    pg.get_by_text("校验通过").first.wait_for(timeout=LONG)
+    pg.get_by_text(re.compile(r"^校验通过：")).first.wait_for(timeout=LONG)
     shot(pg, "scheme_editor_open")
 
     leaves = pg.locator("div[class*='_leaves'] [data-testid='stDataFrameResizable']").first
@@ -53,17 +57,20 @@ def test_editing_a_leafs_points_shows_the_diff_and_saves(page, server: str) -> N
     pg.get_by_text("不能保存").first.wait_for(timeout=LONG)  # 102 points now: located, not savable
     assert pg.get_by_text("评分细则分值合计 102，与方案总分 100 不一致").count() >= 1
     _set_cell(pg, leaves, 5, 4, "4")  # B3: 6 → 4 points
-    pg.get_by_text("校验通过").first.wait_for(timeout=LONG)
+    pg.get_by_text(re.compile(r"^校验通过：")).first.wait_for(timeout=LONG)
     diff = pg.locator("[data-testid='stCode']").filter(has_text="修改评分细则")
     diff.first.wait_for(timeout=LONG)
     text = diff.first.inner_text()
     assert "修改评分细则 B2 高血压患者季度随访完成率：分值：8 → 10" in text
     assert "修改评分细则 B3 中医药健康管理服务率：分值：6 → 4" in text
     pg.get_by_text("总分或名次变化的单位").first.wait_for(timeout=LONG)
+    diff.first.scroll_into_view_if_needed()
     shot(pg, "scheme_editor_diff")
 
     pg.get_by_label("版本说明（必填，记入审计日志）").fill("B2 提高到 10 分，B3 降为 4 分")
     pg.get_by_role("button", name="保存为新版本").click()
     settle(pg)
-    pg.get_by_text("已登记方案 community_monthly 的新版本 2025.2").first.wait_for(timeout=LONG)
+    saved = pg.get_by_text("已登记方案「社区卫生服务中心月度绩效考核」的新版本 2025.2").first
+    saved.wait_for(timeout=LONG)
+    saved.scroll_into_view_if_needed()
     shot(pg, "scheme_editor_saved")

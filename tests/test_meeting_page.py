@@ -277,7 +277,7 @@ def test_whatif_saves_a_new_version_only_when_asked(
         assert at.text_input[0].value == "2025.2"
         save_button(at).click().run()
         assert not at.exception, at.exception
-        assert any("已登记方案 community_monthly 的新版本 2025.2" in s.value for s in at.success)
+        assert any("已登记方案「社区卫生服务中心月度绩效考核」的新版本 2025.2" in s.value for s in at.success)
         versions = scheme_versions(KEY, engine=engine)
         assert [v.version for v in versions] == ["2025.1", "2025.2"]
         assert versions[-1].load().leaf("A1").points == 15

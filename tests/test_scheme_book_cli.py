@@ -106,7 +106,7 @@ def test_export_a_stored_scheme_edit_it_and_register_a_new_version(cli, database
     wb.save(book)
     code, out, err = cli("scheme", "import", str(book), engine=database)
     assert code == 0, err
-    assert "已登记方案 community_monthly 的新版本 2026.1" in out
+    assert "已登记方案「社区卫生服务中心月度绩效考核」的新版本 2026.1" in out
     latest = scheme_versions("community_monthly", engine=database)[-1]
     assert latest.version == "2026.1" and latest.note == "由评分细则工作簿「细则.xlsx」导入"
     assert latest.created_by == "方案管理员"
