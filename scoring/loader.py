@@ -104,7 +104,7 @@ def scheme_from_dict(data: Any) -> Scheme:
     """Validate a parsed scheme; raise SchemeError listing every problem, located in the bureau's
     words (「一级指标「基本公共卫生」› 指标 A1「建档率」的「分值」: 必须是数字」)."""
     if not isinstance(data, dict):
-        raise SchemeError(["方案文件的顶层必须是键值映射（方案编号、名称、指标等）"])
+        raise SchemeError(["方案文件的顶层必须是键值映射（方案编码、名称、指标等）"])
     try:
         return Scheme.model_validate(data)
     except ValidationError as exc:

@@ -81,7 +81,7 @@ ON_VETO_NAMES = {"keep": "按结果结算", "zero": "不予拨付"}
 # else inside a block is named in FIELD_NAMES_WITHIN.
 FIELD_NAMES: dict[str, str] = {
     # the scheme
-    "id": "方案编号",
+    "id": "方案编码",
     "name": "名称",
     "version": "版本",
     "categories": "适用单位类别",
@@ -230,4 +230,5 @@ METHOD_FIELD_LABELS = {
 
 def field_label(field: str, method: str | None = None) -> str:
     """The editor's Chinese name of a scheme field (for `method`'s leaves where it differs)."""
-    return METHOD_FIELD_LABELS.get((method, field)) or FIELD_LABELS.get(field, field)
+    within = FIELD_NAMES_WITHIN.get((method or "", field))  # method may name a block: bottom, stretch …
+    return METHOD_FIELD_LABELS.get((method, field)) or within or FIELD_LABELS.get(field, field)

@@ -101,7 +101,7 @@ class Settlement(BaseModel):
             raise ValueError("「基数 × 等级系数」需要「各等级系数」")
         if self.mode == "pool":
             if self.pool is None:
-                raise ValueError("「资金池按比例分配」需要「资金总额」")
+                raise ValueError(f"「{SETTLEMENT_MODE_NAMES['pool']}」需要「资金总额」")
             if self.cap is not None and self.cap < self.floor:
                 raise ValueError("「封顶」不能小于「保底」")
         return self

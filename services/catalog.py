@@ -299,7 +299,7 @@ class Registration:
     def message(self) -> str:
         v = self.version
         return {
-            "created": f"已登记方案「{v.name}」的新版本 {v.version}（方案编码 {v.scheme_key}）",
+            "created": f"已登记方案「{v.name}」的新版本 {v.version}",
             "existing": f"方案「{v.name}」版本 {v.version} 已登记过，内容相同，未重复登记",
             "replaced": f"方案「{v.name}」版本 {v.version} 尚未被使用，已用新内容替换",
         }[self.status]

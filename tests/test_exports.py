@@ -84,7 +84,9 @@ def test_about(exported: Exported) -> None:
     assert ws["A1"].value == "社区中心月度考核 2025年8月 考核通报"
     info = {r[0]: r[1] for r in rows(ws, 3, 16)}
     assert info["考核方案"] == "社区中心月度考核" and info["方案版本"] == "1"
-    assert "方案编号" not in info and "meeting" not in {str(v) for v in info.values()}  # no raw scheme key
+    assert (
+        "方案编号" not in info and "方案编码" not in info and "meeting" not in {str(v) for v in info.values()}
+    )  # no raw scheme key
     assert info["考核期间"] == "2025年8月（2025-08）" and info["对比期间"] == "2025年7月（2025-07）"
     assert info["末位规则"] == "总分低于 80 分；后果：月通报点名，限期整改"
     assert info["一票否决事项"] == "'" + VETO

@@ -246,7 +246,7 @@ def test_whatif_points_that_do_not_add_up_are_located(app: AppTest) -> None:
     assert any("评分细则分值合计 102，与方案总分 100 不一致" in e.value for e in app.error)
     edit_points(app, {0: {"points": 10}})
     edit_points(app, {0: {"target": 70}}, TARGETS)  # A2, the first target: below its floor of 80
-    assert any("指标 A2（处方合格率）：floor 必须比 target 更差" in e.value for e in app.error)
+    assert any("指标 A2「处方合格率」: 「起评值」必须比「目标值」更差" in e.value for e in app.error)
 
 
 def test_whatif_settlement_amounts(app: AppTest) -> None:

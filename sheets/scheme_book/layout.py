@@ -41,7 +41,7 @@ LEAF = "_leaf"  # the leaf a child row belongs to
 # 「方案信息」: label/value rows.
 INFO_SHEET = "方案信息"
 INFO_ROWS = [
-    Col("id", "方案编号"),
+    Col("id", "方案编码"),
     Col("name", "方案名称"),
     Col("version", "版本"),
     Col("categories", "适用单位类别", "list", note="多个类别用「、」分隔"),

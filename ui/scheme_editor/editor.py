@@ -122,6 +122,7 @@ def _settings(settings: dict[str, Any], p: str, categories: list[str]) -> None:
             key=p + "categories",
             accept_new_options=True,
             help="本方案考核哪些类别的单位；可输入新的类别",
+            placeholder="选择或输入单位类别",  # Streamlit's own is English (「Choose options」)
         ),
     )
     total = b.number_input(field_label("total"), value=_f(settings.get("total")), min_value=0.0, key=p + "total")
@@ -215,7 +216,9 @@ def _leaf_form(tables: SchemeTables, p: str) -> None:
         from services.scheme_diff import say  # the diff's wording of a value
 
         parts = [f"{cat}：{say('variants', o, method)}" for cat, o in details["variants"].items()]
-        st.caption(f"{field_label('variants')}：" + "；".join(parts) + "（请在 YAML 视图中修改）")
+        st.caption(
+            f"{field_label('variants')}：" + "；".join(parts) + "（在评分细则工作簿的「类别差异」表或 YAML 视图中修改）"
+        )
 
 
 def _default(method: str, key: str) -> Any:
