@@ -17,7 +17,10 @@ from services.scheme_admin import preview
 
 # The order a person reads a leaf's changes in: what it is worth and how it is scored first.
 _FIRST = ("method", "name", "points", "mode", "direction", "target", "floor", "bands", "loss_per_step", "step")
-_SETTINGS = ("name", "version", "categories", "period_type", "total", "grades", "bottom", "bonus_cap", "combine")
+_SETTINGS = (
+    "name", "version", "categories", "period_type", "total", "decimals", "grades", "bottom", "bonus_cap",
+    "combine", "missing", "objection_days", "tags", "tag_rules", "settlement",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

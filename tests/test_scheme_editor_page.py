@@ -82,3 +82,23 @@ def test_a_blank_scheme_with_a_taken_key_is_refused(app: AppTest) -> None:  # no
     press(app, "保存为新版本")
     assert any("已被其他方案使用" in e.value for e in app.error)
     assert [v.version for v in scheme_versions("township_annual")] == ["2025.1"]
+
+
+def test_the_schemes_own_options_are_edited_by_their_chinese_names(app: AppTest) -> None:  # noqa: F811
+    app.switch_page("pages/admin_schemes.py").run()
+    app.selectbox(key="scheme_pick").set_value("community_monthly").run()
+    missing = widget(app.selectbox, "缺项处理")
+    assert missing.value == "error" and missing.format_func("zero") == "按 0 分"
+    combine = widget(app.selectbox, "多人评分合并方式")
+    assert combine.value == "trimmed_mean"  # as the stored scheme writes it
+    missing.set_value("zero").run()
+    widget(app.selectbox, "多人评分合并方式").set_value("mean").run()
+    widget(app.number_input, "申诉期（工作日）").set_value(7).run()
+    assert not app.exception, app.exception
+    assert any("校验通过" in s.value for s in app.success)
+    diff = next(c.value for c in app.code if "方案版本" in c.value)
+    assert "缺项处理：提示错误 → 按 0 分" in diff and "多人评分合并方式：去掉最高最低后平均 → 平均" in diff
+    app.text_input(key="scheme_note").input("空白按 0 分，各考核组平均，申诉期 7 个工作日")
+    press(app, "保存为新版本")
+    stored = latest_version("community_monthly").load()
+    assert (stored.missing, stored.combine, stored.objection_days, stored.decimals) == ("zero", "mean", 7, 2)

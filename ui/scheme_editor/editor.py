@@ -12,9 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from scoring.names import (
+    ASSESSOR_COMBINE_NAMES,
     BOTTOM_COMBINE_NAMES,
     FIELD_VALUE_NAMES,
     METHOD_NAMES,
+    MISSING_NAMES,
     PERIOD_TYPE_NAMES,
     field_label,
     label_for,
@@ -179,6 +181,36 @@ def _settings(settings: dict[str, Any], p: str, categories: list[str]) -> None:
             st.text_input("后果", bottom.get("consequence", ""), key=p + "bottom_consequence").strip(),
         )
         _put(settings, "bottom", bottom or None)
+    _more_settings(settings, p)
+
+
+def _option(settings: dict[str, Any], key: str, names: dict[str, str], where: Any, p: str, help: str) -> None:
+    """A scheme option chosen by its Chinese name; its default is not written (the file stays as it was)."""
+    options = list(names)
+    now = settings.get(key, options[0])
+    chosen = where.selectbox(
+        field_label(key), options, index=options.index(now) if now in options else 0,
+        format_func=names.get, key=p + key, help=help,
+    )  # fmt: skip
+    _put(settings, key, None if chosen == options[0] and key not in settings else chosen)
+
+
+def _more_settings(settings: dict[str, Any], p: str) -> None:
+    """How several assessors' scores combine, what a blank cell means, the decimals of a total and the
+    公示 objection period: the scheme's remaining options, each with its default when not written."""
+    a, b, c, d = st.columns(4)
+    _option(settings, "combine", ASSESSOR_COMBINE_NAMES, a, p, "同一单位同一细则有几个考核组打分时如何合并")
+    _option(settings, "missing", MISSING_NAMES, b, p, "考核表中留空的细则如何处理")
+    decimals = c.number_input(
+        field_label("decimals"), value=int(settings.get("decimals", 2)), min_value=0, max_value=4, step=1,
+        key=p + "decimals", help="总分保留几位小数（四舍五入）",
+    )  # fmt: skip
+    _put(settings, "decimals", None if decimals == 2 and "decimals" not in settings else int(decimals))
+    days = d.number_input(
+        field_label("objection_days"), value=int(settings.get("objection_days", 5)), min_value=1, max_value=30,
+        step=1, key=p + "objection_days", help="公示后可以申诉的工作日数",
+    )  # fmt: skip
+    _put(settings, "objection_days", None if days == 5 and "objection_days" not in settings else int(days))
 
 
 # -- the selected leaf ----------------------------------------------------------------------------
