@@ -65,6 +65,39 @@ def fields(text: str, points: float | None) -> dict | None:
             {"method": "checklist", "tasks": [{"name": "按时上报月报表", "points": 2.0}]},
         ),
         ("有应急预案得3分，无预案不得分", 3, {"method": "checklist", "tasks": [{"name": "有应急预案", "points": 3.0}]}),
+        (
+            "成立领导小组得2分，有年度工作计划得3分。",  # tasks need not start with 有: they add up
+            5,
+            {
+                "method": "checklist",
+                "tasks": [{"name": "成立领导小组", "points": 2.0}, {"name": "有年度工作计划", "points": 3.0}],
+            },
+        ),
+        (
+            "有计划并实施得3分，部分落实得1分，无不得分",  # grades of one thing: the best is the item's
+            3,
+            {
+                "method": "levels",
+                "levels": [
+                    {"label": "有计划并实施", "points": 3.0},
+                    {"label": "部分落实", "points": 1.0},
+                    {"label": "无", "points": 0.0},
+                ],
+            },
+        ),
+        (
+            "优秀得10分，良好得8分，合格得6分，不合格得0分",
+            10,
+            {
+                "method": "levels",
+                "levels": [
+                    {"label": "优秀", "points": 10.0},
+                    {"label": "良好", "points": 8.0},
+                    {"label": "合格", "points": 6.0},
+                    {"label": "不合格", "points": 0.0},
+                ],
+            },
+        ),
         ("发生重大医疗事故的，实行一票否决", None, {"method": "veto", "points": 0}),
         (
             "每获得市级及以上表彰一次加 1 分，最高加 3 分",
@@ -88,7 +121,10 @@ def test_a_phrasing_becomes_its_method(text: str, points: float | None, expected
         ("≥ 50% 得 6 分，≥ 60% 得 10 分", 10),  # thresholds not falling
         ("≥ 60% 得 12 分", 10),  # a band above the item's points
         ("≥ 60% 得 10 分，其余酌情得 2 分", 10),  # a gain that is no band
-        ("有计划并实施得3分，部分落实得1分，无不得分", 3),  # levels, not tasks
+        ("有计划并实施得3分，部分落实得1分，无不得分", 5),  # grades whose best is not the item's 5
+        ("优秀得10分，良好得10分，合格得6分", 10),  # two grades worth the same
+        ("优秀得10分，良好得8分，其余酌情", 10),  # a clause that is no grade
+        ("成立领导小组得2分，有年度工作计划得2分", 5),  # tasks adding up to 4 of 5, no grade worth 5
         ("有年度计划得1分", 2),  # 「得1分」 on a 2-point item: the rule max disagrees
         ("考核组现场检查酌情评分", 10),
         ("一票否决", 5),  # a veto row that carries points: a person decides
@@ -103,6 +139,9 @@ def test_a_near_miss_is_not_recognised(text: str, points: float | None) -> None:
 def test_the_rule_maximum_is_the_largest_gain_or_the_sum_of_tasks() -> None:
     assert rule_maximum(clean("按时上报得1分，否则不得分"), 2) == 1
     assert rule_maximum(clean("有计划得1分，有总结得2分"), 3) == 3
+    assert rule_maximum(clean("成立领导小组得2分，有年度工作计划得3分"), 5) == 5  # tasks adding up
+    assert rule_maximum(clean("优秀得10分，良好得8分，合格得6分"), 10) == 10  # grades: the best
+    assert rule_maximum(clean("优秀得10分，良好得8分"), 12) == 10  # neither: the best, and a warning
     assert rule_maximum(clean("≥ 60% 得 8 分，≥ 50% 得 6 分"), 10) == 8
     assert rule_maximum(clean("达到 60% 得满分"), 10) is None
     assert rule_maximum(clean("每次扣 1 分"), 10) is None

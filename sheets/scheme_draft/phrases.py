@@ -30,6 +30,8 @@ _PROPORTIONAL = re.compile(
     r".*?(?:未达到|未达|不足|低于)[^" + _S + r"]*?按[^" + _S + r"]{0,6}比例"
 )
 _TASK = re.compile(r"^(有.+?)(?:的|者)?\s*得\s*" + _N + r"\s*分$")
+_GAIN_CLAUSE = re.compile(r"^(.+?)(?:的|者)?\s*得\s*" + _N + r"\s*分$")  # 「成立领导小组得2分」
+_ZERO_CLAUSE = re.compile(r"^(.+?)(?:的|者)?\s*(?:不得分|得\s*0\s*分)$")  # 「无不得分」
 _ONE_TASK = re.compile(r"^(.+?)(?:的|者)?\s*得\s*" + _N + r"\s*分$")
 _NOTHING = re.compile(r"^(?:否则|无|没有|未|不).*不得分$")
 _BONUS = re.compile(
@@ -131,8 +133,9 @@ def _clauses(text: str) -> list[str]:
 
 
 def checklist_tasks(text: str) -> list[tuple[str, float]] | None:
-    """The tasks of 「有年度计划得 1 分，有总结得 1 分」 or 「按时上报得 2 分，否则不得分」; None when
-    the text is not such a list (「部分落实得 1 分」 grades one thing: levels, not tasks)."""
+    """The tasks of 「有年度计划得 1 分，有总结得 1 分」, 「成立领导小组得 2 分，有年度计划得 3 分」 or
+    「按时上报得 2 分，否则不得分」; None when the text is not such a list (「部分落实得 1 分」 grades one
+    thing: levels, not tasks). Whether the tasks add up to the item is the caller's test."""
     if "%" in text or _ANY_DEDUCT.search(text) or "部分" in text or _ANY_BONUS.search(text):
         return None
     clauses = _clauses(text)
@@ -140,9 +143,41 @@ def checklist_tasks(text: str) -> list[tuple[str, float]] | None:
     others = [c for c in clauses if not _TASK.match(c)]
     if tasks and all(_NOTHING.match(c) for c in others):
         return tasks
+    gains = [(m.group(1), float(m.group(2))) for c in clauses if (m := _GAIN_CLAUSE.match(c))]
+    if len(gains) > 1 and all(_GAIN_CLAUSE.match(c) or _NOTHING.match(c) for c in clauses):
+        return gains  # several things each worth its points: tasks when they add up to the item
     if len(clauses) == 2 and (m := _ONE_TASK.match(clauses[0])) and re.match(r"^否则.*不得分$", clauses[1]):
         return [(m.group(1), float(m.group(2)))]
     return None
+
+
+def level_list(text: str) -> list[tuple[str, float]] | None:
+    """The levels of 「有计划并实施得 3 分，部分落实得 1 分，无不得分」: each clause one grade of the
+    same thing with its points (不得分 is 0), at least two, no two worth the same; None otherwise."""
+    if "%" in text or _ANY_DEDUCT.search(text) or _ANY_BONUS.search(text) or "满分" in text:
+        return None
+    levels = []
+    for c in _clauses(text):
+        if m := _GAIN_CLAUSE.match(c):
+            levels.append((m.group(1).strip(), float(m.group(2))))
+        elif m := _ZERO_CLAUSE.match(c):
+            levels.append((m.group(1).strip(), 0.0))
+        else:
+            return None
+    labels, points = [lb for lb, _ in levels], [p for _, p in levels]
+    if len(levels) < 2 or len(set(points)) != len(points) or len(set(labels)) != len(labels) or "不适用" in labels:
+        return None
+    return levels
+
+
+def recognise_levels(text: str, points: float | None) -> Recognition | None:
+    """定性分档: grades whose best is worth the item's points (tasks adding up were taken before)."""
+    levels = level_list(text)
+    if not levels or not points or abs(max(p for _, p in levels) - points) > 1e-9:
+        return None
+    fields = {"method": "levels", "levels": [{"label": lb, "points": p} for lb, p in levels]}
+    shown = " / ".join(f"{lb} {num(p)} 分" for lb, p in levels)
+    return Recognition(fields, f"识别为定性分档（从档次中选一个）：{shown}")
 
 
 def recognise_checklist(text: str, points: float | None) -> Recognition | None:
@@ -165,6 +200,7 @@ RECOGNISERS: tuple[Callable[[str, float | None], Recognition | None], ...] = (
     recognise_proportional,
     recognise_bands,
     recognise_checklist,
+    recognise_levels,
 )
 
 
@@ -184,6 +220,9 @@ def rule_maximum(text: str, points: float | None) -> float | None:
         return None
     tasks = checklist_tasks(text)
     if tasks and len(tasks) > 1:
-        return sum(p for _, p in tasks)
+        total = sum(p for _, p in tasks)
+        # several gains: a task list when they add up to the item, else grades of one thing
+        if points is not None and abs(total - points) <= 1e-9 or level_list(text) is None:
+            return total
     gains = [float(g) for g in _gains(text) if g != "满"]
     return max(gains) if gains else None
