@@ -161,16 +161,26 @@ def streamlit(script: str | Path, env: dict[str, str], log: Path) -> Iterator[st
         proc.wait(timeout=30)
 
 
+def drawn(pg, heading: str) -> bool:  # noqa: ANN001
+    from playwright.sync_api import Error
+
+    try:
+        return pg.evaluate(DRAWN_JS, heading)
+    except Error:  # the sign-in's redirect replaced the document meanwhile: not drawn yet
+        return False
+
+
 def wait_drawn(pg, wire: Wire, heading: str, timeout: float) -> None:  # noqa: ANN001
     """Until the run that the last action started is drawn (see the module's docstring)."""
     deadline = time.monotonic() + timeout
-    while not (wire.finished and pg.evaluate(DRAWN_JS, heading)):
+    while not (wire.finished and drawn(pg, heading)):
         if pg.locator("[data-testid='stException']").count():
             raise RuntimeError(f"「{heading}」 shows an exception")
         if time.monotonic() > deadline:
             raise TimeoutError(f"「{heading}」 not drawn in {timeout:.0f} s")
         pg.wait_for_timeout(20)  # lets Playwright deliver the websocket events meanwhile
-    pg.evaluate(PAINTED_JS)
+    with suppress(Exception):  # as above: a document replaced between the two checks
+        pg.evaluate(PAINTED_JS)
 
 
 def visit(pg, wire: Wire, link: str, heading: str, timeout: float) -> tuple[float, int]:  # noqa: ANN001
