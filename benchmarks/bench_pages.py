@@ -29,6 +29,7 @@ minute, is the figure to compare.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import socket
 import subprocess
@@ -53,6 +54,7 @@ from bench_scoring import N_LEAVES  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 ADMIN, ADMIN_NAME, ADMIN_PASSWORD = "bench-admin", "基准管理员", "Pages-Bench-Walnut-2025"
 FLOOR_ROWS = 500
+START_TIMEOUT = 600  # seconds for a start, the sign-in and the floor page: never cut short
 # Pages whose <h1> is not their menu title (月度通报 shows 「2024年12月考核通报」).
 HEADINGS = {"月度通报": "考核通报"}
 
@@ -89,6 +91,7 @@ FLOOR_APP = textwrap.dedent(
 # True once the page is drawn: no running indicator, nothing stale from the previous run, the
 # expected title shown.
 DRAWN_JS = """heading => {
+    if (document.querySelector("[data-testid='stException']")) return true;  // reported as a failure
     if (document.querySelector("[data-testid='stStatusWidget']")) return false;
     if (document.querySelector("[data-stale='true']")) return false;
     return [...document.querySelectorAll("h1")].some(h => h.innerText.includes(heading));
@@ -161,25 +164,33 @@ def streamlit(script: str | Path, env: dict[str, str], log: Path) -> Iterator[st
         proc.wait(timeout=30)
 
 
-def drawn(pg, heading: str) -> bool:  # noqa: ANN001
-    from playwright.sync_api import Error
-
-    try:
-        return pg.evaluate(DRAWN_JS, heading)
-    except Error:  # the sign-in's redirect replaced the document meanwhile: not drawn yet
-        return False
-
-
 def wait_drawn(pg, wire: Wire, heading: str, timeout: float) -> None:  # noqa: ANN001
     """Until the run that the last action started is drawn (see the module's docstring)."""
+    from playwright.sync_api import Error
+    from playwright.sync_api import TimeoutError as NotYet
+
     deadline = time.monotonic() + timeout
-    while not (wire.finished and drawn(pg, heading)):
-        if pg.locator("[data-testid='stException']").count():
-            raise RuntimeError(f"「{heading}」 shows an exception")
-        if time.monotonic() > deadline:
+
+    def left_ms() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise TimeoutError(f"「{heading}」 not drawn in {timeout:.0f} s")
-        pg.wait_for_timeout(20)  # lets Playwright deliver the websocket events meanwhile
-    with suppress(Exception):  # as above: a document replaced between the two checks
+        return left * 1000
+
+    while True:
+        while not wire.finished:
+            left_ms()
+            pg.wait_for_timeout(20)  # lets Playwright deliver the websocket events meanwhile
+        try:  # polled in the page, bounded here even when the page's main thread is stuck
+            pg.wait_for_function(DRAWN_JS, arg=heading, polling=20, timeout=left_ms())
+            break
+        except NotYet:
+            left_ms()
+        except Error:  # the sign-in's redirect replaced the document meanwhile: not drawn yet
+            continue
+    if pg.locator("[data-testid='stException']").count():
+        raise RuntimeError(f"「{heading}」 shows an exception")
+    with suppress(Error):  # as above: a document replaced between the two checks
         pg.evaluate(PAINTED_JS)
 
 
@@ -208,6 +219,7 @@ def new_page(browser, timeout: float):  # noqa: ANN001, ANN201
 
 
 def measure_floor(browser, work: Path, timeout: float) -> dict:  # noqa: ANN001
+    timeout = max(timeout, START_TIMEOUT)
     script = work / "floor_page.py"
     script.write_text(FLOOR_APP)
     with streamlit(script, {}, work / "floor.log") as url:
@@ -243,12 +255,10 @@ def admin_pages() -> list[str]:
     return [title for pages in allowed_pages(Actor(0, "", "", "admin")).values() for _, title, _ in pages]
 
 
-def measure_app(browser, url: str, timeout: float) -> dict:  # noqa: ANN001
-    from ui.nav import HOME_PAGES, PAGES
-
-    titles = admin_pages()
-    by_path = {path: title for pages in PAGES.values() for path, title, _ in pages}
-    home = next(by_path[p] for p in HOME_PAGES if by_path.get(p) in titles)
+def sign_in(browser, url: str, home: str, timeout: float) -> tuple:  # noqa: ANN001
+    """A new browser context signed in as the administrator: (page, wire, seconds to the login
+    form from opening the address, seconds from the click on 登录 to `home` drawn, bytes of that)."""
+    timeout = max(timeout, START_TIMEOUT)  # a first start migrates and warms up
     pg = new_page(browser, timeout)
     wire = Wire()
     wire.attach(pg)
@@ -262,17 +272,29 @@ def measure_app(browser, url: str, timeout: float) -> dict:  # noqa: ANN001
     started = time.perf_counter()
     pg.get_by_role("button", name="登录").click()
     wait_drawn(pg, wire, home, timeout)
-    rows = {home: {"first": time.perf_counter() - started, "first_bytes": wire.received}}
+    return pg, wire, login_page, time.perf_counter() - started, wire.received
+
+
+def measure_app(browser, url: str, timeout: float) -> dict:  # noqa: ANN001
+    from playwright.sync_api import Error
+
+    from ui.nav import HOME_PAGES, PAGES
+
+    titles = admin_pages()
+    by_path = {path: title for pages in PAGES.values() for path, title, _ in pages}
+    home = next(by_path[p] for p in HOME_PAGES if by_path.get(p) in titles)
+    pg, wire, login_page, seconds, received = sign_in(browser, url, home, timeout)
+    rows = {home: {"first": seconds, "first_bytes": received}}
     for rnd in ("first", "repeat"):
         for title in titles:
             if rnd == "first" and title == home:
                 continue
             try:
                 seconds, received = visit(pg, wire, title, HEADINGS.get(title, title), timeout)
-            except (RuntimeError, TimeoutError) as exc:
-                print(f"  {title}: {exc}", flush=True)
-                pg.goto(url)  # start the next page from a fresh session of the signed-in browser
-                wait_drawn(pg, wire, home, timeout)
+            except (RuntimeError, TimeoutError, Error) as exc:
+                print(f"  {title}: {str(exc).splitlines()[0]}", flush=True)
+                pg.context.close()  # its renderer may still be busy: go on in a new one
+                pg, wire, *_ = sign_in(browser, url, home, timeout)
                 seconds, received = float("nan"), -1
             rows.setdefault(title, {})[rnd] = seconds
             rows[title][f"{rnd}_bytes"] = received
@@ -296,10 +318,16 @@ def print_table(units: int, periods: int, leaves: int, app: dict, floor: dict, l
     )
 
     def line(name: str, r: dict) -> None:
-        f, p = r.get("first", float("nan")), r.get("repeat", float("nan"))
+        f, p = r.get("first", math.nan), r.get("repeat", math.nan)
         fb, pb = r.get("first_bytes", -1) / 1000, r.get("repeat_bytes", -1) / 1000
+        cells = [
+            (f, 9, ".2f"), (p, 10, ".2f"), (fb, 10, ".1f"), (pb, 11, ".1f"),
+            (f / floor["first"], 13, ".1f"), (p / floor["repeat"], 14, ".1f"),
+        ]  # fmt: skip
+        # a visit that failed or took longer than --timeout: 「—」 (its reason is printed above)
         print(
-            f"{pad(name, 12)}{f:>9.2f}{p:>10.2f}{fb:>10.1f}{pb:>11.1f}{f / floor['first']:>13.1f}{p / floor['repeat']:>14.1f}"
+            pad(name, 12)
+            + "".join(f"{'—' if math.isnan(v) or v < 0 else format(v, spec):>{w}}" for v, w, spec in cells)
         )
 
     line("(floor)", floor)
