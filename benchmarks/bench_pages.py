@@ -21,7 +21,9 @@ drives Debian's Chromium (headless, --no-sandbox) with Playwright:
 is left stale, the page's title (<h1>) is shown, and the browser has painted two frames since (so
 a chart that keeps the browser busy is counted). "kB" is what the browser received over the
 websocket during the visit (the payload lengths of the frames, as Playwright reports them).
-The landing page's first visit is the sign-in. The machine's load average is printed with each
+A visit that fails or takes longer than --timeout shows 「—」 (the reason is printed as the run
+goes) and the run goes on in a new browser context, signed in again. The landing page's first
+visit is the sign-in. The machine's load average is printed with each
 table: figures taken while other work runs are slower; the ratio to the floor, taken in the same
 minute, is the figure to compare.
 """
