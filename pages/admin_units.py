@@ -12,6 +12,7 @@ from services.unit_register import read_unit_register
 from ui.figures_editor import figures_editor
 from ui.guard import page_guard
 from ui.safe_table import csv_button, show_table
+from ui.tables import PAGE_ROWS, pager
 from ui.text import md_escape, md_lines
 from ui.unit_picker import pick_unit
 
@@ -34,7 +35,9 @@ register = units.assign(active=units["active"].map({True: "启用", False: "停�
 )
 # The register with its figures (「常住人口（2025）」 columns), as the import reads it back.
 register = register.merge(figures_wide().rename(columns={"code": "编码"}), on="编码", how="left")
-show_table(register, hide_index=True)
+# Pages of rows: 40,000 units in one table are 4 MB on every visit (issue 23); the CSV has them all.
+page = pager(len(register), "units_page_no")
+show_table(register.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS], hide_index=True)
 csv_button(register, "units", "单位清单.csv", key="units_csv")
 
 

@@ -4,6 +4,8 @@ changed since the period before; the Excel bulletin and the CSV ranking to downl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -40,6 +42,13 @@ PROJECTOR_CSS = """
 """
 TABLE_ROWS = 60  # more units than this: the ranking scrolls
 ALERTS = 12  # more units on the red list than this: one table
+NAMES_SHOWN = PAGE_ROWS  # units named in one line of 「与上期相比」; the Excel bulletin names them all
+
+
+def _named(units: list[str], name: Callable[[str], str]) -> str:
+    """「甲、乙、丙」, or the first NAMES_SHOWN and how many more (a province's line would be megabytes)."""
+    text = "、".join(md_escape(name(u)) for u in units[:NAMES_SHOWN])
+    return text if len(units) <= NAMES_SHOWN else f"{text} 等 {len(units)} 个单位（完整名单见 Excel 通报）"
 
 
 view, _ = current_view(with_groups=False, published=True)
@@ -134,8 +143,9 @@ with st.container(key="meeting"):
     if len(red) > ALERTS:  # a city or province: one table instead of a wall of boxes
         columns = {"name": "单位", "category": "类别", "total": "总分", "grade": "等级", "kind": "类型"}
         columns |= {"reason": "原因", "consequence": "处理"}
+        page = pager(len(red), "meeting_red_page_no")  # every unit of a province is 2.5 MB (issue 23)
         show_table(
-            red[list(columns)].rename(columns=columns),
+            red[list(columns)].rename(columns=columns).iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS],
             hide_index=True,
             column_config={"总分": st.column_config.NumberColumn(format=f"%.{d}f")},
         )
@@ -217,10 +227,12 @@ with st.container(key="meeting"):
     elif bulletin.unmet_by_unit.empty:
         st.success("本期各单位目标均已达标。" if bulletin.target_leaves else "本方案没有目标值指标。")
     else:  # a list rather than a table: the indicators of a unit read as one line across the screen
+        unmet = bulletin.unmet_by_unit
+        page = pager(len(unmet), "meeting_unmet_page_no")  # pages of units, as the tables (issue 23)
         st.markdown(
             "\n".join(
                 f"- **{md_escape(r.name)}**（{r.count} 项）：{md_escape(r.indicators)}"
-                for r in bulletin.unmet_by_unit.itertuples()
+                for r in unmet.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS].itertuples()
             )
         )
 
@@ -252,9 +264,7 @@ with st.container(key="meeting"):
     elif not listed:
         st.markdown("末位和一票否决情况与上期相同。")
     else:
-        st.markdown(
-            "\n".join(f"- {label}：{'、'.join(md_escape(bulletin.name(u)) for u in units)}" for label, units in listed)
-        )
+        st.markdown("\n".join(f"- {label}：{_named(units, bulletin.name)}" for label, units in listed))
 
     # -- 申诉处理情况 (公示 and objections of a native period) -----------------------------------
     if view.detail is not None:

@@ -25,6 +25,7 @@ from services.whatif import (
 )
 from ui.guard import current_actor
 from ui.safe_table import edit_table, show_table
+from ui.tables import PAGE_ROWS, pager
 from ui.text import md_lines
 from ui.view import caption, current_view
 
@@ -164,6 +165,9 @@ def _show(sim: Simulation) -> None:
         return ["background-color: #fff4ce" if moved else ""] * len(row)
 
     shown = shown.dropna(axis=1, how="all")  # e.g. no amounts before a settlement is introduced
+    # Pages of rows: a Styler over every unit sends them all and fails past its cell limit (issue 23).
+    page = pager(len(shown), "wi_page_no")
+    shown = shown.iloc[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
     # scores and money as every page and export writes them (reports.numbers): 0.00 for no change
     numbers = {"总分(前)": f"{{:.{d}f}}", "总分(后)": f"{{:.{d}f}}", "总分变化": lambda v: number_text.change(v, d)}
     numbers |= {"从总分扣分(前)": f"{{:.{d}f}}", "从总分扣分(后)": f"{{:.{d}f}}"}

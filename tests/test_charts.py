@@ -64,6 +64,21 @@ def test_a_handful_of_units_is_points_not_a_box() -> None:
     assert list(mixed.layout.xaxis.categoryarray) == ["卫生院", "医院"]
 
 
+def test_thousands_of_units_send_a_computed_box_and_only_the_lowest_points() -> None:
+    """Beyond MANY_POINTS units no total is sent but the lowest twenty (issue 23)."""
+    data = units({"卫生院": 3000})  # totals 70, 71, …, 3069
+    data.loc[len(data)] = ["X", "远高单位", "卫生院", 10_000.0]  # beyond q3 + 1.5 × IQR: not a whisker
+    fig = distribution(data, 80)
+    box = next(t for t in fig.data if t.type == "box")
+    # linear quantiles of 3,001 sorted values: positions 750, 1500, 2250 → 70 + position
+    assert (box.q1, box.median, box.q3) == ((820.0,), (1570.0,), (2320.0,)) and box.y is None
+    assert (box.lowerfence, box.upperfence) == ((70.0,), (3069.0,))  # 10,000 > 2320 + 1.5 × 1500
+    points = [t for t in fig.data if t.type == "scatter"]
+    assert [list(t.y) for t in points] == [[70.0 + i for i in range(20)]]
+    assert len(fig.to_json()) < 20_000
+    assert distribution(units({"卫生院": 2000}), 80).data[0].y is not None  # at the limit: every point, as before
+
+
 def ranked(n: int, vetoed: set[int] = frozenset()) -> pd.DataFrame:
     return pd.DataFrame(
         {

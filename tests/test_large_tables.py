@@ -89,3 +89,39 @@ def test_the_progress_table_is_paged(app: AppTest) -> None:
     pages = _pages(app, "progress_page_no", "缺项数")
     assert [len(p) for p in pages] == [PAGE_ROWS, PAGE_ROWS, N_UNITS - 2 * PAGE_ROWS]
     assert len(set().union(*(set(p["单位编码"]) for p in pages))) == N_UNITS
+
+
+def test_the_whatif_table_is_paged_with_every_unit_once(app: AppTest) -> None:
+    app.switch_page("pages/whatif.py").run()
+    assert not app.exception, app.exception
+    pages = _pages(app, "wi_page_no", "总分(前)")
+    assert [len(p) for p in pages] == [PAGE_ROWS, PAGE_ROWS, N_UNITS - 2 * PAGE_ROWS]
+    assert len(set().union(*(set(p["单位"]) for p in pages))) == N_UNITS
+
+
+def test_the_unit_register_is_paged(app: AppTest) -> None:
+    app.switch_page("pages/admin_units.py").run()
+    assert not app.exception, app.exception
+    pages = _pages(app, "units_page_no", "别名（| 分隔）")
+    rows = N_UNITS + 20  # and the 20 parent units of the benchmark register
+    assert [len(p) for p in pages] == [PAGE_ROWS, PAGE_ROWS, rows - 2 * PAGE_ROWS]
+    assert len(set().union(*(set(p["编码"]) for p in pages))) == rows
+
+
+def test_task_suggestions_come_in_pages_of_fifty(app: AppTest) -> None:
+    app.switch_page("pages/tasks.py").run()
+    assert not app.exception, app.exception
+    chooser = app.selectbox(key="suggest_page_no")
+    assert chooser.label.startswith("共 ") and "项建议，每页 50 行" in chooser.label
+    total = int(chooser.label.removeprefix("共 ").split(" ")[0])
+    assert total > PAGE_ROWS
+
+    def shown() -> set[str]:
+        return {b.key for b in app.button if b.key and b.key.startswith("suggest_")}
+
+    first = shown()
+    assert len(first) == PAGE_ROWS
+    chooser.set_value(len(chooser.options) - 1).run()
+    assert not app.exception, app.exception
+    last = shown()
+    assert len(last) == total - (len(chooser.options) - 1) * PAGE_ROWS and not first & last

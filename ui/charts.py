@@ -161,17 +161,45 @@ def lost_points_bars(lost: pd.DataFrame) -> go.Figure:
 
 
 SMALL_GROUP = 8  # fewer units than this: each unit as a point, a box would summarise too little
+MANY_POINTS = 2_000  # more units than this in the boxes: boxes computed here, only the lowest as points
+LOW_POINTS = 20  # the lowest units of a large group drawn as points
+
+
+def _summary_box(category: str, totals: pd.Series) -> go.Box:
+    """The box plotly would draw for `totals` (quartiles; whiskers at the furthest values within
+    1.5 × IQR), computed here so that no value is sent."""
+    values = totals.dropna().astype(float)
+    q1, median, q3 = values.quantile([0.25, 0.5, 0.75], interpolation="linear")
+    reach = 1.5 * (q3 - q1)
+    low, high = values[values >= q1 - reach].min(), values[values <= q3 + reach].max()
+    return go.Box(
+        x=[category], q1=[q1], median=[median], q3=[q3], lowerfence=[low], upperfence=[high], boxpoints=False,
+        name=category, hoverinfo="y",
+    )  # fmt: skip
 
 
 def distribution(units: pd.DataFrame, threshold: float | None) -> go.Figure:
     """Score distribution per peer group: a box with its points, or the points alone for a
-    group of fewer than SMALL_GROUP units."""
+    group of fewer than SMALL_GROUP units; beyond MANY_POINTS units, boxes computed here with each
+    group's LOW_POINTS lowest units as points (what is sent stays bounded)."""
     data = units.assign(category=_texts(units["category"]), name=_texts(units["name"]))
     sizes = data.groupby("category", sort=False)["total"].transform("size")
     labels = {"category": "类别", "total": "总分"}
     fig = go.Figure()
     big, small = data[sizes >= SMALL_GROUP], data[sizes < SMALL_GROUP]
-    if len(big):
+    if len(big) > MANY_POINTS:
+        # Every unit as a point is ~45 bytes each: 40,000 units sent 1.75 MB (issue 23). The box is
+        # computed here and only each group's lowest units, the ones a leader looks for, are points.
+        for category, group in big.groupby("category", sort=False):
+            fig.add_trace(_summary_box(category, group["total"]))
+            low = group.nsmallest(LOW_POINTS, "total")
+            fig.add_trace(
+                go.Scatter(
+                    x=low["category"], y=low["total"], mode="markers", hovertext=low["name"],
+                    hovertemplate="%{hovertext}<br>总分 %{y}<extra></extra>",
+                )
+            )  # fmt: skip
+    elif len(big):
         box = px.box(big, x="category", y="total", points="all", hover_name="name", labels=labels)
         fig.add_traces(box.data)
     if len(small):

@@ -104,8 +104,9 @@ def page_label(page: int, rows: int, size: int = PAGE_ROWS) -> str:
     return f"第 {page + 1} 页（第 {first}–{last} 行）"
 
 
-def pager(rows: int, key: str) -> int:
-    """The page of a long table to show (0 when it fits on one): a chooser of pages of PAGE_ROWS.
+def pager(rows: int, key: str, counted: str = "个单位") -> int:
+    """The page of a long table to show (0 when it fits on one): a chooser of pages of PAGE_ROWS
+    (its label counts the rows as `counted`: 「共 120 项建议」).
 
     Paging, not scrolling, bounds what a rerun sends to the browser at any size (40,000 units
     would otherwise send every row, and a pandas Styler over them fails outright)."""
@@ -113,7 +114,7 @@ def pager(rows: int, key: str) -> int:
     if pages == 1:
         return 0
     return st.selectbox(
-        f"共 {rows} 个单位，每页 {PAGE_ROWS} 行", range(pages), format_func=lambda p: page_label(p, rows), key=key
+        f"共 {rows} {counted}，每页 {PAGE_ROWS} 行", range(pages), format_func=lambda p: page_label(p, rows), key=key
     )
 
 
