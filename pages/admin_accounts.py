@@ -20,6 +20,7 @@ from services.permissions import ROLE_NAMES
 from ui.guard import page_guard
 from ui.safe_table import show_table
 from ui.text import md_lines
+from ui.unit_picker import pick_unit
 
 NEW_ROLE = "viewer"  # a new account's role until another is chosen: the least privilege
 SCHEMES_PLACEHOLDER = "请选择负责的方案（非考核员不用选）"
@@ -87,8 +88,19 @@ notice = st.session_state.pop("accounts_notice", None)
 if notice:
     st.success(md_lines(notice))
 
+
+def unit_label(code: str) -> str:
+    return f"{unit_names[code]}（{code}）"
+
+
 new_tab, edit_tab, password_tab = st.tabs(["新建账户", "修改账户", "重置密码 / 解锁"])
 st.caption(f"{RULES_TEXT}。“锁定中”表示该用户名在至少一个地址因连续登录失败暂停登录；解除锁定对所有地址生效。")
+with new_tab:
+    # outside the form: at province size the chooser searches, and a search box in a form would
+    # only apply on submit
+    new_unit = pick_unit(
+        "所属单位（仅单位账户）", unit_names, "new_account_unit", none_label="—", format_func=unit_label
+    )
 with new_tab, st.form("new_account", clear_on_submit=False):
     c = st.columns(3)
     username = c[0].text_input("用户名（字母、数字、_ . @ -）")
@@ -96,11 +108,7 @@ with new_tab, st.form("new_account", clear_on_submit=False):
     # The least privilege by default (领导: read-only, no unit needed): a form sent in haste never
     # makes an administrator; that role is chosen on purpose.
     role = c[2].selectbox("角色", list(ROLE_NAMES), list(ROLE_NAMES).index(NEW_ROLE), format_func=ROLE_NAMES.get)
-    unit = st.selectbox(
-        "所属单位（仅单位账户）",
-        [None, *unit_names],
-        format_func=lambda u: "—" if u is None else f"{unit_names[u]}（{u}）",
-    )
+    unit = new_unit
     schemes = st.multiselect(
         "负责方案（仅考核员）", list(scheme_names), format_func=scheme_names.get, placeholder=SCHEMES_PLACEHOLDER
     )
@@ -121,6 +129,10 @@ with edit_tab:
     if names:
         who = st.selectbox("账户", names, key="edit_who")
         row = accounts.set_index("username").loc[who]
+        edit_unit = pick_unit(
+            "所属单位（仅单位账户）", unit_names, f"edit_account_unit_{who}",
+            wanted=row["unit"] if row["unit"] in unit_names else None, none_label="—", format_func=unit_label,
+        )  # fmt: skip
         with st.form("edit_account"):
             c = st.columns(3)
             name = c[0].text_input("姓名", row["display_name"])
@@ -128,13 +140,7 @@ with edit_tab:
                 "角色", list(ROLE_NAMES), list(ROLE_NAMES).index(row["role"]), format_func=ROLE_NAMES.get
             )
             active = c[2].toggle("启用", bool(row["active"]))
-            options = [None, *unit_names]
-            unit = st.selectbox(
-                "所属单位（仅单位账户）",
-                options,
-                options.index(row["unit"]) if row["unit"] in options else 0,
-                format_func=lambda u: "—" if u is None else f"{unit_names[u]}（{u}）",
-            )
+            unit = edit_unit
             mine = [s for s in row["schemes"].split("、") if s in scheme_names]
             schemes = st.multiselect(
                 "负责方案（仅考核员）",

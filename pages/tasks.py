@@ -31,6 +31,7 @@ from ui.safe_table import show_table
 from ui.tables import PAGE_ROWS, pager
 from ui.task_view import show_task, status_text, task_table
 from ui.text import md_escape, md_lines
+from ui.unit_picker import pick_unit
 
 actor = page_guard()
 st.title("整改任务")
@@ -60,9 +61,7 @@ with listing:
     wanted = left.multiselect(
         "状态", list(STATUS_NAMES), format_func=STATUS_NAMES.get, placeholder="全部状态", key="tasks_status"
     )
-    only_unit = unit_box.selectbox(
-        "单位", list(unit_names), index=None, format_func=unit_names.get, placeholder="全部单位", key="tasks_unit"
-    )
+    only_unit = pick_unit("单位", unit_names, "tasks_unit", where=unit_box, none_label="全部单位")
     late_only = middle.checkbox("只看逾期", key="tasks_overdue")
     this_scheme = right.checkbox("只看所选方案", key="tasks_this_scheme", disabled=f.scheme is None)
     tasks = task_list(
@@ -179,8 +178,8 @@ with other:
     else:
         names = dict(zip(units["code"], units["name"] + "（" + units["category"] + "）", strict=True))
         link_required = actor is not None and actor.role == "assessor"
+        unit = pick_unit("单位", names, "new_unit")  # outside the form: its search box reruns at once
         with st.form("tasks_new"):
-            unit = st.selectbox("单位", list(names), format_func=names.get, key="new_unit")
             title = st.text_input("整改任务（要整改什么）", max_chars=200, key="new_title")
             detail_text = st.text_area("具体要求（可选）", key="new_detail")
             deadline = st.date_input(

@@ -88,14 +88,7 @@ def describe(sizes: Counter) -> str:
 
 # Pages known to send more than LIMIT at this size, with the figure measured (see the report in
 # docs/performance.md). strict: once one is fixed, the test says so and the mark must go.
-TOO_BIG: dict[str, str] = {
-    "pages/tasks.py": "sends 2.35 MB at 40,000 units: two choosers of every unit (the list's 单位 filter, "
-    "with its 「全部单位」, and the new task's, inside a form); its suggestions are paged since",
-    "pages/admin_accounts.py": "sends 2.9 MB at 40,000 units: the 所属单位 choosers list every unit, inside "
-    "forms (a search box there only applies on submit)",
-    "pages/admin_schemes.py": "sends 3.5 MB at 40,000 units: the preview table has every unit (left to the "
-    "scheme-authoring work on this page, #18)",
-}
+TOO_BIG: dict[str, str] = {}  # page → why it still sends more than a megabyte at 40,000 units; none today
 
 
 @pytest.mark.parametrize(

@@ -41,19 +41,23 @@ def pick_unit(
     wanted: str | None = None,
     where: Any = st,
     format_func: Any = None,
+    none_label: str | None = None,
 ) -> str | None:
-    """Choose one unit of `names` (code → label). `wanted` comes chosen when it is a unit here."""
-    fmt = format_func or (lambda c: names.get(c, c))
+    """Choose one unit of `names` (code → label). `wanted` comes chosen when it is a unit here.
+    With `none_label` the first choice is no unit (None), shown as that label (「全部单位」)."""
+    shown_as = format_func or (lambda c: names.get(c, c))
+    fmt = shown_as if none_label is None else (lambda c: none_label if c is None else shown_as(c))
+    first = [] if none_label is None else [None]
     codes = list(names)
     seen = f"_{key}_wanted"  # `wanted` moves the chooser only when it changes (another page opened a unit)
     if wanted != st.session_state.get(seen):
         st.session_state[seen] = wanted
-        if wanted in names:
+        if wanted in names or (wanted is None and none_label is not None):
             st.session_state[key] = wanted
     if len(codes) <= PICK_ALL:
-        if st.session_state.get(key) not in names:
+        if st.session_state.get(key) not in names and not (first and st.session_state.get(key) is None):
             st.session_state.pop(key, None)
-        return where.selectbox(label, codes, format_func=fmt, key=key)
+        return where.selectbox(label, [*first, *codes], format_func=fmt, key=key)
     box = where.container()
     query = box.text_input(
         f"搜索{label}（名称或编码）", key=f"{key}_q", placeholder=f"共 {len(codes)} 个，输入名称或编码的一部分"
@@ -62,14 +66,14 @@ def pick_unit(
     total = len(matching_units(names, query, None, limit=len(codes))) if query.strip() else len(codes)
     if total == 0:
         box.caption(f"没有名称或编码包含「{query.strip()}」的单位。")
-    shown = matching_units(names, query, current if current in names else None)  # the chosen one stays
+    shown = [*first, *matching_units(names, query, current if current in names else None)]  # the chosen one stays
     if not shown:
         return None
     if st.session_state.get(key) not in shown:
         st.session_state[key] = shown[0]
     chosen = box.selectbox(label, shown, format_func=fmt, key=key)
-    if total > len(shown):
-        box.caption(f"共 {total} 个单位符合，列出前 {len(shown)} 个；输入更多文字缩小范围。")
+    if total > len(shown) - len(first):
+        box.caption(f"共 {total} 个单位符合，列出前 {len(shown) - len(first)} 个；输入更多文字缩小范围。")
     return chosen
 
 

@@ -25,6 +25,7 @@ from ui.scheme_draft_view import CHOICE as DRAFT_CHOICE
 from ui.scheme_draft_view import draft_upload
 from ui.scheme_editor.convert import locate
 from ui.scheme_editor.starts import copy_key, copy_of, key_problem, next_version, skeleton
+from ui.tables import PAGE_ROWS, pager
 from ui.text import md_escape, md_lines
 
 STARTS = ["修改已有方案", "新建方案（复制已有方案）", "新建空白方案", BOOK_CHOICE, DRAFT_CHOICE, "上传方案文件（YAML）"]
@@ -146,7 +147,13 @@ def show_preview(scheme: Scheme, actor: Actor | None) -> None:
         return
     st.caption(md_escape(shown.message))
     if not shown.units.empty:
-        show_table(shown.units.rename(columns=_UNIT_COLUMNS), hide_index=True)
+        _paged(shown.units.rename(columns=_UNIT_COLUMNS), "scheme_preview_page")
+
+
+def _paged(table: pd.DataFrame, key: str) -> None:
+    """A table of units in pages of PAGE_ROWS: bounded at any size (40,000 units would otherwise all go)."""
+    start = pager(len(table), key) * PAGE_ROWS
+    show_table(table.iloc[start : start + PAGE_ROWS], hide_index=True)
 
 
 _EFFECT_COLUMNS = {
@@ -185,7 +192,7 @@ def show_diff(previous: Scheme | None, scheme: Scheme, actor: Actor | None) -> N
         st.info("各单位的总分和名次都不变。")
         return
     st.markdown(f"总分或名次变化的单位（{len(moved)} 个，共 {len(effect.units)} 个）：")
-    show_table(moved.rename(columns=_EFFECT_COLUMNS), hide_index=True)
+    _paged(moved.rename(columns=_EFFECT_COLUMNS), "scheme_effect_page")
 
 
 def save_form(source: str, scheme: Scheme, start: Start, actor: Actor | None) -> None:
