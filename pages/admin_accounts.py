@@ -129,10 +129,9 @@ with edit_tab:
     if names:
         who = st.selectbox("账户", names, key="edit_who")
         row = accounts.set_index("username").loc[who]
-        edit_unit = pick_unit(
-            "所属单位（仅单位账户）", unit_names, f"edit_account_unit_{who}",
-            wanted=row["unit"] if row["unit"] in unit_names else None, none_label="—", format_func=unit_label,
-        )  # fmt: skip
+        unit_key = f"edit_account_unit_{who}"
+        st.session_state.setdefault(unit_key, row["unit"] if row["unit"] in unit_names else None)  # as stored
+        edit_unit = pick_unit("所属单位（仅单位账户）", unit_names, unit_key, none_label="—", format_func=unit_label)
         with st.form("edit_account"):
             c = st.columns(3)
             name = c[0].text_input("姓名", row["display_name"])

@@ -20,6 +20,7 @@ MENU = {
 }
 for _menu in MENU.values():  # 站内消息 (issue 20): every role has its own messages
     _menu.add("站内消息")
+    _menu.add("指标释义")  # issue 18: every role, the assessed units too, reads what each indicator means
 for _role in ("admin", "assessor"):  # issue 20: 公示与申诉, 证明材料 and 整改任务 for those who assess
     MENU[_role] |= {"公示与申诉", "证明材料", "整改任务"}
 MENU["unit"] |= {"申诉", "本单位整改"}  # issue 20: the unit's side of the cycle

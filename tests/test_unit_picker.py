@@ -77,3 +77,30 @@ def _village_codes() -> dict[str, str]:
 
     units = list_units()
     return dict(zip(units["code"], units["name"], strict=True))
+
+
+def test_a_unit_chosen_on_unit_detail_stays_chosen_across_reruns(app: AppTest) -> None:  # noqa: F811 - app: the fixture
+    """The page writes the chosen unit back to the session; that must not undo the choice (it did:
+    a unit picked on 单位详情 snapped back to the first one)."""
+    app.switch_page("pages/unit_detail.py").run()
+    choose(app, "village_monthly")
+    first = app.session_state["unit"]
+    chooser = next(s for s in app.selectbox if s.label == "单位")
+    other = next(i for i, o in enumerate(chooser.options) if o != chooser.format_func(first))
+    chooser.select_index(other).run()
+    picked = app.session_state["detail_unit"]
+    assert picked != first and app.session_state["unit"] == picked
+    app.run()
+    app.run()
+    assert app.session_state["unit"] == app.session_state["detail_unit"] == picked
+
+
+def test_the_task_lists_unit_filter_keeps_a_unit_and_offers_all(app: AppTest) -> None:  # noqa: F811 - app: the fixture
+    app.switch_page("pages/tasks.py").run()
+    chooser = app.selectbox(key="tasks_unit")
+    assert chooser.value is None and chooser.format_func(None) == "全部单位"
+    chooser.select_index(1).run()
+    code = app.selectbox(key="tasks_unit").value
+    assert code is not None
+    app.run()
+    assert app.selectbox(key="tasks_unit").value == code

@@ -49,15 +49,19 @@ def pick_unit(
     fmt = shown_as if none_label is None else (lambda c: none_label if c is None else shown_as(c))
     first = [] if none_label is None else [None]
     codes = list(names)
-    seen = f"_{key}_wanted"  # `wanted` moves the chooser only when it changes (another page opened a unit)
-    if wanted != st.session_state.get(seen):
+    # `wanted` moves the chooser only when it differs from what the chooser showed last (another
+    # page opened a unit); the page writing back what was chosen does not undo a person's choice.
+    seen = f"_{key}_shown"
+    if wanted is not None and wanted != st.session_state.get(seen):
         st.session_state[seen] = wanted
-        if wanted in names or (wanted is None and none_label is not None):
+        if wanted in names:
             st.session_state[key] = wanted
     if len(codes) <= PICK_ALL:
         if st.session_state.get(key) not in names and not (first and st.session_state.get(key) is None):
             st.session_state.pop(key, None)
-        return where.selectbox(label, [*first, *codes], format_func=fmt, key=key)
+        chosen = where.selectbox(label, [*first, *codes], format_func=fmt, key=key)
+        st.session_state[seen] = chosen
+        return chosen
     box = where.container()
     query = box.text_input(
         f"搜索{label}（名称或编码）", key=f"{key}_q", placeholder=f"共 {len(codes)} 个，输入名称或编码的一部分"
@@ -68,10 +72,12 @@ def pick_unit(
         box.caption(f"没有名称或编码包含「{query.strip()}」的单位。")
     shown = [*first, *matching_units(names, query, current if current in names else None)]  # the chosen one stays
     if not shown:
+        st.session_state[seen] = None
         return None
     if st.session_state.get(key) not in shown:
         st.session_state[key] = shown[0]
     chosen = box.selectbox(label, shown, format_func=fmt, key=key)
+    st.session_state[seen] = chosen
     if total > len(shown) - len(first):
         box.caption(f"共 {total} 个单位符合，列出前 {len(shown) - len(first)} 个；输入更多文字缩小范围。")
     return chosen
