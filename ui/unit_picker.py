@@ -48,6 +48,8 @@ def pick_unit(
     shown_as = format_func or (lambda c: names.get(c, c))
     fmt = shown_as if none_label is None else (lambda c: none_label if c is None else shown_as(c))
     first = [] if none_label is None else [None]
+    # A chosen None shows the placeholder, not the option's label; Streamlit's own is English.
+    placeholder = none_label or "请选择单位"
     codes = list(names)
     # `wanted` moves the chooser only when it differs from what the chooser showed last (another
     # page opened a unit); the page writing back what was chosen does not undo a person's choice.
@@ -59,7 +61,7 @@ def pick_unit(
     if len(codes) <= PICK_ALL:
         if st.session_state.get(key) not in names and not (first and st.session_state.get(key) is None):
             st.session_state.pop(key, None)
-        chosen = where.selectbox(label, [*first, *codes], format_func=fmt, key=key)
+        chosen = where.selectbox(label, [*first, *codes], format_func=fmt, key=key, placeholder=placeholder)
         st.session_state[seen] = chosen
         return chosen
     box = where.container()
@@ -76,7 +78,7 @@ def pick_unit(
         return None
     if st.session_state.get(key) not in shown:
         st.session_state[key] = shown[0]
-    chosen = box.selectbox(label, shown, format_func=fmt, key=key)
+    chosen = box.selectbox(label, shown, format_func=fmt, key=key, placeholder=placeholder)
     st.session_state[seen] = chosen
     if total > len(shown) - len(first):
         box.caption(f"共 {total} 个单位符合，列出前 {len(shown) - len(first)} 个；输入更多文字缩小范围。")
