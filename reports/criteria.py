@@ -190,9 +190,10 @@ def heat_scopes(units: pd.DataFrame, limit: int | None = None) -> dict[str, str 
     if len(units) <= limit:
         return {}
     scopes: dict[str, str | None] = {f"得分最低的 {limit} 个单位": None}
-    for col, _, title in _groups(units):
+    groups = _groups(units)
+    for col, _, title in groups:
         scopes[f"{title}平均"] = f"@{col}"
-    for col, names, _ in _groups(units):
+    for col, names, _ in groups:
         sizes = units[col].astype(str).value_counts()
         for value, name in names.items():
             n = int(sizes.get(value, 0))
