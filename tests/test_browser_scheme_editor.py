@@ -8,6 +8,8 @@ import re
 
 import pytest
 from browser_kit import demo_mode, pick, settle, shot  # noqa: F401 - demo_mode is a fixture
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_mode")]
@@ -16,25 +18,46 @@ LONG = 90_000  # ms: generous, for a loaded machine
 ROW = 35  # px: the height of a row (and of the header) in Streamlit's table editor
 
 
-def _set_cell(pg, grid, row: int, column: int, value: str) -> None:  # noqa: ANN001
+def _set_cell(pg, grid, row: int, column: int, old: str, new: str) -> None:  # noqa: ANN001
     """Select a cell of the editor (row 0 is the first data row, column 0 the first after the row
-    markers), open it with Enter, write the value and commit it with Enter, as a person would."""
-    grid.scroll_into_view_if_needed()
-    box = grid.locator("canvas").first.bounding_box()
-    x, y = box["x"] + 60, box["y"] + ROW + ROW * row + ROW / 2
-    pg.mouse.move(x, y - 5)  # the grid selects on a press that follows a hover, as a hand does
-    pg.mouse.move(x, y)
-    pg.mouse.down()
-    pg.mouse.up()
-    for _ in range(column):
-        pg.keyboard.press("ArrowRight")
-    pg.keyboard.press("Enter")
-    editor = pg.locator("#portal textarea, #portal input").first
-    editor.wait_for(timeout=LONG)
-    editor.fill(value)
-    pg.keyboard.press("Enter")
-    editor.wait_for(state="detached", timeout=LONG)
-    settle(pg)
+    markers), open it with Enter, write the value and commit it with Enter, as a person would.
+
+    On a loaded machine a click can land while the page is still settling: the editor that opens
+    must show the cell's old value (else it is the wrong cell: Escape and try again), and after
+    Enter the grid's own accessible copy of the cell must show the new one."""
+    cell = grid.locator(f"[data-testid='glide-cell-{column + 1}-{row}']")
+    for _ in range(4):
+        settle(pg)
+        grid.scroll_into_view_if_needed()
+        box = grid.locator("canvas").first.bounding_box()
+        x, y = box["x"] + 60, box["y"] + ROW + ROW * row + ROW / 2
+        pg.mouse.move(x, y - 5)  # the grid selects on a press that follows a hover, as a hand does
+        pg.mouse.move(x, y)
+        pg.mouse.down()
+        pg.mouse.up()
+        for _ in range(column):
+            pg.keyboard.press("ArrowRight")
+        pg.keyboard.press("Enter")
+        editor = pg.locator("#portal textarea, #portal input").first
+        try:
+            editor.wait_for(timeout=LONG // 4)
+        except PlaywrightTimeout:
+            continue  # the grid did not take the click: select again
+        if editor.input_value() not in (old, new):
+            pg.keyboard.press("Escape")
+            editor.wait_for(state="detached", timeout=LONG)
+            continue
+        editor.fill(new)
+        pg.keyboard.press("Enter")
+        editor.wait_for(state="detached", timeout=LONG)
+        try:
+            expect(cell).to_have_text(new, timeout=LONG // 4)
+        except AssertionError:
+            continue
+        settle(pg)
+        return
+    shot(pg, "scheme_editor_cell_not_set")
+    raise AssertionError(f"the editor's cell ({row}, {column}) could not be set to {new}")
 
 
 def test_editing_a_leafs_points_shows_the_diff_and_saves(page, server: str) -> None:  # noqa: ANN001
@@ -53,10 +76,10 @@ def test_editing_a_leafs_points_shows_the_diff_and_saves(page, server: str) -> N
 
     leaves = pg.locator("div[class*='_leaves'] [data-testid='stDataFrameResizable']").first
     assert leaves.count() == 1
-    _set_cell(pg, leaves, 4, 4, "10")  # B2: 8 → 10 points
+    _set_cell(pg, leaves, 4, 4, "8", "10")  # B2: 8 → 10 points
     pg.get_by_text("不能保存").first.wait_for(timeout=LONG)  # 102 points now: located, not savable
     assert pg.get_by_text("评分细则分值合计 102，与方案总分 100 不一致").count() >= 1
-    _set_cell(pg, leaves, 5, 4, "4")  # B3: 6 → 4 points
+    _set_cell(pg, leaves, 5, 4, "6", "4")  # B3: 6 → 4 points
     pg.get_by_text(re.compile(r"^校验通过：")).first.wait_for(timeout=LONG)
     diff = pg.locator("[data-testid='stCode']").filter(has_text="修改评分细则")
     diff.first.wait_for(timeout=LONG)
