@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 from conftest import NA, SmallDb
 from sqlalchemy import Engine
@@ -103,3 +104,29 @@ def test_the_periods_page_sets_the_deadline_and_the_progress_page_shows_it_overd
     choose(at, "community_monthly", "2025-12")
     assert not at.exception, at.exception
     assert any("截止 2026-01-05" in m.value for m in [*at.info, *at.error])
+
+
+def test_a_repeat_visit_reads_no_values_and_an_import_is_seen_at_once(
+    small: SmallDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small.put(P, {"U1": {"D1": 40, "D2": 20, "K1": 0}}, assessor="考核一组")
+    reads = []
+    real = progress_module.current_values_in
+    monkeypatch.setattr(progress_module, "current_values_in", lambda s, ref: reads.append(ref) or real(s, ref))
+    first = progress("t", P, engine=small.engine)
+    again = progress("t", P, engine=small.engine)
+    assert len(reads) == 1  # the second visit reused the counts of the same revision
+    pd.testing.assert_frame_equal(first.units, again.units)
+    assert first.units.set_index("unit").loc["U2", "status"] == "未填报"
+    small.put(P, {"U2": {"D1": 30, "D2": 10, "K1": 0}}, assessor="考核二组")  # a new revision
+    after = progress("t", P, engine=small.engine).units.set_index("unit")
+    assert len(reads) == 2 and after.loc["U2", "status"] == "完整" and after.loc["U2", "考核二组"] == 3
+    assert after.loc["U1", "考核一组"] == 3 and after.loc["U1", "考核二组"] == 0
+
+
+def test_many_units_share_the_spelling_of_what_they_miss(small: SmallDb) -> None:
+    small.put(P, {"U1": {"D1": 40}, "U2": {"D1": 30}, "U3": {"K1": 1}})
+    rows = progress("t", P, engine=small.engine).units.set_index("unit")
+    assert rows.loc["U1", "missing_codes"] == rows.loc["U2", "missing_codes"] == "D2（直接评分二）、K1（扣分项）"
+    assert rows.loc["U3", "missing_codes"].startswith("D1（") and rows.loc["U3", "status"] == "缺 2 项"
+    assert rows.loc["U4", "status"] == "未填报" and rows.loc["U4", "missing"] == 3
