@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session
 from scoring.inputs import input_columns
 from scoring.periods import period_name
 from services import audit
-from services._db import scheme_name_lookup, write
+from services._db import engine_or_default, read, scheme_name_lookup, write
 from services.errors import InvalidInput, NotFound
+from services.memo import Memo
 from services.permissions import Actor, check, name_of, require_scope
 from services.submissions import ImportOutcome, import_values
 from services.uploads import version_for
-from services.values import current_values
+from services.values import current_values, find_assessment
 
 THRESHOLD_ENV = "ASSESS_RECONCILE_THRESHOLD"
 ACTIONS = {"choose": "采用某一考核组的数值", "average": "取各组平均值", "na": "标记为不适用"}
@@ -58,48 +59,75 @@ class Reconciliation:
         return self.cells[self.cells["status"] != "一致"]
 
 
+# Per process, keyed on the assessment's revision (bumped by every import, rollback and
+# resolution) and the threshold: a repeat visit reads one small row, not every value of the month.
+_memo: Memo[tuple[tuple, tuple[list[str], pd.DataFrame]]] = Memo(16)
+
+
 def reconciliation(
     scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None
 ) -> Reconciliation:
     """Every cell more than one team scored, with the teams' values and whether they agree."""
     who = check(by, "results.draft")
     require_scope(who, "results.draft", scheme_key, (), scheme_name=scheme_name_lookup(scheme_key, engine=engine))
+    from services.catalog import list_units
+
+    ref = read(engine, lambda s: find_assessment(s, scheme_key, period))
+    limit = threshold()
+    key = (engine_or_default(engine).url.render_as_string(hide_password=True), scheme_key, period)
+    stamp = (None if ref is None else (ref.id, ref.revision, ref.scheme_version_id), limit)
+    hit = _memo.get(key)
+    if hit is not None and hit[0] == stamp:
+        teams, frame = hit[1]
+    else:
+        teams, frame = _cells(scheme_key, period, limit, engine)
+        _memo.put(key, (stamp, (teams, frame)))
+    frame = frame.copy()
+    names = list_units(engine=engine).set_index("code")["name"]
+    frame.insert(1, "name", frame["unit"].map(names).fillna("").astype(str))
+    return Reconciliation(scheme_key, period, teams, frame)
+
+
+def _shown(value: np.ndarray, na: np.ndarray) -> np.ndarray:
+    """不适用, （空白） or the number as the team wrote it (each distinct number spelled once)."""
+    numbers, inverse = np.unique(value, return_inverse=True)  # NaN sorts last, spelled as blank
+    spelled = np.array(["（空白）" if np.isnan(x) else f"{x:g}" for x in numbers], dtype=object)
+    return np.where(na, "不适用", spelled[np.asarray(inverse).reshape(-1)])
+
+
+def _cells(scheme_key: str, period: str, limit: float, engine: Engine | None) -> tuple[list[str], pd.DataFrame]:
     values = current_values(scheme_key, period, engine=engine)
-    version = version_for(scheme_key, period, engine=engine)
-    scheme = version.load()
+    scheme = version_for(scheme_key, period, engine=engine).load()
     points = {leaf.code: leaf.points for leaf in scheme.leaves}
     items = {leaf.code: leaf.name for leaf in scheme.leaves}
     v = values.assign(unit=values["unit"].astype(str), code=values["code"].astype(str),
                       assessor=values["assessor"].astype(str))  # fmt: skip
     teams = sorted(set(v["assessor"]))
-    multi = v.groupby(["unit", "code"])["assessor"].transform("nunique") > 1
-    v = v[multi]
-    from services.catalog import list_units
-
-    names = list_units(engine=engine).set_index("code")["name"]
-    rows = []
-    limit = threshold()
-    for (unit, code), cell in v.groupby(["unit", "code"], sort=True):
-        shown = {
-            _team(a): ("不适用" if na else ("（空白）" if np.isnan(x) else f"{x:g}"))
-            for a, x, na in zip(cell["assessor"], cell["value"], cell["na"], strict=True)
-        }
-        numbers = cell.loc[~cell["na"], "value"].dropna()
-        spread = float(numbers.max() - numbers.min()) if len(numbers) > 1 else 0.0
-        if cell["na"].any() and not cell["na"].all():
-            status = "冲突"
-        elif spread > limit * max(points.get(code, 0.0), 1e-9) and spread > 0:
-            status = "差异较大"
-        else:
-            status = "一致" if spread == 0 else "差异在允许范围内"
-        rows.append({"unit": unit, "name": str(names.get(unit, "")), "code": code, "item": items.get(code, code),
-                     **shown, "spread": spread, "status": status})  # fmt: skip
     team_cols = [_team(t) for t in teams]
-    cols = ["unit", "name", "code", "item", *team_cols, "spread", "status"]
-    frame = pd.DataFrame(rows, columns=cols)
-    for c in team_cols:
-        frame[c] = frame[c].fillna("—")
-    return Reconciliation(scheme_key, period, teams, frame)
+    multi = v.groupby(["unit", "code"])["assessor"].transform("nunique") > 1
+    v = v[multi.to_numpy()].drop_duplicates(["unit", "code", "assessor"], keep="last")
+    v = v.sort_values(["unit", "code"], kind="stable")
+    na = v["na"].fillna(False).astype(bool).to_numpy()
+    value = v["value"].to_numpy(dtype=float, na_value=np.nan)
+    v = v.assign(shown=_shown(value, na), number=np.where(na, np.nan, value), na=na)
+    by_cell = v.groupby(["unit", "code"], sort=True)
+    cells = by_cell["na"].agg(["any", "all"])
+    stats = by_cell["number"].agg(["max", "min", "count"])
+    shown = v.pivot(index=["unit", "code"], columns="assessor", values="shown").reindex(index=cells.index)
+    spread = np.where(stats["count"].to_numpy() > 1, (stats["max"] - stats["min"]).to_numpy(dtype=float), 0.0)
+    codes = cells.index.get_level_values("code")
+    allowed = limit * np.maximum(codes.map(lambda c: float(points.get(c, 0.0))).to_numpy(dtype=float), 1e-9)
+    status = np.where(spread == 0, "一致", "差异在允许范围内").astype(object)
+    status = np.where((spread > allowed) & (spread > 0), "差异较大", status)
+    status = np.where(cells["any"].to_numpy() & ~cells["all"].to_numpy(), "冲突", status)
+    frame = pd.DataFrame({"unit": cells.index.get_level_values("unit"), "code": codes,
+                          "item": [items.get(c, c) for c in codes]})  # fmt: skip
+    for t, col in zip(teams, team_cols, strict=True):
+        frame[col] = shown[t].to_numpy(dtype=object) if t in shown.columns else None
+        frame[col] = frame[col].fillna("—")
+    frame["spread"] = spread
+    frame["status"] = status
+    return teams, frame[["unit", "code", "item", *team_cols, "spread", "status"]]
 
 
 def resolve(

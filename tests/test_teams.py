@@ -133,6 +133,25 @@ def test_reconciliation_shows_teams_side_by_side_and_resolves_with_a_reason(team
     assert team1.current(P)[("U1", "D1", "考核二组")] == 20
 
 
+def test_reconciliation_reads_the_values_once_per_revision(team1: SmallDb, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services import reconcile
+    from services.submissions import rollback
+
+    out = team1.put(P, {"U1": {"D1": 20}}, assessor="考核二组")
+    reads = []
+    real = reconcile.current_values
+    monkeypatch.setattr(reconcile, "current_values", lambda *a, **k: reads.append(a) or real(*a, **k))
+    first = reconcile.reconciliation("t", P, engine=team1.engine).cells
+    again = reconcile.reconciliation("t", P, engine=team1.engine).cells
+    assert len(reads) == 1 and first.equals(again)  # a repeat visit of the same revision
+    assert first.set_index(["unit", "code"]).loc[("U1", "D1"), "考核二组"] == "20"
+    monkeypatch.setenv(reconcile.THRESHOLD_ENV, "0.5")  # 20 of 50 points is now within bounds
+    relaxed = reconcile.reconciliation("t", P, engine=team1.engine).cells.set_index(["unit", "code"])
+    assert len(reads) == 2 and relaxed.loc[("U1", "D1"), "status"] == "差异在允许范围内"
+    rollback(out.submission_id, "组长", "撤回", engine=team1.engine)  # a new revision: team two is gone
+    assert reconcile.reconciliation("t", P, engine=team1.engine).cells.empty and len(reads) == 3
+
+
 def test_an_upload_whose_team_does_not_fit_is_never_committed(team1: SmallDb) -> None:
     team1.put(P, {"U1": {"D1": 20}}, assessor="考核二组")
     check = check_upload(long_csv({"U2": {"D1": 1}}), "x.csv", team1.version_id, P, mode="correction",
