@@ -370,25 +370,61 @@ def _cached_units(session: Session, assessment_id: int, fingerprint_prefix: str)
     return pd.read_parquet(io.BytesIO(row[1]))
 
 
-def _store(engine: Engine, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
-    """Best effort: a result that cannot be cached now is computed again next time."""
+def _store_in(session: Session, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
     buf = io.BytesIO()
     units.to_parquet(buf, index=False)
-    payload = buf.getvalue()
+    values = {
+        "assessment_id": assessment_id,
+        "fingerprint": fingerprint,
+        "computed_at": utcnow(),
+        "payload": buf.getvalue(),
+    }
+    upsert(session, ResultCache, values, ["assessment_id"])
 
-    def work(session: Session) -> None:
-        values = {
-            "assessment_id": assessment_id,
-            "fingerprint": fingerprint,
-            "computed_at": utcnow(),
-            "payload": payload,
-        }
-        upsert(session, ResultCache, values, ["assessment_id"])
 
+def _store(engine: Engine, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
+    """Best effort: a result that cannot be cached now is computed again next time."""
     try:
-        write(engine, work)
+        write(engine, lambda session: _store_in(session, assessment_id, fingerprint, units))
     except (ServiceError, DBAPIError) as exc:
         log.warning("results cache not written for assessment %s: %s", assessment_id, exc)
+
+
+# -- the write path: results stored with the values that make them ---------------------------
+def refresh_stored(session: Session, scheme_key: str, period: str) -> list[str]:
+    """Score `period` and the periods measured against it, and store their unit totals, in the
+    caller's transaction (an import or a rollback that just changed `period`'s values).
+
+    Readers then never see the new revision without its result: the first look after an import,
+    in any process, is a read. The periods after it are re-stored when they have values: the
+    next period (its changes, 较上期, are measured against this one) and the same period next
+    year (上年同期). A period that cannot be scored yet (a partial month) stores nothing and
+    fails nothing: it is scored, or listed as incomplete, when someone looks. Returns the
+    periods stored."""
+    session.flush()  # the caller's revision bump and values, seen by the queries below
+    stored = []
+    for label in [period, *_periods_measured_against(session, scheme_key, period)]:
+        try:
+            computed = _compute(session, scheme_key, label)
+        except scoring.ScoringInputError:
+            continue
+        if computed is not None:
+            state, _, scored, _ = computed
+            _store_in(session, state.ref.id, state.fingerprint, scored.units)
+            stored.append(label)
+    return stored
+
+
+def _periods_measured_against(session: Session, scheme_key: str, period: str) -> list[str]:
+    """The next period and the same period next year, of those with values (oldest first)."""
+    labels = session.scalars(
+        select(Period.label)
+        .join(Assessment, Assessment.period_id == Period.id)
+        .join(SchemeRow, Assessment.scheme_id == SchemeRow.id)
+        .where(SchemeRow.key == scheme_key, Assessment.scheme_version_id.is_not(None), Period.label > period)
+        .order_by(Period.label)
+    )
+    return [x for x in labels if previous_label(x) == period or same_period_last_year(x) == period]
 
 
 _memo: Memo[AssessmentResults] = Memo(_MEMO_SIZE)
