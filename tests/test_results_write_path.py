@@ -103,7 +103,9 @@ def test_a_rename_keeps_the_stored_results_and_shows_the_new_name(small: SmallDb
     with reading(small.engine) as s:
         before = _state(s, "t", M).fingerprint
     view_key = period_view("t", M, engine=small.engine).key
-    renamed = pd.DataFrame({"code": ["U1"], "name": ["甲社区卫生服务中心"], "category": ["测试类"], "aliases": ["甲中心"]})
+    renamed = pd.DataFrame(
+        {"code": ["U1"], "name": ["甲社区卫生服务中心"], "category": ["测试类"], "aliases": ["甲中心"]}
+    )
     upsert_units(renamed, "管理员", engine=small.engine)
     with reading(small.engine) as s:
         assert _state(s, "t", M).fingerprint == before
@@ -123,7 +125,9 @@ def test_a_change_of_category_still_rescores(small: SmallDb) -> None:
     small.put(M, FULL)
     with reading(small.engine) as s:
         before = _state(s, "t", M).fingerprint
-    upsert_units(pd.DataFrame({"code": ["U3"], "name": ["丙中心"], "category": ["测试类二"]}), "管理员", engine=small.engine)
+    upsert_units(
+        pd.DataFrame({"code": ["U3"], "name": ["丙中心"], "category": ["测试类二"]}), "管理员", engine=small.engine
+    )
     with reading(small.engine) as s:
         assert _state(s, "t", M).fingerprint != before
     assert in_a_fresh_process(small.engine, M).units["group_size"].tolist() == [2, 2, 1]
