@@ -68,13 +68,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=100, help="another seed for another run on the same --db")
     args = parser.parse_args()
     path = args.db or Path(tempfile.mkdtemp()) / f"write_path_{args.units}.db"
     url = f"sqlite:///{path}"
     build_database(url, args.units, 2, log=lambda *_: None)
     older, newer = months(2)
     print(f"{args.units} units × 40 leaves ({ROOT})")
-    for label, period, seed in (("newest month", newer, 101), ("older month (next exists)", older, 102)):
+    for label, period, seed in (
+        ("newest month", newer, args.seed + 1),
+        ("older month (next exists)", older, args.seed + 2),
+    ):
         took = timed_import(url, period, seed, args.units)
         look, cached = first_look(url, period)
         after = f"; the month after: {first_look(url, newer)[0]:.2f} s" if period != newer else ""

@@ -7,6 +7,12 @@ decide peer groups), the figures counter (per-unit figures of the year feed comp
 and a hash of the engine's code. Reading the fingerprint is one small query,
 so every call checks it — in this process (memo) and across processes (the result_cache table,
 shared by every app replica on the same database).
+
+Results are part of the write path (issue 23): an import or a rollback stores the scored period,
+and the periods measured against it, in its own transaction (`refresh_stored`), so the first
+look in any process is a read. Names, aliases and parents are not in the fingerprint (scores do
+not read them): they are joined when read, and a rename relabels what is in memory.
+`warm_stored` (`python manage.py results warm`) scores whatever is stale after an upgrade.
 """
 
 from __future__ import annotations
