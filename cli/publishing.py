@@ -1,4 +1,5 @@
-"""`python manage.py publish` and `python manage.py results`: the monthly cycle, scriptable.
+"""`python manage.py publish` and `python manage.py results`: the monthly cycle, scriptable;
+`python manage.py results warm [--scheme S]` scores and stores every stale stored result.
 
 Exit codes: 0 done; 2 the arguments are wrong; 3 publishing refused (data unscorable, nothing new
 to publish, period locked — the reasons are printed, located); 4 nothing to publish or nothing
@@ -34,9 +35,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--note", default="", help="发布说明（可选）")
     p.add_argument("--dry-run", action="store_true", help="只显示将发布的内容和变化，不发布")
     p.set_defaults(handler=run_publish)
-    r = sub.add_parser("results", help="输出某一方案某一期已发布的考核结果", epilog=EPILOG)
-    r.add_argument("--scheme", required=True, help="方案 id")
-    r.add_argument("--period", required=True, help="期间，如 2025-08")
+    r = sub.add_parser(
+        "results", help="输出某一方案某一期已发布的考核结果；results warm 重新计算并保存过期的结果", epilog=EPILOG
+    )
+    r.add_argument(
+        "action", nargs="?", choices=["warm"], help="warm：计算并保存所有过期的结果（如升级后），可用 --scheme 限定方案"
+    )
+    r.add_argument("--scheme", help="方案 id")
+    r.add_argument("--period", help="期间，如 2025-08")
     r.add_argument("--format", choices=["json", "csv"], default="json", help="输出格式（默认 json）")
     r.set_defaults(handler=run_results)
 
@@ -80,6 +86,10 @@ def run_results(args: argparse.Namespace) -> int:
     from services.errors import NotFound
     from services.publishing import results_json
 
+    if args.action == "warm":
+        return run_warm(args.scheme)
+    if not args.scheme or not args.period:
+        raise CommandError("请给出 --scheme 方案和 --period 期间（或用 results warm 计算并保存过期的结果）")
     _check_period(args.period)
     try:
         data = results_json(args.scheme, args.period)
@@ -96,4 +106,15 @@ def run_results(args: argparse.Namespace) -> int:
     out.writerow([heads[i] for i in present])
     for u in data["units"]:
         out.writerow(["" if u.get(cols[i]) is None else u.get(cols[i]) for i in present])
+    return 0
+
+
+def run_warm(scheme_key: str | None) -> int:
+    from services.catalog import list_schemes
+    from services.results import warm_stored
+
+    if scheme_key is not None and scheme_key not in {v.scheme_key for v in list_schemes()}:
+        raise CommandError(f"没有方案「{scheme_key}」")
+    out = warm_stored(scheme_key, progress=lambda line: print(line, flush=True))
+    print(out.message)
     return 0

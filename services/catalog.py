@@ -29,7 +29,14 @@ from storage.models import Assessment, ResultCache, SchemeVersion, Submission, U
 from storage.models import Scheme as SchemeRow
 from storage.sql import bump_counter, insert_or_ignore
 
-CATALOG_COUNTER = "catalog"  # bumped by any change to units or categories (results depend on them)
+# Bumped by a change to what scores read from the register: a new unit, a unit's category (its
+# peer group), its active state, a new category. Stored results are keyed on it.
+CATALOG_COUNTER = "catalog"
+# Bumped by a change to what is only shown beside scores: a name, aliases, the parent unit, the
+# population. Stored results stay valid (names are joined when read); views built on them are
+# keyed on it too, so a rename shows at once.
+LABELS_COUNTER = "unit_labels"
+SCORED_FIELDS = ("category_id", "active")  # the unit fields `services.results` scores with
 UNIT_COLUMNS = ["code", "name", "category", "parent", "population", "aliases", "active"]
 
 
@@ -128,6 +135,7 @@ def upsert_units_in(session: Session, frame: pd.DataFrame, actor: str) -> UnitCh
     by_code: dict[str, Unit] = {}
     new: set[str] = set()
     changed: set[str] = set()
+    regrouped: set[str] = set()  # changed in a field that scores read
     for row in rows:
         code = str(row["code"]).strip()
         fields = {
@@ -144,6 +152,8 @@ def upsert_units_in(session: Session, frame: pd.DataFrame, actor: str) -> UnitCh
             session.add(unit)
             new.add(code)
         elif any(getattr(unit, k) != v for k, v in fields.items()):
+            if any(getattr(unit, k) != fields[k] for k in SCORED_FIELDS if k in fields):
+                regrouped.add(code)
             for k, v in fields.items():
                 setattr(unit, k, v)
             changed.add(code)
@@ -163,8 +173,10 @@ def upsert_units_in(session: Session, frame: pd.DataFrame, actor: str) -> UnitCh
     created, updated = len(new), len(changed)
     unchanged = len(rows) - created - updated
     changes = UnitChanges(created, updated, unchanged, new_categories)
-    if created or updated or new_categories:
+    if created or regrouped or new_categories:
         bump_counter(session, CATALOG_COUNTER)
+    if created or updated or new_categories:
+        bump_counter(session, LABELS_COUNTER)
         audit.record(session, actor, "units.upsert", "units", changes.message, created=created, updated=updated)
     return changes
 
@@ -196,6 +208,7 @@ def set_unit_active(
         if unit.active != active:
             unit.active = active
             bump_counter(session, CATALOG_COUNTER)
+            bump_counter(session, LABELS_COUNTER)
             action = "unit.activate" if active else "unit.deactivate"
             audit.record(
                 session, actor, action, f"unit:{code}", f"{'启用' if active else '停用'}单位 {code} {unit.name}"

@@ -70,7 +70,7 @@ class PeriodView:
     units: pd.DataFrame  # Results.units + name, parent, parent_name
     detail: AssessmentResults | None
     months: list[str]  # the months a roll-up combines ([] for a native period)
-    key: str = ""  # changes whenever anything shown would change (the results' fingerprints)
+    key: str = ""  # changes whenever anything shown would change (the results' keys: scores and names)
 
     @property
     def title(self) -> str:
@@ -100,7 +100,7 @@ def _rolled(scheme_key: str, label: str, engine: Engine | None) -> tuple[Scheme,
     scheme = parts[-1].scheme
     units = pd.concat([r.units for r in parts], ignore_index=True)
     rolled = roll_up(scheme, [Part("月度平均", units, 1.0)], label)
-    return scheme, rolled, inside, ";".join(r.fingerprint for r in parts)
+    return scheme, rolled, inside, ";".join(r.key for r in parts)
 
 
 # Views built for a fingerprint are reused: a rerun (a click, a filter change) on a large
@@ -131,12 +131,12 @@ def period_view(scheme_key: str, label: str, *, engine: Engine | None = None) ->
     url = engine_or_default(engine).url.render_as_string(hide_password=True)
     native = results(scheme_key, label, engine=engine)
     if native is not None:
-        key = (url, scheme_key, label, native.fingerprint)
+        key = (url, scheme_key, label, native.key)
         hit = _known_view(key)
         if hit is not None and hit.detail is native:
             return hit
         units = _with_parents(native.units, list_units(engine=engine))
-        return _remember_view(key, PeriodView(native.scheme, label, units, native, [], native.fingerprint))
+        return _remember_view(key, PeriodView(native.scheme, label, units, native, [], native.key))
     rolled = _rolled(scheme_key, label, engine)
     if rolled is None:
         return None

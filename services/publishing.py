@@ -35,7 +35,7 @@ from scoring import Results, Scheme
 from scoring.periods import period_name, same_period_last_year
 from services import audit, messages
 from services._db import engine_or_default, local_time, read, scheme_name_lookup, write
-from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
+from services.catalog import CATALOG_COUNTER, LABELS_COUNTER, SchemeVersionInfo, version_info
 from services.errors import Conflict, InvalidInput, NotFound
 from services.memo import Memo
 from services.periods import period_row, previous_label, refuse_if_locked
@@ -47,6 +47,7 @@ from services.results import (
     _with_names,
     baseline_history,
     engine_code_hash,
+    relabel,
 )
 from services.unit_figures import FIGURES_COUNTER, figures_for_in
 from services.values import AssessmentRef, _frame, current_values_in, current_values_of_codes_in, find_assessment
@@ -214,12 +215,12 @@ def published_results(scheme_key: str, period: str, *, engine: Engine | None = N
     """
     eng = engine_or_default(engine)
     key = (eng.url.render_as_string(hide_password=True), scheme_key, period)
-    found = read(eng, lambda s: _fingerprint(s, scheme_key, period))
+    found, labels = read(eng, lambda s: (_fingerprint(s, scheme_key, period), counter_value(s, LABELS_COUNTER)))
     if found is None:
         return None
     hit = _memo.get(key)
     if hit is not None and hit.fingerprint == found[0]:
-        return hit
+        return hit if hit.labels == labels else _memo.put(key, relabel(eng, hit, labels))
     try:
         computed = read(eng, lambda s: _compute(s, scheme_key, period))
     except scoring.ScoringInputError:
@@ -234,8 +235,9 @@ def published_results(scheme_key: str, period: str, *, engine: Engine | None = N
         return ("", None) if again is None else (again[0], again[2])  # type: ignore[return-value]
 
     result = AssessmentResults(
-        version, period, _with_names(scored.units, names), fingerprint, False, rescore, scored, publication=info
-    )
+        version, period, _with_names(scored.units, names), fingerprint, False, rescore, scored, publication=info,
+        labels=labels,
+    )  # fmt: skip
     return _memo.put(key, result)
 
 

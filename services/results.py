@@ -7,6 +7,12 @@ decide peer groups), the figures counter (per-unit figures of the year feed comp
 and a hash of the engine's code. Reading the fingerprint is one small query,
 so every call checks it — in this process (memo) and across processes (the result_cache table,
 shared by every app replica on the same database).
+
+Results are part of the write path (issue 23): an import or a rollback stores the scored period,
+and the periods measured against it, in its own transaction (`refresh_stored`), so the first
+look in any process is a read. Names, aliases and parents are not in the fingerprint (scores do
+not read them): they are joined when read, and a rename relabels what is in memory.
+`warm_stored` (`python manage.py results warm`) scores whatever is stale after an upgrade.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from scoring import Results, Scheme, score
 from scoring.compare import compared_leaves
 from scoring.periods import baseline_period, same_period_last_year
 from services._db import engine_or_default, read, write
-from services.catalog import CATALOG_COUNTER, SchemeVersionInfo, version_info
+from services.catalog import CATALOG_COUNTER, LABELS_COUNTER, SchemeVersionInfo, version_info
 from services.errors import ServiceError
 from services.memo import Memo
 from services.periods import previous_label
@@ -79,6 +85,9 @@ class _State:
     # 上年同期 (leaves scored on change read it; the previous period is already in `previous`):
     # a correction there must rescore this period.
     last_year: str = "none"
+    # The register's labels counter (names, aliases, parents): not in the fingerprint — scores do
+    # not read them — but a view showing names is rebuilt when it moves.
+    labels: int = 0
 
     def base(self, ref: AssessmentRef, sha: str) -> str:
         return f"a{ref.id}:{ref.revision}:{sha[:16]}|c{self.catalog}|f{self.figures}|e{engine_code_hash()}"
@@ -109,6 +118,7 @@ def _state_query() -> Select:
     )  # fmt: skip
     catalog = select(Counter.value).where(Counter.name == CATALOG_COUNTER).scalar_subquery()
     figures = select(Counter.value).where(Counter.name == FIGURES_COUNTER).scalar_subquery()
+    labels = select(Counter.value).where(Counter.name == LABELS_COUNTER).scalar_subquery()
     return (
         select(
             a.id,
@@ -121,6 +131,7 @@ def _state_query() -> Select:
             prev_version.sha256,
             catalog,
             figures,
+            labels,
         )  # fmt: skip
         .select_from(a)
         .join(SchemeRow, a.scheme_id == SchemeRow.id)
@@ -150,6 +161,7 @@ def _state(session: Session, scheme_key: str, period: str) -> _State | None:
         row[8] or 0,
         row[9] or 0,
         _last_year_state(session, scheme_key, period),
+        row[10] or 0,
     )
 
 
@@ -207,6 +219,7 @@ class AssessmentResults:
         as_of: datetime | None = None,
         incomplete: pd.DataFrame | None = None,
         publication: object | None = None,
+        labels: int = 0,
     ):
         self.version = version
         self.scheme: Scheme = version.load()
@@ -220,8 +233,24 @@ class AssessmentResults:
         self.incomplete = incomplete if incomplete is not None else INCOMPLETE_EMPTY.copy()
         # services.publishing.PublicationInfo when these are the published results, else None (草稿).
         self.publication = publication
+        self.labels = labels  # the register's labels counter the names in `units` are from
         if scored is not None:
             self.__dict__["scored"] = scored
+
+    @property
+    def key(self) -> str:
+        """Changes whenever anything shown would: the scores (fingerprint) or the names beside them.
+        Views built from these results (tables, bulletins) are keyed on it."""
+        return f"{self.fingerprint}|n{self.labels}"
+
+    def relabelled(self, names: pd.Series, labels: int) -> AssessmentResults:
+        """The same scores with the register's current names (after a rename: nothing rescored)."""
+        units = _with_names(self.units.drop(columns="name"), names)
+        incomplete = self.incomplete.assign(name=self.incomplete["unit"].map(names).fillna(self.incomplete["name"]))
+        return AssessmentResults(
+            self.version, self.period, units, self.fingerprint, self.from_cache, self._rescore,
+            self.__dict__.get("scored"), self.as_of, incomplete, self.publication, labels,
+        )  # fmt: skip
 
     @cached_property
     def scored(self) -> Results:
@@ -326,6 +355,11 @@ def score_complete(
     return None, incomplete_units(dropped, units["name"])
 
 
+def relabel(engine: Engine, results: AssessmentResults, labels: int) -> AssessmentResults:
+    """`results` with the register's names now (a memo hit whose scores still hold)."""
+    return results.relabelled(read(engine, lambda s: _units_table(s)["name"]), labels)
+
+
 def _with_names(units: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
     out = units.copy()
     out.insert(out.columns.get_loc("unit") + 1, "name", out["unit"].astype(str).map(names).fillna(""))
@@ -370,25 +404,61 @@ def _cached_units(session: Session, assessment_id: int, fingerprint_prefix: str)
     return pd.read_parquet(io.BytesIO(row[1]))
 
 
-def _store(engine: Engine, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
-    """Best effort: a result that cannot be cached now is computed again next time."""
+def _store_in(session: Session, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
     buf = io.BytesIO()
     units.to_parquet(buf, index=False)
-    payload = buf.getvalue()
+    values = {
+        "assessment_id": assessment_id,
+        "fingerprint": fingerprint,
+        "computed_at": utcnow(),
+        "payload": buf.getvalue(),
+    }
+    upsert(session, ResultCache, values, ["assessment_id"])
 
-    def work(session: Session) -> None:
-        values = {
-            "assessment_id": assessment_id,
-            "fingerprint": fingerprint,
-            "computed_at": utcnow(),
-            "payload": payload,
-        }
-        upsert(session, ResultCache, values, ["assessment_id"])
 
+def _store(engine: Engine, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
+    """Best effort: a result that cannot be cached now is computed again next time."""
     try:
-        write(engine, work)
+        write(engine, lambda session: _store_in(session, assessment_id, fingerprint, units))
     except (ServiceError, DBAPIError) as exc:
         log.warning("results cache not written for assessment %s: %s", assessment_id, exc)
+
+
+# -- the write path: results stored with the values that make them ---------------------------
+def refresh_stored(session: Session, scheme_key: str, period: str) -> list[str]:
+    """Score `period` and the periods measured against it, and store their unit totals, in the
+    caller's transaction (an import or a rollback that just changed `period`'s values).
+
+    Readers then never see the new revision without its result: the first look after an import,
+    in any process, is a read. The periods after it are re-stored when they have values: the
+    next period (its changes, 较上期, are measured against this one) and the same period next
+    year (上年同期). A period that cannot be scored yet (a partial month) stores nothing and
+    fails nothing: it is scored, or listed as incomplete, when someone looks. Returns the
+    periods stored."""
+    session.flush()  # the caller's revision bump and values, seen by the queries below
+    stored = []
+    for label in [period, *_periods_measured_against(session, scheme_key, period)]:
+        try:
+            computed = _compute(session, scheme_key, label)
+        except scoring.ScoringInputError:
+            continue
+        if computed is not None:
+            state, _, scored, _ = computed
+            _store_in(session, state.ref.id, state.fingerprint, scored.units)
+            stored.append(label)
+    return stored
+
+
+def _periods_measured_against(session: Session, scheme_key: str, period: str) -> list[str]:
+    """The next period and the same period next year, of those with values (oldest first)."""
+    labels = session.scalars(
+        select(Period.label)
+        .join(Assessment, Assessment.period_id == Period.id)
+        .join(SchemeRow, Assessment.scheme_id == SchemeRow.id)
+        .where(SchemeRow.key == scheme_key, Assessment.scheme_version_id.is_not(None), Period.label > period)
+        .order_by(Period.label)
+    )
+    return [x for x in labels if previous_label(x) == period or same_period_last_year(x) == period]
 
 
 _memo: Memo[AssessmentResults] = Memo(_MEMO_SIZE)
@@ -432,7 +502,7 @@ def results(
     fingerprint = state.fingerprint
     hit = _memo.get(key)
     if hit is not None and hit.fingerprint == fingerprint:
-        return hit
+        return hit if hit.labels == state.labels else _memo.put(key, relabel(eng, hit, state.labels))
 
     def rescore() -> tuple[str, Results]:
         computed = read(eng, lambda s: _compute(s, scheme_key, period))
@@ -444,16 +514,18 @@ def results(
         eng, lambda s: (_cached_units(s, state.ref.id, fingerprint), _units_table(s)["name"], state.version(s))
     )
     if cached is not None:
-        return _memo.put(
-            key, AssessmentResults(version, period, _with_names(cached, names), fingerprint, True, rescore)
+        found = AssessmentResults(
+            version, period, _with_names(cached, names), fingerprint, True, rescore, labels=state.labels
         )
+        return _memo.put(key, found)
     computed = read(eng, lambda s: _compute(s, scheme_key, period))
     if computed is None:
         return None
     state, version, scored, names = computed
     _store(eng, state.ref.id, state.fingerprint, scored.units)
     units = _with_names(scored.units, names)
-    return _memo.put(key, AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored))
+    fresh = AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored, labels=state.labels)
+    return _memo.put(key, fresh)
 
 
 def view_mode(published: bool | None) -> str:
@@ -490,7 +562,7 @@ def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResul
     if known is not None:  # a partial draft already scored: no full attempt on every rerun
         state = read(eng, lambda s: _state(s, scheme_key, period))
         if state is not None and known.fingerprint == state.fingerprint:
-            return known
+            return known if known.labels == state.labels else _memo.put(key, relabel(eng, known, state.labels))
     try:
         return results(scheme_key, period, published=False, engine=eng)
     except scoring.ScoringInputError:
@@ -512,7 +584,7 @@ def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResul
     if state is None:
         return None
     hit = _memo.get(key)
-    if hit is not None and hit.fingerprint == state.fingerprint:
+    if hit is not None and hit.fingerprint == state.fingerprint and hit.labels == state.labels:
         return hit
     computed = read(eng, compute)
     if computed is None:
@@ -527,7 +599,9 @@ def _draft_results(eng: Engine, scheme_key: str, period: str) -> AssessmentResul
 
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ("period", "unit", "name", "category", "total", "rank")})
     units = _with_names(scored.units, names) if scored is not None else empty
-    result = AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored, incomplete=incomplete)
+    result = AssessmentResults(
+        version, period, units, state.fingerprint, False, rescore, scored, incomplete=incomplete, labels=state.labels
+    )
     return _memo.put(key, result)
 
 
@@ -595,3 +669,73 @@ def results_over_periods(
         if r is not None:
             frames.append(r.units.assign(period=r.units["period"].astype(str)))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# -- warming: every stale stored result scored again (after an upgrade) -------------------------
+@dataclass(frozen=True)
+class WarmOutcome:
+    stored: list[tuple[str, str]]  # (scheme, period) scored and stored now
+    fresh: int  # already stored with the current fingerprint
+    incomplete: list[tuple[str, str]]  # values that cannot be scored yet (scored when looked at)
+
+    @property
+    def message(self) -> str:
+        text = f"已计算并保存 {len(self.stored)} 期结果，{self.fresh} 期原已是最新"
+        if self.incomplete:
+            text += f"；{len(self.incomplete)} 期数据尚不完整，暂不计算（查看时按草稿显示）"
+        return text
+
+
+def stale_assessments(
+    scheme_key: str | None = None, *, engine: Engine | None = None
+) -> tuple[list[tuple[str, str, str]], int]:
+    """(scheme key, scheme name, period) of every assessment with values whose stored result is
+    missing or keyed on another fingerprint (oldest first: a period before the one measured
+    against it), and how many are current."""
+
+    def work(session: Session) -> tuple[list[tuple[str, str, str]], int]:
+        stmt = (
+            select(SchemeRow.key, SchemeRow.name, Period.label, ResultCache.fingerprint)
+            .select_from(Assessment)
+            .join(SchemeRow, Assessment.scheme_id == SchemeRow.id)
+            .join(Period, Assessment.period_id == Period.id)
+            .outerjoin(ResultCache, ResultCache.assessment_id == Assessment.id)
+            .where(Assessment.scheme_version_id.is_not(None))
+            .order_by(SchemeRow.key, Period.label)
+        )
+        if scheme_key is not None:
+            stmt = stmt.where(SchemeRow.key == scheme_key)
+        stale, fresh = [], 0
+        for key, name, label, stored in session.execute(stmt).all():
+            state = _state(session, key, label)
+            if state is not None and stored == state.fingerprint:
+                fresh += 1
+            else:
+                stale.append((key, name, label))
+        return stale, fresh
+
+    return read(engine, work)
+
+
+def warm_stored(
+    scheme_key: str | None = None, *, progress: Callable[[str], None] | None = None, engine: Engine | None = None
+) -> WarmOutcome:
+    """Score and store every assessment whose stored result is stale (e.g. after an upgrade
+    changed the engine's code), one transaction each, saying which in Chinese as it goes."""
+    stale, fresh = stale_assessments(scheme_key, engine=engine)
+    stored, incomplete = [], []
+    for i, (key, name, label) in enumerate(stale, 1):
+        if progress is not None:
+            progress(f"正在计算 {name} {label}（{i}/{len(stale)}）")
+
+        def work(session: Session, key: str = key, label: str = label) -> bool:
+            try:
+                computed = _compute(session, key, label)
+            except scoring.ScoringInputError:
+                return False
+            if computed is not None:
+                _store_in(session, computed[0].ref.id, computed[0].fingerprint, computed[2].units)
+            return True
+
+        (stored if write(engine, work) else incomplete).append((key, label))
+    return WarmOutcome(stored, fresh, incomplete)

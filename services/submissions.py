@@ -37,6 +37,7 @@ from services.evidence import evidenced_items
 from services.file_names import safe_file_name
 from services.periods import check_label, period_row, refuse_if_locked
 from services.permissions import Actor, check, name_of, require, require_scope
+from services.results import refresh_stored
 from services.validation import content_hash, evidence_problems, normalise, value_problems
 from services.values import current_values, values_as_of  # noqa: F401 - part of this module's API
 from services.withdrawal import require_withdraw
@@ -187,6 +188,7 @@ def import_values(
         a.scheme_version_id = version.id
         a.revision += 1
         a.updated_at = utcnow()
+        refresh_stored(session, version.scheme_key, period)  # the new revision lands with its results
         outcome = ImportOutcome(sub.id, False, n, superseded, period, version.scheme_key, version.version)
         audit.record(
             session, user, "submission.import", f"submission:{sub.id}", outcome.message,
@@ -361,6 +363,7 @@ def rollback(
             a.scheme_version_id = None
         a.revision += 1
         a.updated_at = utcnow()
+        refresh_stored(session, a.scheme.key, label)
         outcome = RollbackOutcome(sub.id, withdrawn, restored, label, a.scheme.key)
         audit.record(
             session, user, "submission.rollback", f"submission:{sub.id}",

@@ -17,9 +17,9 @@ from storage.db import reading
 from storage.sql import counter_value
 
 
-def catalog_revision(engine: Engine) -> int:
+def catalog_revision(engine: Engine, counter: str = catalog.CATALOG_COUNTER) -> int:
     with reading(engine) as s:
-        return counter_value(s, catalog.CATALOG_COUNTER)
+        return counter_value(s, counter)
 
 
 # -- units -----------------------------------------------------------------------------------
@@ -57,12 +57,20 @@ def test_an_unchanged_register_changes_nothing(small: SmallDb) -> None:
 
 
 def test_a_changed_unit_is_updated_and_audited(small: SmallDb) -> None:
-    revision = catalog_revision(small.engine)
+    revision, labels = catalog_revision(small.engine), catalog_revision(small.engine, catalog.LABELS_COUNTER)
     edited = SMALL_UNITS.assign(name=SMALL_UNITS["name"].where(SMALL_UNITS["code"] != "U2", "乙中心（更名）"))
     changes = catalog.upsert_units(edited, "管理员", engine=small.engine)
     assert (changes.created, changes.updated) == (0, 1) and "更新 1 个" in changes.message
-    assert catalog_revision(small.engine) == revision + 1
+    # A new name: shown beside the scores, not scored with (issue 23): stored results stay valid.
+    assert catalog_revision(small.engine) == revision
+    assert catalog_revision(small.engine, catalog.LABELS_COUNTER) == labels + 1
     assert audit_log(action="units.upsert", engine=small.engine).iloc[0]["actor"] == "管理员"
+
+    regrouped = edited.assign(category=edited["category"].where(edited["code"] != "U2", "测试类二"))
+    catalog.upsert_units(regrouped, "管理员", engine=small.engine)
+    assert catalog_revision(small.engine) == revision + 1  # a new peer group: scores change
+    catalog.set_unit_active("U2", False, "管理员", engine=small.engine)
+    assert catalog_revision(small.engine) == revision + 2
 
 
 @pytest.mark.parametrize(

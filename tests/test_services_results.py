@@ -45,7 +45,7 @@ def test_results_match_scoring_the_demo_values_directly(demo_database: Engine, d
     previous = score(scheme, values[values["period"] == "2025-02"], categories=categories).units
     expected = score(scheme, values[values["period"] == P], categories=categories, previous=previous).units
     got = results("community_monthly", P, engine=demo_database)
-    assert got is not None and not got.from_cache
+    assert got is not None and got.from_cache  # stored when the demo's values were imported
     cols = ["unit", "total", "rank", "grade", "bottom", "veto", "delta_total", "delta_rank"]
     pd.testing.assert_frame_equal(
         got.units[cols].astype({"unit": str, "grade": str}).reset_index(drop=True),
@@ -83,7 +83,7 @@ def test_no_values_no_results(small: SmallDb) -> None:
 def test_cache_is_used_until_an_import_or_rollback_changes_the_values(small: SmallDb) -> None:
     small.put(P, FULL)
     first = results("t", P, engine=small.engine)
-    assert not first.from_cache
+    assert first.from_cache  # stored by the import itself
     assert results("t", P, engine=small.engine) is first  # this process's memo
     forget_memo()
     assert results("t", P, engine=small.engine).from_cache  # the shared cache table
@@ -91,7 +91,7 @@ def test_cache_is_used_until_an_import_or_rollback_changes_the_values(small: Sma
 
     changed = small.put(P, {"U1": {"D1": 10}})
     after_import = results("t", P, engine=small.engine)
-    assert not after_import.from_cache
+    assert after_import is not first and after_import.from_cache
     assert totals(small.engine)["U1"] == before["U1"] - 30
     forget_memo()
     assert totals(small.engine)["U1"] == before["U1"] - 30  # the cache table was refreshed too
