@@ -344,6 +344,34 @@ def _standing(session: Session, assessment_id: int) -> list[Submission]:
     )
 
 
+# The draft's totals as a publication would record them, per process, keyed on everything they
+# are scored from: a repeat visit of 审定发布 (and the publish that follows it) reads a few
+# counters instead of every value of the period (seconds at province size).
+_draft_memo: Memo[tuple[list[str], dict[str, list]]] = Memo(16)
+
+
+def _draft_totals(
+    session: Session, ref: AssessmentRef, version: SchemeVersionInfo, units: pd.DataFrame
+) -> tuple[list[str], dict[str, list]]:
+    """(problems, unit → [total, rank]) of the current values; problems when they cannot be scored."""
+    key = (
+        session.get_bind().url.render_as_string(hide_password=True),
+        ref.id, ref.revision, ref.scheme_version_id, version.sha256,
+        counter_value(session, CATALOG_COUNTER), counter_value(session, FIGURES_COUNTER), engine_code_hash(),
+        _baseline_marks(session, ref.scheme_key, ref.period),
+    )  # fmt: skip
+    hit = _draft_memo.get(key)
+    if hit is not None:
+        return hit
+    try:
+        values = current_values_in(session, ref)
+        scored = _score_for_publication(session, version.load(), ref.scheme_key, ref.period, values, units, None)
+        found: tuple[list[str], dict[str, list]] = ([], _unit_totals(scored))
+    except scoring.ScoringInputError as exc:
+        found = ([str(p) for p in exc.problems], {})
+    return _draft_memo.put(key, found)
+
+
 def _examine(
     session: Session, a: Assessment, scheme_key: str, period: str, who: Actor | None
 ) -> tuple[PublishPreview, dict[str, list]]:
@@ -352,15 +380,8 @@ def _examine(
     last = _latest(session, a.id)
     previous = _info(session, last, scheme_key, period) if last is not None else None
     units = _units_table(session)
-    problems: list[str] = []
-    totals: dict[str, list] = {}
     version = version_info(session.get(SchemeVersion, a.scheme_version_id))
-    try:
-        values = current_values_in(session, ref)
-        scored = _score_for_publication(session, version.load(), scheme_key, period, values, units, None)
-        totals = _unit_totals(scored)
-    except scoring.ScoringInputError as exc:
-        problems = [str(p) for p in exc.problems]
+    problems, totals = _draft_totals(session, ref, version, units)
     subs = _standing(session, a.id)
     old = set(previous.submission_ids) if previous else set()
     new = [s for s in subs if s.id not in old and s.current_rows > 0]

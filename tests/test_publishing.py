@@ -141,6 +141,28 @@ def test_published_results_change_only_when_republished_and_the_preview_shows_wh
     assert list(past["seq"]) == [2, 1] and list(past["published_by"]) == ["复核员", "复核员"]
 
 
+def test_a_repeat_preview_reads_no_values_and_a_category_change_rescores(
+    small: SmallDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services import publishing
+
+    small.put(P, FULL)
+    reads = []
+    real = publishing.current_values_in
+    monkeypatch.setattr(publishing, "current_values_in", lambda s, ref: reads.append(ref.revision) or real(s, ref))
+    first = publish_preview("t", P, engine=small.engine)
+    again = publish_preview("t", P, engine=small.engine)
+    assert len(reads) == 1 and first.units == again.units == 4 and again.can_publish
+    small.put(P, {"U3": {"D1": 10, "D2": 20, "K1": 1}})  # a new revision is scored
+    assert publish_preview("t", P, engine=small.engine).units == 4 and len(reads) == 2
+    upsert_units(pd.DataFrame({"code": ["U9"], "name": ["新中心"], "category": ["测试类"]}), "管理员",
+                 engine=small.engine)  # fmt: skip
+    publish_preview("t", P, engine=small.engine)  # the register changed what scores read: scored again
+    assert len(reads) == 3
+    publish("t", P, "复核员", engine=small.engine)  # publishing uses the same (fresh) totals
+    assert len(reads) == 3
+
+
 def test_results_json_gives_the_published_results(small: SmallDb) -> None:
     small.put(P, FULL)
     with pytest.raises(Exception, match="本期考核结果尚未发布"):
