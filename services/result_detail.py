@@ -248,4 +248,3 @@ def load_detail(session: Session, assessment_id: int, fingerprint: str, scheme: 
         return unpack(scheme, bytes(row[1]))
     except ValueError:
         return None
-
