@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import SMALL_SCHEME, SmallDb
+from scheme_factory import NA, checklist, direct, make_scheme, target, values, veto
 from sqlalchemy import inspect, select, update
 
 from data.demo import SCHEME_DIR, build_demo
@@ -96,6 +97,29 @@ def test_peer_ranks_baselines_figures_and_variants_come_back_the_same(real_resul
     unit = str(r.units["unit"].iloc[0])
     assert back.comparison("I1", unit, PERIOD)[0] == BEFORE
     assert back.comparison("I1", unit, BEFORE)[3] is True
+
+
+def test_assessors_who_disagree_and_two_tags_come_back_the_same() -> None:
+    """Hand-built: a veto only one of two assessors reports (the highest value differs from the
+    mean), each assessor's count, two tags in scheme order, a checklist, 不适用 and notes."""
+    scheme = make_scheme(
+        direct("D1", 40, tags=["核心指标", "国家监测"], allow_na=True),
+        target("T1", 40, target=60, tags=["国家监测"]),
+        checklist("C1", {"C1-1": 10, "C1-2": 10}, tags=["核心指标"]),
+        veto("V1"),
+    )
+    甲 = {"D1": 30, "T1": 70, "C1-1": 1, "C1-2": 0, "V1": 1}
+    乙 = {"D1": NA, "T1": 50, "C1-1": 1, "C1-2": 1, "V1": 0}
+    first = values({"甲": 甲, "乙": 乙}, assessor="张三", note="现场核查")
+    second = values({"甲": 甲 | {"V1": 0, "D1": 20}, "乙": 乙}, assessor="李四", note="")
+    results = score(scheme, pd.concat([first, second], ignore_index=True))
+    m = results._matrix
+    v1 = [c.code for c in m.columns].index("V1")
+    assert m.vmax[0, v1] == 1 and m.value[0, v1] == 0.5 and m.assessors[0].max() == 2
+    assert list(results._scores.tags) == ["核心指标", "国家监测"] and len(results.notes) == 10
+    back = round_trip(results)
+    assert_same(results, back)
+    assert back.leaves.query("leaf == 'V1'")["value"].tolist() == [1.0, 0.0]  # reported by one of two
 
 
 def test_the_arrays_keep_their_types_and_layout(real_results: Results) -> None:
@@ -246,10 +270,10 @@ def test_migration_0007_adds_and_drops_the_table(small: SmallDb) -> None:
     from alembic import command
 
     cfg = alembic_config()
-    for target, present in (("0006", False), ("head", True)):
+    for revision, present in (("0006", False), ("head", True)):
         with small.engine.execution_options(write=True).begin() as conn:
             cfg.attributes["connection"] = conn
-            (command.downgrade if target == "0006" else command.upgrade)(cfg, target)
+            (command.downgrade if revision == "0006" else command.upgrade)(cfg, revision)
         small.engine.dispose()
         assert ("result_detail" in inspect(small.engine).get_table_names()) is present
         assert "result_cache" in inspect(small.engine).get_table_names()
