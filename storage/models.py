@@ -271,6 +271,19 @@ class ResultCache(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
+class ResultDetail(Base):
+    """The engine's full output for an assessment (services/result_detail.py packs it), valid
+    while `fingerprint` still matches: leaf-level pages rebuild their Results from it instead of
+    reading every value back and scoring again."""
+
+    __tablename__ = "result_detail"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
 class Counter(Base):
     """Named change counters, e.g. 'catalog' (units and categories) for the results fingerprint."""
 
