@@ -27,6 +27,7 @@ from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 import scoring
@@ -36,10 +37,11 @@ from scoring.periods import period_name, same_period_last_year
 from services import audit, messages
 from services._db import engine_or_default, local_time, read, scheme_name_lookup, write
 from services.catalog import CATALOG_COUNTER, LABELS_COUNTER, SchemeVersionInfo, version_info
-from services.errors import Conflict, InvalidInput, NotFound
+from services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from services.memo import Memo
 from services.periods import period_row, previous_label, refuse_if_locked
 from services.permissions import Actor, check, name_of, require_scope
+from services.result_detail import PUBLISHED, load_detail, store_detail
 from services.results import (
     AssessmentResults,
     _score,
@@ -221,6 +223,20 @@ def published_results(scheme_key: str, period: str, *, engine: Engine | None = N
     hit = _memo.get(key)
     if hit is not None and hit.fingerprint == found[0]:
         return hit if hit.labels == labels else _memo.put(key, relabel(eng, hit, labels))
+
+    def rescore() -> tuple[str, Results]:
+        again = read(eng, lambda s: _compute(s, scheme_key, period))
+        return ("", None) if again is None else (again[0], again[2])  # type: ignore[return-value]
+
+    # Stored by whoever scored this publication first (the publisher): a read in any process.
+    stored = read(eng, lambda s: _stored(s, scheme_key, period))
+    if stored is not None:
+        fingerprint, version, scored, names, info = stored
+        result = AssessmentResults(
+            version, period, _with_names(scored.units, names), fingerprint, True, rescore, scored, publication=info,
+            labels=labels,
+        )  # fmt: skip
+        return _memo.put(key, result)
     try:
         computed = read(eng, lambda s: _compute(s, scheme_key, period))
     except scoring.ScoringInputError:
@@ -229,16 +245,41 @@ def published_results(scheme_key: str, period: str, *, engine: Engine | None = N
     if computed is None:
         return None
     fingerprint, version, scored, names, info = computed
-
-    def rescore() -> tuple[str, Results]:
-        again = read(eng, lambda s: _compute(s, scheme_key, period))
-        return ("", None) if again is None else (again[0], again[2])  # type: ignore[return-value]
-
+    _store(eng, scheme_key, period, fingerprint, scored)
     result = AssessmentResults(
         version, period, _with_names(scored.units, names), fingerprint, False, rescore, scored, publication=info,
         labels=labels,
     )  # fmt: skip
     return _memo.put(key, result)
+
+
+def _stored(
+    session: Session, scheme_key: str, period: str
+) -> tuple[str, SchemeVersionInfo, Results, pd.Series, PublicationInfo] | None:
+    """What `_compute` gives, from the detail stored for the publication's current fingerprint."""
+    found = _fingerprint(session, scheme_key, period)
+    if found is None:
+        return None
+    fingerprint, pub, ref = found
+    version = version_info(session.get(SchemeVersion, pub.scheme_version_id))
+    scored = load_detail(session, ref.id, fingerprint, version.load(), kind=PUBLISHED)
+    if scored is None:
+        return None
+    return fingerprint, version, scored, _units_table(session)["name"], _info(session, pub, scheme_key, period)
+
+
+def _store(engine: Engine, scheme_key: str, period: str, fingerprint: str, scored: Results) -> None:
+    """Keep the published detail for the other processes; best effort (else scored again there)."""
+
+    def work(session: Session) -> None:
+        found = _fingerprint(session, scheme_key, period)
+        if found is not None and found[0] == fingerprint:  # still the publication it was scored for
+            store_detail(session, found[2].id, fingerprint, scored, kind=PUBLISHED)
+
+    try:
+        write(engine, work)
+    except (ServiceError, DBAPIError) as exc:
+        log.warning("published detail not stored for %s %s: %s", scheme_key, period, exc)
 
 
 def publication(scheme_key: str, period: str, *, engine: Engine | None = None) -> PublicationInfo | None:
@@ -529,7 +570,14 @@ def publish(
         _tell_units(session, outcome, list(totals))
         return outcome
 
-    return write(engine, work)
+    outcome = write(engine, work)
+    # Scored and stored now, while the publisher waits: leadership's first look, in any process,
+    # is then a read. Best effort — a failure here only means the first reader scores it.
+    try:
+        published_results(scheme_key, period, engine=engine)
+    except (ServiceError, DBAPIError, scoring.ScoringInputError) as exc:
+        log.warning("published results of %s %s not prepared: %s", scheme_key, period, exc)
+    return outcome
 
 
 def _tell_units(session: Session, outcome: PublishOutcome, units: list[str]) -> None:

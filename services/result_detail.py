@@ -46,6 +46,7 @@ _HEADER = struct.Struct("<8sQ")
 # Through pyarrow, already a dependency. At 40,000 units × 40 leaves (50 MB raw): 13.2 MB in
 # 0.16 s, where zlib level 1 gives 13.9 MB in 0.7 s.
 _CODEC = "zstd"
+CURRENT, PUBLISHED = "current", "published"  # the two kinds of detail an assessment keeps
 # Errors that decoding untrusted bytes can raise; all mean "not a payload we can use".
 _DECODE_ERRORS = (ValueError, KeyError, IndexError, TypeError, OSError, EOFError, zipfile.BadZipFile, pa.ArrowException)
 
@@ -227,22 +228,29 @@ def _arrow_frame(data: np.ndarray) -> pd.DataFrame:
 
 
 # -- the table beside result_cache ------------------------------------------------------------
-def store_detail(session: Session, assessment_id: int, fingerprint: str, results: Results) -> None:
-    """Keep `results` as the assessment's detail for `fingerprint` (replacing any older one)."""
+def store_detail(
+    session: Session, assessment_id: int, fingerprint: str, results: Results, *, kind: str = CURRENT
+) -> None:
+    """Keep `results` as the assessment's detail of `kind` for `fingerprint` (replacing any older one)."""
     values = {
         "assessment_id": assessment_id,
+        "kind": kind,
         "fingerprint": fingerprint,
         "computed_at": utcnow(),
         "payload": pack(results),
     }
-    upsert(session, ResultDetail, values, ["assessment_id"])
+    upsert(session, ResultDetail, values, ["assessment_id", "kind"])
 
 
-def load_detail(session: Session, assessment_id: int, fingerprint: str, scheme: Scheme) -> Results | None:
-    """The stored detail if it was computed for exactly `fingerprint`; None when there is none,
-    it is stale, or its payload cannot be read (then it is simply scored again)."""
+def load_detail(
+    session: Session, assessment_id: int, fingerprint: str, scheme: Scheme, *, kind: str = CURRENT
+) -> Results | None:
+    """The stored detail of `kind` if it was computed for exactly `fingerprint`; None when there is
+    none, it is stale, or its payload cannot be read (then it is simply scored again)."""
     row = session.execute(
-        select(ResultDetail.fingerprint, ResultDetail.payload).where(ResultDetail.assessment_id == assessment_id)
+        select(ResultDetail.fingerprint, ResultDetail.payload).where(
+            ResultDetail.assessment_id == assessment_id, ResultDetail.kind == kind
+        )
     ).one_or_none()
     if row is None or row[0] != fingerprint:
         return None

@@ -43,6 +43,7 @@ from services.errors import ServiceError
 from services.memo import Memo
 from services.periods import previous_label
 from services.permissions import acting, require
+from services.result_detail import load_detail, store_detail
 from services.unit_figures import FIGURES_COUNTER, figures_for_in
 from services.values import (
     AssessmentRef,
@@ -404,9 +405,11 @@ def _cached_units(session: Session, assessment_id: int, fingerprint_prefix: str)
     return pd.read_parquet(io.BytesIO(row[1]))
 
 
-def _store_in(session: Session, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
+def _store_in(session: Session, assessment_id: int, fingerprint: str, scored: Results) -> None:
+    """The unit totals (what most pages read) and the full detail (what leaf-level pages read),
+    both for `fingerprint`."""
     buf = io.BytesIO()
-    units.to_parquet(buf, index=False)
+    scored.units.to_parquet(buf, index=False)
     values = {
         "assessment_id": assessment_id,
         "fingerprint": fingerprint,
@@ -414,12 +417,13 @@ def _store_in(session: Session, assessment_id: int, fingerprint: str, units: pd.
         "payload": buf.getvalue(),
     }
     upsert(session, ResultCache, values, ["assessment_id"])
+    store_detail(session, assessment_id, fingerprint, scored)
 
 
-def _store(engine: Engine, assessment_id: int, fingerprint: str, units: pd.DataFrame) -> None:
+def _store(engine: Engine, assessment_id: int, fingerprint: str, scored: Results) -> None:
     """Best effort: a result that cannot be cached now is computed again next time."""
     try:
-        write(engine, lambda session: _store_in(session, assessment_id, fingerprint, units))
+        write(engine, lambda session: _store_in(session, assessment_id, fingerprint, scored))
     except (ServiceError, DBAPIError) as exc:
         log.warning("results cache not written for assessment %s: %s", assessment_id, exc)
 
@@ -444,7 +448,7 @@ def refresh_stored(session: Session, scheme_key: str, period: str) -> list[str]:
             continue
         if computed is not None:
             state, _, scored, _ = computed
-            _store_in(session, state.ref.id, state.fingerprint, scored.units)
+            _store_in(session, state.ref.id, state.fingerprint, scored)
             stored.append(label)
     return stored
 
@@ -505,6 +509,11 @@ def results(
         return hit if hit.labels == state.labels else _memo.put(key, relabel(eng, hit, state.labels))
 
     def rescore() -> tuple[str, Results]:
+        # The detail stored with these totals (at import, or by the first reader): a read, not the
+        # month's every value read back and scored again.
+        stored = read(eng, lambda s: load_detail(s, state.ref.id, fingerprint, state.version(s).load()))
+        if stored is not None:
+            return fingerprint, stored
         computed = read(eng, lambda s: _compute(s, scheme_key, period))
         if computed is None:
             return "", None  # type: ignore[return-value]
@@ -522,7 +531,7 @@ def results(
     if computed is None:
         return None
     state, version, scored, names = computed
-    _store(eng, state.ref.id, state.fingerprint, scored.units)
+    _store(eng, state.ref.id, state.fingerprint, scored)
     units = _with_names(scored.units, names)
     fresh = AssessmentResults(version, period, units, state.fingerprint, False, rescore, scored, labels=state.labels)
     return _memo.put(key, fresh)
@@ -734,7 +743,7 @@ def warm_stored(
             except scoring.ScoringInputError:
                 return False
             if computed is not None:
-                _store_in(session, computed[0].ref.id, computed[0].fingerprint, computed[2].units)
+                _store_in(session, computed[0].ref.id, computed[0].fingerprint, computed[2])
             return True
 
         (stored if write(engine, work) else incomplete).append((key, label))

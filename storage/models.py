@@ -279,6 +279,9 @@ class ResultDetail(Base):
     __tablename__ = "result_detail"
 
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    # 'current' (the working values, as drafts and the command line see them) or 'published'
+    # (the last publication, as leadership sees it): both are read, so both are kept.
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(200))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
     payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

@@ -166,3 +166,46 @@ def test_results_warm_scores_what_is_stale_and_says_so(small: SmallDb, cli) -> N
     assert code == 2 and "没有方案「nope」" in err
     code, _, err = cli(small.engine, "results", "--scheme", "t")
     assert code == 2 and "--period" in err
+
+
+def test_the_leaf_detail_is_stored_with_the_totals_and_read_not_rescored(
+    small: SmallDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small.put(M, FULL)
+    reads = []
+    real = results_service.current_values_in
+    monkeypatch.setattr(results_service, "current_values_in", lambda s, ref: reads.append(ref) or real(s, ref))
+    r = in_a_fresh_process(small.engine, M)
+    leaves = r.leaves.set_index(["unit", "leaf"])
+    assert reads == []  # the detail came from the database: no value read back, nothing scored
+    assert leaves.loc[("U3", "K1"), "earned"] == 10 and leaves.loc[("U1", "D2"), "earned"] == 25
+    assert "扣" in r.explain("U3").to_string()
+    with reading(small.engine) as s:
+        fresh = _compute(s, "t", M)[2]
+    pd.testing.assert_frame_equal(r.leaves, fresh.leaves)
+
+    small.put(M, {"U3": {"K1": 0}})  # a correction stores the new detail with the new totals
+    reads.clear()  # (the import itself scored the month)
+    r = in_a_fresh_process(small.engine, M)
+    assert r.leaves.set_index(["unit", "leaf"]).loc[("U3", "K1"), "earned"] == 20 and reads == []
+
+
+def test_a_publication_is_prepared_for_leadership_when_it_is_published(
+    small: SmallDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services import publishing
+
+    small.put(M, FULL)
+    publishing.publish("t", M, "复核员", engine=small.engine)
+    reads = []
+    real = publishing.published_values_in
+    monkeypatch.setattr(publishing, "published_values_in", lambda *a: reads.append(a) or real(*a))
+    publishing._memo.clear()  # another process
+    shown = publishing.published_results("t", M, engine=small.engine)
+    assert shown.from_cache and reads == []
+    assert dict(zip(shown.units["unit"], shown.units["total"], strict=True)) == {"U1": 80, "U2": 85, "U3": 70}
+    assert shown.leaves.set_index(["unit", "leaf"]).loc[("U1", "K1"), "earned"] == 15 and reads == []
+    small.put(M, {"U1": {"D1": 10}})  # a draft correction: leadership still sees the publication
+    publishing._memo.clear()
+    again = publishing.published_results("t", M, engine=small.engine)
+    assert again.from_cache and reads == [] and again.units.set_index("unit").loc["U1", "total"] == 80
