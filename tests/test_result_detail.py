@@ -257,6 +257,18 @@ def test_stored_detail_loads_for_its_fingerprint_only(small: SmallDb) -> None:
         assert s.scalar(select(ResultDetail.fingerprint)) == "fp-2"
 
 
+def test_the_current_and_the_published_detail_are_kept_side_by_side(small: SmallDb) -> None:
+    assessment_id, results = _scored_small(small)
+    with writing(small.engine) as s:
+        rd.store_detail(s, assessment_id, "draft-fp", results)
+        rd.store_detail(s, assessment_id, "pub-fp", results, kind=rd.PUBLISHED)
+    with reading(small.engine) as s:
+        assert rd.load_detail(s, assessment_id, "draft-fp", results.scheme) is not None
+        assert rd.load_detail(s, assessment_id, "pub-fp", results.scheme, kind=rd.PUBLISHED) is not None
+        assert rd.load_detail(s, assessment_id, "pub-fp", results.scheme) is None  # not the current one
+        assert rd.load_detail(s, assessment_id, "draft-fp", results.scheme, kind=rd.PUBLISHED) is None
+
+
 def test_a_corrupt_stored_payload_is_a_miss(small: SmallDb) -> None:
     assessment_id, results = _scored_small(small)
     with writing(small.engine) as s:
