@@ -47,6 +47,12 @@ def published_schemes(period: str, *, engine: Engine | None = None) -> list[tupl
     ]
 
 
+def published_fingerprint(period: str, *, engine: Engine | None = None) -> str:
+    """Changes whenever a scheme's publication in `period` does (a 全区通报 made before is stale)."""
+    found = ((v.scheme_key, publication(v.scheme_key, period, engine=engine)) for v in list_schemes(engine=engine))
+    return ";".join(f"{key}#{info.id}" for key, info in found if info is not None)
+
+
 def _scheme_bulletin(scheme_key: str, period: str, engine: Engine | None) -> SchemeBulletin:
     """One scheme's bulletin built as the per-scheme Excel bulletin builds it (published only)."""
     from services.objections import objection_summary  # both import the results services
