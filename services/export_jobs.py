@@ -12,7 +12,7 @@ Bounded, from the environment (docs/deployment.md):
 - ASSESS_EXPORT_JOBS_MB (default 256): megabytes of finished files kept, the same way (the job
   that just finished is always kept, so a file larger than the budget can still be fetched);
 - ASSESS_EXPORT_JOBS_RUNNING (default 2): jobs building at once; more wait their turn, since a
-  province bulletin holds about a gigabyte while it is written;
+  province bulletin holds several hundred megabytes while it is written;
 - ASSESS_EXPORT_JOB_MINUTES (default 30): a finished file is served for this long, then built
   anew on the next request (objections and 整改 tasks it reports are not in the fingerprint).
 """

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import openpyxl
 import pytest
+from chinese_text import problems_in
 from streamlit.testing.v1 import AppTest
 from test_fail_closed import (  # noqa: F401 - signed_in, deferred: fixtures
     _admin,
@@ -20,6 +21,7 @@ from test_fail_closed import (  # noqa: F401 - signed_in, deferred: fixtures
     deferred,
     signed_in,
 )
+from test_no_english import visible_texts
 from test_pages import demo_url  # noqa: F401 - demo_url: fixture
 
 from services import export_jobs, meeting
@@ -51,6 +53,13 @@ def running_job(at: AppTest, key: str) -> export_jobs.Job:
     job = export_jobs.job(at.session_state[f"_export_job_{key}"])
     assert job is not None
     return job
+
+
+def english(at: AppTest) -> list[str]:
+    """What of the page (the progress bar's text included) is not Chinese (tests/chinese_text.py)."""
+    bars = [("progress", bar.proto.text) for bar in at.get("progress")]
+    texts = [(kind, text) for kind, text in visible_texts(at) if "下载测试" not in text]  # the test account's name
+    return problems_in([*texts, *bars], ["community_monthly", "hospital_monthly", "village_monthly"])
 
 
 def labels(at: AppTest, kind: str) -> list[str]:
@@ -85,12 +94,14 @@ def test_the_excel_bulletin_is_made_as_a_job_with_its_progress_then_downloaded(
     (bar,) = at.get("progress")
     assert bar.proto.text == "正在写入「排名」工作表" and 25 <= bar.proto.value < 100
     assert "生成 Excel 通报" not in labels(at, "button")  # no second click while it runs
+    assert english(at) == []
 
     gate.set()
     assert job.wait(WAIT) and job.state is State.DONE
     _open(at, "pages/overview.py")  # leave the page and come back: the file is still there
     _open(at, "pages/meeting.py")
     assert not at.get("progress") and "下载 Excel 通报" in labels(at, "download_button")
+    assert english(at) == []
     make = _button(at, "meeting_excel_ready", deferred)
     as_web_server(monkeypatch)
     data = make()  # as Streamlit does on the click: re-checked, then the job's file
@@ -120,6 +131,7 @@ def test_a_failed_job_says_why_in_chinese_and_offers_a_retry(
     assert running_job(at, "meeting_excel").wait(WAIT)
     at.run()
     assert [e.value for e in at.error if "资金结算失败" in e.value] == ["资金结算失败：人口数缺失"]
+    assert "重新生成" in labels(at, "button") and english(at) == []
     at.button(key="meeting_excel_retry").click().run()
     assert not at.exception, at.exception
     job = running_job(at, "meeting_excel")
