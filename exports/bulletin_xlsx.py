@@ -598,7 +598,7 @@ def write_bulletin(
 
 
 HISTORY_COLUMNS = 14  # 趋势: a unit's row holds up to 12 periods and its name
-SAVE_SHARE = 0.4  # of the time: xlsxwriter writes every cell's XML when the file is saved
+SAVE_SHARE = 0.65  # of the writing: xlsxwriter writes every cell's XML on saving (measured at 4,000 units × 40 leaves)
 
 
 def _write_steps(book: Book, steps: list[tuple[str, int, Callable[[], None]]], progress: Progress | None) -> bytes:
