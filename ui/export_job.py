@@ -76,7 +76,7 @@ def export_button(
             if st.button(generate, key=key, **_button_options(options)):
                 job = _start(job_id, remembered, make, permission, what)
         if job is not None:
-            _show(job_id, label, file_name, mime, key, permission, what, make, remembered)
+            _show(job_id, label, file_name, mime, key, permission, what, make, remembered, options.get("icon"))
 
 
 def _button_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +110,7 @@ def _show(
     what: str,
     make: Callable[..., File],
     remembered: str,
+    icon: str | None,
 ) -> None:
     job = export_jobs.job(job_id)
     if job is None:  # dropped (bounds) or expired since: offer to make it again
@@ -126,7 +127,7 @@ def _show(
             file_name=file_name,
             mime=mime,
             on_click="ignore",
-            icon=":material/download:",
+            icon=icon,
             key=f"{key}_ready",
         )
     else:
