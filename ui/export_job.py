@@ -26,6 +26,7 @@ from ui.guard import TOKEN_KEY, current_actor
 UNITS_ENV = "ASSESS_EXPORT_JOB_UNITS"
 DEFAULT_UNITS = 3000  # more units than this in the period: the bulletins are made as jobs
 REFRESH_SECONDS = 1.0
+PROGRESS_WIDTH = 320  # pixels
 GONE_TEXT = "文件已过期，请刷新页面后重新生成"
 SESSION_PREFIX = "_export_job_"
 
@@ -70,7 +71,9 @@ def export_button(
     remembered = SESSION_PREFIX + key
     # only the job of these results and this account (a changed fingerprint is a new file)
     job = export_jobs.job(job_id) if st.session_state.get(remembered) == job_id else None
-    with place.container(key=f"{key}_job"):
+    # in a row of buttons: as wide as a button, or a progress bar's width while the job runs
+    width: int | str = PROGRESS_WIDTH if job is not None and job.state is State.RUNNING else "content"
+    with place.container(key=f"{key}_job", width=width):  # type: ignore[arg-type]
         if job is None:
             generate = label.replace("下载", "生成", 1)
             if st.button(generate, key=key, **_button_options(options)):
