@@ -13,11 +13,12 @@ from reports import numbers
 from reports.bulletin import objection_counts, summary_text, unmet_count
 from reports.overview import UNMET_HELP
 from reports.tags import tag_rate_table
-from services.district_bulletin import DOCX, district_docx, district_workbook
+from services.district_bulletin import DOCX, district_docx, district_workbook, published_fingerprint
 from services.meeting import bulletin_csv, bulletin_workbook, view_bulletin
 from services.objections import objection_summary
 from services.publicity import current_publicity
 from ui.downloads import XLSX, download_button, may_export
+from ui.export_job import export_button, large_export
 from ui.monitor import show_monitor_spread, show_values_instead_of_ranking
 from ui.palette import grade_colors
 from ui.safe_table import show_table, static_table
@@ -66,10 +67,12 @@ with st.container(key="meeting"):
     # -- downloads (deferred: written when clicked, not on every rerun) --------------------------
     if may_export():
         period, key = view.period, scheme.id
+        # a province's bulletins take a minute: made as jobs with their progress (ui/export_job.py)
+        large = large_export(len(view.units))
         with st.container(horizontal=True):
-            download_button(
+            export_button(
                 "下载 Excel 通报",
-                lambda by: bulletin_workbook(key, period, by=by)[1],
+                lambda by, progress=None: bulletin_workbook(key, period, by=by, progress=progress)[1],
                 permission="export",
                 what=f"bulletin:{key}:{period}",
                 file_name=f"{scheme.name}_{view.title}_考核通报.xlsx",
@@ -78,6 +81,8 @@ with st.container(key="meeting"):
                 disabled=view.detail is None,
                 help="季度、年度汇总没有逐项明细，Excel 通报请选择具体月份导出" if view.detail is None else None,
                 key="meeting_excel",
+                job_key=view.key,
+                large=large,
             )
             download_button(
                 "下载排名 CSV",
@@ -91,13 +96,14 @@ with st.container(key="meeting"):
             )
             # 全区通报: every scheme published in this period, in one document (services/district_bulletin.py)
             native = view.detail is not None
+            every = f"{view.key}|{published_fingerprint(period)}" if large and native else view.key
             for label, make, suffix, mime, icon in (
                 ("下载全区通报（Word）", district_docx, "docx", DOCX, ":material/description:"),
                 ("下载全区通报（Excel）", district_workbook, "xlsx", XLSX, ":material/download:"),
             ):
-                download_button(
+                export_button(
                     label,
-                    lambda by, make=make: make(period, by=by)[1],
+                    lambda by, progress=None, make=make: make(period, by=by, progress=progress)[1],
                     permission="export",
                     what=f"district_{suffix}:{period}",
                     file_name=f"{view.title}全区考核通报.{suffix}",
@@ -108,6 +114,8 @@ with st.container(key="meeting"):
                     if native
                     else "全区通报按具体月份（或方案的考核期间）生成，请选择具体期间",
                     key=f"meeting_district_{suffix}",
+                    job_key=every,
+                    large=large,
                 )
 
     if scheme.monitoring_only:  # no scores, red list or ranking: the values, briefly

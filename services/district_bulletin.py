@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from exports.bulletin_docx import write_district_docx
 from exports.district_xlsx import write_district_workbook
+from exports.progress import Progress, part
 from reports.bulletin import build_bulletin
 from reports.district import DistrictBulletin, SchemeBulletin
 from scoring.periods import period_name
@@ -31,6 +32,7 @@ from services.permissions import Actor, trusted
 from services.publishing import publication
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+GATHER_SHARE = 0.8  # of a 全区通报's progress: reading every scheme's results (the writing is short)
 
 
 def bureau_name() -> str:
@@ -43,6 +45,12 @@ def published_schemes(period: str, *, engine: Engine | None = None) -> list[tupl
     return [
         (v.scheme_key, v.name) for v in list_schemes(engine=engine) if publication(v.scheme_key, period, engine=engine)
     ]
+
+
+def published_fingerprint(period: str, *, engine: Engine | None = None) -> str:
+    """Changes whenever a scheme's publication in `period` does (a 全区通报 made before is stale)."""
+    found = ((v.scheme_key, publication(v.scheme_key, period, engine=engine)) for v in list_schemes(engine=engine))
+    return ";".join(f"{key}#{info.id}" for key, info in found if info is not None)
 
 
 def _scheme_bulletin(scheme_key: str, period: str, engine: Engine | None) -> SchemeBulletin:
@@ -66,8 +74,10 @@ def gather(
     *,
     by: Actor | None = None,
     engine: Engine | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str, DistrictBulletin]:
-    """(who exports, the bulletins of `period`): all published schemes, or the chosen ones.
+    """(who exports, the bulletins of `period`): all published schemes, or the chosen ones;
+    `progress(fraction, message)` hears each scheme as it is read (「正在汇总「方案名」」).
 
     Raises Forbidden without the export permission; NotFound when nothing is published in the
     period, or a chosen scheme is unknown or not published in it.
@@ -90,7 +100,13 @@ def gather(
             keys = published
         if not keys:
             raise NotFound(f"{period_name(period)}（{period}）没有已发布的考核结果，无法生成全区通报")
-        parts = [_scheme_bulletin(key, period, engine) for key in keys]
+        parts = []
+        for i, key in enumerate(keys):
+            if progress is not None:
+                progress(i / len(keys), f"正在汇总「{catalogue.get(key, key)}」")
+            parts.append(_scheme_bulletin(key, period, engine))
+        if progress is not None:
+            progress(1.0, "各方案已汇总")
     return who, DistrictBulletin(period, bureau_name(), parts)
 
 
@@ -102,10 +118,16 @@ def district_docx(
     *,
     by: Actor | None = None,
     engine: Engine | None = None,
+    progress: Progress | None = None,
 ) -> tuple[DistrictBulletin, bytes]:
-    """The 全区通报 as a Word document (docx bytes); audited under the exporting account."""
-    who, district = gather(period, schemes, actor, by=by, engine=engine)
+    """The 全区通报 as a Word document (docx bytes); audited under the exporting account.
+    `progress`: one step per scheme read, then the writing (as `gather`)."""
+    who, district = gather(period, schemes, actor, by=by, engine=engine, progress=part(progress, 0.0, GATHER_SHARE))
+    if progress is not None:
+        progress(GATHER_SHARE, "正在生成 Word 文件")
     data = write_district_docx(district, at or datetime.now(DISPLAY_TZ))
+    if progress is not None:
+        progress(1.0, "Word 文件已生成")
     _audit(who, district, "Word", engine)
     return district, data
 
@@ -118,10 +140,16 @@ def district_workbook(
     *,
     by: Actor | None = None,
     engine: Engine | None = None,
+    progress: Progress | None = None,
 ) -> tuple[DistrictBulletin, bytes]:
-    """The 全区通报 as one Excel workbook (全区 sheet plus one per scheme); audited."""
-    who, district = gather(period, schemes, actor, by=by, engine=engine)
+    """The 全区通报 as one Excel workbook (全区 sheet plus one per scheme); audited.
+    `progress`: one step per scheme read, then the writing (as `gather`)."""
+    who, district = gather(period, schemes, actor, by=by, engine=engine, progress=part(progress, 0.0, GATHER_SHARE))
+    if progress is not None:
+        progress(GATHER_SHARE, "正在生成 Excel 文件")
     data = write_district_workbook(district, who, at or datetime.now(DISPLAY_TZ))
+    if progress is not None:
+        progress(1.0, "Excel 文件已生成")
     _audit(who, district, "Excel", engine)
     return district, data
 

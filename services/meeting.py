@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from exports.bulletin_xlsx import write_bulletin
 from exports.csv_export import ranking_csv
+from exports.progress import Progress, part
 from exports.unit_report import write_unit_report
 from reports.bulletin import Bulletin, build_bulletin
 from scoring import Results, Scheme, ScoringInputError
@@ -34,6 +35,9 @@ from services.results import published_only, results, results_over_periods
 from services.values import periods_with_values
 
 HISTORY_PERIODS = 12  # periods charted in 趋势, up to the exported one
+# Shares of an Excel bulletin's progress: reading the results up to READ_SHARE, building the
+# bulletin up to BUILD_SHARE, then writing the workbook (the longest part at any size).
+READ_SHARE, BUILD_SHARE = 0.15, 0.25
 
 
 @dataclass(frozen=True)
@@ -172,16 +176,23 @@ def bulletin_workbook(
     *,
     by: Actor | None = None,
     engine: Engine | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Bulletin, bytes]:
     """The Excel bulletin of a native period as (bulletin, xlsx bytes); the export is audited
     under the account `by` (else the signed-in one, else `actor`: the command line's --by).
+    `progress(fraction, message)`, when given, hears each step: reading the results, building the
+    bulletin, then each sheet written (exports.bulletin_xlsx), the fraction rising to 1.0.
 
     Raises Forbidden (no export permission), NotFound / InvalidInput (no or unscorable values),
     InvalidInput when the scheme's settlement cannot be computed.
     """
     actor = _exporter(by, actor)
+    if progress is not None:
+        progress(0.0, "正在读取考核结果")
     with trusted():  # checked above: the reads below act for that account, on any thread
         inputs = load_bulletin_inputs(scheme_key, period, engine=engine)
+    if progress is not None:
+        progress(READ_SHARE, "正在汇总通报内容")
     scheme = inputs.results.scheme
     history = inputs.history
     previous = history[history["period"].astype(str) < period] if len(history) else None
@@ -200,7 +211,8 @@ def bulletin_workbook(
         except SettlementError as exc:
             raise InvalidInput(f"资金结算失败：{exc}") from None
     when = at or datetime.now(DISPLAY_TZ)
-    data = write_bulletin(bulletin, inputs.results, scheme, inputs.names, history, money, actor, when)
+    writing = part(progress, BUILD_SHARE, 1.0)
+    data = write_bulletin(bulletin, inputs.results, scheme, inputs.names, history, money, actor, when, writing)
     _record_export(
         actor,
         f"scheme:{scheme_key}",
