@@ -111,10 +111,14 @@ def run_results(args: argparse.Namespace) -> int:
 
 def run_warm(scheme_key: str | None) -> int:
     from services.catalog import list_schemes
+    from services.publishing import warm_published
     from services.results import warm_stored
 
     if scheme_key is not None and scheme_key not in {v.scheme_key for v in list_schemes()}:
         raise CommandError(f"没有方案「{scheme_key}」")
     out = warm_stored(scheme_key, progress=lambda line: print(line, flush=True))
     print(out.message)
+    prepared, current, unscorable = warm_published(scheme_key, progress=lambda line: print(line, flush=True))
+    extra = f"；{unscorable} 期已发布的数据无法计分，请重新发布" if unscorable else ""
+    print(f"已准备 {prepared} 期已发布结果，{current} 期原已是最新{extra}")
     return 0

@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, and_, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,15 @@ from services.results import (
 from services.unit_figures import FIGURES_COUNTER, figures_for_in
 from services.values import AssessmentRef, _frame, current_values_in, current_values_of_codes_in, find_assessment
 from storage.bulk import fetch_columns
-from storage.models import Assessment, Period, Publication, PublicationSubmission, SchemeVersion, Submission
+from storage.models import (
+    Assessment,
+    Period,
+    Publication,
+    PublicationSubmission,
+    ResultDetail,
+    SchemeVersion,
+    Submission,
+)
 from storage.models import Scheme as SchemeRow
 from storage.sql import counter_value, for_update
 from storage.types import utcnow
@@ -280,6 +289,47 @@ def _store(engine: Engine, scheme_key: str, period: str, fingerprint: str, score
         write(engine, work)
     except (ServiceError, DBAPIError) as exc:
         log.warning("published detail not stored for %s %s: %s", scheme_key, period, exc)
+
+
+def warm_published(
+    scheme_key: str | None = None, *, progress: Callable[[str], None] | None = None, engine: Engine | None = None
+) -> tuple[int, int, int]:
+    """Score and store the detail of every publication whose stored detail is missing or stale
+    (after an upgrade), so leadership's first look is a read: (prepared, already current,
+    unscorable — those are shown as not published until republished)."""
+
+    def listing(session: Session) -> list[tuple[str, str, str, bool]]:
+        stmt = (
+            select(SchemeRow.key, SchemeRow.name, Period.label, ResultDetail.fingerprint)
+            .select_from(Assessment)
+            .join(SchemeRow, Assessment.scheme_id == SchemeRow.id)
+            .join(Period, Assessment.period_id == Period.id)
+            .outerjoin(ResultDetail, and_(ResultDetail.assessment_id == Assessment.id, ResultDetail.kind == PUBLISHED))
+            .where(select(Publication.id).where(Publication.assessment_id == Assessment.id).exists())
+            .order_by(SchemeRow.key, Period.label)
+        )
+        if scheme_key is not None:
+            stmt = stmt.where(SchemeRow.key == scheme_key)
+        rows = []
+        for key, name, label, stored in session.execute(stmt).all():
+            found = _fingerprint(session, key, label)
+            rows.append((key, name, label, found is not None and stored == found[0]))
+        return rows
+
+    rows = read(engine, listing)
+    stale = [(key, name, label) for key, name, label, current in rows if not current]
+    unscorable = 0
+    for i, (key, name, label) in enumerate(stale, 1):
+        if progress is not None:
+            progress(f"正在准备已发布结果 {name} {label}（{i}/{len(stale)}）")
+        try:
+            computed = read(engine, lambda s, key=key, label=label: _compute(s, key, label))
+        except scoring.ScoringInputError:
+            unscorable += 1
+            continue
+        if computed is not None:
+            _store(engine_or_default(engine), key, label, computed[0], computed[2])
+    return len(stale) - unscorable, len(rows) - len(stale), unscorable
 
 
 def publication(scheme_key: str, period: str, *, engine: Engine | None = None) -> PublicationInfo | None:

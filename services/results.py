@@ -43,7 +43,7 @@ from services.errors import ServiceError
 from services.memo import Memo
 from services.periods import previous_label
 from services.permissions import acting, require
-from services.result_detail import load_detail, store_detail
+from services.result_detail import CURRENT, load_detail, store_detail
 from services.unit_figures import FIGURES_COUNTER, figures_for_in
 from services.values import (
     AssessmentRef,
@@ -52,7 +52,16 @@ from services.values import (
     find_assessment,
     values_as_of_in,
 )
-from storage.models import Assessment, Counter, Period, ResultCache, SchemeVersion, Unit, UnitCategory
+from storage.models import (
+    Assessment,
+    Counter,
+    Period,
+    ResultCache,
+    ResultDetail,
+    SchemeVersion,
+    Unit,
+    UnitCategory,
+)
 from storage.models import Scheme as SchemeRow
 from storage.sql import upsert
 from storage.types import utcnow
@@ -517,6 +526,8 @@ def results(
         computed = read(eng, lambda s: _compute(s, scheme_key, period))
         if computed is None:
             return "", None  # type: ignore[return-value]
+        if computed[0].fingerprint == fingerprint:  # (a store from before details were kept)
+            _store(eng, computed[0].ref.id, fingerprint, computed[2])
         return computed[0].fingerprint, computed[2]
 
     cached, names, version = read(
@@ -704,20 +715,21 @@ def stale_assessments(
 
     def work(session: Session) -> tuple[list[tuple[str, str, str]], int]:
         stmt = (
-            select(SchemeRow.key, SchemeRow.name, Period.label, ResultCache.fingerprint)
+            select(SchemeRow.key, SchemeRow.name, Period.label, ResultCache.fingerprint, ResultDetail.fingerprint)
             .select_from(Assessment)
             .join(SchemeRow, Assessment.scheme_id == SchemeRow.id)
             .join(Period, Assessment.period_id == Period.id)
             .outerjoin(ResultCache, ResultCache.assessment_id == Assessment.id)
+            .outerjoin(ResultDetail, and_(ResultDetail.assessment_id == Assessment.id, ResultDetail.kind == CURRENT))
             .where(Assessment.scheme_version_id.is_not(None))
             .order_by(SchemeRow.key, Period.label)
         )
         if scheme_key is not None:
             stmt = stmt.where(SchemeRow.key == scheme_key)
         stale, fresh = [], 0
-        for key, name, label, stored in session.execute(stmt).all():
+        for key, name, label, stored, detail in session.execute(stmt).all():
             state = _state(session, key, label)
-            if state is not None and stored == state.fingerprint:
+            if state is not None and stored == detail == state.fingerprint:
                 fresh += 1
             else:
                 stale.append((key, name, label))

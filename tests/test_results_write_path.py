@@ -209,3 +209,24 @@ def test_a_publication_is_prepared_for_leadership_when_it_is_published(
     publishing._memo.clear()
     again = publishing.published_results("t", M, engine=small.engine)
     assert again.from_cache and reads == [] and again.units.set_index("unit").loc["U1", "total"] == 80
+
+
+def test_results_warm_fills_missing_details_and_prepares_publications(small: SmallDb, cli) -> None:  # noqa: ANN001
+    from services import publishing
+    from storage.models import ResultDetail
+
+    small.put(M, FULL)
+    small.put(NEXT, FULL)
+    publishing.publish("t", M, "复核员", engine=small.engine)
+    with writing(small.engine) as s:  # a database from before details were kept, or an upgrade
+        s.execute(delete(ResultDetail))
+    code, out, _ = cli(small.engine, "results", "warm")
+    assert code == 0 and "已计算并保存 2 期结果，0 期原已是最新" in out  # totals current, details missing
+    assert "正在准备已发布结果 测试方案 2025-02（1/1）" in out and "已准备 1 期已发布结果，0 期原已是最新" in out
+    with reading(small.engine) as s:
+        kinds = sorted(s.execute(select(ResultDetail.kind)).scalars())
+    assert kinds == ["current", "current", "published"]
+    code, out, _ = cli(small.engine, "results", "warm")
+    assert "已计算并保存 0 期结果，2 期原已是最新" in out and "已准备 0 期已发布结果，1 期原已是最新" in out
+    publishing._memo.clear()
+    assert publishing.published_results("t", M, engine=small.engine).from_cache
