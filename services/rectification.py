@@ -40,12 +40,14 @@ from reports import numbers
 from reports.bulletin import Bulletin, RectificationSummary
 from scoring.periods import period_name, period_type
 from services import audit
-from services._db import local_time, local_today, read, scheme_name_lookup, write
+from services._db import engine_or_default, local_time, local_today, read, scheme_name_lookup, write
 from services.attachments import AttachmentInfo, listed, store
 from services.catalog import version_info
 from services.errors import Conflict, InvalidInput, NotFound
+from services.memo import Memo
 from services.messages import notify
 from services.permissions import Actor, acting, check, name_of, refusal, require, require_scope
+from services.results import AssessmentResults
 from storage.models import (
     Account,
     Assessment,
@@ -390,11 +392,35 @@ def suggestions(
     found = published_results(scheme_key, period, engine=engine)
     if found is None:
         raise NotFound(f"{period_name(period)}（{period}）：{NOT_PUBLISHED}，发布后才有整改建议。")
+    scope = tuple(actor.categories) if actor is not None and actor.role == "assessor" and actor.categories else ()
+    url = engine_or_default(engine).url.render_as_string(hide_password=True)
+    key = (url, scheme_key, period, scope)
+    hit = _suggested.get(key)
+    if hit is not None and hit[0] == found.key:
+        out = hit[1]
+    else:
+        out = _suggest(found, period, scope)
+        _suggested.put(key, (found.key, out))
+    open_now = _open_keys(scheme_key, period, engine)
+    if not open_now:
+        return list(out)
+    return [
+        s if (existing := open_now.get((s.unit, s.source, s.code))) is None else replace(s, existing=existing)
+        for s in out
+    ]
+
+
+# The suggestions of a publication, per process and scope, keyed on the results' key (scores and
+# names): the page draws them on every rerun, and a province's are hundreds of thousands.
+_suggested: Memo[tuple[str, list[Suggestion]]] = Memo(8)
+
+
+def _suggest(found: AssessmentResults, period: str, scope: tuple[str, ...]) -> list[Suggestion]:
     scheme = found.scheme
     units = found.units.assign(unit=found.units["unit"].astype(str))
     units = units[units["period"].astype(str) == period] if "period" in units else units
-    if actor is not None and actor.role == "assessor" and actor.categories:
-        units = units[units["category"].astype(str).isin(actor.categories)]
+    if scope:
+        units = units[units["category"].astype(str).isin(scope)]
     names = dict(zip(units["unit"], units["name"].astype(str), strict=True))
     categories = dict(zip(units["unit"], units["category"].astype(str), strict=True))
     where = f"{scheme.name} {period_name(period)}"
@@ -414,6 +440,13 @@ def suggestions(
     by_code = {leaf.code: leaf for leaf in scheme.leaves}
     kinds = {code: leaf.method for code, leaf in by_code.items() if leaf.method in ("veto", "target", "deduction")}
     hit = leaves[leaves["leaf"].astype(str).isin(kinds)]
+    # only the rows that make a suggestion go through the loop below (not every leaf of every unit)
+    method = hit["leaf"].astype(str).map(kinds)
+    wanted = ((method == "veto") & (hit["value"] >= 0.5)) | (
+        hit["applicable"].astype(bool)
+        & (((method == "target") & (hit["met"] == 0)) | ((method == "deduction") & (hit["lost"] > 1e-9)))
+    )
+    hit = hit[wanted.to_numpy()]
     for r in hit.itertuples():
         code, unit = str(r.leaf), str(r.unit)
         leaf, method = by_code[code], kinds[code]
@@ -434,8 +467,7 @@ def suggestions(
         out.append(Suggestion(unit, names[unit], categories[unit], method, code, title, detail))
     order = {"bottom": 0, "veto": 1, "target": 2, "deduction": 3}
     out.sort(key=lambda s: (order[s.source], s.unit, s.code or ""))
-    open_now = _open_keys(scheme_key, period, engine)
-    return [replace(s, existing=open_now.get((s.unit, s.source, s.code))) for s in out]
+    return out
 
 
 def _open_keys(scheme_key: str, period: str, engine: Engine | None) -> dict[tuple[str, str, str | None], int]:

@@ -149,6 +149,20 @@ def test_suggestions_list_bottom_vetoed_unmet_targets_and_deductions_one_click_e
     assert entry.target == f"rectification_task:{task.id}" and entry.actor == world.admin.label
 
 
+def test_suggestions_are_made_once_per_publication_and_scope(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = []
+    real = rect._suggest
+    monkeypatch.setattr(rect, "_suggest", lambda *a: made.append(a[2]) or real(*a))
+    first = rect.suggestions("r", P, by=world.admin, engine=world.engine)
+    assert rect.suggestions("r", P, by=world.admin, engine=world.engine) == first and made == [()]
+    scoped = rect.suggestions("r", P, by=world.assessor, engine=world.engine)  # another scope: its own list
+    assert len(made) == 2 and {s.unit for s in scoped} <= {s.unit for s in first}
+    bottom = next(s for s in first if s.source == "bottom")
+    task = rect.create_from_suggestion("r", P, bottom, today=TODAY, by=world.admin, engine=world.engine)
+    again = rect.suggestions("r", P, by=world.admin, engine=world.engine)  # a new task: no new suggestions
+    assert len(made) == 2 and next(s for s in again if s.source == "bottom").existing == task.id
+
+
 def test_an_assessor_sees_suggestions_and_creates_tasks_only_within_their_scope(world: World) -> None:
     found = rect.suggestions("r", P, by=world.assessor, engine=world.engine)
     assert {s.unit for s in found} == {"U2", "U3"}
