@@ -548,6 +548,14 @@ def results(
     return _memo.put(key, fresh)
 
 
+def values_key(scheme_key: str, period: str, *, engine: Engine | None = None) -> str | None:
+    """A key that changes whenever the period's current values, or anything scored or shown with
+    them (scheme version, register, figures, baselines, names), change; None without values.
+    For what is built from the current values outside `results` (simulations, checks)."""
+    state = read(engine_or_default(engine), lambda s: _state(s, scheme_key, period))
+    return None if state is None else f"{state.fingerprint}|n{state.labels}"
+
+
 def view_mode(published: bool | None) -> str:
     """'published', 'draft' (partial scores for an account that may see drafts) or 'current'."""
     if published is not None:

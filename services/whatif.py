@@ -5,10 +5,11 @@ after. Nothing is stored until `save_as_version` registers the edited scheme as 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -19,11 +20,12 @@ from scoring import Scheme, SchemeError, ScoringInputError, fmt, scheme_from_dic
 from scoring.names import METHOD_NAMES
 from scoring.periods import period_name
 from scoring.settlement import SettlementError, what_if
-from services._db import scheme_name_lookup
+from services._db import engine_or_default, scheme_name_lookup
 from services.catalog import Registration, list_units, register_scheme, scheme_versions
 from services.errors import InvalidInput, NotFound
+from services.memo import Memo
 from services.permissions import Actor, check
-from services.results import baseline_history_for, results
+from services.results import baseline_history_for, results, values_key
 from services.unit_figures import figures_for
 from services.values import current_values
 
@@ -173,14 +175,16 @@ def simulate(
         raise NotFound(f"方案「{name}」在 {period_name(period)}（{period}）没有原始评分数据，无法模拟测算")
     before = found.scheme
     source, after = apply_edits(found.version.source, edits)
-    values = current_values(scheme_key, period, engine=engine)
-    register = list_units(engine=engine)
-    present = pd.unique(values["unit"].astype(str))
-    categories = register.set_index("code")["category"].reindex(present).dropna()
+    where = (engine_or_default(engine).url.render_as_string(hide_password=True), scheme_key, period)
+    key = values_key(scheme_key, period, engine=engine) or ""
+    sim_key = (*where, key, json.dumps(asdict(edits), sort_keys=True, ensure_ascii=False, default=str))
+    hit = _simulations.get(sim_key)
+    if hit is not None:  # a rerun with the same edits (any other widget of the page)
+        return hit
     try:
-        # the same baselines and register figures as the results beside it (增幅, 计算指标)
-        history = baseline_history_for(scheme_key, before, period, engine=engine)
-        figures = figures_for(before, engine=engine)
+        values, register, history, figures = _inputs(where, key, before, engine)
+        present = pd.unique(values["unit"].astype(str))
+        categories = register.set_index("code")["category"].reindex(present).dropna()
         table = what_if(
             before, after, values, categories=categories, attributes=register, history=history, figures=figures
         )
@@ -192,7 +196,32 @@ def simulate(
     names = register.set_index("code")["name"]
     table.insert(2, "name", table["unit"].map(names).fillna(table["unit"]))
     table = table.sort_values(["category", "rank_after", "unit"], kind="stable").reset_index(drop=True)
-    return Simulation(before, after, source, period, table)
+    return _simulations.put(sim_key, Simulation(before, after, source, period, table))
+
+
+# Per process. Scoring a province twice takes a fraction of a second; reading its values back
+# takes seconds: the inputs are kept per results key (values, register, baselines, figures), and
+# each simulation per edits, so trying one change after another reads the values once.
+_Inputs = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]
+_inputs_memo: Memo[tuple[str, _Inputs]] = Memo(4)
+_simulations: Memo[Simulation] = Memo(16)
+
+
+def _inputs(where: tuple[str, str, str], key: str, scheme: Scheme, engine: Engine | None) -> _Inputs:
+    """The period's values, the register, and the baselines and register figures the results
+    beside the simulation used (增幅, 计算指标), read once per results key."""
+    hit = _inputs_memo.get(where)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    _, scheme_key, period = where
+    found: _Inputs = (
+        current_values(scheme_key, period, engine=engine),
+        list_units(engine=engine),
+        baseline_history_for(scheme_key, scheme, period, engine=engine),
+        figures_for(scheme, engine=engine),
+    )
+    _inputs_memo.put(where, (key, found))
+    return found
 
 
 def edits_summary(before: Scheme, edits: Edits) -> list[str]:

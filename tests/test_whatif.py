@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import SmallDb
 from sqlalchemy import Engine
 
 from scoring import parse_scheme, score
@@ -169,3 +170,24 @@ def test_leaf_table_lists_every_leaf_with_its_numbers(demo_database: Engine) -> 
 )
 def test_next_version(old: str, new: str) -> None:
     assert next_version(old) == new
+
+
+def test_trying_changes_reads_the_values_once_and_an_import_is_seen(
+    small: SmallDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services import whatif
+
+    small.put("2025-03", {"U1": {"D1": 40, "D2": 20, "K1": 1}, "U2": {"D1": 30, "D2": 20, "K1": 0}})
+    reads = []
+    real = whatif.current_values
+    monkeypatch.setattr(whatif, "current_values", lambda *a, **k: reads.append(a) or real(*a, **k))
+    plain = simulate("t", "2025-03", Edits(), engine=small.engine)
+    assert simulate("t", "2025-03", Edits(), engine=small.engine) is plain and len(reads) == 1
+    more = simulate("t", "2025-03", Edits(points={"D1": 40, "D2": 40}), engine=small.engine)
+    assert len(reads) == 1  # another change tried: the same values, scored again
+    assert {leaf.code: leaf.points for leaf in more.after.leaves} == {"D1": 40, "D2": 40, "K1": 20}
+    totals = dict(zip(more.table["unit"], more.table["total_after"], strict=True))
+    assert totals == {"U1": 40 + 20 + 15, "U2": 30 + 20 + 20}  # direct scores are points as given
+    small.put("2025-03", {"U2": {"D1": 50}})  # an import: the simulation reads the new values
+    after = simulate("t", "2025-03", Edits(), engine=small.engine)
+    assert len(reads) == 2 and dict(zip(after.table["unit"], after.table["total_after"], strict=True))["U2"] == 90
