@@ -5,6 +5,7 @@ Saving goes through `catalog.register_scheme` (validated again, versioned, audit
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -13,8 +14,11 @@ from sqlalchemy import Engine
 from scoring import Scheme, SchemeError, ScoringInputError, parse_scheme, score
 from scoring.lint import lint
 from scoring.periods import period_name
+from services._db import engine_or_default
 from services.catalog import list_units, scheme_versions
+from services.memo import Memo
 from services.permissions import Actor, check
+from services.results import values_key
 from services.unit_figures import figures_for
 from services.values import current_values, periods_with_values
 
@@ -57,8 +61,15 @@ def preview(scheme: Scheme, *, by: Actor | None = None, engine: Engine | None = 
     if not periods:
         return None
     period = periods[-1]
-    values = current_values(scheme.id, period, engine=engine)
-    register = list_units(engine=engine).set_index("code")
+    where = (engine_or_default(engine).url.render_as_string(hide_password=True), scheme.id, period)
+    state = values_key(scheme.id, period, engine=engine) or ""
+    # Per process: the editor previews on every rerun (each cell edited), the draft and the
+    # version before it; the values are read once per state of the period, each draft scored once.
+    key = (*where, state, hashlib.sha256(scheme.model_dump_json().encode()).hexdigest())
+    hit = _previews.get(key)
+    if hit is not None:
+        return hit
+    values, register = _inputs(where, state, engine)
     present = pd.unique(values["unit"].astype(str))
     try:
         scored = score(
@@ -69,8 +80,11 @@ def preview(scheme: Scheme, *, by: Actor | None = None, engine: Engine | None = 
         )
     except ScoringInputError as exc:
         lines = "；".join(str(p) for p in exc.problems[:10])
-        return Preview(
-            period, pd.DataFrame(), f"{period_name(period)}的数据不符合此方案（共 {len(exc.problems)} 处）：{lines}"
+        return _previews.put(
+            key,
+            Preview(
+                period, pd.DataFrame(), f"{period_name(period)}的数据不符合此方案（共 {len(exc.problems)} 处）：{lines}"
+            ),
         )
     units = scored.units
     out = pd.DataFrame(
@@ -83,7 +97,23 @@ def preview(scheme: Scheme, *, by: Actor | None = None, engine: Engine | None = 
             "grade": units["grade"].astype(str),
         }
     ).sort_values(["category", "rank"], kind="stable")
-    return Preview(period, out.reset_index(drop=True), f"按此方案计算{period_name(period)}（{period}）的数据，未保存")
+    return _previews.put(
+        key, Preview(period, out.reset_index(drop=True), f"按此方案计算{period_name(period)}（{period}）的数据，未保存")
+    )
+
+
+_previews: Memo[Preview] = Memo(16)
+_inputs_memo: Memo[tuple[str, tuple[pd.DataFrame, pd.DataFrame]]] = Memo(4)
+
+
+def _inputs(where: tuple[str, str, str], state: str, engine: Engine | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's current values and the register (by code), read once per state of the period."""
+    hit = _inputs_memo.get(where)
+    if hit is not None and hit[0] == state:
+        return hit[1]
+    found = (current_values(where[1], where[2], engine=engine), list_units(engine=engine).set_index("code"))
+    _inputs_memo.put(where, (state, found))
+    return found
 
 
 def versions_table(*, by: Actor | None = None, engine: Engine | None = None) -> pd.DataFrame:
