@@ -24,6 +24,7 @@ from reports.criteria import (
     units_losing,
 )
 from ui.charts import distribution, lost_points_bars, score_heatmap
+from ui.derived import derived
 from ui.drill import fresh, open_unit, picked_point, picked_row, unit_table
 from ui.monitor import show_monitor_note, show_monitor_spread
 from ui.safe_table import csv_button, show_table
@@ -49,12 +50,20 @@ if view.detail is None:
     st.info(f"{view.title}为多个月的平均分；指标层面的分析请选择具体月份。")
     st.stop()
 
-leaves = view.detail.leaves
-leaves = leaves[leaves["unit"].astype(str).isin(units["unit"])]
+all_leaves = view.detail.leaves
 tag_options = tag_choices(scheme)
+picked_tag = None
 if len(tag_options) > 1:  # 「标签」: only the items carrying one tag (★核心指标 …) in the tables below
     picked_tag = st.selectbox("标签", list(tag_options), key=f"criteria_tag_{scheme.id}")
-    leaves = leaves_with_tag(leaves, scheme, tag_options[picked_tag])
+
+
+def _leaves():  # noqa: ANN202 - the shown units' leaves, of the chosen tag
+    shown = all_leaves[all_leaves["unit"].astype(str).isin(units["unit"])]
+    return shown if picked_tag is None else leaves_with_tag(shown, scheme, tag_options[picked_tag])
+
+
+# reruns (a bar or cell clicked) reuse the tables derived for the same results, units and tag
+leaves = derived(view.key, units["unit"], ("leaves", picked_tag), _leaves, large=True)
 names = dict(zip(units["unit"], units["name"], strict=True))
 catalogue = leaf_catalogue(scheme)
 leaf_names = dict(zip(catalogue["leaf"], catalogue["leaf_name"], strict=True))
@@ -72,7 +81,7 @@ def choose_item(code: str) -> str:
 
 
 st.subheader("失分最多的指标")
-lost = lost_by_leaf(leaves, scheme)
+lost = derived(view.key, units["unit"], ("lost", picked_tag), lambda: lost_by_leaf(leaves, scheme))
 left, right = st.columns([3, 2])
 bars = left.plotly_chart(
     lost_points_bars(lost),
@@ -117,7 +126,7 @@ else:
     st.caption("点击表格中的行或图中的柱，查看在该指标上失分的单位。")
 
 st.subheader("各单位各指标得分率")
-matrix = score_rate_matrix(leaves, scheme)
+matrix = derived(view.key, units["unit"], ("rates", picked_tag), lambda: score_rate_matrix(leaves, scheme))
 scopes = heat_scopes(units)  # more units than a person can read: aggregated, or the lowest shown
 scope_key = f"heat_scope_{scheme.id}"
 if scopes:
@@ -152,7 +161,7 @@ st.caption(
 )
 
 st.subheader("目标达成情况")
-attain = target_attainment(leaves, scheme)
+attain = derived(view.key, units["unit"], ("attain", picked_tag), lambda: target_attainment(leaves, scheme))
 attain_table = attain.rename(
     columns={"leaf": "编码", "leaf_name": "指标", "met": "达标单位数", "units": "参评单位数", "rate": "达标率"}
 )[["编码", "指标", "达标单位数", "参评单位数", "达标率"]]
