@@ -69,6 +69,11 @@ def deferred(make: Callable[[Actor], File], permission: str, what: str) -> Calla
     return run
 
 
+def style_downloads(place: Any = st) -> None:
+    """The download buttons' style (a Chinese note instead of Streamlit's English one)."""
+    place.html(DOWNLOAD_CSS)
+
+
 def download_button(
     label: str,
     make: Callable[[Actor], File],
@@ -84,7 +89,7 @@ def download_button(
     """st.download_button whose file is made by `make(account)` when clicked, re-checked as above;
     `where`: the container to draw it in (a column), else the page."""
     place = where or st
-    place.html(DOWNLOAD_CSS)
+    style_downloads(place)
     place.download_button(
         label,
         data=deferred(make, permission, what),

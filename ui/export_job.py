@@ -20,7 +20,7 @@ from services import export_jobs
 from services._db import engine_or_default
 from services.errors import NotFound, ServiceError
 from services.export_jobs import State
-from ui.downloads import DOWNLOAD_CSS, File, deferred, download_button, fresh_actor
+from ui.downloads import File, deferred, download_button, fresh_actor, style_downloads
 from ui.guard import TOKEN_KEY, current_actor
 
 UNITS_ENV = "ASSESS_EXPORT_JOB_UNITS"
@@ -123,7 +123,7 @@ def _show(
     if job.state is State.RUNNING:
         _progress(job_id)
     elif job.state is State.DONE:
-        st.html(DOWNLOAD_CSS)
+        style_downloads()
         st.download_button(
             label,
             data=deferred(lambda by: _file(job_id), permission, what),
