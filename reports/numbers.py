@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from scoring.methods import round_half_up
 
 NONE = "—"  # no value (no period before, no result): never 0, never blank
@@ -30,6 +32,13 @@ def points(x: float | None, decimals: int) -> str:
     if _missing(x):
         return NONE
     return f"{round_half_up(float(x), decimals):,.{decimals}f}"  # type: ignore[arg-type]
+
+
+def points_many(x: np.ndarray, decimals: int) -> list[str]:
+    """`points` of each number, rounded in one pass (a province's hundreds of thousands)."""
+    return [
+        NONE if v != v else f"{v:,.{decimals}f}" for v in round_half_up(np.asarray(x, dtype=float), decimals).tolist()
+    ]
 
 
 def change(x: float | None, decimals: int) -> str:

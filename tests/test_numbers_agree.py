@@ -151,3 +151,15 @@ def test_the_unit_report_lists_the_same_lines_and_never_calls_a_bottom_unit_elig
             assert len(lines) >= 3 and round(sum(lines), 2) == rows["总分"], lines
             if unit == "C07":
                 assert rows["　一票否决"] == 0 and "不得评先评优" in notes["　一票否决"]
+
+
+def test_many_points_are_spelled_as_one_is() -> None:
+    """`numbers.points_many` (a province's 整改 suggestions) agrees with `numbers.points` one by one,
+    at ties, at large magnitudes, for negatives and for missing values."""
+    from reports.numbers import points, points_many
+
+    rng = np.random.default_rng(7)
+    cases = [89.175, 59.995, 0.125, -2.675, 1234.505, 563275.445, float("nan"), 0.0, -0.0, 1e-9, 2.5, 3.5]
+    cases += list(np.round(rng.uniform(-200, 200, 300), 3)) + list(rng.uniform(0, 1e6, 50))
+    for decimals in (0, 1, 2, 3):
+        assert points_many(np.array(cases), decimals) == [points(x, decimals) for x in cases]
