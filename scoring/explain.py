@@ -62,6 +62,18 @@ def fmt(x: float, decimals: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def fmt_many(x: np.ndarray, decimals: int) -> list[str]:
+    """`fmt` of each number, rounded in one pass (a province's lines: one call per row took 30 µs)."""
+    out = []
+    for v in round_half_up(np.asarray(x, dtype=float), decimals).tolist():
+        if v != v:  # NaN
+            out.append("—")
+            continue
+        text = f"{v:.{decimals}f}"
+        out.append(text.rstrip("0").rstrip(".") if "." in text else text)
+    return out
+
+
 def _cmp(leaf: TargetLeaf) -> str:
     if leaf.direction == "higher":
         return "≥" if leaf.inclusive else ">"

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from reports import numbers
 from reports.bulletin import Bulletin, RectificationSummary
-from scoring.methods import round_half_up
+from scoring.explain import fmt_many
 from scoring.periods import period_name, period_type
 from services import audit
 from services._db import engine_or_default, local_time, local_today, read, scheme_name_lookup, write
@@ -376,18 +376,6 @@ def _fmt(x: float, decimals: int = 2) -> str:
     return fmt(float(x), decimals)
 
 
-def _fmt_many(x: np.ndarray, decimals: int) -> list[str]:
-    """`_fmt` of each number, rounded in one pass."""
-    out = []
-    for v in round_half_up(np.asarray(x, dtype=float), decimals).tolist():
-        if v != v:  # NaN
-            out.append("—")
-            continue
-        text = f"{v:.{decimals}f}"
-        out.append(text.rstrip("0").rstrip(".") if "." in text else text)
-    return out
-
-
 def suggestions(
     scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None
 ) -> list[Suggestion]:
@@ -456,7 +444,7 @@ def _suggest(found: AssessmentResults, period: str, scope: tuple[str, ...]) -> l
     )
     hit = hit[wanted.to_numpy()]
     # Numbers spelled column by column (one rounding per leaf, not one per row: 900,000 scalar
-    # roundings took 27 s at 40,000 units), exactly as `_fmt` and `numbers.points` spell one.
+    # roundings took 27 s at 40,000 units), exactly as `fmt` and `numbers.points` spell one.
     codes = hit["leaf"].astype(str).to_numpy()
     values = hit["value"].to_numpy(dtype=float)
     lost = numbers.points_many(hit["lost"].to_numpy(dtype=float), scheme.decimals)
@@ -465,7 +453,7 @@ def _suggest(found: AssessmentResults, period: str, scope: tuple[str, ...]) -> l
     for code in pd.unique(codes):
         if kinds[code] == "target":
             at = codes == code
-            actual[at] = _fmt_many(values[at], by_code[code].decimals)
+            actual[at] = fmt_many(values[at], by_code[code].decimals)
     for code, unit, shown, lost_text in zip(codes, hit["unit"].astype(str).to_numpy(), actual, lost, strict=True):
         leaf, method = by_code[code], kinds[code]
         if method == "veto":
