@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scoring.derived import once
 from scoring.inputs import CellMatrix
 from scoring.periods import baseline_period
 from scoring.scheme import Scheme
@@ -34,7 +35,7 @@ class Comparison:
 
 
 def compared_leaves(scheme: Scheme) -> list:
-    return [leaf for leaf in scheme.leaves if getattr(leaf, "compare", None) is not None]
+    return list(once(scheme, "compared_leaves", lambda: [x for x in scheme.leaves if getattr(x, "compare", None)]))
 
 
 class _Keys:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from scoring.derived import once
 from scoring.errors import Problem
 from scoring.periods import period_type
 from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, Scheme
@@ -63,7 +64,11 @@ def level_problem(shown: str, levels: tuple[tuple[str, float], ...]) -> str:
 
 
 def input_columns(scheme: Scheme) -> list[InputColumn]:
-    """Every code a value may be written against, in scheme order."""
+    """Every code a value may be written against, in scheme order (worked out once per scheme)."""
+    return list(once(scheme, "input_columns", lambda: tuple(_input_columns(scheme))))
+
+
+def _input_columns(scheme: Scheme) -> list[InputColumn]:
     cols: list[InputColumn] = []
     inf = float("inf")
     for leaf in scheme.leaves:
