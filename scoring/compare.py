@@ -95,6 +95,23 @@ def _history_values(history: pd.DataFrame | None, codes: list[str], keys: _Keys)
     return out
 
 
+def _first_at(k: np.ndarray, wanted: np.ndarray, n_own: int, keys: _Keys) -> np.ndarray:
+    """Per wanted key, the position of its first occurrence in `k` (-1: none). `k` is the frame's
+    own keys (one per entity, so distinct) followed by the history's (distinct too): a key in both
+    is the frame's. Keys are (period id, unit) pairs, so a table over that small space replaces
+    hashing them (0.9 ms at 25,000 units)."""
+    space = max(len(keys.period_id), 1) * keys.n_units
+    if space > 4 * (len(k) + len(wanted)) + 1_000_000:  # sparse: hash them
+        index = pd.Index(k)
+        first = np.flatnonzero(~index.duplicated(keep="first"))
+        at = index[first].get_indexer(wanted)
+        return np.where(at >= 0, first[np.maximum(at, 0)], -1)
+    pos = np.full(space, -1, dtype=np.int64)
+    pos[k[n_own:]] = np.arange(n_own, len(k))  # the history's, then the frame's over them
+    pos[k[:n_own]] = np.arange(n_own)
+    return pos[wanted]
+
+
 def derive(scheme: Scheme, m: CellMatrix, history: pd.DataFrame | None = None) -> dict[str, Comparison]:
     """Leaf code → Comparison, for every compared leaf of the scheme (empty when there are none)."""
     leaves = compared_leaves(scheme)
@@ -117,10 +134,7 @@ def derive(scheme: Scheme, m: CellMatrix, history: pd.DataFrame | None = None) -
         v = now[own]
         if leaf.code in earlier:
             k, v = np.concatenate([k, earlier[leaf.code][0]]), np.concatenate([v, earlier[leaf.code][1]])
-        index = pd.Index(k)
-        first = ~index.duplicated(keep="first")
-        index, v = index[first], v[first]
-        at = index.get_indexer(keys.key(keys.ids(shift)[p_codes], keys.ent_unit))
+        at = _first_at(k, keys.key(keys.ids(shift)[p_codes], keys.ent_unit), len(own), keys)
         before = np.where(at >= 0, v[np.maximum(at, 0)] if len(v) else np.nan, np.nan)
         missing = np.isnan(before)
         with np.errstate(divide="ignore", invalid="ignore"):
