@@ -171,7 +171,7 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Unused categories are harmless: only codes that occur become entities or columns.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
+        codes = series.array.codes  # the codes themselves (`.cat.codes` wraps them in a Series first)
         labels = np.asarray(series.cat.categories.astype(str), dtype=object)
         if codes.min(initial=0) < 0:  # NaN in a categorical reads as blank (min: no mask pass)
             blank = np.flatnonzero(labels == "")
@@ -338,7 +338,9 @@ def build_matrix(
     pair = u_codes if len(p_labels) == 1 else p_codes.astype(np.int64) * n_units + u_codes
     space = len(p_labels) * n_units
     first_col = np.where(known, label_to_col, 0)
-    has = ~np.isnan(value)
+    # NaN anywhere makes the sum NaN: one reduction (no million-cell mask) finds a frame without
+    # blanks; ±inf summing to NaN only sends it the long way.
+    has = np.ones(n, dtype=bool) if not np.isnan(np.add.reduce(value)) else ~np.isnan(value)
     cand = ok & has
     every = bool(cand.all())
     ent_codes = None
@@ -593,8 +595,8 @@ def _entity_categories(
 
 def _notes(values: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
     cols = ["period", "unit", "code", "assessor", "note"]
-    if "note" not in values.columns:
-        return pd.DataFrame(columns=cols)
+    if "note" not in values.columns:  # the same empty frame as DataFrame(columns=cols), built faster
+        return pd.DataFrame(np.empty((0, len(cols)), dtype=object), columns=cols)
     note = values["note"]
     keep = ok & note.notna().to_numpy() & (note.astype(str).str.strip() != "").to_numpy()
     out = values.loc[keep, [c for c in cols if c in values.columns]].astype(str)
