@@ -68,10 +68,22 @@ def _rank(key: np.ndarray, by_key: np.ndarray, group: np.ndarray) -> np.ndarray:
     `by_key` orders the rows best first; a stable sort by group (a radix sort on small ints)
     keeps that order inside each group, so one float sort serves every ranking.
     """
-    small = group.astype(np.int16) if group.max(initial=0) < 2**15 else group
-    order = by_key[np.argsort(small[by_key], kind="stable")]
+    return _ranks(key, by_key, group)[0]
+
+
+def _ranks(
+    key: np.ndarray, by_key: np.ndarray, group: np.ndarray, from_bottom: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """`_rank`, and with `from_bottom` the same competition rank counted from the worst end (ties
+    share it too) read off the same sorted order: 1 + the rows of the group after the last equal
+    value, so the bottom rule needs no second sort."""
+    n = len(by_key)
+    if n and group.min() == group.max():  # one group (one period): the order by key is the order
+        order = by_key
+    else:
+        small = group.astype(np.int16) if group.max(initial=0) < 2**15 else group
+        order = by_key[np.argsort(small[by_key], kind="stable")]
     g, k = group[order], key[order]
-    n = len(order)
     pos = np.arange(n)
     new_group = np.ones(n, dtype=bool)
     new_group[1:] = g[1:] != g[:-1]
@@ -81,7 +93,19 @@ def _rank(key: np.ndarray, by_key: np.ndarray, group: np.ndarray) -> np.ndarray:
     value_start = np.maximum.accumulate(np.where(new_value, pos, 0))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = value_start - group_start + 1
-    return rank
+    if not from_bottom:
+        return rank, None
+    # The same from the other end: each position's group end and last equal value, spread back
+    # from the run ends (a minimum accumulated over the reversed positions).
+    end_group = np.ones(n, dtype=bool)
+    end_group[:-1] = new_group[1:]
+    end_value = np.ones(n, dtype=bool)
+    end_value[:-1] = new_value[1:]
+    group_end = np.minimum.accumulate(np.where(end_group, pos, n)[::-1])[::-1]
+    value_end = np.minimum.accumulate(np.where(end_value, pos, n)[::-1])[::-1]
+    low = np.empty(n, dtype=np.int64)
+    low[order] = group_end - value_end + 1
+    return rank, low
 
 
 def rank_within_peer_group(units: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -91,14 +115,16 @@ def rank_within_peer_group(units: pd.DataFrame, by: list[str]) -> pd.Series:
 
 
 def _bottom(
-    scheme: Scheme, totals: np.ndarray, size: np.ndarray, group: np.ndarray, key: np.ndarray, worst_first: np.ndarray
+    scheme: Scheme, totals: np.ndarray, size: np.ndarray, from_bottom: np.ndarray | None
 ) -> tuple[np.ndarray, pd.Categorical]:
+    """`from_bottom`: each row's competition rank from the worst end of its group (ties at the
+    boundary are all flagged); needed only with lowest_n / lowest_pct."""
     rule = scheme.bottom
     tests: list[tuple[np.ndarray, str]] = []
     if rule.threshold is not None:
         tests.append((totals < rule.threshold, f"低于 {rule.threshold:g} 分"))
     if rule.lowest_n is not None or rule.lowest_pct is not None:
-        from_bottom = _rank(key, worst_first, group)  # ties at the boundary are all flagged
+        assert from_bottom is not None
         if rule.lowest_n is not None:
             tests.append((from_bottom <= rule.lowest_n, f"同类末 {rule.lowest_n} 名"))
         if rule.lowest_pct is not None:
@@ -126,10 +152,11 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
     key = _rank_key(out)
     # Any order of equal totals will do (they share a rank), so the float sort need not be stable:
     # numpy's default sort is 5× faster here than the stable one.
-    worst_first = np.argsort(key)
-    best_first = worst_first[::-1]
+    best_first = np.argsort(key)[::-1]
     size = np.bincount(peer)[peer]
-    bottom, reason = _bottom(scheme, totals, size, peer, key, worst_first)
+    by_count = scheme.bottom.lowest_n is not None or scheme.bottom.lowest_pct is not None
+    rank, from_bottom = _ranks(key, best_first, peer, from_bottom=by_count)  # one sort, both ends
+    bottom, reason = _bottom(scheme, totals, size, from_bottom)
     text = scheme.bottom.consequence
     threshold = scheme.bottom.threshold
     # A vetoed unit has no meaningful distance to the line: its result is the lowest grade anyway.
@@ -143,7 +170,7 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
         "grade": pd.Categorical.from_codes(
             _grade_codes(scheme, by_points, veto, cap), grades, ordered=True, validate=False
         ),
-        "rank": _rank(key, best_first, peer),
+        "rank": rank,
         "rank_overall": _rank(key, best_first, _group_codes(out, ["period"])),
         "group_size": size,
         "bottom": bottom,

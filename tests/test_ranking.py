@@ -276,3 +276,22 @@ def test_lowest_pct_at_an_exact_whole_count_does_not_round_up(size, pct, flagged
     s = make_scheme(direct("D", 100), bottom={"threshold": None, "lowest_pct": pct})
     out = ranked(list(range(size, 0, -1)), scheme=s)
     assert int(out["bottom"].sum()) == flagged
+
+
+def test_rank_from_the_bottom_read_off_the_best_first_order() -> None:
+    """The bottom rule's rank from the worst end, read off the best-first sort, is the rank a
+    worst-first sort gives: ties (-0.0 and 0.0 too) share it, in one group or several."""
+    from scoring.ranking import _rank, _ranks
+
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        n = int(rng.integers(1, 300))
+        key = rng.choice(np.array([0.0, -0.0, 1.0, 2.5, -1e9, 3.0]), n)
+        group = rng.integers(0, 1 + trial % 4, n)
+        worst_first = np.argsort(key)
+        rank, from_bottom = _ranks(key, worst_first[::-1], group, from_bottom=True)
+        assert (from_bottom == _rank(key, worst_first, group)).all()
+        for g in np.unique(group):  # by hand: 1 + the rows of the group strictly better / worse
+            k = key[group == g]
+            assert (rank[group == g] == 1 + (k[None, :] > k[:, None]).sum(axis=1)).all()
+            assert (from_bottom[group == g] == 1 + (k[None, :] < k[:, None]).sum(axis=1)).all()
