@@ -295,3 +295,14 @@ def test_rank_from_the_bottom_read_off_the_best_first_order() -> None:
             k = key[group == g]
             assert (rank[group == g] == 1 + (k[None, :] > k[:, None]).sum(axis=1)).all()
             assert (from_bottom[group == g] == 1 + (k[None, :] < k[:, None]).sum(axis=1)).all()
+
+
+def test_grades_reached_as_a_binary_search_finds_them() -> None:
+    """How many grade minimums a total reaches, counted by comparisons, is what a binary search
+    (side="right") finds: at each minimum exactly, just below it, for -0.0, ±inf and NaN."""
+    from scoring.ranking import _reached
+
+    mins = np.array([0.0, 60.0, 80.0, 90.0])
+    x = np.array([np.nan, -0.0, 0.0, 59.999, 60, 60.0000001, 79.99, 80, 89.9, 90, 1e9, np.inf, -np.inf, -5])
+    assert _reached(mins, x).tolist() == [4, 1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4, 0, 0]
+    assert (_reached(mins, x) == np.searchsorted(mins, x, side="right")).all()
