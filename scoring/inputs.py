@@ -206,6 +206,18 @@ def _compact(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
 
 
+def _any_value(placed: np.ndarray) -> np.ndarray:
+    """Per entity (column of the input × entity matrix), whether any input holds a value: the
+    columns are looked at one by one until every entity has one, which in a complete month is
+    after the first (one 25,000-cell pass instead of a reduction over the whole matrix)."""
+    present = np.zeros(placed.shape[1], dtype=bool)
+    for row in placed:
+        present |= ~np.isnan(row)
+        if present.all():
+            break
+    return present
+
+
 def _bad_cells(columns: list[InputColumn], placed: np.ndarray) -> np.ndarray:
     """Cells (input column × entity) whose value breaks its column's rule; NaN is never bad.
 
@@ -352,7 +364,7 @@ def build_matrix(
         cell += pair
         placed = np.full(space * n_cols, np.nan)
         placed[cell if every else cell[cand]] = value if every else value[cand]
-        present = ~np.isnan(np.fmax.reduce(placed.reshape(n_cols, space), axis=0))
+        present = _any_value(placed.reshape(n_cols, space))
         if not every:  # rows without a value (blank, 不适用, unknown code) make an entity too
             present[pair[~cand]] = True
         if present.all():
@@ -397,7 +409,7 @@ def build_matrix(
     multi = None
     rows_per_cell = None
     n_cand = n if every else np.count_nonzero(cand)
-    if np.count_nonzero(~np.isnan(placed)) < n_cand or (not every and np.count_nonzero(ok & ~has)):
+    if size - np.count_nonzero(np.isnan(placed)) < n_cand or (not every and np.count_nonzero(ok & ~has)):
         rows_per_cell = np.bincount(cell if all_ok else cell[ok], minlength=size)
     if rows_per_cell is not None and rows_per_cell.max(initial=0) > 1:
         multi = (rows_per_cell[cell] > 1) & ok
