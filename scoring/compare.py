@@ -85,7 +85,12 @@ def _history_values(history: pd.DataFrame | None, codes: list[str], keys: _Keys)
         rows = keep & (code_id == i)
         if not rows.any():
             continue
-        k, inverse = np.unique(keys.key(period[rows], unit[rows]), return_inverse=True)
+        key = keys.key(period[rows], unit[rows])
+        space = max(len(keys.period_id), 1) * keys.n_units
+        if space <= 4 * len(key) + 1_000_000 and np.bincount(key, minlength=space).max(initial=0) <= 1:
+            out[c] = (key, before[rows])  # one value per unit and period (counted, not sorted)
+            continue
+        k, inverse = np.unique(key, return_inverse=True)
         if len(k) == len(inverse):  # one value per unit and period: nothing to average
             mean = np.empty(len(k))
             mean[inverse] = before[rows]
