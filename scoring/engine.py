@@ -341,12 +341,27 @@ def _rule_text_codes(rule: TagRule, rates: np.ndarray) -> tuple[np.ndarray, list
     shown[todo] = methods.round_half_up(pct[todo], 6)
     codes = np.zeros(len(pct), dtype=np.int64)
     texts: list[str] = []
+    words = _rule_words(rule)
     for d in np.unique(decimals):  # per number of decimals, the distinct rates by hashing (no sort)
         rows = np.flatnonzero(decimals == d)
         sub, values = pd.factorize(shown[rows])
         codes[rows] = sub + len(texts)
-        texts += [_rule_text(rule, f"{v:.{int(d)}f}%") for v in values]
+        if words is None:
+            texts += [_rule_text(rule, f"{v:.{int(d)}f}%") for v in values]
+        else:
+            texts += [f"{words[0]}{v:.{int(d)}f}%{words[1]}" for v in values.tolist()]
     return codes, texts
+
+
+def _rule_words(rule: TagRule) -> tuple[str, str] | None:
+    """The words of `_rule_text` before and after the rate, spelled once per rule rather than
+    once per distinct rate; None in the odd case that the rule's own words hold the marker."""
+    mark = "\x00"
+    text = _rule_text(rule, mark)
+    if text.count(mark) != 1:
+        return None
+    head, _, tail = text.partition(mark)
+    return head, tail
 
 
 def tag_rule_hits(rule: TagRule, earned: np.ndarray, points: np.ndarray) -> np.ndarray:

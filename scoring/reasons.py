@@ -58,4 +58,5 @@ class Reasons:
         spelled, uniques = pd.factorize(np.array([self.texts[u] for u in used.tolist()], dtype=object))
         codes = np.zeros(len(self.code), dtype=np.int32)
         codes[rows] = spelled[sub] + 1
-        return pd.Categorical.from_codes(codes, ["", *uniques], validate=False)
+        # categories as an Index: from a plain list they are inferred and checked again (~0.1 ms)
+        return pd.Categorical.from_codes(codes, pd.Index(["", *uniques]), validate=False)
