@@ -342,7 +342,8 @@ def _rule_text_codes(rule: TagRule, rates: np.ndarray) -> tuple[np.ndarray, list
     codes = np.zeros(len(pct), dtype=np.int64)
     texts: list[str] = []
     words = _rule_words(rule)
-    for d in np.unique(decimals):  # per number of decimals, the distinct rates by hashing (no sort)
+    for d in np.flatnonzero(np.bincount(decimals)):  # per number of decimals (counted, not sorted),
+        # the distinct rates by hashing (no sort)
         rows = np.flatnonzero(decimals == d)
         sub, values = pd.factorize(shown[rows])
         codes[rows] = sub + len(texts)

@@ -26,6 +26,11 @@ class Reasons:
         they already have. Each distinct (text so far, part) pair is spelled once."""
         if not len(rows):
             return
+        if not self.has[rows].any():  # no text so far on these rows: the part is the whole text
+            self.code[rows] = len(self.texts) + np.asarray(part)  # (unused parts are never shown)
+            self.texts += parts
+            self.has[rows] = True
+            return
         new, pairs = pd.factorize(self.code[rows] * len(parts) + part)
         base = len(self.texts)
         for pair in pairs.tolist():
