@@ -120,6 +120,30 @@ def _ranks(
     return rank, low
 
 
+def _counted_ranks(
+    key: np.ndarray, group: np.ndarray, from_bottom: bool
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """`_ranks` without sorting the rows when the totals take few distinct values (two decimals
+    over 0–100 are at most 10,001, against 250,000 units at province scale): per (group, value)
+    the rows are counted by one bincount, and a rank is 1 + the rows of the group above (from the
+    bottom: below). None when the values are too many for that to pay, or one is NaN."""
+    if not len(key) or group.min() < 0 or np.isnan(key).any():
+        return None
+    codes, uniques = pd.factorize(key + 0.0, sort=False)  # + 0.0: -0.0 and 0.0 are one value, as == has it
+    n_groups = int(group.max()) + 1
+    if len(uniques) * 8 > len(key) or len(uniques) * n_groups > 4 * len(key):
+        return None
+    best_first = np.empty(len(uniques), dtype=np.int64)
+    best_first[np.argsort(-uniques)] = np.arange(len(uniques))  # distinct values: no ties
+    cell = group.astype(np.int64) * len(uniques) + best_first[codes]
+    counts = np.bincount(cell, minlength=n_groups * len(uniques)).reshape(n_groups, len(uniques))
+    through = np.cumsum(counts, axis=1)  # per group and value, the rows at or above it
+    rank = (through - counts).ravel()[cell] + 1
+    if not from_bottom:
+        return rank, None
+    return rank, (counts.sum(axis=1)[:, None] - through).ravel()[cell] + 1
+
+
 def rank_within_peer_group(units: pd.DataFrame, by: list[str]) -> pd.Series:
     """Competition ranking (1, 2, 2, 4) on the displayed total; vetoed units come last."""
     key = _rank_key(units)
@@ -162,12 +186,21 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
     totals, veto = out["total"].to_numpy(dtype=float), out["veto"].to_numpy(dtype=bool)
     peer = _group_codes(out, ["period", "category"])
     key = _rank_key(out)
-    # Any order of equal totals will do (they share a rank), so the float sort need not be stable:
-    # numpy's default sort is 5× faster here than the stable one.
-    best_first = np.argsort(key)[::-1]
     size = np.bincount(peer)[peer]
     by_count = scheme.bottom.lowest_n is not None or scheme.bottom.lowest_pct is not None
-    rank, from_bottom = _ranks(key, best_first, peer, from_bottom=by_count)  # one sort, both ends
+    # Totals have the scheme's decimals, so at most (total + bonus) × 10^decimals + 1 values, twice
+    # with vetoes: counting pays only with several rows per possible value (province scale).
+    values = 2 * ((scheme.total + scheme.bonus_cap) * 10**scheme.decimals + 1)
+    counted = _counted_ranks(key, peer, by_count) if len(key) >= 8 * values else None
+    if counted is None:
+        # Any order of equal totals will do (they share a rank), so the float sort need not be
+        # stable: numpy's default sort is 5× faster here than the stable one.
+        best_first = np.argsort(key)[::-1]
+        rank, from_bottom = _ranks(key, best_first, peer, from_bottom=by_count)  # one sort, both ends
+        overall = _rank(key, best_first, _group_codes(out, ["period"]))
+    else:
+        (rank, from_bottom), period = counted, _group_codes(out, ["period"])
+        overall = (_counted_ranks(key, period, False) or (_rank(key, np.argsort(key)[::-1], period), None))[0]
     bottom, reason = _bottom(scheme, totals, size, from_bottom)
     text = scheme.bottom.consequence
     threshold = scheme.bottom.threshold
@@ -183,7 +216,7 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
             _grade_codes(scheme, by_points, veto, cap), grades, ordered=True, validate=False
         ),
         "rank": rank,
-        "rank_overall": _rank(key, best_first, _group_codes(out, ["period"])),
+        "rank_overall": overall,
         "group_size": size,
         "bottom": bottom,
         "bottom_reason": reason,
