@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scoring.derived import once
 from scoring.inputs import CellMatrix
 from scoring.periods import baseline_period
 from scoring.scheme import Scheme
@@ -34,7 +35,7 @@ class Comparison:
 
 
 def compared_leaves(scheme: Scheme) -> list:
-    return [leaf for leaf in scheme.leaves if getattr(leaf, "compare", None) is not None]
+    return list(once(scheme, "compared_leaves", lambda: [x for x in scheme.leaves if getattr(x, "compare", None)]))
 
 
 class _Keys:
@@ -84,7 +85,12 @@ def _history_values(history: pd.DataFrame | None, codes: list[str], keys: _Keys)
         rows = keep & (code_id == i)
         if not rows.any():
             continue
-        k, inverse = np.unique(keys.key(period[rows], unit[rows]), return_inverse=True)
+        key = keys.key(period[rows], unit[rows])
+        space = max(len(keys.period_id), 1) * keys.n_units
+        if space <= 4 * len(key) + 1_000_000 and np.bincount(key, minlength=space).max(initial=0) <= 1:
+            out[c] = (key, before[rows])  # one value per unit and period (counted, not sorted)
+            continue
+        k, inverse = np.unique(key, return_inverse=True)
         if len(k) == len(inverse):  # one value per unit and period: nothing to average
             mean = np.empty(len(k))
             mean[inverse] = before[rows]
@@ -92,6 +98,23 @@ def _history_values(history: pd.DataFrame | None, codes: list[str], keys: _Keys)
             mean = pd.Series(before[rows]).groupby(inverse).mean().to_numpy()
         out[c] = (k, mean)
     return out
+
+
+def _first_at(k: np.ndarray, wanted: np.ndarray, n_own: int, keys: _Keys) -> np.ndarray:
+    """Per wanted key, the position of its first occurrence in `k` (-1: none). `k` is the frame's
+    own keys (one per entity, so distinct) followed by the history's (distinct too): a key in both
+    is the frame's. Keys are (period id, unit) pairs, so a table over that small space replaces
+    hashing them (0.9 ms at 25,000 units)."""
+    space = max(len(keys.period_id), 1) * keys.n_units
+    if space > 4 * (len(k) + len(wanted)) + 1_000_000:  # sparse: hash them
+        index = pd.Index(k)
+        first = np.flatnonzero(~index.duplicated(keep="first"))
+        at = index[first].get_indexer(wanted)
+        return np.where(at >= 0, first[np.maximum(at, 0)], -1)
+    pos = np.full(space, -1, dtype=np.int64)
+    pos[k[n_own:]] = np.arange(n_own, len(k))  # the history's, then the frame's over them
+    pos[k[:n_own]] = np.arange(n_own)
+    return pos[wanted]
 
 
 def derive(scheme: Scheme, m: CellMatrix, history: pd.DataFrame | None = None) -> dict[str, Comparison]:
@@ -116,10 +139,7 @@ def derive(scheme: Scheme, m: CellMatrix, history: pd.DataFrame | None = None) -
         v = now[own]
         if leaf.code in earlier:
             k, v = np.concatenate([k, earlier[leaf.code][0]]), np.concatenate([v, earlier[leaf.code][1]])
-        index = pd.Index(k)
-        first = ~index.duplicated(keep="first")
-        index, v = index[first], v[first]
-        at = index.get_indexer(keys.key(keys.ids(shift)[p_codes], keys.ent_unit))
+        at = _first_at(k, keys.key(keys.ids(shift)[p_codes], keys.ent_unit), len(own), keys)
         before = np.where(at >= 0, v[np.maximum(at, 0)] if len(v) else np.nan, np.nan)
         missing = np.isnan(before)
         with np.errstate(divide="ignore", invalid="ignore"):

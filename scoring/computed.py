@@ -99,9 +99,18 @@ def _at(m: CellMatrix, e: int, code: str, message: str) -> Problem:
 
 def _entity_years(m: CellMatrix) -> np.ndarray:
     """The year of each entity's period (2025-03, 2025-Q1 and 2025 are all 2025)."""
-    labels = pd.Series(np.asarray(m.periods.categories.astype(str)))
-    years = pd.to_numeric(labels.str[:4], errors="coerce").fillna(_NO_YEAR).to_numpy(dtype=np.int64)
+    years = np.array([_label_year(str(x)) for x in m.periods.categories], dtype=np.int64)
     return years[m.periods.codes] if len(years) else np.full(len(m.units), _NO_YEAR, dtype=np.int64)
+
+
+def _label_year(label: str) -> int:
+    """The number the label's first four characters spell, else `_NO_YEAR`. Four ASCII digits are
+    read directly (a pandas Series per call cost 0.9 ms for one month's label); anything else as
+    `pd.to_numeric(errors="coerce")` reads it."""
+    head = label[:4]
+    if len(head) == 4 and head.isascii() and head.isdigit():
+        return int(head)
+    return int(pd.to_numeric(pd.Series([head]), errors="coerce").fillna(_NO_YEAR).to_numpy(dtype=np.int64)[0])
 
 
 def year_of(m: CellMatrix, e: int) -> int | None:

@@ -16,6 +16,7 @@ import ast
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -91,13 +92,18 @@ class Formula:
 
     def divisors(self, values: Mapping[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
         """(divisor as written, its value per unit) for every division, in the formula's order."""
-        out = []
         with np.errstate(divide="ignore", invalid="ignore"):
-            for node in ast.walk(self.tree):
-                if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-                    v = np.asarray(_eval(node.right, self.names, values), dtype=float)
-                    out.append((_render(node.right, self.names, None, top=False), v))
-        return out
+            return [(text, np.asarray(_eval(node, self.names, values), dtype=float)) for text, node in self._divisions]
+
+    @cached_property
+    def _divisions(self) -> list[tuple[str, ast.expr]]:
+        """(divisor as written, its tree) per division, in the formula's order: the tree is walked
+        once per formula, not on every evaluation."""
+        return [
+            (_render(node.right, self.names, None, top=False), node.right)
+            for node in ast.walk(self.tree)
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+        ]
 
     def render(self, shown: Mapping[str, str] | None = None) -> str:
         """The formula in the document's notation; with `shown`, each input followed by its value:

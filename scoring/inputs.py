@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from scoring.derived import once
 from scoring.errors import Problem
 from scoring.periods import period_type
 from scoring.scheme import ChecklistLeaf, DeductionLeaf, Leaf, Scheme
@@ -63,7 +64,11 @@ def level_problem(shown: str, levels: tuple[tuple[str, float], ...]) -> str:
 
 
 def input_columns(scheme: Scheme) -> list[InputColumn]:
-    """Every code a value may be written against, in scheme order."""
+    """Every code a value may be written against, in scheme order (worked out once per scheme)."""
+    return list(once(scheme, "input_columns", lambda: tuple(_input_columns(scheme))))
+
+
+def _input_columns(scheme: Scheme) -> list[InputColumn]:
     cols: list[InputColumn] = []
     inf = float("inf")
     for leaf in scheme.leaves:
@@ -166,7 +171,7 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Unused categories are harmless: only codes that occur become entities or columns.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
+        codes = series.array.codes  # the codes themselves (`.cat.codes` wraps them in a Series first)
         labels = np.asarray(series.cat.categories.astype(str), dtype=object)
         if codes.min(initial=0) < 0:  # NaN in a categorical reads as blank (min: no mask pass)
             blank = np.flatnonzero(labels == "")
@@ -199,6 +204,18 @@ def _compact(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
         return remap[key], np.flatnonzero(present)
     codes, uniques = pd.factorize(key, sort=True)
     return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+
+
+def _any_value(placed: np.ndarray) -> np.ndarray:
+    """Per entity (column of the input × entity matrix), whether any input holds a value: the
+    columns are looked at one by one until every entity has one, which in a complete month is
+    after the first (one 25,000-cell pass instead of a reduction over the whole matrix)."""
+    present = np.zeros(placed.shape[1], dtype=bool)
+    for row in placed:
+        present |= ~np.isnan(row)
+        if present.all():
+            break
+    return present
 
 
 def _bad_cells(columns: list[InputColumn], placed: np.ndarray) -> np.ndarray:
@@ -333,7 +350,9 @@ def build_matrix(
     pair = u_codes if len(p_labels) == 1 else p_codes.astype(np.int64) * n_units + u_codes
     space = len(p_labels) * n_units
     first_col = np.where(known, label_to_col, 0)
-    has = ~np.isnan(value)
+    # NaN anywhere makes the sum NaN: one reduction (no million-cell mask) finds a frame without
+    # blanks; ±inf summing to NaN only sends it the long way.
+    has = np.ones(n, dtype=bool) if not np.isnan(np.add.reduce(value)) else ~np.isnan(value)
     cand = ok & has
     every = bool(cand.all())
     ent_codes = None
@@ -345,7 +364,7 @@ def build_matrix(
         cell += pair
         placed = np.full(space * n_cols, np.nan)
         placed[cell if every else cell[cand]] = value if every else value[cand]
-        present = ~np.isnan(np.fmax.reduce(placed.reshape(n_cols, space), axis=0))
+        present = _any_value(placed.reshape(n_cols, space))
         if not every:  # rows without a value (blank, 不适用, unknown code) make an entity too
             present[pair[~cand]] = True
         if present.all():
@@ -390,7 +409,7 @@ def build_matrix(
     multi = None
     rows_per_cell = None
     n_cand = n if every else np.count_nonzero(cand)
-    if np.count_nonzero(~np.isnan(placed)) < n_cand or (not every and np.count_nonzero(ok & ~has)):
+    if size - np.count_nonzero(np.isnan(placed)) < n_cand or (not every and np.count_nonzero(ok & ~has)):
         rows_per_cell = np.bincount(cell if all_ok else cell[ok], minlength=size)
     if rows_per_cell is not None and rows_per_cell.max(initial=0) > 1:
         multi = (rows_per_cell[cell] > 1) & ok
@@ -588,8 +607,8 @@ def _entity_categories(
 
 def _notes(values: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
     cols = ["period", "unit", "code", "assessor", "note"]
-    if "note" not in values.columns:
-        return pd.DataFrame(columns=cols)
+    if "note" not in values.columns:  # the same empty frame as DataFrame(columns=cols), built faster
+        return pd.DataFrame(np.empty((0, len(cols)), dtype=object), columns=cols)
     note = values["note"]
     keep = ok & note.notna().to_numpy() & (note.astype(str).str.strip() != "").to_numpy()
     out = values.loc[keep, [c for c in cols if c in values.columns]].astype(str)

@@ -25,8 +25,20 @@ def grade_of(scheme: Scheme, totals: np.ndarray, veto: np.ndarray, cap: np.ndarr
 def _points_grade(scheme: Scheme, totals: np.ndarray) -> np.ndarray:
     """Index (best grade first) of the grade the points alone reach."""
     mins = np.array([g.min for g in scheme.grades])[::-1]  # ascending
-    idx = np.searchsorted(mins, totals + 1e-9, side="right") - 1
+    idx = _reached(mins, totals + 1e-9) - 1
     return len(mins) - 1 - np.clip(idx, 0, len(mins) - 1)
+
+
+def _reached(mins: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """`np.searchsorted(mins, x, side="right")` for the few ascending grade minimums: how many of
+    them each x reaches (NaN, sorted last, reaches all), by one comparison per grade; a binary
+    search per value over four numbers is 3× slower."""
+    x = np.asarray(x, dtype=float)
+    count = np.zeros(x.shape, dtype=np.intp)
+    for m in mins:
+        count += x >= m
+    count[np.isnan(x)] = len(mins)
+    return count
 
 
 def _grade_codes(scheme: Scheme, by_points: np.ndarray, veto: np.ndarray, cap: np.ndarray | None) -> np.ndarray:
@@ -37,7 +49,7 @@ def _grade_codes(scheme: Scheme, by_points: np.ndarray, veto: np.ndarray, cap: n
 def gap_to_next_grade(scheme: Scheme, totals: np.ndarray, veto: np.ndarray) -> np.ndarray:
     """Points still needed for the next grade up; NaN at the top grade or when vetoed."""
     mins = np.array([g.min for g in scheme.grades])[::-1]
-    above = np.searchsorted(mins, totals + 1e-9, side="right")
+    above = _reached(mins, totals + 1e-9)
     nxt = np.where(above < len(mins), mins[np.minimum(above, len(mins) - 1)], np.nan)
     return np.where(veto, np.nan, np.round(nxt - totals, scheme.decimals))
 
@@ -68,10 +80,22 @@ def _rank(key: np.ndarray, by_key: np.ndarray, group: np.ndarray) -> np.ndarray:
     `by_key` orders the rows best first; a stable sort by group (a radix sort on small ints)
     keeps that order inside each group, so one float sort serves every ranking.
     """
-    small = group.astype(np.int16) if group.max(initial=0) < 2**15 else group
-    order = by_key[np.argsort(small[by_key], kind="stable")]
+    return _ranks(key, by_key, group)[0]
+
+
+def _ranks(
+    key: np.ndarray, by_key: np.ndarray, group: np.ndarray, from_bottom: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """`_rank`, and with `from_bottom` the same competition rank counted from the worst end (ties
+    share it too) read off the same sorted order: 1 + the rows of the group after the last equal
+    value, so the bottom rule needs no second sort."""
+    n = len(by_key)
+    if n and group.min() == group.max():  # one group (one period): the order by key is the order
+        order = by_key
+    else:
+        small = group.astype(np.int16) if group.max(initial=0) < 2**15 else group
+        order = by_key[np.argsort(small[by_key], kind="stable")]
     g, k = group[order], key[order]
-    n = len(order)
     pos = np.arange(n)
     new_group = np.ones(n, dtype=bool)
     new_group[1:] = g[1:] != g[:-1]
@@ -81,7 +105,43 @@ def _rank(key: np.ndarray, by_key: np.ndarray, group: np.ndarray) -> np.ndarray:
     value_start = np.maximum.accumulate(np.where(new_value, pos, 0))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = value_start - group_start + 1
-    return rank
+    if not from_bottom:
+        return rank, None
+    # The same from the other end: each position's group end and last equal value, spread back
+    # from the run ends (a minimum accumulated over the reversed positions).
+    end_group = np.ones(n, dtype=bool)
+    end_group[:-1] = new_group[1:]
+    end_value = np.ones(n, dtype=bool)
+    end_value[:-1] = new_value[1:]
+    group_end = np.minimum.accumulate(np.where(end_group, pos, n)[::-1])[::-1]
+    value_end = np.minimum.accumulate(np.where(end_value, pos, n)[::-1])[::-1]
+    low = np.empty(n, dtype=np.int64)
+    low[order] = group_end - value_end + 1
+    return rank, low
+
+
+def _counted_ranks(
+    key: np.ndarray, group: np.ndarray, from_bottom: bool
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """`_ranks` without sorting the rows when the totals take few distinct values (two decimals
+    over 0–100 are at most 10,001, against 250,000 units at province scale): per (group, value)
+    the rows are counted by one bincount, and a rank is 1 + the rows of the group above (from the
+    bottom: below). None when the values are too many for that to pay, or one is NaN."""
+    if not len(key) or group.min() < 0 or np.isnan(key).any():
+        return None
+    codes, uniques = pd.factorize(key + 0.0, sort=False)  # + 0.0: -0.0 and 0.0 are one value, as == has it
+    n_groups = int(group.max()) + 1
+    if len(uniques) * 8 > len(key) or len(uniques) * n_groups > 4 * len(key):
+        return None
+    best_first = np.empty(len(uniques), dtype=np.int64)
+    best_first[np.argsort(-uniques)] = np.arange(len(uniques))  # distinct values: no ties
+    cell = group.astype(np.int64) * len(uniques) + best_first[codes]
+    counts = np.bincount(cell, minlength=n_groups * len(uniques)).reshape(n_groups, len(uniques))
+    through = np.cumsum(counts, axis=1)  # per group and value, the rows at or above it
+    rank = (through - counts).ravel()[cell] + 1
+    if not from_bottom:
+        return rank, None
+    return rank, (counts.sum(axis=1)[:, None] - through).ravel()[cell] + 1
 
 
 def rank_within_peer_group(units: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -91,14 +151,16 @@ def rank_within_peer_group(units: pd.DataFrame, by: list[str]) -> pd.Series:
 
 
 def _bottom(
-    scheme: Scheme, totals: np.ndarray, size: np.ndarray, group: np.ndarray, key: np.ndarray, worst_first: np.ndarray
+    scheme: Scheme, totals: np.ndarray, size: np.ndarray, from_bottom: np.ndarray | None
 ) -> tuple[np.ndarray, pd.Categorical]:
+    """`from_bottom`: each row's competition rank from the worst end of its group (ties at the
+    boundary are all flagged); needed only with lowest_n / lowest_pct."""
     rule = scheme.bottom
     tests: list[tuple[np.ndarray, str]] = []
     if rule.threshold is not None:
         tests.append((totals < rule.threshold, f"低于 {rule.threshold:g} 分"))
     if rule.lowest_n is not None or rule.lowest_pct is not None:
-        from_bottom = _rank(key, worst_first, group)  # ties at the boundary are all flagged
+        assert from_bottom is not None
         if rule.lowest_n is not None:
             tests.append((from_bottom <= rule.lowest_n, f"同类末 {rule.lowest_n} 名"))
         if rule.lowest_pct is not None:
@@ -124,12 +186,22 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
     totals, veto = out["total"].to_numpy(dtype=float), out["veto"].to_numpy(dtype=bool)
     peer = _group_codes(out, ["period", "category"])
     key = _rank_key(out)
-    # Any order of equal totals will do (they share a rank), so the float sort need not be stable:
-    # numpy's default sort is 5× faster here than the stable one.
-    worst_first = np.argsort(key)
-    best_first = worst_first[::-1]
     size = np.bincount(peer)[peer]
-    bottom, reason = _bottom(scheme, totals, size, peer, key, worst_first)
+    by_count = scheme.bottom.lowest_n is not None or scheme.bottom.lowest_pct is not None
+    # Totals have the scheme's decimals, so at most (total + bonus) × 10^decimals + 1 values, twice
+    # with vetoes: counting pays only with several rows per possible value (province scale).
+    values = 2 * ((scheme.total + scheme.bonus_cap) * 10**scheme.decimals + 1)
+    counted = _counted_ranks(key, peer, by_count) if len(key) >= 8 * values else None
+    if counted is None:
+        # Any order of equal totals will do (they share a rank), so the float sort need not be
+        # stable: numpy's default sort is 5× faster here than the stable one.
+        best_first = np.argsort(key)[::-1]
+        rank, from_bottom = _ranks(key, best_first, peer, from_bottom=by_count)  # one sort, both ends
+        overall = _rank(key, best_first, _group_codes(out, ["period"]))
+    else:
+        (rank, from_bottom), period = counted, _group_codes(out, ["period"])
+        overall = (_counted_ranks(key, period, False) or (_rank(key, np.argsort(key)[::-1], period), None))[0]
+    bottom, reason = _bottom(scheme, totals, size, from_bottom)
     text = scheme.bottom.consequence
     threshold = scheme.bottom.threshold
     # A vetoed unit has no meaningful distance to the line: its result is the lowest grade anyway.
@@ -143,8 +215,8 @@ def apply_ranking(scheme: Scheme, units: pd.DataFrame, previous: pd.DataFrame | 
         "grade": pd.Categorical.from_codes(
             _grade_codes(scheme, by_points, veto, cap), grades, ordered=True, validate=False
         ),
-        "rank": _rank(key, best_first, peer),
-        "rank_overall": _rank(key, best_first, _group_codes(out, ["period"])),
+        "rank": rank,
+        "rank_overall": overall,
         "group_size": size,
         "bottom": bottom,
         "bottom_reason": reason,

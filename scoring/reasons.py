@@ -26,6 +26,11 @@ class Reasons:
         they already have. Each distinct (text so far, part) pair is spelled once."""
         if not len(rows):
             return
+        if not self.has[rows].any():  # no text so far on these rows: the part is the whole text
+            self.code[rows] = len(self.texts) + np.asarray(part)  # (unused parts are never shown)
+            self.texts += parts
+            self.has[rows] = True
+            return
         new, pairs = pd.factorize(self.code[rows] * len(parts) + part)
         base = len(self.texts)
         for pair in pairs.tolist():
@@ -58,4 +63,5 @@ class Reasons:
         spelled, uniques = pd.factorize(np.array([self.texts[u] for u in used.tolist()], dtype=object))
         codes = np.zeros(len(self.code), dtype=np.int32)
         codes[rows] = spelled[sub] + 1
-        return pd.Categorical.from_codes(codes, ["", *uniques], validate=False)
+        # categories as an Index: from a plain list they are inferred and checked again (~0.1 ms)
+        return pd.Categorical.from_codes(codes, pd.Index(["", *uniques]), validate=False)

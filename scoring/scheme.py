@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from scoring.derived import once
 from scoring.formula import Formula, FormulaError, parse_formula
 from scoring.names import field_name, label_for
 from scoring.settlement import SchemeSettlement
@@ -107,6 +108,10 @@ class _LeafBase(_Model):
             return self
         if override.get("applicable", True) is False:
             return None
+        # Validated once per leaf and category: scoring asks for it on every call.
+        return once(self, f"variant_for:{category}", lambda: self._variant(override))
+
+    def _variant(self, override: dict) -> _LeafBase:
         # As written (unset fields stay unset, `as` keeps its name): validators that look at what
         # a scheme wrote, such as compare's, see the same leaf.
         data = self.model_dump(exclude={"variants"}, exclude_unset=True, by_alias=True)
@@ -221,7 +226,7 @@ class _ComputedLeaf(_LeafBase):
 
     def compiled(self) -> Formula:
         """The checked formula, ready to evaluate over columns."""
-        return parse_formula(self.formula or "", [i.name for i in self.inputs])
+        return once(self, "compiled", lambda: parse_formula(self.formula or "", [i.name for i in self.inputs]))
 
     @property
     def input_codes(self) -> list[str]:

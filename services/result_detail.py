@@ -177,7 +177,7 @@ def _unpack(scheme: Scheme, payload: bytes) -> Results:
     scores = LeafScores(
         earned=get("s.earned", (n, n_leaf)),
         applicable=get("s.applicable", (n, n_leaf)),
-        met=get("s.met", (n, n_leaf)),
+        met_given=get("s.met", (n, n_leaf)),
         done={code: get(f"s.done.{i}", (n, tasks[code])) for i, code in enumerate(manifest["done"])},
         peer={
             code: (get(f"s.peer.{i}.rank", (n,)), get(f"s.peer.{i}.peers", (n,)))

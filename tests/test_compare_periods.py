@@ -184,6 +184,24 @@ def test_the_frame_wins_over_history() -> None:
     assert _earned(score(scheme, values, history=stale), "2026-02", "C1") == (5.0, True)
 
 
+def test_baseline_lookup_by_table_and_by_hashing_agree() -> None:
+    """The frame's own baseline beats the history's, whether the (period, unit) keys are looked up
+    in a table (a small key space, the usual case) or by hashing (a sparse one)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from scoring.compare import _first_at
+
+    k = np.array([5, 9, 2, 9, 7, 5])  # the frame's keys 5, 9, 2; the history's 9, 7, 5
+    wanted = np.array([9, 7, 5, 3, 2])
+    expected = [1, 4, 0, -1, 2]  # 9 and 5 from the frame, 7 from the history, 3 nowhere
+    table = SimpleNamespace(period_id={"2026-01": 0, "2026-02": 1}, n_units=5)
+    hashed = SimpleNamespace(period_id={"2026-01": 0}, n_units=10_000_000)
+    assert _first_at(k, wanted, 3, table).tolist() == expected
+    assert _first_at(k, wanted, 3, hashed).tolist() == expected
+
+
 def test_a_not_applicable_baseline_is_no_baseline() -> None:
     scheme = _scheme(GROWTH | {"no_baseline": "zero"})
     cols = ["unit", "period", "code", "value", "na"]

@@ -196,3 +196,13 @@ def test_scheme_refuses_bad_formulas_with_located_messages(changes: dict, says: 
 def test_input_code_may_not_repeat_another_code() -> None:
     with pytest.raises(SchemeError, match="编码 F 重复"):
         _scheme(inputs=[{"code": "F", "name": "建档人数"}, {"name": "常住人口", "source": "register"}])
+
+
+@pytest.mark.parametrize("label", ["2025-03", "2025-Q1", "2025", "", "25-03", "abcd", "１２３４", "12.5x", "-202"])
+def test_a_period_labels_year_reads_as_pandas_reads_it(label: str) -> None:
+    """Four ASCII digits are read directly; anything else as `pd.to_numeric(errors="coerce")`
+    reads the first four characters (no number: no year)."""
+    from scoring.computed import _NO_YEAR, _label_year
+
+    expected = pd.to_numeric(pd.Series([label]).str[:4], errors="coerce").fillna(_NO_YEAR).astype("int64")[0]
+    assert _label_year(label) == expected

@@ -696,3 +696,16 @@ def test_infinity_is_refused_where_any_finite_number_is_allowed(bad):
     assert extremes.loc[extremes["leaf"] == "T", "earned"].tolist() == [0, 50]  # accepted and scored
     problems = problems_of(scheme, values({"甲": {"T": 5, "D": 10}, "乙": {"T": bad, "D": 10}}))
     assert problems == [Problem(f"'{bad}' 不是有限数字", unit="乙", code="T")]
+
+
+def test_an_entity_with_a_value_only_in_a_later_input_is_found() -> None:
+    """Inputs × entities: the first input complete stops the search; otherwise later inputs are
+    looked at, and an entity with no value anywhere has none."""
+    import numpy as np
+
+    from scoring.inputs import _any_value
+
+    nan = np.nan
+    assert _any_value(np.array([[1.0, 2.0, 0.0], [nan, nan, nan]])).tolist() == [True, True, True]
+    placed = np.array([[nan, 1.0, nan], [nan, nan, nan], [2.0, nan, nan]])
+    assert _any_value(placed).tolist() == [True, True, False]

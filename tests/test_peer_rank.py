@@ -160,3 +160,34 @@ def test_points_never_rise_as_a_value_worsens(others: list[int], who: int, drop:
     for values, earned in ((others, before), (worse, after)):
         for v in set(values):
             assert len({earned[i] for i, x in enumerate(values) if x == v}) == 1
+
+
+def test_ranks_by_counting_equal_ranks_by_sorting() -> None:
+    """Few distinct values are ranked by counting, many by sorting: the same ranks and peer counts
+    either way, ties (-0.0 and 0.0 too) sharing the better rank, NaN unranked, in 1–4 groups."""
+    from scoring import methods
+
+    rng = np.random.default_rng(3)
+    sorted_only = methods._ranks_by_counting
+    counted = 0
+    for trial in range(300):
+        n = int(rng.integers(1, 2000))
+        if trial % 3 == 0:
+            key = rng.choice(np.array([0.0, -0.0, 1.5, 2.0, -3.0, np.nan, 7.25, np.inf, -np.inf]), n)
+        else:
+            key = np.round(rng.uniform(-5, 5, n), int(rng.integers(0, 3)))
+        group = rng.integers(0, 1 + trial % 4, n)
+        rank, peers = methods.peer_ranks(key, group)
+        ok = ~np.isnan(key)
+        counted += ok.any() and sorted_only(key[ok], group[ok]) is not None
+        try:
+            methods._ranks_by_counting = lambda k, g: None
+            assert [x.tolist() for x in methods.peer_ranks(key, group)] == [rank.tolist(), peers.tolist()]
+        finally:
+            methods._ranks_by_counting = sorted_only
+        for g in np.unique(group[ok]):  # by hand: 1 + the peers with a strictly better value
+            k = key[ok & (group == g)]
+            assert (rank[ok & (group == g)] == 1 + (k[None, :] > k[:, None]).sum(axis=1)).all()
+            assert (peers[ok & (group == g)] == len(k)).all()
+        assert (rank[~ok] == 0).all() and (peers[~ok] == 0).all()
+    assert counted > 100  # both ways were exercised

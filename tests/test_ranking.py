@@ -276,3 +276,62 @@ def test_lowest_pct_at_an_exact_whole_count_does_not_round_up(size, pct, flagged
     s = make_scheme(direct("D", 100), bottom={"threshold": None, "lowest_pct": pct})
     out = ranked(list(range(size, 0, -1)), scheme=s)
     assert int(out["bottom"].sum()) == flagged
+
+
+def test_rank_from_the_bottom_read_off_the_best_first_order() -> None:
+    """The bottom rule's rank from the worst end, read off the best-first sort, is the rank a
+    worst-first sort gives: ties (-0.0 and 0.0 too) share it, in one group or several."""
+    from scoring.ranking import _rank, _ranks
+
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        n = int(rng.integers(1, 300))
+        key = rng.choice(np.array([0.0, -0.0, 1.0, 2.5, -1e9, 3.0]), n)
+        group = rng.integers(0, 1 + trial % 4, n)
+        worst_first = np.argsort(key)
+        rank, from_bottom = _ranks(key, worst_first[::-1], group, from_bottom=True)
+        assert (from_bottom == _rank(key, worst_first, group)).all()
+        for g in np.unique(group):  # by hand: 1 + the rows of the group strictly better / worse
+            k = key[group == g]
+            assert (rank[group == g] == 1 + (k[None, :] > k[:, None]).sum(axis=1)).all()
+            assert (from_bottom[group == g] == 1 + (k[None, :] < k[:, None]).sum(axis=1)).all()
+
+
+def test_grades_reached_as_a_binary_search_finds_them() -> None:
+    """How many grade minimums a total reaches, counted by comparisons, is what a binary search
+    (side="right") finds: at each minimum exactly, just below it, for -0.0, ±inf and NaN."""
+    from scoring.ranking import _reached
+
+    mins = np.array([0.0, 60.0, 80.0, 90.0])
+    x = np.array([np.nan, -0.0, 0.0, 59.999, 60, 60.0000001, 79.99, 80, 89.9, 90, 1e9, np.inf, -np.inf, -5])
+    assert _reached(mins, x).tolist() == [4, 1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4, 0, 0]
+    assert (_reached(mins, x) == np.searchsorted(mins, x, side="right")).all()
+
+
+def test_province_scale_ranks_by_counting_equal_ranks_by_sorting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With many more units than possible totals (one decimal: 0.0–10.0) the ranks are counted,
+    not sorted: the same ranks, ranks overall, bottom flags and reasons either way, with ties,
+    vetoed units and two periods × three peer groups."""
+    from scoring import ranking
+
+    scheme = make_scheme(direct("D1", 10), decimals=1, bottom={"threshold": 6, "lowest_n": 3, "lowest_pct": 10})
+    rng = np.random.default_rng(11)
+    n = 8 * 2 * (10 * 10 + 1) + 500  # enough rows per possible total for counting to be tried
+    units = pd.DataFrame(
+        {
+            "period": pd.Categorical(rng.choice(["2025-02", "2025-03"], n)),
+            "unit": [f"U{i}" for i in range(n)],
+            "category": pd.Categorical(rng.choice(["甲", "乙", "丙"], n)),
+            "total": np.round(rng.uniform(0, 10, n), 1),
+            "veto": rng.uniform(0, 1, n) < 0.01,
+        }
+    )
+    assert ranking._counted_ranks(units["total"].to_numpy(), np.zeros(n, dtype=np.int64), True) is not None
+    counted = apply_ranking(scheme, units)
+    monkeypatch.setattr(ranking, "_counted_ranks", lambda *a: None)
+    pd.testing.assert_frame_equal(counted, apply_ranking(scheme, units), check_exact=True)
+    # by hand for one unit: 1 + the units of its period and category with a higher total
+    row = counted.iloc[0]
+    peers = counted[(counted["period"] == row["period"]) & (counted["category"] == row["category"])]
+    key = peers["total"] - peers["veto"] * 1e9
+    assert row["rank"] == 1 + (key > row["total"] - row["veto"] * 1e9).sum()

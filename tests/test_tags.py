@@ -220,6 +220,7 @@ def test_template_marks_tagged_leaves_and_states_the_rules() -> None:
 @pytest.mark.parametrize("rule", [
     TagRule(tag="核心指标", below_pct=60, grade="合格"),
     TagRule(tag="核心指标", below_pct=60, ineligible="核心指标得分率低于60%，不得评优"),
+    TagRule(tag="核心指标", below_pct=60, ineligible="不得\x00评优"),  # the words spelled per rate then
 ])  # fmt: skip
 def test_rule_texts_for_many_units_match_one_by_one(rule: TagRule) -> None:
     # The engine writes the texts of all units below a line at once; each must read as the
