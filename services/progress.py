@@ -128,7 +128,7 @@ def progress(scheme_key: str, period: str, *, by: Actor | None = None, engine: E
 
     in_scope = register[register["category"].isin(scheme.categories)] if scheme.categories else register
     unit_rows = in_scope[["code", "name", "category"]].rename(columns={"code": "unit"})
-    extra = filled.units.difference(pd.Index(unit_rows["unit"]), sort=True)
+    extra = filled.seen.difference(pd.Index(unit_rows["unit"]), sort=True)
     if len(extra):  # values of units outside the register's scope still show
         known = register.set_index("code")
         unit_rows = pd.concat(
@@ -166,7 +166,8 @@ def _required(scheme: Scheme) -> tuple[list[str], dict[str, str]]:
 class _Filled:
     """What the values of a period say per unit, before the register is joined on."""
 
-    units: pd.Index  # every unit with at least one row
+    units: pd.Index  # every unit with at least one value or 不适用
+    seen: pd.Index  # every unit with a row, even a blank one (listed even outside the register's scope)
     teams: list[str]
     counts: pd.DataFrame  # unit × team: cells given
     has: pd.DataFrame  # unit × required code: given by some team
@@ -210,7 +211,8 @@ def _filled(
     at = column >= 0
     has[units.get_indexer(given["unit"][at]), column[at]] = True
     has = pd.DataFrame(has, index=units, columns=required)
-    filled = _Filled(units, teams, counts, has, _conflicts(given, names))
+    seen = pd.Index(pd.unique(values["unit"]))
+    filled = _Filled(units, seen, teams, counts, has, _conflicts(given, names))
     _filled_memo.put(key, (stamp, filled))
     return filled
 
