@@ -281,11 +281,11 @@ def peer_ranks(key: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return rank, peers
 
 
-def _ranks_by_counting(k: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """`peer_ranks` without sorting the entries when they hold few distinct values (rounded
-    actuals: a rate to one decimal has at most ~1,000): a rank is 1 + the entries of its group
-    with a strictly better value, counted per (group, value) by one bincount. None when there
-    are too many distinct values for that to pay; they are sorted then."""
+def counts_by_group_and_value(k: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(counts, cell): how many entries of each group hold each distinct value (groups × values,
+    the best — highest — value first) and each entry's flat index into it, by one bincount
+    instead of sorting. None when there are too many distinct values for that to pay (a rate to
+    one decimal has at most ~1,000; two-decimal totals over 0–100 at most 10,001)."""
     codes, uniques = pd.factorize(k + 0.0, sort=False)  # + 0.0: -0.0 and 0.0 are one value, as == has it
     n_groups = int(g.max()) + 1
     if len(uniques) * 8 > len(k) or len(uniques) * n_groups > 4 * len(k):
@@ -294,6 +294,16 @@ def _ranks_by_counting(k: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.nda
     best_first[np.argsort(-uniques)] = np.arange(len(uniques))  # distinct values: no ties
     cell = g.astype(np.int64) * len(uniques) + best_first[codes]
     counts = np.bincount(cell, minlength=n_groups * len(uniques)).reshape(n_groups, len(uniques))
+    return counts, cell
+
+
+def _ranks_by_counting(k: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """`peer_ranks` without sorting the entries when they hold few distinct values: a rank is
+    1 + the entries of its group with a strictly better value."""
+    counted = counts_by_group_and_value(k, g)
+    if counted is None:
+        return None
+    counts, cell = counted
     better = np.cumsum(counts, axis=1) - counts  # per group and value, the entries above it
     return better.ravel()[cell] + 1, counts.sum(axis=1)[g]
 

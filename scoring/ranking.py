@@ -7,6 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from scoring.methods import counts_by_group_and_value
 from scoring.scheme import Scheme
 
 CHANGE_COLUMNS = ("prev_total", "prev_rank", "delta_total", "delta_rank")
@@ -129,14 +130,10 @@ def _counted_ranks(
     bottom: below). None when the values are too many for that to pay, or one is NaN."""
     if not len(key) or group.min() < 0 or np.isnan(key).any():
         return None
-    codes, uniques = pd.factorize(key + 0.0, sort=False)  # + 0.0: -0.0 and 0.0 are one value, as == has it
-    n_groups = int(group.max()) + 1
-    if len(uniques) * 8 > len(key) or len(uniques) * n_groups > 4 * len(key):
+    counted = counts_by_group_and_value(key, group)
+    if counted is None:
         return None
-    best_first = np.empty(len(uniques), dtype=np.int64)
-    best_first[np.argsort(-uniques)] = np.arange(len(uniques))  # distinct values: no ties
-    cell = group.astype(np.int64) * len(uniques) + best_first[codes]
-    counts = np.bincount(cell, minlength=n_groups * len(uniques)).reshape(n_groups, len(uniques))
+    counts, cell = counted
     through = np.cumsum(counts, axis=1)  # per group and value, the rows at or above it
     rank = (through - counts).ravel()[cell] + 1
     if not from_bottom:
