@@ -32,14 +32,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
-from reports import numbers
 from reports.bulletin import Bulletin, RectificationSummary
-from scoring.explain import fmt_many
 from scoring.periods import period_name, period_type
 from services import audit
 from services._db import engine_or_default, local_time, local_today, read, scheme_name_lookup, write
@@ -49,7 +46,8 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.memo import Memo
 from services.messages import notify
 from services.permissions import Actor, acting, check, name_of, refusal, require, require_scope
-from services.results import AssessmentResults
+from services.task_suggestions import SOURCE_NAMES, Suggestion, Suggestions
+from services.task_suggestions import suggest as _suggest
 from storage.models import (
     Account,
     Assessment,
@@ -66,7 +64,6 @@ from storage.models import Scheme as SchemeRow
 from storage.sql import for_update
 from storage.types import utcnow
 
-SOURCE_NAMES = {"bottom": "末位", "veto": "一票否决", "target": "未达标指标", "deduction": "扣分项", "other": "其他"}
 STATUS_NAMES = {"todo": "待整改", "submitted": "已提交", "accepted": "已验收", "returned": "退回"}
 OPEN = ("todo", "submitted", "returned")
 TO_DO = ("todo", "returned")  # the unit has to act
@@ -347,41 +344,11 @@ def create_task(
 
 
 # -- suggestions from a published period -----------------------------------------------------------
-@dataclass(frozen=True)
-class Suggestion:
-    """A task the published results suggest; `existing`: the id of an open task already given."""
-
-    unit: str
-    name: str
-    category: str
-    source: str
-    code: str | None
-    title: str
-    detail: str
-    existing: int | None = None
-
-    @property
-    def source_name(self) -> str:
-        return SOURCE_NAMES[self.source]
-
-    @property
-    def key(self) -> str:
-        """Stable across reruns (for widget keys)."""
-        return f"{self.unit}|{self.source}|{self.code or ''}"
-
-
-def _fmt(x: float, decimals: int = 2) -> str:
-    from scoring import fmt
-
-    return fmt(float(x), decimals)
-
-
-def suggestions(
-    scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None
-) -> list[Suggestion]:
+def suggestions(scheme_key: str, period: str, *, by: Actor | None = None, engine: Engine | None = None) -> Suggestions:
     """Tasks the published results of the period suggest, for the units within the actor's scope:
     末位 units, vetoed units (one per veto item), unmet targets and deductions (one per unit and
-    item). NotFound while the period is not published."""
+    item), in list order, each spelled when read (a province's are hundreds of thousands). NotFound
+    while the period is not published."""
     from services.publishing import NOT_PUBLISHED, published_results
 
     actor = check(by, "tasks.manage")
@@ -399,79 +366,12 @@ def suggestions(
         out = _suggest(found, period, scope)
         _suggested.put(key, (found.key, out))
     open_now = _open_keys(scheme_key, period, engine)
-    if not open_now:
-        return list(out)
-    return [
-        s if (existing := open_now.get((s.unit, s.source, s.code))) is None else replace(s, existing=existing)
-        for s in out
-    ]
+    return out.with_existing(open_now) if open_now else out
 
 
 # The suggestions of a publication, per process and scope, keyed on the results' key (scores and
 # names): the page draws them on every rerun, and a province's are hundreds of thousands.
-_suggested: Memo[tuple[str, list[Suggestion]]] = Memo(8)
-
-
-def _suggest(found: AssessmentResults, period: str, scope: tuple[str, ...]) -> list[Suggestion]:
-    scheme = found.scheme
-    units = found.units.assign(unit=found.units["unit"].astype(str))
-    units = units[units["period"].astype(str) == period] if "period" in units else units
-    if scope:
-        units = units[units["category"].astype(str).isin(scope)]
-    names = dict(zip(units["unit"], units["name"].astype(str), strict=True))
-    categories = dict(zip(units["unit"], units["category"].astype(str), strict=True))
-    where = f"{scheme.name} {period_name(period)}"
-    out: list[Suggestion] = []
-    bottom = units[units["bottom"].fillna(False).astype(bool).to_numpy()]
-    totals = numbers.points_many(bottom["total"].to_numpy(dtype=float), scheme.decimals)
-    for r, total in zip(bottom.itertuples(), totals, strict=True):
-        reason = str(getattr(r, "bottom_reason", "") or "")
-        consequence = str(getattr(r, "consequence", "") or "")
-        detail = f"{where}总分 {total} 分，列入末位" + (f"（{reason}）" if reason else "")
-        detail += f"。{consequence}" if consequence else ""
-        out.append(Suggestion(r.unit, names[r.unit], categories[r.unit], "bottom", None,
-                              f"{period_name(period)}考核列入末位整改", detail + "。请分析原因，制定并落实整改措施。"))  # fmt: skip
-    leaves = found.scored.leaves
-    leaves = leaves[(leaves["period"].astype(str) == period) & leaves["unit"].astype(str).isin(list(names))]
-    by_code = {leaf.code: leaf for leaf in scheme.leaves}
-    kinds = {code: leaf.method for code, leaf in by_code.items() if leaf.method in ("veto", "target", "deduction")}
-    hit = leaves[leaves["leaf"].astype(str).isin(kinds)]
-    # only the rows that make a suggestion go through the loop below (not every leaf of every unit)
-    method = hit["leaf"].astype(str).map(kinds)
-    wanted = ((method == "veto") & (hit["value"] >= 0.5)) | (
-        hit["applicable"].astype(bool)
-        & (((method == "target") & (hit["met"] == 0)) | ((method == "deduction") & (hit["lost"] > 1e-9)))
-    )
-    hit = hit[wanted.to_numpy()]
-    # Numbers spelled column by column (one rounding per leaf, not one per row: 900,000 scalar
-    # roundings took 27 s at 40,000 units), exactly as `fmt` and `numbers.points` spell one.
-    codes = hit["leaf"].astype(str).to_numpy()
-    values = hit["value"].to_numpy(dtype=float)
-    lost = numbers.points_many(hit["lost"].to_numpy(dtype=float), scheme.decimals)
-    actual = np.full(len(hit), "", dtype=object)
-    targets = {code: _fmt(leaf.target, leaf.decimals) for code, leaf in by_code.items() if kinds.get(code) == "target"}
-    for code in pd.unique(codes):
-        if kinds[code] == "target":
-            at = codes == code
-            actual[at] = fmt_many(values[at], by_code[code].decimals)
-    for code, unit, shown, lost_text in zip(codes, hit["unit"].astype(str).to_numpy(), actual, lost, strict=True):
-        leaf, method = by_code[code], kinds[code]
-        if method == "veto":
-            title, detail = f"一票否决整改：{leaf.name}", f"{where}因「{leaf.name}」被一票否决。请查明原因，落实整改。"
-        elif method == "target":
-            sign = "≥" if leaf.direction == "higher" else "≤"
-            title = f"未达标整改：{leaf.name}"
-            detail = (
-                f"{where}「{leaf.name}」实际 {shown}{leaf.unit}，目标 {sign} "
-                f"{targets[code]}{leaf.unit}，失 {lost_text} 分。请制定措施，限期达标。"
-            )
-        else:
-            title = f"扣分整改：{leaf.name}"
-            detail = f"{where}「{leaf.name}」扣 {lost_text} 分。请针对扣分问题逐项整改。"
-        out.append(Suggestion(unit, names[unit], categories[unit], method, code, title, detail))
-    order = {"bottom": 0, "veto": 1, "target": 2, "deduction": 3}
-    out.sort(key=lambda s: (order[s.source], s.unit, s.code or ""))
-    return out
+_suggested: Memo[tuple[str, Suggestions]] = Memo(8)
 
 
 def _open_keys(scheme_key: str, period: str, engine: Engine | None) -> dict[tuple[str, str, str | None], int]:

@@ -248,7 +248,9 @@ class Publication(Base):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
     # {unit code: [total, rank]} as published (empty for publications carried over by the upgrade).
-    units: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Deferred: 1.5 MB of JSON at 40,000 units, read only by the few steps that compare with it,
+    # not by every lookup of the publication in force.
+    units: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True)
 
 
 class PublicationSubmission(Base):

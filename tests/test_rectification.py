@@ -163,6 +163,25 @@ def test_suggestions_are_made_once_per_publication_and_scope(world: World, monke
     assert len(made) == 2 and next(s for s in again if s.source == "bottom").existing == task.id
 
 
+def test_suggestions_read_as_a_list_in_order_each_spelled_when_read(world: World) -> None:
+    found = rect.suggestions("r", P, by=world.admin, engine=world.engine)
+    listed = list(found)
+    # 末位, then 否决, 未达标, 扣分; within each by unit, then item code
+    assert [(s.source, s.unit, s.code) for s in listed] == [
+        ("bottom", "U2", None),
+        ("veto", "U3", "V1"),
+        ("target", "U2", "T1"),
+        ("deduction", "U2", "K1"),
+        ("deduction", "U3", "K1"),
+    ]
+    assert len(found) == 5 and found[1:3] == listed[1:3] and found[-1] == listed[4] and found[::2] == listed[::2]
+    with pytest.raises(IndexError):
+        found[5]
+    deduction = found[4]
+    assert deduction.detail == "整改测试方案 2025年8月「投诉扣分」扣 5.00 分。请针对扣分问题逐项整改。"
+    assert deduction.title == "扣分整改：投诉扣分" and deduction.name and deduction.category == "测试类"
+
+
 def test_an_assessor_sees_suggestions_and_creates_tasks_only_within_their_scope(world: World) -> None:
     found = rect.suggestions("r", P, by=world.assessor, engine=world.engine)
     assert {s.unit for s in found} == {"U2", "U3"}
