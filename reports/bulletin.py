@@ -125,7 +125,7 @@ def _period_before(label: str) -> str | None:
 
 def _named(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
     units = frame["unit"].astype(str)
-    return frame.assign(unit=units, name=[names.get(u, u) for u in units])
+    return frame.assign(unit=units, name=[names.get(u, u) for u in units.tolist()])
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -139,17 +139,19 @@ def _veto_consequence(grade: str) -> str:
 def _red_list(rows: pd.DataFrame) -> pd.DataFrame:
     red = rows[rows["veto"] | rows["bottom"]]
     kinds, reasons, consequences = [], [], []
-    for r in red.itertuples():
+    # Only the columns read, as lists (itertuples boxes all forty cells of every row).
+    read = ("veto", "veto_reason", "grade", "bottom", "bottom_reason", "consequence")
+    for veto, veto_reason, grade, bottom, bottom_reason, said in zip(*(red[c].tolist() for c in read), strict=True):
         kind, reason, consequence = [], [], []
-        if r.veto:
+        if veto:
             kind.append("一票否决")
-            reason.append(str(r.veto_reason))
-            consequence.append(_veto_consequence(str(r.grade)))
-        if r.bottom:
+            reason.append(str(veto_reason))
+            consequence.append(_veto_consequence(str(grade)))
+        if bottom:
             kind.append("末位")
-            reason.append(str(r.bottom_reason))
-            if str(r.consequence):
-                consequence.append(str(r.consequence))
+            reason.append(str(bottom_reason))
+            if str(said):
+                consequence.append(str(said))
         kinds.append("、".join(kind))
         reasons.append("；".join(x for x in reason if x))
         consequences.append("；".join(consequence))
@@ -160,7 +162,9 @@ def _red_list(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _unmet(results: Results, period: str, order: list[str], names: Mapping[str, str]) -> pd.DataFrame:
     leaves = results.leaves
-    rows = unmet_targets(leaves[leaves["period"].astype(str) == period], results.scheme)
+    # Compared as a categorical (one label, not 1.6M texts); usually every row is of `period`.
+    same = (leaves["period"] == period).to_numpy(dtype=bool)
+    rows = unmet_targets(leaves if same.all() else leaves[same], results.scheme)
     decimals = {leaf.code: leaf.decimals for leaf in results.scheme.leaves if leaf.method == "target"}
     rank = {u: i for i, u in enumerate(order)}
     rows = rows.assign(decimals=rows["leaf"].map(decimals).astype("Int64"), _order=rows["unit"].map(rank))
@@ -183,14 +187,31 @@ def _unmet_by_unit(unmet: pd.DataFrame) -> pd.DataFrame:
         at = decimals == d
         actual[at] = fmt_many(unmet["actual"].to_numpy(dtype=float)[at], int(d))
         target[at] = fmt_many(unmet["target"].to_numpy(dtype=float)[at], int(d))
+    # Python lists: iterating the columns themselves boxes every cell (2 s at 40,000 units).
+    leaf_names, measures, directions = (unmet[c].tolist() for c in ("leaf_name", "measure", "direction"))
     lines = [
         f"{name}（实际 {a}{m}，目标 {_cmp(direction)} {t}{m}）"
-        for name, a, t, m, direction in zip(
-            unmet["leaf_name"], actual, target, unmet["measure"], unmet["direction"], strict=True
-        )
+        for name, a, t, m, direction in zip(leaf_names, actual, target, measures, directions, strict=True)
     ]
-    grouped = unmet.assign(line=lines).groupby(["unit", "name"], sort=False)
-    return grouped.agg(count=("leaf", "size"), indicators=("line", "；".join)).reset_index()
+    # One row per (unit, name) in order of first appearance, its lines in their order, as a
+    # groupby(sort=False) gives, but joined from slices of one list (a Python aggregation per
+    # group took a second at 40,000 units).
+    unit_code, units = pd.factorize(unmet["unit"])
+    name_code, _ = pd.factorize(unmet["name"])
+    key, _ = pd.factorize(unit_code.astype(np.int64) * (len(units) + 1) + name_code)
+    order = np.argsort(key, kind="stable")
+    ordered = [lines[i] for i in order.tolist()]
+    starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
+    ends = np.r_[starts[1:], len(order)]
+    first = order[starts]
+    return pd.DataFrame(
+        {
+            "unit": unmet["unit"].to_numpy()[first],
+            "name": unmet["name"].to_numpy()[first],
+            "count": ends - starts,
+            "indicators": ["；".join(ordered[s:e]) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)],
+        }
+    )
 
 
 def _changes(now: pd.DataFrame, before: pd.DataFrame | None) -> Changes:

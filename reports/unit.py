@@ -203,7 +203,11 @@ def with_award_status(units: pd.DataFrame) -> pd.DataFrame:
     flag = units["veto"].astype(bool) | units["bottom"].astype(bool)
     if not flag.any():
         return units
-    fixed = [award_status(r) for r in units.loc[flag].to_dict("records")]
+    # Only the columns `award_status` reads: a province's rows carry forty more.
+    read = [
+        c for c in ("award_reason", "veto", "bottom", "veto_reason", "bottom_reason", "award_eligible") if c in units
+    ]
+    fixed = [award_status(r) for r in units.loc[flag, read].to_dict("records")]
     eligible = units["award_eligible"].astype(bool).copy()
     reason = units["award_reason"].astype(object).where(units["award_reason"].notna(), "").astype(str)
     eligible.loc[flag] = [ok for ok, _ in fixed]
