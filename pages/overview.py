@@ -8,6 +8,7 @@ import streamlit as st
 from reports import numbers
 from reports.criteria import unmet_items
 from reports.overview import UNMET_HELP, behind_tiles, bottom, headline, movers, top
+from ui.derived import derived
 from ui.drill import unit_links, unit_table
 from ui.monitor import show_values_instead_of_ranking
 from ui.view import caption, current_view
@@ -47,7 +48,9 @@ with c[4]:
         unit_links(behind["unmet"], "查看未达标单位", view, "tile_unmet", listed | {"unmet_targets": "未达标数"})
     else:  # one row per unmet item, opened on that item
         names = dict(zip(units["unit"], units["name"], strict=True))
-        unmet = unmet_items(view.detail.leaves, view.scheme, names)
+        unmet = derived(
+            view.key, units["unit"], "unmet_items", lambda: unmet_items(view.detail.leaves, view.scheme, names)
+        )
         unit_links(
             unmet,
             "查看未达标指标",

@@ -163,19 +163,33 @@ def unmet_items(leaves: pd.DataFrame, scheme: Scheme, names: Mapping[str, str]) 
     """The unit × leaf pairs behind the 未达标指标 count (the engine's unmet_targets: every
     applicable scored leaf with met == 0): unit, name, leaf, leaf_name, lost, in unit then
     scheme order. Only the units in `names` (the units shown) are kept."""
-    rows = _base_rows(leaves, scheme)
-    rows = rows[rows["applicable"] & (rows["met"] == 0) & rows["unit"].astype(str).isin(names)]
+    base = {leaf.code: i for i, leaf in enumerate(scheme.leaves) if leaf.method in BASE_METHODS}
+    # Labels read through the categories (see `_Labels`), not converted row by row.
+    leaf_labels, unit_labels = _Labels(leaves["leaf"]), _Labels(leaves["unit"])
+    wanted = leaves["applicable"].to_numpy(dtype=bool) & (leaves["met"].to_numpy() == 0)
+    wanted &= _among(leaf_labels, base) & _among(unit_labels, names)
+    take = np.flatnonzero(wanted)
+    units = unit_labels.values(take)
+    codes = leaf_labels.values(take)
+    catalogue = {leaf.code: leaf.name for leaf in scheme.leaves}
     out = pd.DataFrame(
         {
-            "unit": rows["unit"].astype(str).to_numpy(),
-            "name": [names[u] for u in rows["unit"].astype(str)],
-            "leaf": rows["leaf"].astype(str).to_numpy(),
-            "leaf_name": rows["leaf_name"].astype(str).to_numpy(),
-            "lost": rows["lost"].to_numpy(dtype=float),
-            "order": rows["order"].to_numpy(),
+            "unit": units,
+            "name": [names[u] for u in units.tolist()],
+            "leaf": codes,
+            "leaf_name": [catalogue[c] for c in codes.tolist()],
+            "lost": leaves["lost"].to_numpy(dtype=float)[take],
+            "order": [base[c] for c in codes.tolist()],
         }
     )
     return out.sort_values(["unit", "order"]).drop(columns="order").reset_index(drop=True)
+
+
+def _among(labels: _Labels, allowed: Mapping) -> np.ndarray:
+    """Which rows' label is a key of `allowed`."""
+    if labels.lazy:
+        return np.fromiter((c in allowed for c in labels.categories), bool, len(labels.categories))[labels.codes]
+    return np.isin(labels.values(), list(allowed))
 
 
 ALL_TAGS = "全部"
