@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -112,9 +113,27 @@ _CURRENT_SQL = (
     "SELECT unit_id, code, assessor, value, na, note, submission_id FROM submission_value "
     "WHERE assessment_id = ? AND current"
 )
-# One order for the selected values and the snapshot packed from them (on SQLite the order the
-# index gives anyway: no sort).
-_IN_ORDER = " ORDER BY id"
+
+
+def _current_columns(session: Session, ref: AssessmentRef, codes: list[str] | None = None) -> list[list]:
+    """The current values' columns (of `codes` only, if given), in `submission_value.id` order:
+    one order for the values selected and the snapshot packed from them.
+
+    SQLite's index already gives that order, so ORDER BY costs nothing there. PostgreSQL returns
+    rows in heap order and, asked for ORDER BY id, sorts them or even walks the primary key over
+    every assessment: the ids come along instead and the rows are reordered here, only when they
+    are not in order already (after a rollback restored older rows)."""
+    where, params = "", (ref.id,)
+    if codes is not None:
+        where, params = f" AND code IN ({', '.join('?' for _ in codes)})", (ref.id, *codes)
+    if session.get_bind().dialect.name != "postgresql":
+        return fetch_columns(session, f"{_CURRENT_SQL}{where} ORDER BY id", params)
+    ids, *cols = fetch_columns(session, f"SELECT id, {_CURRENT_SQL.removeprefix('SELECT ')}{where}", params)
+    at = np.asarray(ids, dtype=np.int64)
+    if len(at) > 1 and not (at[1:] > at[:-1]).all():
+        pick = itemgetter(*np.argsort(at, kind="stable").tolist())  # C speed, not a Python loop
+        cols = [list(pick(c)) for c in cols]
+    return cols
 
 
 def current_values_in(session: Session, ref: AssessmentRef) -> pd.DataFrame:
@@ -125,13 +144,13 @@ def current_values_in(session: Session, ref: AssessmentRef) -> pd.DataFrame:
     table = load_snapshot(session, ref.id, ref.revision)
     if table is not None:
         return _snapshot_frame(session, ref.period, table)
-    return _frame(session, ref.period, fetch_columns(session, _CURRENT_SQL + _IN_ORDER, (ref.id,)))
+    return _frame(session, ref.period, _current_columns(session, ref))
 
 
 def refresh_snapshot_in(session: Session, ref: AssessmentRef) -> pd.DataFrame:
     """Select the current values, store them as the snapshot of `ref.revision` and return them:
     for the write path, in the transaction that just changed them (`ref` read after the change)."""
-    cols = fetch_columns(session, _CURRENT_SQL + _IN_ORDER, (ref.id,))
+    cols = _current_columns(session, ref)
     unit_id = np.asarray(cols[0], dtype=np.int32)
     frame = _frame(session, ref.period, cols)
     store_snapshot(session, ref.id, ref.revision, frame, unit_id)
@@ -143,9 +162,7 @@ def current_values_of_codes_in(session: Session, ref: AssessmentRef, codes: list
     bounded read, not the whole period."""
     if not codes:
         return _frame(session, ref.period, [[] for _ in range(7)])
-    marks = ", ".join("?" for _ in codes)
-    sql = f"{_CURRENT_SQL} AND code IN ({marks}){_IN_ORDER}"
-    return _frame(session, ref.period, fetch_columns(session, sql, (ref.id, *codes)))
+    return _frame(session, ref.period, _current_columns(session, ref, codes))
 
 
 def current_values(scheme_key: str, period: str, *, engine: Engine | None = None) -> pd.DataFrame:

@@ -115,18 +115,25 @@ def ref_of(engine: Engine, period: str = M) -> AssessmentRef:
 
 def sql_path(engine: Engine, ref: AssessmentRef) -> pd.DataFrame:
     with reading(engine) as s:
-        cols = fetch_columns(s, vals._CURRENT_SQL + vals._IN_ORDER, (ref.id,))
-        return vals._frame(s, ref.period, cols)
+        return vals._frame(s, ref.period, vals._current_columns(s, ref))
+
+
+def in_id_order(engine: Engine, ref: AssessmentRef) -> pd.DataFrame:
+    """The current values as the database sorts them by id (on PostgreSQL not the heap order
+    once a rollback has restored older rows)."""
+    with reading(engine) as s:
+        return vals._frame(s, ref.period, fetch_columns(s, vals._CURRENT_SQL + " ORDER BY id", (ref.id,)))
 
 
 def read_both(engine: Engine, period: str = M) -> tuple[pd.DataFrame, bool]:
-    """current_values_in's frame (checked identical to the SQL path's) and whether a snapshot of
-    the assessment's revision was there to give it."""
+    """current_values_in's frame (checked identical to the SQL path's, and in id order) and
+    whether a snapshot of the assessment's revision was there to give it."""
     ref = ref_of(engine, period)
     with reading(engine) as s:
         used = vs.load_snapshot(s, ref.id, ref.revision) is not None
         got = current_values_in(s, ref)
     assert_identical(got, sql_path(engine, ref))
+    assert_identical(got, in_id_order(engine, ref))
     return got, used
 
 
