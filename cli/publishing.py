@@ -1,5 +1,6 @@
 """`python manage.py publish` and `python manage.py results`: the monthly cycle, scriptable;
-`python manage.py results warm [--scheme S]` scores and stores every stale stored result.
+`python manage.py results warm [--scheme S]` packs missing value snapshots, then scores and stores
+every stale stored result.
 
 Exit codes: 0 done; 2 the arguments are wrong; 3 publishing refused (data unscorable, nothing new
 to publish, period locked — the reasons are printed, located); 4 nothing to publish or nothing
@@ -39,7 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "results", help="输出某一方案某一期已发布的考核结果；results warm 重新计算并保存过期的结果", epilog=EPILOG
     )
     r.add_argument(
-        "action", nargs="?", choices=["warm"], help="warm：计算并保存所有过期的结果（如升级后），可用 --scheme 限定方案"
+        "action",
+        nargs="?",
+        choices=["warm"],
+        help="warm：计算并保存所有过期的结果及数据快照（如升级后），可用 --scheme 限定方案",
     )
     r.add_argument("--scheme", help="方案 id")
     r.add_argument("--period", help="期间，如 2025-08")

@@ -45,11 +45,13 @@ from services.periods import previous_label
 from services.permissions import acting, require
 from services.result_detail import CURRENT, load_detail, store_detail
 from services.unit_figures import FIGURES_COUNTER, figures_for_in
+from services.value_snapshot import stale_snapshots
 from services.values import (
     AssessmentRef,
     current_values_in,
     current_values_of_codes_in,
     find_assessment,
+    refresh_snapshot_in,
     values_as_of_in,
 )
 from storage.models import (
@@ -63,7 +65,7 @@ from storage.models import (
     UnitCategory,
 )
 from storage.models import Scheme as SchemeRow
-from storage.sql import upsert
+from storage.sql import for_update, upsert
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -377,9 +379,10 @@ def _with_names(units: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
 
 
 def _compute(
-    session: Session, scheme_key: str, period: str
+    session: Session, scheme_key: str, period: str, values: pd.DataFrame | None = None
 ) -> tuple[_State, SchemeVersionInfo, Results, pd.Series] | None:
-    """Score the current values, reading them and their fingerprint in one snapshot."""
+    """Score the current values, reading them and their fingerprint in one snapshot (`values`:
+    the current values when the caller just read them, in this transaction)."""
     state = _state(session, scheme_key, period)
     if state is None:
         return None
@@ -397,7 +400,8 @@ def _compute(
                 ).units
             except scoring.ScoringInputError:
                 previous = None  # an incomplete previous period gives no changes, not an error
-    values = current_values_in(session, state.ref)
+    if values is None:
+        values = current_values_in(session, state.ref)
     version = state.version(session)
     scheme = version.load()
     history = baseline_history(session, scheme_key, scheme, period)
@@ -447,12 +451,17 @@ def refresh_stored(session: Session, scheme_key: str, period: str) -> list[str]:
     next period (its changes, 较上期, are measured against this one) and the same period next
     year (上年同期). A period that cannot be scored yet (a partial month) stores nothing and
     fails nothing: it is scored, or listed as incomplete, when someone looks. Returns the
-    periods stored."""
+    periods stored.
+
+    The period's values are read once, here: packed as its snapshot for the new revision
+    (services/value_snapshot.py, whether or not they can be scored) and scored."""
     session.flush()  # the caller's revision bump and values, seen by the queries below
+    ref = find_assessment(session, scheme_key, period)
+    values = None if ref is None else refresh_snapshot_in(session, ref)
     stored = []
     for label in [period, *_periods_measured_against(session, scheme_key, period)]:
         try:
-            computed = _compute(session, scheme_key, label)
+            computed = _compute(session, scheme_key, label, values if label == period else None)
         except scoring.ScoringInputError:
             continue
         if computed is not None:
@@ -705,12 +714,15 @@ class WarmOutcome:
     stored: list[tuple[str, str]]  # (scheme, period) scored and stored now
     fresh: int  # already stored with the current fingerprint
     incomplete: list[tuple[str, str]]  # values that cannot be scored yet (scored when looked at)
+    snapshots: int = 0  # value snapshots packed now (missing or stale ones)
 
     @property
     def message(self) -> str:
         text = f"已计算并保存 {len(self.stored)} 期结果，{self.fresh} 期原已是最新"
         if self.incomplete:
             text += f"；{len(self.incomplete)} 期数据尚不完整，暂不计算（查看时按草稿显示）"
+        if self.snapshots:
+            text += f"；已为 {self.snapshots} 期数据生成快照"
         return text
 
 
@@ -750,7 +762,27 @@ def warm_stored(
     scheme_key: str | None = None, *, progress: Callable[[str], None] | None = None, engine: Engine | None = None
 ) -> WarmOutcome:
     """Score and store every assessment whose stored result is stale (e.g. after an upgrade
-    changed the engine's code), one transaction each, saying which in Chinese as it goes."""
+    changed the engine's code), one transaction each, saying which in Chinese as it goes.
+
+    First it packs the value snapshot of every assessment that has none of its revision (a
+    database from before snapshots): the pages then read them, and so does the scoring below."""
+    snapshots = read(engine, lambda s: stale_snapshots(s, scheme_key))
+    for i, (key, name, label) in enumerate(snapshots, 1):
+        if progress is not None:
+            progress(f"正在生成数据快照 {name} {label}（{i}/{len(snapshots)}）")
+
+        def pack(session: Session, key: str = key, label: str = label) -> None:
+            ref = find_assessment(session, key, label)
+            if ref is None:
+                return
+            # Imports and rollbacks lock the row: the revision and the values read after this
+            # lock agree, as they do on the write path.
+            session.execute(for_update(session, select(Assessment.id).where(Assessment.id == ref.id), Assessment, True))
+            ref = find_assessment(session, key, label)
+            if ref is not None:
+                refresh_snapshot_in(session, ref)
+
+        write(engine, pack)
     stale, fresh = stale_assessments(scheme_key, engine=engine)
     stored, incomplete = [], []
     for i, (key, name, label) in enumerate(stale, 1):
@@ -767,4 +799,4 @@ def warm_stored(
             return True
 
         (stored if write(engine, work) else incomplete).append((key, label))
-    return WarmOutcome(stored, fresh, incomplete)
+    return WarmOutcome(stored, fresh, incomplete, len(snapshots))

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Engine, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from services._db import DISPLAY_TZ, local_time, read
 from services.errors import InvalidInput, NotFound
 from services.permissions import require
+from services.value_snapshot import load_snapshot, store_snapshot
 from storage.bulk import fetch_columns
 from storage.models import Assessment, Period, Submission, SubmissionValue, Unit
 from storage.models import Scheme as SchemeRow
@@ -68,6 +71,40 @@ def _frame(session: Session, period: str, cols: list[list]) -> pd.DataFrame:
     )
 
 
+def _snapshot_frame(session: Session, period: str, table: pa.Table) -> pd.DataFrame:
+    """The frame `_frame` gives for the same values, from a snapshot's columns (services/
+    value_snapshot.py): the same columns, dtypes, categories and row order, built from arrays
+    instead of Python objects."""
+    n = table.num_rows
+    if n == 0:
+        return _frame(session, period, [[] for _ in range(7)])
+    unit_id = table["unit_id"].to_numpy()
+    # The unit codes of the ids present, in the order pd.Categorical gives them (sorted): mapped
+    # through a table indexed by id, not by factorising 1.6M texts again.
+    present = np.zeros(int(unit_id.max()) + 1, dtype=bool)
+    present[unit_id] = True
+    ids = np.flatnonzero(present)
+    units = pd.Categorical(_unit_codes(session)[ids])
+    at = np.empty(len(present), dtype=np.int64)
+    at[ids] = units.codes
+    code = table["code"].combine_chunks()
+    return pd.DataFrame(
+        {
+            "period": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [period]),
+            "unit": pd.Categorical.from_codes(at[unit_id], dtype=units.dtype),
+            "code": pd.Categorical.from_codes(
+                code.indices.to_numpy(), pd.Index(code.dictionary.to_numpy(zero_copy_only=False), dtype="str")
+            ),
+            # copies: writable, as the selected frame's (Arrow's buffers are read-only)
+            "value": table["value"].to_numpy().copy(),
+            "na": table["na"].to_numpy(),
+            "assessor": pd.array(table["assessor"], dtype="str"),
+            "note": pd.array(table["note"], dtype="str"),
+            "submission_id": table["submission_id"].to_numpy().copy(),
+        }
+    )
+
+
 def empty_values() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object) for c in VALUE_FRAME_COLUMNS})
 
@@ -78,9 +115,46 @@ _CURRENT_SQL = (
 )
 
 
+def _current_columns(session: Session, ref: AssessmentRef, codes: list[str] | None = None) -> list[list]:
+    """The current values' columns (of `codes` only, if given), in `submission_value.id` order:
+    one order for the values selected and the snapshot packed from them.
+
+    SQLite's index already gives that order, so ORDER BY costs nothing there. PostgreSQL returns
+    rows in heap order and, asked for ORDER BY id, sorts them or even walks the primary key over
+    every assessment: the ids come along instead and the rows are reordered here, only when they
+    are not in order already (after a rollback restored older rows)."""
+    where, params = "", (ref.id,)
+    if codes is not None:
+        where, params = f" AND code IN ({', '.join('?' for _ in codes)})", (ref.id, *codes)
+    if session.get_bind().dialect.name != "postgresql":
+        return fetch_columns(session, f"{_CURRENT_SQL}{where} ORDER BY id", params)
+    ids, *cols = fetch_columns(session, f"SELECT id, {_CURRENT_SQL.removeprefix('SELECT ')}{where}", params)
+    at = np.asarray(ids, dtype=np.int64)
+    if len(at) > 1 and not (at[1:] > at[:-1]).all():
+        pick = itemgetter(*np.argsort(at, kind="stable").tolist())  # C speed, not a Python loop
+        cols = [list(pick(c)) for c in cols]
+    return cols
+
+
 def current_values_in(session: Session, ref: AssessmentRef) -> pd.DataFrame:
-    """Within the caller's transaction (so it agrees with the revision the caller read)."""
-    return _frame(session, ref.period, fetch_columns(session, _CURRENT_SQL, (ref.id,)))
+    """Within the caller's transaction (so it agrees with the revision the caller read).
+
+    From the assessment's snapshot when it is of `ref.revision` (one row unpacked), else
+    selected row by row."""
+    table = load_snapshot(session, ref.id, ref.revision)
+    if table is not None:
+        return _snapshot_frame(session, ref.period, table)
+    return _frame(session, ref.period, _current_columns(session, ref))
+
+
+def refresh_snapshot_in(session: Session, ref: AssessmentRef) -> pd.DataFrame:
+    """Select the current values, store them as the snapshot of `ref.revision` and return them:
+    for the write path, in the transaction that just changed them (`ref` read after the change)."""
+    cols = _current_columns(session, ref)
+    unit_id = np.asarray(cols[0], dtype=np.int32)
+    frame = _frame(session, ref.period, cols)
+    store_snapshot(session, ref.id, ref.revision, frame, unit_id)
+    return frame
 
 
 def current_values_of_codes_in(session: Session, ref: AssessmentRef, codes: list[str]) -> pd.DataFrame:
@@ -88,10 +162,7 @@ def current_values_of_codes_in(session: Session, ref: AssessmentRef, codes: list
     bounded read, not the whole period."""
     if not codes:
         return _frame(session, ref.period, [[] for _ in range(7)])
-    marks = ", ".join("?" for _ in codes)
-    return _frame(
-        session, ref.period, fetch_columns(session, f"{_CURRENT_SQL} AND code IN ({marks})", (ref.id, *codes))
-    )
+    return _frame(session, ref.period, _current_columns(session, ref, codes))
 
 
 def current_values(scheme_key: str, period: str, *, engine: Engine | None = None) -> pd.DataFrame:

@@ -289,6 +289,19 @@ class ResultDetail(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
+class ValueSnapshot(Base):
+    """An assessment's current values in one packed row (services/value_snapshot.py), valid while
+    `revision` is still the assessment's: the pages that read a whole month of values unpack it
+    instead of selecting every value row. Written with the values' change, in its transaction."""
+
+    __tablename__ = "value_snapshot"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    revision: Mapped[int]  # the assessment's revision the values are of
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
 class Counter(Base):
     """Named change counters, e.g. 'catalog' (units and categories) for the results fingerprint."""
 
