@@ -30,6 +30,15 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from sqlalchemy.exc import DBAPIError
+
+        if not isinstance(exc, DBAPIError):
+            raise
+        from cli.db import database_problem
+
+        print(database_problem(), file=sys.stderr)  # the operator's next step, not the driver's words
+        return 1
 
 
 if __name__ == "__main__":

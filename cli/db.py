@@ -69,6 +69,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_backup)
 
 
+def database_problem() -> str:
+    """What an operator should do when a command failed in the database: most often the release
+    was upgraded and `init` not run yet (a table or column the code expects is missing)."""
+    from storage.db import current_revision, get_engine, head_revision
+
+    try:
+        engine = get_engine()
+        have, need = current_revision(engine), head_revision()
+    except Exception:  # noqa: BLE001 - the database cannot even be reached: say so below
+        have, need = None, ""
+    if have is None and not need:
+        return "数据库操作失败：无法连接数据库。请检查 DATABASE_URL 和数据库服务是否正常。"
+    if have != need:
+        return (
+            f"数据库结构不是本版本所需的（数据库为 {have or '空'}，本版本需要 {need}）："
+            "请先运行 python manage.py init 升级数据库，再重试。"
+        )
+    return (
+        "数据库操作失败（数据库结构已是最新）：请检查数据库服务和磁盘空间，或运行 python manage.py check 检查一致性。"
+    )
+
+
 def run_init(args: argparse.Namespace) -> int:
     from storage.db import get_engine, head_revision, migrate
 

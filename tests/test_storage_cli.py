@@ -75,3 +75,23 @@ def test_backup_of_sqlite_is_a_consistent_copy(demo_database: Engine, cli, tmp_p
     code, _, err = cli(demo_database, "backup", str(target))
     assert code == 2 and "已存在" in err
     assert cli(demo_database, "backup", str(target), "--force")[0] == 0
+
+
+def test_a_command_on_a_database_not_yet_upgraded_says_to_run_init(database: Engine, cli) -> None:  # noqa: ANN001
+    """A new release's command before `init`: the operator is told what to do, no traceback."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config, head_revision
+
+    cfg = alembic_config()
+    older = ScriptDirectory.from_config(cfg).get_revision(head_revision()).down_revision
+    with database.execution_options(write=True).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, older)
+    database.dispose()
+    code, out, err = cli(database, "results", "warm")
+    assert code == 1 and "python manage.py init" in err and f"数据库为 {older}" in err and "Traceback" not in err
+    assert cli(database, "init")[0] == 0
+    code, out, err = cli(database, "results", "warm")
+    assert code == 0 and not err
