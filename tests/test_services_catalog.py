@@ -73,6 +73,24 @@ def test_a_changed_unit_is_updated_and_audited(small: SmallDb) -> None:
     assert catalog_revision(small.engine) == revision + 2
 
 
+def test_the_register_kept_between_reads_follows_every_change(small: SmallDb) -> None:
+    """list_units is kept per process; a rename, a new unit, a parent and a deactivation are seen
+    at once, and a caller changing its copy never changes what the next caller gets."""
+    before = catalog.list_units(engine=small.engine)
+    mine = catalog.list_units(engine=small.engine)
+    mine["name"] = "改掉"
+    mine.loc[0, "code"] = "X"
+    assert catalog.list_units(engine=small.engine).equals(before)
+    renamed = before[["code", "name", "category"]].assign(name=lambda f: f["name"] + "（新）")
+    new = pd.DataFrame({"code": ["N1"], "name": ["新单位"], "category": [before["category"].iloc[0]]})
+    catalog.upsert_units(pd.concat([renamed, new]), "管理员", engine=small.engine)
+    after = catalog.list_units(engine=small.engine)
+    assert after["name"].str.endswith("（新）").sum() == len(before) and "N1" in set(after["code"])
+    catalog.set_unit_active("N1", False, "管理员", engine=small.engine)
+    assert "N1" not in set(catalog.list_units(include_inactive=False, engine=small.engine)["code"])
+    assert not catalog.list_units(engine=small.engine).set_index("code").loc["N1", "active"]
+
+
 @pytest.mark.parametrize(
     ("frame", "expected"),
     [
