@@ -226,7 +226,11 @@ def _table(unit_rows: pd.DataFrame, filled: _Filled, required: list[str], names:
     lacking = ~filled.has.reindex(index=units, columns=required, fill_value=False).to_numpy(dtype=bool)
     missing = lacking.sum(axis=1).astype(int)
     # Each distinct pattern of missing codes is spelled once: at province size most units share one.
-    patterns, inverse = np.unique(lacking, axis=0, return_inverse=True) if len(units) else (lacking, np.zeros(0, int))
+    # Patterns are told apart by their rows packed into bytes and hashed (np.unique over rows
+    # sorts them: 0.4 s at 40,000 units).
+    inverse = pd.factorize(np.array([bytes(r) for r in np.packbits(lacking, axis=1)], dtype=object))[0]
+    first = np.unique(inverse, return_index=True)[1]  # a row of each pattern, in pattern order
+    patterns = lacking[first]
     texts = np.array([_missing_text([c for c, m in zip(required, row, strict=True) if m], names) for row in patterns],
                      dtype=object)  # fmt: skip
     n_conf = (
@@ -234,7 +238,7 @@ def _table(unit_rows: pd.DataFrame, filled: _Filled, required: list[str], names:
         if len(filled.conflicts)
         else np.zeros(len(units), dtype=int)
     )
-    given_any = units.isin(filled.units)
+    given_any = _among(units, filled.units)
     status = np.where(missing > 0, np.char.add("缺 ", np.char.add(missing.astype(str), " 项")).astype(object), "完整")
     status = np.where(n_conf > 0, "有冲突", status)
     status = np.where(given_any, status, "未填报")
@@ -245,6 +249,12 @@ def _table(unit_rows: pd.DataFrame, filled: _Filled, required: list[str], names:
     columns = ["unit", "name", "category", *[team_name(t) for t in filled.teams], "missing", "missing_codes",
                "conflicts", "status"]  # fmt: skip
     return table[columns].reset_index(drop=True)
+
+
+def _among(labels: pd.Index, values: pd.Index) -> np.ndarray:
+    """`labels.isin(values)` as objects: pandas' Arrow-string isin boxes every value it is given,
+    half a second for 40,000 units."""
+    return pd.Index(labels.to_numpy(dtype=object)).isin(np.asarray(values, dtype=object))
 
 
 def _missing_text(missing: list[str], names: dict[str, str]) -> str:
