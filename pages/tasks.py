@@ -56,7 +56,7 @@ listing, suggested, other = st.tabs(["任务列表", "整改建议", "下达其�
 # -- the list and one task -----------------------------------------------------------------------
 with listing:
     everyone = assignable_units(by=actor)
-    unit_names = dict(zip(everyone["code"], everyone["name"], strict=True))
+    unit_names = dict(zip(everyone["code"].tolist(), everyone["name"].tolist(), strict=True))
     left, unit_box, middle, right = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
     wanted = left.multiselect(
         "状态", list(STATUS_NAMES), format_func=STATUS_NAMES.get, placeholder="全部状态", key="tasks_status"
@@ -176,7 +176,9 @@ with other:
     if units.empty:
         st.info("没有可下达整改任务的单位。")
     else:
-        names = dict(zip(units["code"], units["name"] + "（" + units["category"] + "）", strict=True))
+        names = dict(
+            zip(units["code"].tolist(), (units["name"] + "（" + units["category"] + "）").tolist(), strict=True)
+        )
         link_required = actor is not None and actor.role == "assessor"
         unit = pick_unit("单位", names, "new_unit")  # outside the form: its search box reruns at once
         with st.form("tasks_new"):
