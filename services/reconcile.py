@@ -100,12 +100,19 @@ def _cells(scheme_key: str, period: str, limit: float, engine: Engine | None) ->
     scheme = version_for(scheme_key, period, engine=engine).load()
     points = {leaf.code: leaf.points for leaf in scheme.leaves}
     items = {leaf.code: leaf.name for leaf in scheme.leaves}
-    v = values.assign(unit=values["unit"].astype(str), code=values["code"].astype(str),
-                      assessor=values["assessor"].astype(str))  # fmt: skip
-    teams = sorted(set(v["assessor"]))
+    # The cells given by more than one team, found over integer codes (a province's month is 1.6M
+    # values, nearly all from one team): labels become text only for those cells' rows.
+    unit, _ = pd.factorize(values["unit"])
+    code, code_labels = pd.factorize(values["code"])
+    team, team_labels = pd.factorize(values["assessor"].astype(str))
+    teams = sorted({str(t) for t in team_labels})
     team_cols = [_team(t) for t in teams]
-    multi = v.groupby(["unit", "code"])["assessor"].transform("nunique") > 1
-    v = v[multi.to_numpy()].drop_duplicates(["unit", "code", "assessor"], keep="last")
+    cell = unit.astype(np.int64) * max(len(code_labels), 1) + code
+    pairs = pd.unique(cell * max(len(team_labels), 1) + team) // max(len(team_labels), 1)
+    multi = np.bincount(pairs, minlength=int(cell.max(initial=-1)) + 1)[cell] > 1 if len(cell) else np.zeros(0, bool)
+    v = values[multi]
+    v = v.assign(unit=v["unit"].astype(str), code=v["code"].astype(str), assessor=v["assessor"].astype(str))
+    v = v.drop_duplicates(["unit", "code", "assessor"], keep="last")
     v = v.sort_values(["unit", "code"], kind="stable")
     na = v["na"].fillna(False).astype(bool).to_numpy()
     value = v["value"].to_numpy(dtype=float, na_value=np.nan)
