@@ -201,7 +201,7 @@ def _filled(
     values = values.assign(unit=values["unit"].astype(str), code=values["code"].astype(str),
                            assessor=values["assessor"].astype(str))  # fmt: skip
     given = values[values["na"].fillna(False).astype(bool).to_numpy() | values["value"].notna().to_numpy()]
-    teams = sorted(set(values["assessor"]))
+    teams = sorted({str(a) for a in pd.unique(values["assessor"])})  # the few teams, not a set over every value
     counts = given.groupby(["unit", "assessor"]).size().unstack("assessor", fill_value=0)
     counts = counts.reindex(columns=teams, fill_value=0)
     units = pd.Index(pd.unique(given["unit"]))

@@ -153,7 +153,7 @@ def make_template(
             f"单位清单中没有适用于方案「{scheme.name}」的单位（适用类别：{'、'.join(scheme.categories)}）"
         )
     if values is not None:
-        teams = sorted(set(values["assessor"].astype(str)))
+        teams = sorted({str(a) for a in pd.unique(values["assessor"].astype(str))})
         if assessor is None and len(teams) == 1:
             assessor = teams[0] or None  # the only team: the template carries it
         elif assessor is None and len(teams) > 1:
