@@ -39,6 +39,7 @@ from services import audit, messages
 from services._db import engine_or_default, local_time, read, scheme_name_lookup, write
 from services.catalog import CATALOG_COUNTER, LABELS_COUNTER, SchemeVersionInfo, version_info
 from services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from services.history_rows import store_history
 from services.memo import Memo
 from services.periods import period_row, previous_label, refuse_if_locked
 from services.permissions import Actor, check, name_of, require_scope
@@ -278,12 +279,14 @@ def _stored(
 
 
 def _store(engine: Engine, scheme_key: str, period: str, fingerprint: str, scored: Results) -> None:
-    """Keep the published detail for the other processes; best effort (else scored again there)."""
+    """Keep the published detail and the units' history rows for the other processes; best
+    effort (else scored again there)."""
 
     def work(session: Session) -> None:
         found = _fingerprint(session, scheme_key, period)
         if found is not None and found[0] == fingerprint:  # still the publication it was scored for
             store_detail(session, found[2].id, fingerprint, scored, kind=PUBLISHED)
+            store_history(session, found[2].id, PUBLISHED, fingerprint, scored.units)
 
     try:
         write(engine, work)

@@ -40,6 +40,7 @@ from scoring.periods import baseline_period, same_period_last_year
 from services._db import engine_or_default, read, write
 from services.catalog import CATALOG_COUNTER, LABELS_COUNTER, SchemeVersionInfo, version_info
 from services.errors import ServiceError
+from services.history_rows import store_history
 from services.memo import Memo
 from services.periods import previous_label
 from services.permissions import acting, require
@@ -415,8 +416,8 @@ def _cached_units(session: Session, assessment_id: int, fingerprint_prefix: str)
 
 
 def _store_in(session: Session, assessment_id: int, fingerprint: str, scored: Results) -> None:
-    """The unit totals (what most pages read) and the full detail (what leaf-level pages read),
-    both for `fingerprint`."""
+    """The unit totals (what most pages read), the full detail (what leaf-level pages read) and
+    each unit's row of its history (services.unit_history), all for `fingerprint`."""
     buf = io.BytesIO()
     scored.units.to_parquet(buf, index=False)
     values = {
@@ -427,6 +428,7 @@ def _store_in(session: Session, assessment_id: int, fingerprint: str, scored: Re
     }
     upsert(session, ResultCache, values, ["assessment_id"])
     store_detail(session, assessment_id, fingerprint, scored)
+    store_history(session, assessment_id, CURRENT, fingerprint, scored.units)  # 趋势, 单位详情
 
 
 def _store(engine: Engine, assessment_id: int, fingerprint: str, scored: Results) -> None:
