@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -41,20 +42,31 @@ COLUMNS = ["period", "unit", "name", "total", "rank", "group_size", "grade", "ve
 def _marks(session: Session, scheme_key: str, labels: list[str], kind: str) -> dict[str, tuple[int, str]]:
     """{period: (assessment id, fingerprint its results of `kind` have now)}, of the periods that
     have such results (a period never published has no published ones)."""
-    out = {}
     if kind == PUBLISHED:
-        from services.publishing import _fingerprint
+        from services.publishing import published_fingerprints
 
-        for label in labels:
-            found = _fingerprint(session, scheme_key, label)
-            if found is not None:
-                out[label] = (found[2].id, found[0])
-    else:
-        for label in labels:
-            state = _state(session, scheme_key, label)
-            if state is not None:
-                out[label] = (state.ref.id, state.fingerprint)
+        return published_fingerprints(session, scheme_key, labels)
+    out = {}
+    for label in labels:
+        state = _state(session, scheme_key, label)
+        if state is not None:
+            out[label] = (state.ref.id, state.fingerprint)
     return out
+
+
+def current_marks(
+    session: Session, scheme_key: str, labels: list[str], kind: str
+) -> tuple[dict[str, tuple[int, str]], set[int]]:
+    """(`_marks`, the assessment ids whose stored rows are current): rows of any other
+    assessment must not be shown."""
+    marks = _marks(session, scheme_key, labels, kind)
+    stamped = stamps(session, [a for a, _ in marks.values()], kind)
+    return marks, {a for a, fingerprint in marks.values() if stamped.get(a) == fingerprint}
+
+
+def reader_kind() -> str:
+    """The kind of results the acting account reads: published for leadership, else current."""
+    return PUBLISHED if view_mode(None) == "published" else CURRENT
 
 
 def _shaped(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,9 +110,10 @@ def _keep(eng: Engine, scheme_key: str, label: str, kind: str, r: AssessmentResu
     def work(session: Session) -> None:
         now = _marks(session, scheme_key, [label], kind).get(label)
         if now is not None and now[1] == r.fingerprint:
-            store_history(session, now[0], kind, r.fingerprint, r.units)
+            store_history(session, now[0], kind, r.fingerprint, r.units, leaves)
 
     try:
+        leaves = r.leaves  # (built before the write: the write lock is not held while it is)
         write(eng, work)
     except (ServiceError, DBAPIError) as exc:
         log.warning("unit history not written for %s %s (%s): %s", scheme_key, label, kind, exc)
@@ -112,35 +125,33 @@ def histories(scheme_key: str, units: list[str], *, engine: Engine | None = None
     that period's results. Columns: COLUMNS."""
     require("results.all")
     eng = engine_or_default(engine)
-    kind = PUBLISHED if view_mode(None) == "published" else CURRENT
+    kind = reader_kind()
     wanted = list(dict.fromkeys(str(u) for u in units))
     labels = periods_with_values(scheme_key, engine=eng)
 
     def work(session: Session) -> tuple[dict[str, tuple[int, str]], set[int], pd.DataFrame]:
-        marks = _marks(session, scheme_key, labels, kind)
-        stamped = stamps(session, [a for a, _ in marks.values()], kind)
-        valid = {a for a, fingerprint in marks.values() if stamped.get(a) == fingerprint}
+        marks, valid = current_marks(session, scheme_key, labels, kind)
         return marks, valid, stored_rows(session, valid, kind, wanted)
 
     marks, valid, rows = read(eng, work)
-    frames = []
+    period_of = {a: label for label, (a, _) in marks.items() if a in valid}
+    frames = [rows.assign(period=rows["assessment_id"].map(period_of))]
     for label in labels:
-        if label not in marks:
-            continue  # no results of this kind (e.g. never published): results() gives None too
-        assessment = marks[label][0]
-        if assessment in valid:
-            part = rows[rows["assessment_id"] == assessment].sort_values("position")
-            frames.append(part.assign(period=label))
-            continue
+        if label not in marks or marks[label][0] in valid:
+            continue  # stored, or no results of this kind (never published: results() gives None)
         r = results(scheme_key, label, engine=eng)
         if r is None:
             continue
-        frames.append(r.units[r.units["unit"].astype(str).isin(wanted)].assign(period=label))
+        hit = r.units["unit"].astype(str).isin(wanted).to_numpy()
+        frames.append(r.units[hit].assign(period=label, position=np.flatnonzero(hit)))
         _keep(eng, scheme_key, label, kind, r)
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    return _shaped(pd.concat([f[COLUMNS] for f in frames], ignore_index=True))
+    data = pd.concat([f[[*COLUMNS, "position"]] for f in frames], ignore_index=True)
+    # Oldest first; within a period, as in its results (the charts give lines colours in that order).
+    data = data.sort_values(["period", "position"], key=lambda c: c.map(labels.index) if c.name == "period" else c)
+    return _shaped(data)
 
 
 # -- warming: rows for every period whose rows are missing or stale (after an upgrade) -----------

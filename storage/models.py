@@ -317,6 +317,19 @@ class UnitHistory(Base):
     veto: Mapped[bool] = mapped_column(Boolean)
 
 
+class LeafHistory(Base):
+    """One leaf's points, value and whether it was met, for every unit of an assessment, per kind
+    (services/history_rows.py packs it): an item's trend reads one small payload per period
+    instead of every period's whole detail. Counts while the `unit_history_stamp` matches."""
+
+    __tablename__ = "leaf_history"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    leaf: Mapped[str] = mapped_column(Code(64), primary_key=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
 class Counter(Base):
     """Named change counters, e.g. 'catalog' (units and categories) for the results fingerprint."""
 

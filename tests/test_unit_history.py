@@ -4,6 +4,8 @@ and never stale — an import, a rollback or a publication is seen at once. SQLi
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pandas as pd
 import pytest
 from conftest import SmallDb
@@ -167,3 +169,71 @@ def test_migration_0009_adds_and_drops_the_tables(small: SmallDb) -> None:
         assert ("unit_history" in names) is present and ("unit_history_stamp" in names) is present
     small.put(JAN, FULL)
     assert unit_history("t", "U1", engine=small.engine)["total"].tolist() == [80]
+
+
+def test_the_published_fingerprints_of_all_periods_at_once_are_those_of_each(small: SmallDb) -> None:
+    from services.publishing import _fingerprint, published_fingerprints
+
+    small.put("2024-02", FULL)  # last year's February: a baseline never published
+    three_months(small)
+    publish("t", JAN, "复核员", engine=small.engine)
+    publish("t", MAR, "复核员", engine=small.engine)  # February (its 上期) not published
+    small.put(MAR, {"U1": {"D1": 10}})
+    publish("t", MAR, "复核员", engine=small.engine)  # a republication
+    labels = ["2024-02", "2024-12", JAN, FEB, MAR, "2025-04"]
+    with reading(small.engine) as s:
+        each = {x: (f[2].id, f[0]) for x in labels if (f := _fingerprint(s, "t", x)) is not None}
+        assert published_fingerprints(s, "t", labels) == each
+    assert set(each) == {JAN, MAR}
+
+
+def item_both_ways(engine, code: str, units: list[str] | None) -> tuple:  # noqa: ANN001
+    from services.item_history import STORED_MISSING, stored_item
+    from services.time_views import _item_the_long_way
+
+    stored = stored_item("t", code, units, 1, engine=engine)
+    assert stored is not STORED_MISSING
+    return stored, _item_the_long_way("t", code, units, 1, engine)
+
+
+def test_an_items_trend_is_read_from_the_stored_leaves_and_equals_every_periods_results(small: SmallDb) -> None:
+    from services.time_views import item_trend
+
+    three_months(small)
+    small.put(FEB, {"U2": {"D2": "不适用"}})  # not applicable: no point for U2 in February
+    publish("t", JAN, "复核员", engine=small.engine)
+    for mode in (nullcontext, published_only):
+        with mode():
+            for code, units in (("D2", ["U2", "U1", "NOPE"]), ("K1", None), ("D1", None)):
+                (scheme, data, how), (_, expected, expected_how) = item_both_ways(small.engine, code, units)
+                pd.testing.assert_frame_equal(data, expected)
+                assert how == expected_how and scheme.leaf(code).code == code
+    shown = item_trend("t", "D2", ["U2", "U1"], engine=small.engine).data
+    assert list(zip(shown["period"], shown["unit"], shown["earned"], strict=True)) == [
+        (JAN, "U1", 25), (JAN, "U2", 20), (FEB, "U1", 25), (MAR, "U1", 25), (MAR, "U2", 20)
+    ]  # fmt: skip
+    ends = item_trend("t", "K1", None, ends=1, engine=small.engine)
+    assert ends.how == "2025年3月该项得分前 1 名和后 1 名" and set(ends.data["unit"]) == {"U2", "U1"}
+    assert item_trend("t", "NOPE", ["U1"], engine=small.engine) is None
+
+
+def test_an_import_is_seen_at_once_in_an_items_trend(small: SmallDb, no_long_way: list[str]) -> None:
+    from services.time_views import item_trend
+
+    three_months(small)
+    assert item_trend("t", "D1", ["U3"], engine=small.engine).data["earned"].tolist() == [30, 30, 50]
+    small.put(FEB, {"U3": {"D1": 11}})
+    assert item_trend("t", "D1", ["U3"], engine=small.engine).data["earned"].tolist() == [30, 11, 50]
+    with writing(small.engine) as s:  # a stale stamp: the trend is read the long way, still right
+        s.execute(update(UnitHistoryStamp).where(UnitHistoryStamp.kind == "current").values(fingerprint="old"))
+    assert item_trend("t", "D1", ["U3"], engine=small.engine).data["earned"].tolist() == [30, 11, 50]
+
+
+def test_a_units_explanation_is_kept_with_its_results_and_handed_out_as_a_copy(small: SmallDb) -> None:
+    three_months(small)
+    r = results("t", FEB, engine=small.engine)
+    first = r.explain("U1")
+    first["earned"] = -1.0  # a page adding or changing a column does not change the kept one
+    again = r.explain("U1")
+    pd.testing.assert_frame_equal(again, r.scored.explain("U1", FEB))
+    assert (again["earned"] >= 0).all()
