@@ -26,13 +26,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 import scoring
+from scoring import Results
 from services._db import engine_or_default, read, write
+from services.catalog import list_schemes, version_info
 from services.errors import ServiceError
 from services.history_rows import stamps, store_history, stored_rows
 from services.permissions import require
-from services.result_detail import CURRENT, PUBLISHED
+from services.result_detail import CURRENT, PUBLISHED, load_detail
 from services.results import AssessmentResults, _state, results, view_mode
 from services.values import periods_with_values
+from storage.models import SchemeVersion
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +162,8 @@ def warm_history(
     scheme_key: str | None = None, *, progress: Callable[[str], None] | None = None, engine: Engine | None = None
 ) -> tuple[int, int]:
     """Write the rows of every period and kind (current, published) whose rows are missing or
-    stale, from its stored results (scored when they are not stored): (written, already current).
+    stale, from its stored detail (scored when it is not stored): (written, already current).
     A period whose values cannot be scored yet, or that was never published, has none."""
-    from services.catalog import list_schemes
-
     eng = engine_or_default(engine)
     names = {v.scheme_key: v.name for v in list_schemes(engine=eng)}
     keys = sorted(names if scheme_key is None else [scheme_key])
@@ -185,11 +186,55 @@ def warm_history(
                 if progress is not None:
                     what = "已发布结果" if kind == PUBLISHED else "当前结果"
                     progress(f"正在写入单位历史 {names.get(key, key)} {label} {what}（{i}/{len(todo)}）")
-                try:
-                    r = results(key, label, published=kind == PUBLISHED, engine=eng)
-                except scoring.ScoringInputError:
-                    continue
-                if r is not None and _storable(r, kind):
-                    _keep(eng, key, label, kind, r)
-                    written += 1
+                written += _warm_one(eng, key, label, kind)
     return written, current
+
+
+def _stored_detail(session: Session, scheme_key: str, label: str, kind: str) -> tuple[str, Results] | None:
+    """(fingerprint, the detail stored for it) of a period and kind, read past the results memo:
+    a warm of a 40,000-unit year would otherwise keep every month's detail and leaf table in
+    memory (4.2 GB); this way one month's at a time."""
+    if kind == PUBLISHED:
+        from services.publishing import _fingerprint
+
+        found = _fingerprint(session, scheme_key, label)
+        if found is None:
+            return None
+        fingerprint, publication, ref = found
+        scheme = version_info(session.get(SchemeVersion, publication.scheme_version_id)).load()
+        scored = load_detail(session, ref.id, fingerprint, scheme, kind=PUBLISHED)
+    else:
+        state = _state(session, scheme_key, label)
+        if state is None:
+            return None
+        fingerprint = state.fingerprint
+        scored = load_detail(session, state.ref.id, fingerprint, state.version(session).load())
+    return None if scored is None else (fingerprint, scored)
+
+
+def _warm_one(eng: Engine, scheme_key: str, label: str, kind: str) -> int:
+    """Write one period's rows of `kind` from its stored detail (else through `results()`): 1
+    when written."""
+    stored = read(eng, lambda s: _stored_detail(s, scheme_key, label, kind))
+    if stored is None:  # no stored detail for the fingerprint now: the results as pages read them
+        try:
+            r = results(scheme_key, label, published=kind == PUBLISHED, engine=eng)
+        except scoring.ScoringInputError:
+            return 0
+        if r is None or not _storable(r, kind):
+            return 0
+        _keep(eng, scheme_key, label, kind, r)
+        return 1
+    fingerprint, scored = stored
+    if scored.units.empty:
+        return 0
+    leaves = scored.leaves
+
+    def work(session: Session) -> int:
+        now = _marks(session, scheme_key, [label], kind).get(label)
+        if now is None or now[1] != fingerprint:
+            return 0  # changed meanwhile: the import or publication that changed it wrote its rows
+        store_history(session, now[0], kind, fingerprint, scored.units, leaves)
+        return 1
+
+    return write(eng, work)

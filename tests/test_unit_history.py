@@ -21,7 +21,7 @@ from services.publishing import publish
 from services.results import published_only, results
 from services.values import periods_with_values
 from storage.db import alembic_config, reading, writing
-from storage.models import UnitHistory, UnitHistoryStamp
+from storage.models import ResultDetail, UnitHistory, UnitHistoryStamp
 
 JAN, FEB, MAR = "2025-01", "2025-02", "2025-03"
 # D1 (50) + D2 (30) + K1 (20 − 5 per occurrence)
@@ -154,6 +154,12 @@ def test_results_warm_writes_the_missing_rows_of_both_kinds(
     with published_only():
         unit_history("t", "U1", engine=small.engine)
     assert no_long_way == []
+    with writing(small.engine) as s:  # no stored detail either: the rows come through results()
+        s.execute(delete(ResultDetail))
+        s.execute(delete(UnitHistoryStamp))
+    assert uh.warm_history(engine=small.engine) == (4, 0)
+    assert sorted(no_long_way) == [JAN, JAN, FEB, MAR]
+    same(unit_history("t", "U1", engine=small.engine), the_long_way(small.engine, ["U1"]))
 
 
 def test_migration_0009_adds_and_drops_the_tables(small: SmallDb) -> None:
