@@ -20,6 +20,7 @@ from scoring.periods import period_name
 from scoring.scheme import Scheme
 from services._db import engine_or_default, read
 from services.history_rows import leaf_arrays, leaf_payload_rows, stored_rows, units_by_position
+from services.permissions import require
 from services.results import results
 from services.unit_history import current_marks, reader_kind
 from services.values import periods_with_values
@@ -52,6 +53,7 @@ def stored_item(
     the chosen units where the item applies, by period and unit — from the stored payloads; None
     when the latest scheme has no such item or no period has it; STORED_MISSING when some
     period's payloads are not current."""
+    require("results.all")
     eng = engine_or_default(engine)
     kind = reader_kind()
     labels = periods_with_values(scheme_key, engine=eng)
