@@ -117,6 +117,7 @@ def run_warm(scheme_key: str | None) -> int:
     from services.catalog import list_schemes
     from services.publishing import warm_published
     from services.results import warm_stored
+    from services.unit_history import warm_history
 
     if scheme_key is not None and scheme_key not in {v.scheme_key for v in list_schemes()}:
         raise CommandError(f"没有方案「{scheme_key}」")
@@ -125,4 +126,6 @@ def run_warm(scheme_key: str | None) -> int:
     prepared, current, unscorable = warm_published(scheme_key, progress=lambda line: print(line, flush=True))
     extra = f"；{unscorable} 期已发布的数据无法计分，请重新发布" if unscorable else ""
     print(f"已准备 {prepared} 期已发布结果，{current} 期原已是最新{extra}")
+    written, fresh = warm_history(scheme_key, progress=lambda line: print(line, flush=True))
+    print(f"已写入 {written} 期单位历史（趋势、单位详情用），{fresh} 期原已是最新")
     return 0

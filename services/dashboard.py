@@ -18,6 +18,7 @@ from services._db import engine_or_default
 from services.catalog import list_schemes, list_units
 from services.permissions import require
 from services.results import AssessmentResults, results
+from services.unit_history import histories
 from services.values import periods_with_values
 
 KIND_NAMES = {"month": "月度", "quarter": "季度", "year": "年度"}
@@ -160,28 +161,13 @@ def _previous_rollup_label(label: str) -> str | None:
 
 
 def unit_history(scheme_key: str, unit: str, *, engine: Engine | None = None) -> pd.DataFrame:
-    """A unit's total, rank and grade in every native period of the scheme, oldest first."""
-    require("results.all")
-    rows = []
-    for label in periods_with_values(scheme_key, engine=engine):
-        r = results(scheme_key, label, engine=engine)
-        if r is None:
-            continue
-        row = r.units[r.units["unit"].astype(str) == unit]
-        if len(row):
-            rows.append(row.iloc[0][["period", "unit", "name", "total", "rank", "group_size", "grade", "veto"]])
-    return pd.DataFrame(rows).reset_index(drop=True)
+    """A unit's total, rank and grade in every native period of the scheme, oldest first
+    (the stored per-unit history: one indexed query, services.unit_history)."""
+    return histories(scheme_key, [unit], engine=engine)
 
 
 def history(scheme_key: str, units: list[str], *, engine: Engine | None = None) -> pd.DataFrame:
     """Totals and ranks of several units over every native period (for the trends page)."""
-    require("results.all")
-    frames = []
-    for label in periods_with_values(scheme_key, engine=engine):
-        r = results(scheme_key, label, engine=engine)
-        if r is not None:
-            u = r.units[r.units["unit"].astype(str).isin(units)]
-            # veto: the charts label a vetoed point (一票否决), whose total alone would not explain it
-            columns = ["period", "unit", "name", "total", "rank", "grade", "veto"]
-            frames.append(u[columns].astype({"period": str, "unit": str}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["period", "unit", "name", "total"])
+    data = histories(scheme_key, units, engine=engine)
+    # veto: the charts label a vetoed point (一票否决), whose total alone would not explain it
+    return data[["period", "unit", "name", "total", "rank", "grade", "veto"]]

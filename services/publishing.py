@@ -29,7 +29,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 import scoring
 from reports import numbers
@@ -39,6 +39,7 @@ from services import audit, messages
 from services._db import engine_or_default, local_time, read, scheme_name_lookup, write
 from services.catalog import CATALOG_COUNTER, LABELS_COUNTER, SchemeVersionInfo, version_info
 from services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from services.history_rows import store_history
 from services.memo import Memo
 from services.periods import period_row, previous_label, refuse_if_locked
 from services.permissions import Actor, check, name_of, require_scope
@@ -119,8 +120,15 @@ def _info(session: Session, pub: Publication, scheme_key: str, period: str) -> P
 
 
 def _latest(session: Session, assessment_id: int) -> Publication | None:
+    # `units` (every unit's published total and rank, as JSON: about 1 MB at 40,000 units) is read
+    # only by a republication's preview; the fingerprint of every published read asks for up to
+    # four publications, which would otherwise decode it each time.
     return session.scalars(
-        select(Publication).where(Publication.assessment_id == assessment_id).order_by(Publication.seq.desc()).limit(1)
+        select(Publication)
+        .options(defer(Publication.units))
+        .where(Publication.assessment_id == assessment_id)
+        .order_by(Publication.seq.desc())
+        .limit(1)
     ).first()
 
 
@@ -163,8 +171,52 @@ def _baseline_marks(session: Session, scheme_key: str, period: str) -> str:
     for label in (previous_label(period), same_period_last_year(period)):
         ref = find_assessment(session, scheme_key, label) if label else None
         pub = _latest(session, ref.id) if ref is not None else None
-        marks.append("none" if ref is None else f"p{pub.id}" if pub is not None else f"a{ref.id}:{ref.revision}")
+        marks.append(_baseline_mark(ref.id, ref.revision, pub.id if pub else None) if ref is not None else "none")
     return ",".join(marks)
+
+
+def _baseline_mark(assessment_id: int, revision: int, publication_id: int | None) -> str:
+    return f"p{publication_id}" if publication_id is not None else f"a{assessment_id}:{revision}"
+
+
+def _fingerprint_text(publication_id: int, catalog: int, figures: int, previous_id: int | None, base: str) -> str:
+    """The published results' fingerprint (one place: `_fingerprint` and `published_fingerprints`)."""
+    return f"p{publication_id}|c{catalog}|f{figures}|e{engine_code_hash()}|prev=p{previous_id or 0}|b={base}"
+
+
+def published_fingerprints(session: Session, scheme_key: str, labels: list[str]) -> dict[str, tuple[int, str]]:
+    """{period: (assessment id, the fingerprint `_fingerprint` gives)} of those of `labels` that
+    are published: three queries for a scheme's every period instead of about ten per period
+    (a trend checks all of them on every rerun)."""
+    latest = (
+        select(Publication.assessment_id, func.max(Publication.seq).label("seq"))
+        .group_by(Publication.assessment_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Period.label, Assessment.id, Assessment.revision, Publication.id)
+        .select_from(Assessment)
+        .join(SchemeRow, Assessment.scheme_id == SchemeRow.id)
+        .join(Period, Assessment.period_id == Period.id)
+        .outerjoin(latest, latest.c.assessment_id == Assessment.id)
+        .outerjoin(Publication, and_(Publication.assessment_id == Assessment.id, Publication.seq == latest.c.seq))
+        .where(SchemeRow.key == scheme_key)
+    ).all()
+    found = {label: (a, revision, pub) for label, a, revision, pub in rows}
+    catalog = counter_value(session, CATALOG_COUNTER)
+    figures = counter_value(session, FIGURES_COUNTER)
+    out = {}
+    for label in labels:
+        own = found.get(label)
+        if own is None or own[2] is None:
+            continue
+        previous = found.get(previous_label(label))
+        base = ",".join(
+            "none" if x is None else _baseline_mark(*x)
+            for x in (found.get(b) if b else None for b in (previous_label(label), same_period_last_year(label)))
+        )
+        out[label] = (own[0], _fingerprint_text(own[2], catalog, figures, previous[2] if previous else None, base))
+    return out
 
 
 def _score_for_publication(
@@ -187,8 +239,7 @@ def _fingerprint(session: Session, scheme_key: str, period: str) -> tuple[str, P
     catalog = counter_value(session, CATALOG_COUNTER)
     figures = counter_value(session, FIGURES_COUNTER)
     base = _baseline_marks(session, scheme_key, period)
-    prev_mark = f"p{prev.id if prev else 0}"
-    return f"p{pub.id}|c{catalog}|f{figures}|e{engine_code_hash()}|prev={prev_mark}|b={base}", pub, ref
+    return _fingerprint_text(pub.id, catalog, figures, prev.id if prev else None, base), pub, ref
 
 
 def _compute(
@@ -278,12 +329,14 @@ def _stored(
 
 
 def _store(engine: Engine, scheme_key: str, period: str, fingerprint: str, scored: Results) -> None:
-    """Keep the published detail for the other processes; best effort (else scored again there)."""
+    """Keep the published detail and the units' history rows for the other processes; best
+    effort (else scored again there)."""
 
     def work(session: Session) -> None:
         found = _fingerprint(session, scheme_key, period)
         if found is not None and found[0] == fingerprint:  # still the publication it was scored for
             store_detail(session, found[2].id, fingerprint, scored, kind=PUBLISHED)
+            store_history(session, found[2].id, PUBLISHED, fingerprint, scored.units, scored.leaves)
 
     try:
         write(engine, work)

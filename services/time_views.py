@@ -19,6 +19,8 @@ from scoring.periods import period_name, period_type, year_of
 from scoring.scheme import Scheme
 from services.catalog import list_units
 from services.dashboard import _with_parents, period_view
+from services.item_history import MAX_TRACES as MAX_TRACES  # (re-exported: pages import it here)
+from services.item_history import STORED_MISSING, chosen_units, stored_item
 from services.permissions import require
 from services.results import StaleResults, results, view_mode
 from services.values import periods_with_values
@@ -161,7 +163,8 @@ def year_to_date(scheme_key: str, month: str, *, engine: Engine | None = None) -
 
 
 # -- one indicator over the months ---------------------------------------------------------------
-MAX_TRACES = 10  # lines a person can tell apart in one chart
+# MAX_TRACES (lines a person can tell apart in one chart) lives with the choice of units, in
+# services.item_history; pages import it from here.
 
 
 @dataclass
@@ -198,8 +201,36 @@ def item_trend(
 ) -> ItemTrend | None:
     """Points of item `code` over the scheme's periods for `units` (at most MAX_TRACES), or, when
     `units` is None, for the `ends` best and `ends` worst units on that item in the latest
-    period. None when the latest scheme has no such item or nothing is scored."""
+    period. None when the latest scheme has no such item or nothing is scored.
+
+    Read from the leaf's stored history (one small payload per period) when every period's is
+    current, else from every period's results."""
     require("results.all")
+    found = stored_item(scheme_key, code, units, ends, engine=engine)
+    if found is STORED_MISSING:
+        found = _item_the_long_way(scheme_key, code, units, ends, engine)
+    if found is None:
+        return None
+    scheme, data, how = found
+    leaf = scheme.leaf(code)
+    target = getattr(leaf, "target", None) if leaf.method == "target" else None
+    return ItemTrend(
+        code=leaf.code,
+        name=leaf.name,
+        method=leaf.method,
+        points=float(leaf.points),
+        target=target,
+        value_unit=getattr(leaf, "unit", "") or "",
+        decimals=int(getattr(leaf, "decimals", scheme.decimals)),
+        data=data,
+        how=how,
+    )
+
+
+def _item_the_long_way(
+    scheme_key: str, code: str, units: list[str] | None, ends: int, engine: Engine | None
+) -> tuple[Scheme, pd.DataFrame, str] | None:
+    """`stored_item`'s answer from every period's results (their whole leaf tables)."""
     labels = periods_with_values(scheme_key, engine=engine)  # the scheme's own periods (months, quarters…)
     periods = [r for r in (results(scheme_key, p, engine=engine) for p in labels) if r is not None]
     periods = [r for r in periods if not r.units.empty]
@@ -207,7 +238,7 @@ def item_trend(
         return None
     scheme = periods[-1].scheme
     try:
-        leaf = scheme.leaf(code)
+        scheme.leaf(code)
     except KeyError:
         return None
     frames = []
@@ -225,17 +256,8 @@ def item_trend(
     if not frames:
         return None
     data = pd.concat(frames, ignore_index=True)
-    if units is not None:
-        chosen = list(dict.fromkeys(str(u) for u in units))[:MAX_TRACES]
-        how = f"所选 {len(chosen)} 个单位"
-    else:
-        n = max(1, min(ends, MAX_TRACES // 2))
-        latest = data[data["period"] == data["period"].max()].sort_values(["earned", "unit"], ascending=[False, True])
-        if len(latest) <= 2 * n:
-            chosen, how = list(latest["unit"]), "全部单位"
-        else:
-            chosen = list(latest["unit"].head(n)) + list(latest["unit"].tail(n))
-            how = f"{period_name(latest['period'].iloc[0])}该项得分前 {n} 名和后 {n} 名"
+    latest = data[data["period"] == data["period"].max()]
+    chosen, how = chosen_units(units, latest, ends)
     data = data[data["unit"].isin(chosen)]
     names = pd.Series(dtype=str)
     for r in periods:
@@ -243,18 +265,7 @@ def item_trend(
     names = names[~names.index.duplicated(keep="last")]
     data = data.assign(name=data["unit"].map(names).fillna(data["unit"]))
     data = data.sort_values(["period", "unit"]).reset_index(drop=True)
-    target = getattr(leaf, "target", None) if leaf.method == "target" else None
-    return ItemTrend(
-        code=leaf.code,
-        name=leaf.name,
-        method=leaf.method,
-        points=float(leaf.points),
-        target=target,
-        value_unit=getattr(leaf, "unit", "") or "",
-        decimals=int(getattr(leaf, "decimals", scheme.decimals)),
-        data=data[["period", "unit", "name", "earned", "value", "met"]],
-        how=how,
-    )
+    return scheme, data[["period", "unit", "name", "earned", "value", "met"]], how
 
 
 def year_to_date_on_year(scheme_key: str, ytd: YearToDate, *, engine: Engine | None = None) -> YearOnYear:

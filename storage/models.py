@@ -302,6 +302,49 @@ class ValueSnapshot(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
+class UnitHistoryStamp(Base):
+    """Which fingerprint the `unit_history` rows of an assessment and kind were written for: the
+    rows count only while it matches (an import, a rollback or a publication moves it)."""
+
+    __tablename__ = "unit_history_stamp"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # 'current' or 'published'
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnitHistory(Base):
+    """One unit's total, rank and grade in one assessment, per kind (services/unit_history.py):
+    a unit's trend over the periods is one indexed query instead of every period's results."""
+
+    __tablename__ = "unit_history"
+    __table_args__ = (Index("ix_unit_history_unit_kind", "unit", "kind"),)
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit: Mapped[str] = mapped_column(Code(64), primary_key=True)  # the unit's code, as in results
+    position: Mapped[int]  # the row's place in the period's results (the charts keep that order)
+    total: Mapped[float | None] = mapped_column(Float)
+    rank: Mapped[int | None]
+    group_size: Mapped[int | None]
+    grade: Mapped[str | None] = mapped_column(String(50))
+    veto: Mapped[bool] = mapped_column(Boolean)
+
+
+class LeafHistory(Base):
+    """One leaf's points, value and whether it was met, for every unit of an assessment, per kind
+    (services/history_rows.py packs it): an item's trend reads one small payload per period
+    instead of every period's whole detail. Counts while the `unit_history_stamp` matches."""
+
+    __tablename__ = "leaf_history"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    leaf: Mapped[str] = mapped_column(Code(64), primary_key=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
 class Counter(Base):
     """Named change counters, e.g. 'catalog' (units and categories) for the results fingerprint."""
 

@@ -152,3 +152,18 @@ def test_the_ranking_axis_follows_the_schemes_total() -> None:
     assert list(ranking_bars(ranked(3), ["优秀", "合格"], 80).layout.xaxis.range) == pytest.approx([0, 105])
     with_bonus = ranked(3).assign(total=[110.0, 90.0, 80.0])  # bonus points above the total stay on the chart
     assert list(ranking_bars(with_bonus, ["优秀", "合格"], 80).layout.xaxis.range) == pytest.approx([0, 115.5])
+
+
+def test_a_line_chart_of_the_same_frame_is_built_once_and_any_change_builds_it_anew() -> None:
+    data = history(["2025-01", "2025-02"])
+    first = trend_lines(data, "total", 60)
+    assert trend_lines(data.copy(), "total", 60) is first  # a rerun: the same content, the same figure
+    assert trend_lines(data, "total", 70) is not first and trend_lines(data, "rank") is not first
+    changed = data.assign(total=[80.0, 81.0, 82.0, 99.5])
+    again = trend_lines(changed, "total", 60)
+    assert again is not first and 99.5 in {y for trace in again.data for y in trace.y}
+    reordered = trend_lines(data.iloc[[2, 3, 0, 1]], "total", 60)  # B first: its line gets the first colour
+    assert reordered is not first and reordered.data[0].name == "乙"
+    item = item_lines(data.assign(earned=data["total"]), "earned", "得分", 50, "满分 50 分")
+    assert item_lines(data.assign(earned=data["total"]), "earned", "得分", 50, "满分 50 分") is item
+    assert item_lines(data.assign(earned=data["total"]), "earned", "得分", 40, "满分 40 分") is not item

@@ -1,4 +1,5 @@
-"""Plotly figures for the dashboard. Pure functions: frames in, figures out.
+"""Plotly figures for the dashboard. Pure functions: frames in, figures out (the line charts
+hand out the same figure again for a frame with the same content: never change one in place).
 
 Plotly reads a little HTML in every text it draws (axis labels, legends, hover boxes): `<a href>`
 becomes a link in the chart, `<b>`, `<span style>` change the look. Unit, indicator, category and
@@ -8,7 +9,12 @@ grade names come from people, so every text taken from data goes through `plotly
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.express as px
@@ -274,6 +280,39 @@ def _lines(history: pd.DataFrame, value: str, label: str) -> go.Figure:
     return fig
 
 
+_KEPT: OrderedDict[tuple, go.Figure] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+_KEPT_SIZE = 64
+
+
+def _kept(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """The figure already built from a frame with the same content and the same arguments.
+
+    趋势 and 单位详情 draw the same few lines on every rerun (a click anywhere reruns the page);
+    building them with plotly express is about 45 ms a chart, hashing the frame about 1 ms. The
+    figure handed out is shared: callers pass it to Streamlit, which only reads it."""
+
+    @functools.wraps(build)
+    def kept(data: pd.DataFrame, *args: object, **kwargs: object) -> go.Figure:
+        rows = pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()
+        shape = repr((list(data.columns), [str(t) for t in data.dtypes])).encode()
+        key = (build.__name__, args, tuple(sorted(kwargs.items())), hashlib.blake2b(rows + shape).digest())
+        with _KEPT_LOCK:
+            hit = _KEPT.get(key)
+            if hit is not None:
+                _KEPT.move_to_end(key)
+                return hit
+        fig = build(data, *args, **kwargs)
+        with _KEPT_LOCK:
+            _KEPT[key] = fig
+            while len(_KEPT) > _KEPT_SIZE:
+                _KEPT.popitem(last=False)
+        return fig
+
+    return kept
+
+
+@_kept
 def trend_lines(history: pd.DataFrame, value: str, threshold: float | None = None) -> go.Figure:
     """Lines over periods, one per unit; `value` is 'total' or 'rank' (rank axis reversed)."""
     label = {"total": "总分", "rank": "同类排名"}[value]
@@ -285,6 +324,7 @@ def trend_lines(history: pd.DataFrame, value: str, threshold: float | None = Non
     return fig
 
 
+@_kept
 def item_lines(data: pd.DataFrame, value: str, label: str, line: float | None = None, line_text: str = "") -> go.Figure:
     """One item over periods, one line per unit: its points (`earned`) or actual value (`value`),
     with the item's full points or target drawn as a dashed line."""
