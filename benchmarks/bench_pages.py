@@ -107,10 +107,11 @@ class Wire:
 
     received: int = 0
     finished: bool = False
+    finished_at: float = math.nan  # perf_counter when the run's script_finished arrived
     failed: list[str] = field(default_factory=list)
 
     def reset(self) -> None:
-        self.received, self.finished = 0, False
+        self.received, self.finished, self.finished_at = 0, False, math.nan
 
     def frame(self, payload: bytes | str) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -119,7 +120,7 @@ class Wire:
         self.received += len(data)
         try:
             if ForwardMsg.FromString(data).WhichOneof("type") == "script_finished":
-                self.finished = True
+                self.finished, self.finished_at = True, time.perf_counter()
         except Exception:  # noqa: BLE001 - a frame that is not a ForwardMsg only counts its bytes
             pass
 
@@ -196,14 +197,15 @@ def wait_drawn(pg, wire: Wire, heading: str, timeout: float) -> None:  # noqa: A
         pg.evaluate(PAINTED_JS)
 
 
-def visit(pg, wire: Wire, link: str, heading: str, timeout: float) -> tuple[float, int]:  # noqa: ANN001
-    """Click the menu entry `link`; seconds until drawn and bytes received."""
+def visit(pg, wire: Wire, link: str, heading: str, timeout: float) -> tuple[float, int, float]:  # noqa: ANN001
+    """Click the menu entry `link`; seconds until drawn, bytes received, and seconds until the
+    server's script_finished arrived (the rest is the browser drawing)."""
     entry = pg.locator("[data-testid='stSidebarNav'] a").filter(has_text=link).first
     wire.reset()
     started = time.perf_counter()
     entry.click()
     wait_drawn(pg, wire, heading, timeout)
-    return time.perf_counter() - started, wire.received
+    return time.perf_counter() - started, wire.received, wire.finished_at - started
 
 
 def launch(playwright):  # noqa: ANN001, ANN201
@@ -230,11 +232,14 @@ def measure_floor(browser, work: Path, timeout: float) -> dict:  # noqa: ANN001
         wire.attach(pg)
         pg.goto(url)
         wait_drawn(pg, wire, "空白", timeout)
-        first, first_bytes = visit(pg, wire, "表格", "表格", timeout)
+        first, first_bytes, _ = visit(pg, wire, "表格", "表格", timeout)
         visit(pg, wire, "空白", "空白", timeout)
-        repeat, repeat_bytes = visit(pg, wire, "表格", "表格", timeout)
+        repeat, repeat_bytes, repeat_server = visit(pg, wire, "表格", "表格", timeout)
         pg.context.close()
-    return {"first": first, "repeat": repeat, "first_bytes": first_bytes, "repeat_bytes": repeat_bytes}
+    return {
+        "first": first, "repeat": repeat, "first_bytes": first_bytes, "repeat_bytes": repeat_bytes,
+        "repeat_server": repeat_server,
+    }  # fmt: skip
 
 
 def create_admin(url: str) -> None:
@@ -292,15 +297,18 @@ def measure_app(browser, url: str, timeout: float) -> dict:  # noqa: ANN001
             if rnd == "first" and title == home:
                 continue
             try:
-                seconds, received = visit(pg, wire, title, HEADINGS.get(title, title), timeout)
+                seconds, received, server = visit(pg, wire, title, HEADINGS.get(title, title), timeout)
             except (RuntimeError, TimeoutError, Error) as exc:
                 print(f"  {title}: {str(exc).splitlines()[0]}", flush=True)
                 pg.context.close()  # its renderer may still be busy: go on in a new one
                 pg, wire, *_ = sign_in(browser, url, home, timeout)
-                seconds, received = float("nan"), -1
+                seconds, received, server = float("nan"), -1, float("nan")
             rows.setdefault(title, {})[rnd] = seconds
             rows[title][f"{rnd}_bytes"] = received
-            print(f"  {rnd:6} {title:8} {seconds:8.2f} s {received / 1000:10.1f} kB", flush=True)
+            rows[title][f"{rnd}_server"] = server
+            print(
+                f"  {rnd:6} {title:8} {seconds:8.2f} s (server {server:5.2f} s) {received / 1000:10.1f} kB", flush=True
+            )
     pg.context.close()
     return {"login_page": login_page, "home": home, "pages": rows, "order": titles}
 
@@ -317,6 +325,7 @@ def print_table(units: int, periods: int, leaves: int, app: dict, floor: dict, l
     )
     print(
         f"{'page':<12}{'first s':>9}{'repeat s':>10}{'kB first':>10}{'kB repeat':>11}{'first/floor':>13}{'repeat/floor':>14}"
+        f"{'repeat srv':>12}"
     )
 
     def line(name: str, r: dict) -> None:
@@ -325,6 +334,7 @@ def print_table(units: int, periods: int, leaves: int, app: dict, floor: dict, l
         cells = [
             (f, 9, ".2f"), (p, 10, ".2f"), (fb, 10, ".1f"), (pb, 11, ".1f"),
             (f / floor["first"], 13, ".1f"), (p / floor["repeat"], 14, ".1f"),
+            (r.get("repeat_server", math.nan), 12, ".2f"),
         ]  # fmt: skip
         # a visit that failed or took longer than --timeout: 「—」 (its reason is printed above)
         print(
@@ -336,6 +346,7 @@ def print_table(units: int, periods: int, leaves: int, app: dict, floor: dict, l
     for title in app["order"]:
         line(title + ("*" if title == app["home"] else ""), app["pages"][title])
     print(f"* first visit = sign-in, from the click on 登录 to {app['home']} drawn")
+    print("repeat srv: from the click to the server's script_finished (the rest of a repeat is the browser)")
     print(f"login page (address opened to the form drawn): {app['login_page']:.2f} s", flush=True)
 
 
