@@ -76,6 +76,49 @@ def _veto_marks(x: pd.Series, y: pd.Series, names: pd.Series) -> go.Scatter:
     )
 
 
+_KEPT: OrderedDict[tuple, go.Figure] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
+_KEPT_SIZE = 64
+
+
+def _kept(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """The figure already built from a frame with the same content and the same arguments.
+
+    趋势 and 单位详情 draw the same few lines on every rerun (a click anywhere reruns the page);
+    building them with plotly express is about 45 ms a chart, hashing the frame about 1 ms. The
+    figure handed out is shared: callers pass it to Streamlit, which only reads it."""
+
+    @functools.wraps(build)
+    def kept(data: pd.DataFrame, *args: object, **kwargs: object) -> go.Figure:
+        rows = pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes()  # a heatmap's rows are its index
+        shape = repr((list(data.columns), [str(t) for t in data.dtypes], data.index.names)).encode()
+        options = (_frozen(args), _frozen(sorted(kwargs.items())))
+        key = (build.__name__, options, hashlib.blake2b(rows + shape).digest())
+        with _KEPT_LOCK:
+            hit = _KEPT.get(key)
+            if hit is not None:
+                _KEPT.move_to_end(key)
+                return hit
+        fig = build(data, *args, **kwargs)
+        with _KEPT_LOCK:
+            _KEPT[key] = fig
+            while len(_KEPT) > _KEPT_SIZE:
+                _KEPT.popitem(last=False)
+        return fig
+
+    return kept
+
+
+def _frozen(x: object) -> object:
+    """`x` as a key: the names a chart is given come as dicts, the grades as lists."""
+    if isinstance(x, dict):
+        return ("dict", tuple((k, _frozen(v)) for k, v in sorted(x.items())))
+    if isinstance(x, list | tuple):
+        return tuple(_frozen(v) for v in x)
+    return x
+
+
+@_kept
 def ranking_bars(
     units: pd.DataFrame, grades: list[str], threshold: float | None, decimals: int = 2, total: float = 100
 ) -> go.Figure:
@@ -114,6 +157,7 @@ def ranking_bars(
     return _style(fig, height=max(360, 28 * len(data) + 80))
 
 
+@_kept
 def score_heatmap(matrix: pd.DataFrame, leaf_names: dict[str, str], unit_names: dict[str, str]) -> go.Figure:
     """Units × leaves of score rates (0–100%), red where points are lost."""
     z = matrix.to_numpy() * 100
@@ -149,6 +193,7 @@ def score_heatmap(matrix: pd.DataFrame, leaf_names: dict[str, str], unit_names: 
     return _style(fig, height=max(420, 22 * len(matrix) + 160))
 
 
+@_kept
 def lost_points_bars(lost: pd.DataFrame) -> go.Figure:
     """Where the system loses points: total points lost per leaf, largest first."""
     data = lost.head(15).iloc[::-1]
@@ -184,6 +229,7 @@ def _summary_box(category: str, totals: pd.Series) -> go.Box:
     )  # fmt: skip
 
 
+@_kept
 def distribution(units: pd.DataFrame, threshold: float | None) -> go.Figure:
     """Score distribution per peer group: a box with its points, or the points alone for a
     group of fewer than SMALL_GROUP units; beyond MANY_POINTS units, boxes computed here with each
@@ -278,38 +324,6 @@ def _lines(history: pd.DataFrame, value: str, label: str) -> go.Figure:
     if data["name"].nunique() <= 1:
         fig.update_layout(showlegend=False)
     return fig
-
-
-_KEPT: OrderedDict[tuple, go.Figure] = OrderedDict()
-_KEPT_LOCK = threading.Lock()
-_KEPT_SIZE = 64
-
-
-def _kept(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
-    """The figure already built from a frame with the same content and the same arguments.
-
-    趋势 and 单位详情 draw the same few lines on every rerun (a click anywhere reruns the page);
-    building them with plotly express is about 45 ms a chart, hashing the frame about 1 ms. The
-    figure handed out is shared: callers pass it to Streamlit, which only reads it."""
-
-    @functools.wraps(build)
-    def kept(data: pd.DataFrame, *args: object, **kwargs: object) -> go.Figure:
-        rows = pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()
-        shape = repr((list(data.columns), [str(t) for t in data.dtypes])).encode()
-        key = (build.__name__, args, tuple(sorted(kwargs.items())), hashlib.blake2b(rows + shape).digest())
-        with _KEPT_LOCK:
-            hit = _KEPT.get(key)
-            if hit is not None:
-                _KEPT.move_to_end(key)
-                return hit
-        fig = build(data, *args, **kwargs)
-        with _KEPT_LOCK:
-            _KEPT[key] = fig
-            while len(_KEPT) > _KEPT_SIZE:
-                _KEPT.popitem(last=False)
-        return fig
-
-    return kept
 
 
 @_kept
