@@ -125,3 +125,24 @@ def test_task_suggestions_come_in_pages_of_fifty(app: AppTest) -> None:
     assert not app.exception, app.exception
     last = shown()
     assert len(last) == total - (len(chooser.options) - 1) * PAGE_ROWS and not first & last
+
+
+def test_beyond_the_listed_pages_the_page_is_typed_as_a_number(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chooser listing every page grows with the rows: beyond PAGE_CHOICES pages it is a number."""
+    import ui.tables
+
+    monkeypatch.setattr(ui.tables, "PAGE_CHOICES", 2)
+    app.switch_page("pages/tasks.py").run()
+    assert not app.exception, app.exception
+    assert not [s for s in app.selectbox if s.key == "suggest_page_no"]
+    number = app.number_input(key="suggest_page_no_number")
+    assert "项建议，每页 50 行，共 " in number.label and number.value == 1 and number.max > 2
+
+    def shown() -> set[str]:
+        return {b.key for b in app.button if b.key and b.key.startswith("suggest_")}
+
+    first = shown()
+    number.set_value(number.max).run()
+    assert not app.exception, app.exception
+    last = shown()
+    assert first and last and not first & last and len(last) <= PAGE_ROWS

@@ -93,6 +93,9 @@ def meeting_columns(colors: dict[str, str], decimals: int) -> dict:
 
 CHART_BARS = 60  # a bar chart of more units than this is unreadable when projected
 PAGE_ROWS = 50  # rows sent to the browser at once: what a person reads, and a bounded rerun
+# Pages a chooser lists one by one; beyond, the page is typed as a number (a province's 500,000
+# 整改建议 are 10,000 pages: their list alone was 430 kB on every rerun).
+PAGE_CHOICES = 200
 
 
 def page_count(rows: int, size: int = PAGE_ROWS) -> int:
@@ -106,13 +109,20 @@ def page_label(page: int, rows: int, size: int = PAGE_ROWS) -> str:
 
 def pager(rows: int, key: str, counted: str = "个单位") -> int:
     """The page of a long table to show (0 when it fits on one): a chooser of pages of PAGE_ROWS
-    (its label counts the rows as `counted`: 「共 120 项建议」).
+    (its label counts the rows as `counted`: 「共 120 项建议」), or a page number beyond
+    PAGE_CHOICES pages.
 
     Paging, not scrolling, bounds what a rerun sends to the browser at any size (40,000 units
     would otherwise send every row, and a pandas Styler over them fails outright)."""
     pages = page_count(rows)
     if pages == 1:
         return 0
+    if pages > PAGE_CHOICES:  # a page number: a list of every page grows with the rows
+        number = st.number_input(
+            f"共 {rows} {counted}，每页 {PAGE_ROWS} 行，共 {pages} 页：输入页码",
+            min_value=1, max_value=pages, value=1, step=1, key=f"{key}_number",
+        )  # fmt: skip
+        return int(number) - 1
     return st.selectbox(
         f"共 {rows} {counted}，每页 {PAGE_ROWS} 行", range(pages), format_func=lambda p: page_label(p, rows), key=key
     )
