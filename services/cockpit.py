@@ -33,10 +33,11 @@ from reports.cockpit import (
     red_candidates,
 )
 from scoring.periods import period_name, period_type, quarter_of, year_of
-from services._db import local_today, read
+from services._db import engine_or_default, local_today, read
 from services.catalog import list_schemes
-from services.dashboard import period_view
+from services.dashboard import PeriodView, period_view
 from services.errors import Forbidden, ServiceError
+from services.memo import Memo
 from services.objections import objection_summary
 from services.permissions import Actor, check
 from services.progress import progress
@@ -189,6 +190,31 @@ def _progress(scheme_key: str, period: str, who: Actor | None, engine: Engine | 
     return p.complete, len(p.units)
 
 
+def _from_results(
+    view: PeriodView, key: str, name: str, period: str, decimals: int, n: int, engine: Engine | None
+) -> tuple[list, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A scheme's group lines, 红黑榜 candidates and flagged units, kept per state of its results
+    (the view's key changes with the scores and the names): the cockpit is the landing page, and a
+    province's 36,000 flagged units took half a second of every rerun."""
+    memo_key = (engine_or_default(engine).url.render_as_string(hide_password=True), view.key, key, name, period, n)
+    hit = _parts.get(memo_key) if view.key else None
+    if hit is None:
+        units = view.units
+        ranked = units[~units["category"].astype(str).isin(STAFF_CATEGORIES)]  # 红黑榜: units, not staff
+        hit = (
+            group_lines(units),
+            red_candidates(ranked, key, name, period, decimals, n),
+            black_candidates(ranked, key, name, period, decimals, n),
+            flagged(units, key, name, period, decimals),
+        )
+        if view.key:
+            _parts.put(memo_key, hit)
+    return hit
+
+
+_parts: Memo[tuple[list, pd.DataFrame, pd.DataFrame, pd.DataFrame]] = Memo(32)
+
+
 def cockpit(month: str, *, by: Actor | None = None, engine: Engine | None = None, n: int = LIST_SIZE) -> Cockpit:
     """The bureau cockpit for `month` (see the module docstring). Refused without results.all."""
     who = check(by, "results.all")
@@ -223,13 +249,10 @@ def cockpit(month: str, *, by: Actor | None = None, engine: Engine | None = None
         if flow.has_values and (not flow.published or flow.newer_draft):  # reporting still under way
             extra["progress"] = _progress(v.scheme_key, period, who, engine)
         if view is not None and len(view.units):
-            units = view.units
-            d = scheme.decimals
-            extra["lines"] = group_lines(units)
-            ranked = units[~units["category"].astype(str).isin(STAFF_CATEGORIES)]  # 红黑榜: units, not staff
-            reds.append(red_candidates(ranked, v.scheme_key, v.name, period, d, n))
-            blacks.append(black_candidates(ranked, v.scheme_key, v.name, period, d, n))
-            flag = flagged(units, v.scheme_key, v.name, period, d)
+            lines, red, black, flag = _from_results(view, v.scheme_key, v.name, period, scheme.decimals, n, engine)
+            extra["lines"] = lines
+            reds.append(red)
+            blacks.append(black)
             extra["flagged"] = len(flag)
             flags.append(flag)
             extra["publicity"] = _publicity_text(v.scheme_key, period, who, engine)
