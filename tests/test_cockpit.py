@@ -85,6 +85,25 @@ def test_a_newer_draft_is_never_shown_only_announced_to_who_may_see_drafts(small
     assert cockpit("2025-02", by=VIEWER, engine=small.engine).schemes[0].progress is None
 
 
+def test_a_republication_and_a_rename_are_seen_at_once(small: SmallDb) -> None:
+    """The lists are kept per state of the published results: a new publication or a unit's new
+    name changes them on the next look, in the same process."""
+    from services.catalog import list_units, upsert_units
+
+    _published(small)
+    before = cockpit("2025-02", by=VIEWER, engine=small.engine)
+    assert set(before.flagged["unit"]) == {"U4", "U1", "U2"}
+    small.put("2025-02", {"U4": {"D1": 50, "D2": 30, "K1": 0}})
+    publish("t", "2025-02", by=ADMIN2, engine=small.engine)
+    after = cockpit("2025-02", by=VIEWER, engine=small.engine)
+    assert set(after.flagged["unit"]) == {"U1", "U2"}
+    assert before.black["unit"].iloc[0] == "U4" and after.black["unit"].iloc[0] != "U4"  # no longer the lowest
+    register = list_units(engine=small.engine)[["code", "name", "category"]]
+    upsert_units(register.assign(name=register["name"] + "（新名）"), "管理员", engine=small.engine)
+    renamed = cockpit("2025-02", by=VIEWER, engine=small.engine)
+    assert renamed.flagged["name"].str.endswith("（新名）").all()
+
+
 def test_the_red_and_black_lists_rank_by_score_rate_and_are_bounded(small: SmallDb) -> None:
     _published(small)
     with published_only():
