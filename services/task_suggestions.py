@@ -1,7 +1,7 @@
 """整改建议: the tasks a publication suggests (末位, 一票否决, 未达标, 扣分), found column by column.
 
 A province's publication suggests hundreds of thousands of tasks, of which the page shows one page
-of a hundred. So the rows are selected and ordered over whole columns, and a `Suggestion` (with
+of fifty. So the rows are selected and ordered over whole columns, and a `Suggestion` (with
 its sentences) is spelled only when it is read: at 40,000 units, spelling every one up front took
 9 s of a first visit.
 """
