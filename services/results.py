@@ -476,6 +476,8 @@ def refresh_stored(session: Session, scheme_key: str, period: str) -> list[str]:
     values = None if ref is None else refresh_snapshot_in(session, ref)
     stored = []
     for label in [period, *_periods_measured_against(session, scheme_key, period)]:
+        if label != period:
+            _lock_later(session, scheme_key, label)
         try:
             computed = _compute(session, scheme_key, label, values if label == period else None)
         except scoring.ScoringInputError:
@@ -485,6 +487,16 @@ def refresh_stored(session: Session, scheme_key: str, period: str) -> list[str]:
             _store_in(session, state.ref.id, state.fingerprint, scored)
             stored.append(label)
     return stored
+
+
+def _lock_later(session: Session, scheme_key: str, label: str) -> None:
+    """Wait for (and hold) a later period's assessment row, as its own importer does, before
+    writing its stored rows. Locks are then always taken from earlier to later periods: on
+    PostgreSQL an import into one month re-storing the next while that month's own import held
+    its row (and wrote the same stored rows) deadlocked."""
+    ref = find_assessment(session, scheme_key, label)
+    if ref is not None:
+        session.execute(for_update(session, select(Assessment.id).where(Assessment.id == ref.id), Assessment))
 
 
 def _periods_measured_against(session: Session, scheme_key: str, period: str) -> list[str]:
